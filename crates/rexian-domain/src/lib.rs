@@ -1,4 +1,11 @@
-//! The pure domain of Rexian: vocabulary, order lifecycle, policies, business calendar,
-//! deadline arithmetic, complaint grading and callback rules. No IO, no SQL, no clock.
+//! Rexian domain: types, order lifecycle, policies, business calendar, deadlines,
+//! complaint grading and callback rules. Pure: no IO, no clock.
 
+pub mod calendar;
 pub mod model;
+
+pub use calendar::{BusinessCalendar, CalendarError, Span};
+pub use model::{
+    Category, Channel, DeadlineKind, Grade, GradeError, ParseEnumError, Role, Satisfaction, Status,
+    Utility,
+};

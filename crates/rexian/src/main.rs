@@ -1,1 +1,270 @@
-fn main() {}
+//! `rexian`: the hotline and work-order product in one binary.
+
+mod demo;
+mod settings;
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand};
+use rexian_server::clock::{Clock, ManualClock, SystemClock};
+use rexian_store::Store;
+
+use settings::{ServeArgs, Settings};
+
+/// Rexian (热线): customer-service hotline and work orders for public utilities.
+#[derive(Debug, Parser)]
+#[command(name = "rexian", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API, the web console and the timers.
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate(ServeArgs),
+    /// Manage staff accounts from the command line.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+        #[command(flatten)]
+        db: ServeArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserAction {
+    /// Set a user's password (clears a lockout). Reads the password from REXIAN_NEW_PASSWORD.
+    Passwd {
+        /// Login name.
+        login: String,
+    },
+    /// Disable a user (revokes every session and token).
+    Disable {
+        /// Login name.
+        login: String,
+    },
+    /// List users.
+    List,
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(a) => serve(a).await,
+        Command::Migrate(a) => {
+            let s = Settings::resolve(&a)?;
+            init_logging(&s.log);
+            let store = open_store(&s).await?;
+            store.close().await;
+            println!("migrations applied ({:?})", s.database);
+            Ok(())
+        }
+        Command::User { action, db } => user(action, db).await,
+    }
+}
+
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .or_else(|_| tracing_subscriber::EnvFilter::try_new(filter))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+}
+
+async fn open_store(s: &Settings) -> anyhow::Result<Store> {
+    if let settings::Database::Sqlite(dir) = &s.database {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating data dir {}", dir.display()))?;
+    }
+    let store = Store::connect(&s.database.url())
+        .await
+        .with_context(|| format!("connecting to {:?}", s.database))?;
+    store.migrate().await.context("applying migrations")?;
+    Ok(store)
+}
+
+async fn serve(a: ServeArgs) -> anyhow::Result<()> {
+    let s = Settings::resolve(&a)?;
+    init_logging(&s.log);
+    let store = open_store(&s).await?;
+    tracing::info!(database = ?s.database, data_dir = %s.data_dir.display(), "database ready");
+    let clock: Arc<dyn Clock> = if s.manual_clock {
+        let start = match &a.clock_start {
+            Some(t) => DateTime::parse_from_rfc3339(t)
+                .context("--clock-start must be RFC 3339")?
+                .with_timezone(&Utc),
+            None => Utc::now(),
+        };
+        tracing::warn!("manual clock: for tests and demos only");
+        Arc::new(ManualClock::new(start))
+    } else {
+        Arc::new(SystemClock)
+    };
+    let state =
+        rexian_server::AppState::new(store.clone(), clock.clone(), s.server.clone()).await?;
+    ensure_admin(&state, a.admin_password.as_deref()).await?;
+    let demo_logins = if a.demo {
+        Some(demo::seed(&state).await?)
+    } else {
+        None
+    };
+
+    let listener = tokio::net::TcpListener::bind(&s.listen)
+        .await
+        .with_context(|| format!("binding {}", s.listen))?;
+    let addr = listener.local_addr()?;
+    println!("Rexian 热线 listening on http://{addr}/");
+    if let Some(logins) = demo_logins {
+        println!("Demo logins (password for all: {}):", demo::PASSWORD);
+        for (login, what) in logins {
+            println!("  {login:<18} {what}");
+        }
+    }
+    if !s.manual_clock {
+        let st = state.clone();
+        let every = std::time::Duration::from_secs(s.timer_interval_seconds);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                if let Err(e) = st.run_timers().await {
+                    tracing::error!(error = %e, "timer sweep failed");
+                }
+            }
+        });
+    }
+    let app = rexian_server::router(state);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown())
+        .await
+        .context("serving")?;
+    store.close().await;
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}
+
+/// First start with no users: creates `admin` with the given or a generated password.
+async fn ensure_admin(
+    state: &rexian_server::AppState,
+    password: Option<&str>,
+) -> anyhow::Result<()> {
+    if state.store.user_count().await? > 0 {
+        return Ok(());
+    }
+    let (password, generated) = match password.filter(|p| !p.is_empty()) {
+        Some(p) => (p.to_owned(), false),
+        None => (rexian_server::auth::random_secret()[..16].to_owned(), true),
+    };
+    let hash = rexian_server::auth::hash_password(password.clone()).await?;
+    let now = state.clock.now().timestamp_millis();
+    let admin = rexian_store::org::NewUser {
+        login: "admin".into(),
+        name: "系统管理员".into(),
+        password_hash: hash,
+        roles: vec!["admin".into()],
+        company_id: None,
+        unit_id: None,
+        staff_no: None,
+    };
+    state.store.create_user(&admin, None, now).await?;
+    if generated {
+        println!("First start: created user admin with password {password} (shown once)");
+    } else {
+        println!("First start: created user admin with the password from REXIAN_ADMIN_PASSWORD");
+    }
+    Ok(())
+}
+
+async fn user(action: UserAction, db: ServeArgs) -> anyhow::Result<()> {
+    let s = Settings::resolve(&db)?;
+    init_logging("warn");
+    let store = open_store(&s).await?;
+    let now = Utc::now().timestamp_millis();
+    match action {
+        UserAction::Passwd { login } => {
+            let pw = std::env::var("REXIAN_NEW_PASSWORD").context("set REXIAN_NEW_PASSWORD")?;
+            anyhow::ensure!(
+                pw.chars().count() >= 8,
+                "password must have at least 8 characters"
+            );
+            let u = store
+                .user_by_login(&login)
+                .await
+                .with_context(|| format!("no user {login}"))?;
+            let hash = rexian_server::auth::hash_password(pw).await?;
+            store.set_password(u.id, &hash, None, now).await?;
+            println!("password of {login} set");
+        }
+        UserAction::Disable { login } => {
+            let u = store
+                .user_by_login(&login)
+                .await
+                .with_context(|| format!("no user {login}"))?;
+            store.set_user_disabled(u.id, true, None, now).await?;
+            println!("{login} disabled");
+        }
+        UserAction::List => {
+            for u in store.users(None).await? {
+                println!(
+                    "{:>5} {:<18} {:<12} {}",
+                    u.id,
+                    u.login,
+                    u.name,
+                    u.roles.join(",")
+                );
+            }
+        }
+    }
+    store.close().await;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_valid() {
+        super::Cli::command().debug_assert();
+    }
+}

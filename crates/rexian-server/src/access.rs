@@ -1,0 +1,72 @@
+//! The access table: every route's rule, in one place. The `authorize` middleware reads it for
+//! every request; a route with no rule here is refused, and a test walks the whole role × route
+//! matrix from this table.
+
+use axum::http::Method;
+use rexian_domain::model::Role;
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy)]
+pub enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in user.
+    AnyUser,
+    /// Signed-in users holding one of these roles.
+    Roles(&'static [Role]),
+}
+
+use Role::*;
+
+const ADMIN: Access = Access::Roles(&[Admin]);
+const ADMIN_SUPERVISOR: Access = Access::Roles(&[Admin, Supervisor]);
+
+/// Every route: method, axum path pattern, rule.
+pub static RULES: &[(&str, &str, Access)] = &[
+    ("GET", "/healthz", Access::Public),
+    ("GET", "/readyz", Access::Public),
+    ("GET", "/assets/{file}", Access::Public),
+    ("GET", "/login", Access::Public),
+    ("POST", "/login", Access::Public),
+    ("POST", "/lang", Access::Public),
+    ("POST", "/api/v1/session", Access::Public),
+    ("GET", "/api/v1/openapi.json", Access::Public),
+    ("DELETE", "/api/v1/session", Access::AnyUser),
+    ("GET", "/api/v1/me", Access::AnyUser),
+    ("GET", "/", Access::AnyUser),
+    ("POST", "/logout", Access::AnyUser),
+    // Organisation.
+    ("GET", "/api/v1/companies", Access::AnyUser),
+    ("POST", "/api/v1/companies", ADMIN),
+    ("GET", "/api/v1/companies/{id}", Access::AnyUser),
+    ("PUT", "/api/v1/companies/{id}/season", ADMIN),
+    ("GET", "/api/v1/units", Access::AnyUser),
+    ("POST", "/api/v1/units", ADMIN),
+    ("GET", "/api/v1/users", ADMIN_SUPERVISOR),
+    ("POST", "/api/v1/users", ADMIN),
+    ("GET", "/api/v1/users/{id}", ADMIN_SUPERVISOR),
+    ("PUT", "/api/v1/users/{id}/partner", ADMIN),
+    ("PUT", "/api/v1/users/{id}/disabled", ADMIN),
+    ("PUT", "/api/v1/users/{id}/password", ADMIN),
+    // Test clock (only routed with `serve --clock manual`).
+    ("PUT", "/api/v1/admin/clock", ADMIN),
+    ("POST", "/api/v1/admin/clock/advance", ADMIN),
+    // Admin screens.
+    ("GET", "/admin", ADMIN),
+    ("GET", "/admin/companies", ADMIN),
+    ("POST", "/admin/companies", ADMIN),
+    ("GET", "/admin/units", ADMIN),
+    ("POST", "/admin/units", ADMIN),
+    ("GET", "/admin/users", ADMIN),
+    ("POST", "/admin/users", ADMIN),
+    ("POST", "/admin/users/{id}/disabled", ADMIN),
+    ("POST", "/admin/users/{id}/partner", ADMIN),
+];
+
+/// The rule of a route, if it has one.
+pub fn rule_for(method: &Method, path: &str) -> Option<Access> {
+    RULES
+        .iter()
+        .find(|(m, p, _)| *m == method.as_str() && *p == path)
+        .map(|(_, _, a)| *a)
+}

@@ -1,0 +1,56 @@
+//! The manual test clock (`serve --clock manual` only).
+
+use axum::extract::State;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::error::{AppError, AppResult};
+use crate::extract::ApiJson;
+use crate::AppState;
+
+/// `PUT /api/v1/admin/clock` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetBody {
+    now: DateTime<Utc>,
+}
+
+/// `POST /api/v1/admin/clock/advance` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdvanceBody {
+    seconds: i64,
+}
+
+/// Sets the clock, then runs every timer that fell due.
+pub async fn set(
+    State(app): State<AppState>,
+    ApiJson(b): ApiJson<SetBody>,
+) -> AppResult<Json<Value>> {
+    if !app.clock.set(b.now) {
+        return Err(AppError::Forbidden);
+    }
+    app.run_timers().await?;
+    Ok(Json(json!({"now": app.clock.now()})))
+}
+
+/// Moves the clock forward, then runs every timer that fell due.
+pub async fn advance(
+    State(app): State<AppState>,
+    ApiJson(b): ApiJson<AdvanceBody>,
+) -> AppResult<Json<Value>> {
+    if !(0..=10 * 365 * 86_400).contains(&b.seconds) {
+        return Err(AppError::invalid(
+            "seconds",
+            "seconds must be between 0 and ten years",
+        ));
+    }
+    let next = app.clock.now() + chrono::Duration::seconds(b.seconds);
+    if !app.clock.set(next) {
+        return Err(AppError::Forbidden);
+    }
+    app.run_timers().await?;
+    Ok(Json(json!({"now": app.clock.now()})))
+}

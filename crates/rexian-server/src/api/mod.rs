@@ -1,0 +1,64 @@
+//! The JSON API under `/api/v1` (see `shared/api-v1.md`).
+
+pub mod clock;
+pub mod org;
+pub mod session;
+
+use axum::routing::{get, post, put};
+use axum::Router;
+
+use crate::AppState;
+
+/// The API routes; `manual_clock` adds the test clock calls.
+pub fn routes(manual_clock: bool) -> Router<AppState> {
+    let r = Router::new()
+        .route(
+            "/api/v1/session",
+            post(session::create).delete(session::delete),
+        )
+        .route("/api/v1/me", get(session::me))
+        .route(
+            "/api/v1/companies",
+            get(org::list_companies).post(org::create_company),
+        )
+        .route("/api/v1/companies/{id}", get(org::get_company))
+        .route("/api/v1/companies/{id}/season", put(org::set_season))
+        .route("/api/v1/units", get(org::list_units).post(org::create_unit))
+        .route("/api/v1/users", get(org::list_users).post(org::create_user))
+        .route("/api/v1/users/{id}", get(org::get_user))
+        .route("/api/v1/users/{id}/partner", put(org::set_partner))
+        .route("/api/v1/users/{id}/disabled", put(org::set_disabled))
+        .route("/api/v1/users/{id}/password", put(org::set_password));
+    if manual_clock {
+        r.route("/api/v1/admin/clock", put(clock::set))
+            .route("/api/v1/admin/clock/advance", post(clock::advance))
+    } else {
+        r
+    }
+}
+
+/// Parses a path or body id (`"12"`).
+pub fn parse_id(field: &str, s: &str) -> Result<i64, crate::error::AppError> {
+    s.parse::<i64>().ok().filter(|v| *v > 0).ok_or_else(|| {
+        crate::error::AppError::invalid(field, format!("{field} must be an id, got {s:?}"))
+    })
+}
+
+/// An id that may arrive as a JSON string or number.
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+#[serde(try_from = "serde_json::Value")]
+pub struct Id(pub i64);
+
+impl TryFrom<serde_json::Value> for Id {
+    type Error = String;
+    fn try_from(v: serde_json::Value) -> Result<Self, String> {
+        let n = match &v {
+            serde_json::Value::String(s) => s.parse::<i64>().ok(),
+            serde_json::Value::Number(n) => n.as_i64(),
+            _ => None,
+        };
+        n.filter(|n| *n > 0)
+            .map(Id)
+            .ok_or_else(|| format!("expected an id, got {v}"))
+    }
+}

@@ -1,0 +1,53 @@
+//! `POST /api/v1/session` (login) and `DELETE /api/v1/session` (logout).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::auth::{self, parse_roles, CurrentUser};
+use crate::clock::ms;
+use crate::error::AppResult;
+use crate::extract::ApiJson;
+use crate::AppState;
+
+/// Login body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginBody {
+    login: String,
+    password: String,
+}
+
+/// Signs in and returns a bearer token.
+pub async fn create(
+    State(app): State<AppState>,
+    ApiJson(b): ApiJson<LoginBody>,
+) -> AppResult<Json<Value>> {
+    let l = auth::login(&app, &b.login, &b.password, "api").await?;
+    let roles = parse_roles(&l.user.roles);
+    Ok(Json(json!({
+        "token": l.token,
+        "user": {"id": l.user.id.to_string(), "login": l.user.login, "name": l.user.name, "roles": roles},
+    })))
+}
+
+/// Revokes the token of this request.
+pub async fn delete(
+    State(app): State<AppState>,
+    Extension(u): Extension<CurrentUser>,
+) -> AppResult<StatusCode> {
+    app.store
+        .revoke_token(u.token_id, u.id, ms(app.clock.now()))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The signed-in user.
+pub async fn me(Extension(u): Extension<CurrentUser>) -> Json<Value> {
+    Json(json!({
+        "id": u.id.to_string(), "login": u.login, "name": u.name, "roles": u.roles,
+        "company_id": u.company_id.map(|v| v.to_string()), "unit_id": u.unit_id.map(|v| v.to_string()),
+    }))
+}

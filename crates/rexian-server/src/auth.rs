@@ -1,0 +1,314 @@
+//! Passwords, tokens, sessions, and the one authorisation mechanism every route goes through.
+
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
+use argon2::Argon2;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{header, HeaderMap, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use rand::RngCore;
+use rexian_domain::model::Role;
+use sha2::{Digest, Sha256};
+
+use crate::access::{rule_for, Access};
+use crate::clock::ms;
+use crate::error::AppError;
+use crate::AppState;
+
+/// Name of the browser session cookie.
+pub const SESSION_COOKIE: &str = "rexian_session";
+
+/// The signed-in user of a request.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    /// User id.
+    pub id: i64,
+    /// Login.
+    pub login: String,
+    /// Display name.
+    pub name: String,
+    /// Roles.
+    pub roles: Vec<Role>,
+    /// Company (none for group-wide staff).
+    pub company_id: Option<i64>,
+    /// Unit.
+    pub unit_id: Option<i64>,
+    /// The token row of this request (for logout).
+    pub token_id: i64,
+    /// CSRF secret when signed in through the browser.
+    pub csrf: Option<String>,
+}
+
+impl CurrentUser {
+    /// Whether the user holds `role`.
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+}
+
+/// Hashes a password with argon2id (off the async threads).
+pub async fn hash_password(password: String) -> anyhow::Result<String> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| anyhow::anyhow!("hashing password: {e}"))
+    })
+    .await?
+}
+
+/// Checks a password against a stored argon2 hash (off the async threads).
+pub async fn verify_password(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            .map(|h| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &h)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A fresh random secret, hex-encoded.
+pub fn random_secret() -> String {
+    let mut b = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+/// The stored form of a token.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Parses the role names of a stored user, skipping unknown ones.
+pub fn parse_roles(names: &[String]) -> Vec<Role> {
+    names.iter().filter_map(|n| n.parse().ok()).collect()
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// Reads the token of a request: bearer header first, then the session cookie.
+fn request_token(headers: &HeaderMap) -> Option<(&str, bool)> {
+    if let Some(v) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        return v.strip_prefix("Bearer ").map(|t| (t.trim(), false));
+    }
+    cookie(headers, SESSION_COOKIE).map(|t| (t, true))
+}
+
+/// Resolves the user behind a token, or why there is none.
+pub async fn authenticate(app: &AppState, token: &str) -> Result<CurrentUser, AppError> {
+    let now = ms(app.clock.now());
+    let rec = app
+        .store
+        .live_token(&token_hash(token), now)
+        .await?
+        .ok_or_else(|| AppError::Unauthenticated("token is unknown, expired or revoked".into()))?;
+    let user = app.store.user(rec.user_id).await?;
+    if user.disabled {
+        return Err(AppError::Unauthenticated("account is disabled".into()));
+    }
+    Ok(CurrentUser {
+        id: user.id,
+        login: user.login,
+        name: user.name,
+        roles: parse_roles(&user.roles),
+        company_id: user.company_id,
+        unit_id: user.unit_id,
+        token_id: rec.id,
+        csrf: rec.csrf,
+    })
+}
+
+fn is_api(path: &str) -> bool {
+    path.starts_with("/api/")
+}
+
+/// The authorisation middleware: looks up the route's rule in the access table, authenticates,
+/// checks roles and CSRF, and hands the user to the handler. No handler checks roles itself.
+pub async fn authorize(
+    State(app): State<AppState>,
+    matched: Option<MatchedPath>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let path = matched
+        .as_ref()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_default();
+    let api = is_api(req.uri().path());
+    let Some(rule) = rule_for(req.method(), &path) else {
+        tracing::error!(route.path = %path, method = %req.method(), "route has no access rule");
+        return AppError::Forbidden.into_response();
+    };
+    if let Access::Public = rule {
+        return next.run(req).await;
+    }
+    let Some((token, from_cookie)) = request_token(req.headers()) else {
+        return unauthenticated(api, "sign in first");
+    };
+    let user = match authenticate(&app, token).await {
+        Ok(u) => u,
+        Err(AppError::Unauthenticated(m)) => return unauthenticated(api, &m),
+        Err(e) => return e.into_response(),
+    };
+    if let Access::Roles(roles) = rule {
+        if !roles.iter().any(|r| user.has(*r)) {
+            return AppError::Forbidden.into_response();
+        }
+    }
+    if from_cookie && !matches!(*req.method(), Method::GET | Method::HEAD) {
+        match check_csrf(req, user.csrf.as_deref()).await {
+            Ok(r) => req = r,
+            Err(e) => return e.into_response(),
+        }
+    }
+    req.extensions_mut().insert(user);
+    next.run(req).await
+}
+
+fn unauthenticated(api: bool, msg: &str) -> Response {
+    if api {
+        AppError::Unauthenticated(msg.to_owned()).into_response()
+    } else {
+        Redirect::to("/login").into_response()
+    }
+}
+
+/// Checks the CSRF secret of a cookie-authenticated write: `X-CSRF-Token` header, `_csrf` in the
+/// query, or `_csrf` in a url-encoded form body (the body is buffered and put back).
+async fn check_csrf(req: Request, expected: Option<&str>) -> Result<Request, AppError> {
+    let bad = || AppError::Forbidden;
+    let expected = expected.ok_or_else(bad)?;
+    let matches = |v: &str| constant_eq(v.as_bytes(), expected.as_bytes());
+    if let Some(v) = req
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+    {
+        return if matches(v) { Ok(req) } else { Err(bad()) };
+    }
+    if let Some(q) = req.uri().query() {
+        if let Some(v) = form_value(q.as_bytes(), "_csrf") {
+            return if matches(&v) { Ok(req) } else { Err(bad()) };
+        }
+    }
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(bad());
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, 1 << 20)
+        .await
+        .map_err(|_| AppError::invalid("body", "form body too large"))?;
+    match form_value(&bytes, "_csrf") {
+        Some(v) if matches(&v) => Ok(Request::from_parts(parts, axum::body::Body::from(bytes))),
+        _ => Err(bad()),
+    }
+}
+
+fn form_value(body: &[u8], key: &str) -> Option<String> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v)
+}
+
+fn constant_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The outcome of a login attempt.
+pub struct Login {
+    /// The raw token to hand to the client (shown once).
+    pub token: String,
+    /// CSRF secret for a browser session.
+    pub csrf: Option<String>,
+    /// The user.
+    pub user: rexian_store::org::User,
+}
+
+/// Checks credentials, applying the slow-down and lockout rules, and issues a token of `kind`
+/// (`api` or `web`).
+pub async fn login(
+    app: &AppState,
+    login: &str,
+    password: &str,
+    kind: &str,
+) -> Result<Login, AppError> {
+    let bad = || AppError::Unauthenticated("login or password is wrong".into());
+    let now = app.clock.now();
+    let user = match app.store.user_by_login(login).await {
+        Ok(u) => u,
+        Err(rexian_store::StoreError::NotFound) => {
+            // Spend the same time as a real check so logins cannot be probed by timing.
+            let _ = verify_password(password.to_owned(), app.dummy_hash.clone()).await;
+            return Err(bad());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if user.disabled {
+        return Err(AppError::Unauthenticated("account is disabled".into()));
+    }
+    if let Some(until) = user.locked_until {
+        if until > ms(now) {
+            return Err(AppError::Locked(
+                "too many failed logins; the account is locked for a while".into(),
+            ));
+        }
+    }
+    if !verify_password(password.to_owned(), user.password_hash.clone()).await {
+        let s = &app.settings;
+        let lock_until = ms(now) + s.lockout_minutes * 60_000;
+        let failures = app
+            .store
+            .record_login_failure(user.id, s.lockout_threshold, lock_until, ms(now))
+            .await?;
+        // Slow down repeated failures: 200 ms per earlier failure, capped at 2 s.
+        let delay = (failures.saturating_sub(1) * 200).min(2000) as u64;
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+        return Err(bad());
+    }
+    let token = random_secret();
+    let csrf = (kind == "web").then(random_secret);
+    let ttl = if kind == "web" {
+        app.settings.session_ttl_minutes
+    } else {
+        app.settings.token_ttl_minutes
+    };
+    let expires = ms(now) + ttl * 60_000;
+    app.store
+        .create_token(
+            user.id,
+            &token_hash(&token),
+            kind,
+            csrf.as_deref(),
+            ms(now),
+            expires,
+        )
+        .await?;
+    Ok(Login { token, csrf, user })
+}

@@ -1,0 +1,265 @@
+//! The web console: server-rendered pages (askama) with htmx, every asset embedded.
+
+mod admin;
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Form, Router};
+use serde::Deserialize;
+
+use crate::auth::{self, CurrentUser, SESSION_COOKIE};
+use crate::clock::ms;
+use crate::error::AppError;
+use crate::i18n::{Lang, Msgs};
+use crate::AppState;
+
+/// The UI routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_page).post(login_submit))
+        .route("/logout", post(logout))
+        .route("/lang", post(set_lang))
+        .merge(admin::routes())
+}
+
+/// What every page's header needs to know of the user.
+pub struct PageUser {
+    /// Login.
+    pub login: String,
+    /// Name.
+    pub name: String,
+    /// Role labels in the page's language.
+    pub role_names: Vec<String>,
+    /// Shows the admin links.
+    pub is_admin: bool,
+    /// CSRF secret for the page's forms.
+    pub csrf: String,
+}
+
+impl PageUser {
+    /// The header data of `u`.
+    pub fn of(u: &CurrentUser, t: &Msgs) -> Self {
+        PageUser {
+            login: u.login.clone(),
+            name: u.name.clone(),
+            role_names: u
+                .roles
+                .iter()
+                .map(|r| t.get(&format!("role.{}", r.as_str())))
+                .collect(),
+            is_admin: u.has(rexian_domain::model::Role::Admin),
+            csrf: u.csrf.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// Renders a template into a response; a render failure is an internal error.
+pub fn render<T: Template>(t: &T) -> Response {
+    match t.render() {
+        Ok(s) => Html(s).into_response(),
+        Err(e) => AppError::Internal(anyhow::anyhow!("rendering template: {e}")).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    t: Msgs,
+    user: Option<PageUser>,
+    flash: Option<String>,
+    message: String,
+}
+
+/// An error shown as a page (forms), with the status of the API error.
+pub fn error_page(t: Msgs, u: &CurrentUser, e: AppError) -> Response {
+    let (status, _) = e.parts();
+    if let AppError::Internal(err) = &e {
+        tracing::error!(error = ?err, "page failed");
+    }
+    let message = match (&e, e.field()) {
+        (AppError::Internal(_), _) => "internal error".to_owned(),
+        (_, Some(f)) => format!("{f}: {e}"),
+        _ => e.to_string(),
+    };
+    let page = ErrorPage {
+        t,
+        user: Some(PageUser::of(u, &t)),
+        flash: None,
+        message,
+    };
+    (status, render(&page)).into_response()
+}
+
+/// Serves an embedded asset.
+pub async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+    let (body, ctype): (&'static [u8], &str) = match file.as_str() {
+        "app.css" => (
+            include_bytes!("../../assets/app.css"),
+            "text/css; charset=utf-8",
+        ),
+        "htmx.min.js" => (
+            include_bytes!("../../assets/htmx.min.js"),
+            "text/javascript; charset=utf-8",
+        ),
+        _ => return AppError::NotFound.into_response(),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, ctype),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    t: Msgs,
+    user: Option<PageUser>,
+    flash: Option<String>,
+    error: Option<String>,
+}
+
+async fn login_page(headers: HeaderMap) -> Response {
+    let t = Msgs {
+        lang: Lang::from_headers(&headers),
+    };
+    render(&LoginPage {
+        t,
+        user: None,
+        flash: None,
+        error: None,
+    })
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    login: String,
+    password: String,
+}
+
+async fn login_submit(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let t = Msgs {
+        lang: Lang::from_headers(&headers),
+    };
+    match auth::login(&app, &f.login, &f.password, "web").await {
+        Ok(l) => {
+            let secure = if app.settings.secure_cookies {
+                "; Secure"
+            } else {
+                ""
+            };
+            let max_age = app.settings.session_ttl_minutes * 60;
+            let cookie = format!(
+                "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}",
+                l.token
+            );
+            ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response()
+        }
+        Err(e) => {
+            let key = match &e {
+                AppError::Locked(_) => "login.locked",
+                AppError::Unauthenticated(m) if m.contains("disabled") => "login.disabled",
+                AppError::Unauthenticated(_) => "login.failed",
+                other => return other_error(e_status(other), t),
+            };
+            let page = LoginPage {
+                t,
+                user: None,
+                flash: None,
+                error: Some(t.get(key)),
+            };
+            (StatusCode::UNAUTHORIZED, render(&page)).into_response()
+        }
+    }
+}
+
+fn e_status(e: &AppError) -> StatusCode {
+    e.parts().0
+}
+
+fn other_error(status: StatusCode, t: Msgs) -> Response {
+    let page = LoginPage {
+        t,
+        user: None,
+        flash: None,
+        error: Some(t.get("error.title")),
+    };
+    (status, render(&page)).into_response()
+}
+
+async fn logout(State(app): State<AppState>, Extension(u): Extension<CurrentUser>) -> Response {
+    if let Err(e) = app
+        .store
+        .revoke_token(u.token_id, u.id, ms(app.clock.now()))
+        .await
+    {
+        tracing::warn!(error = %e, user.id = u.id, "logout could not revoke the session");
+    }
+    let cookie = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    ([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response()
+}
+
+#[derive(Deserialize)]
+struct LangForm {
+    lang: String,
+}
+
+async fn set_lang(headers: HeaderMap, Form(f): Form<LangForm>) -> Response {
+    let v = if f.lang == "en" { "en" } else { "zh" };
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| {
+            r.find("://")
+                .and_then(|i| r[i + 3..].find('/').map(|j| r[i + 3 + j..].to_owned()))
+        })
+        .unwrap_or_else(|| "/".to_owned());
+    let cookie = format!("lang={v}; Path=/; SameSite=Lax; Max-Age=31536000");
+    ([(header::SET_COOKIE, cookie)], Redirect::to(&back)).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    t: Msgs,
+    user: Option<PageUser>,
+    flash: Option<String>,
+    company: Option<String>,
+    unit: Option<String>,
+}
+
+async fn home(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Extension(u): Extension<CurrentUser>,
+) -> Response {
+    let t = Msgs {
+        lang: Lang::from_headers(&headers),
+    };
+    let company = match u.company_id {
+        Some(c) => app.store.company(c).await.ok().map(|c| c.name),
+        None => None,
+    };
+    let unit = match u.unit_id {
+        Some(id) => app.store.unit(id).await.ok().map(|x| x.name),
+        None => None,
+    };
+    render(&HomePage {
+        t,
+        user: Some(PageUser::of(&u, &t)),
+        flash: None,
+        company,
+        unit,
+    })
+}

@@ -1,0 +1,289 @@
+//! Login, tokens, sessions, lockout and CSRF.
+
+use axum::http::StatusCode;
+use rexian_testkit::{TestApp, PASSWORD};
+use serde_json::json;
+
+#[tokio::test]
+async fn login_returns_token_and_user() {
+    let app = TestApp::new().await;
+    let (s, v) = app
+        .call(
+            "POST",
+            "/api/v1/session",
+            None,
+            Some(json!({"login": "admin", "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["user"]["login"], "admin");
+    assert_eq!(v["user"]["roles"], json!(["admin"]));
+    assert!(v["user"]["id"].is_string());
+    let (s, me) = app.get("/api/v1/me", v["token"].as_str().unwrap()).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(me["login"], "admin");
+}
+
+#[tokio::test]
+async fn bad_credentials_are_401_with_envelope() {
+    let app = TestApp::new().await;
+    let (s, v) = app
+        .call(
+            "POST",
+            "/api/v1/session",
+            None,
+            Some(json!({"login": "admin", "password": "nope-nope"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert_eq!(v["error"]["code"], "unauthenticated");
+    let (s, v) = app
+        .call(
+            "POST",
+            "/api/v1/session",
+            None,
+            Some(json!({"login": "ghost", "password": "whatever1"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert_eq!(v["error"]["code"], "unauthenticated");
+}
+
+#[tokio::test]
+async fn missing_field_is_named() {
+    let app = TestApp::new().await;
+    let (s, v) = app
+        .call(
+            "POST",
+            "/api/v1/session",
+            None,
+            Some(json!({"login": "admin"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(v["error"]["code"], "invalid_input");
+    assert_eq!(v["error"]["field"], "password");
+    let (s, _, body) = app
+        .raw(
+            "POST",
+            "/api/v1/session",
+            None,
+            Some("{not json".into()),
+            "application/json",
+            &[],
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["error"]["code"], "invalid_input");
+}
+
+#[tokio::test]
+async fn no_token_is_401_and_logout_revokes() {
+    let app = TestApp::new().await;
+    let (s, v) = app.call("GET", "/api/v1/companies", None, None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert_eq!(v["error"]["code"], "unauthenticated");
+    let token = app.login("admin", PASSWORD).await;
+    assert_eq!(app.get("/api/v1/me", &token).await.0, StatusCode::OK);
+    let (s, _) = app
+        .call("DELETE", "/api/v1/session", Some(&token), None)
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, v) = app.get("/api/v1/me", &token).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{v}");
+}
+
+#[tokio::test]
+async fn tokens_expire() {
+    let app = TestApp::new().await;
+    let token = app.login("admin", PASSWORD).await;
+    app.advance(11 * 3600).await;
+    assert_eq!(app.get("/api/v1/me", &token).await.0, StatusCode::OK);
+    app.advance(2 * 3600).await;
+    assert_eq!(
+        app.get("/api/v1/me", &token).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn disabled_user_is_locked_out_at_once() {
+    let app = TestApp::new().await;
+    let (id, token) = app.user("agent1", &["agent"], None, None).await;
+    assert_eq!(app.get("/api/v1/me", &token).await.0, StatusCode::OK);
+    let (s, v) = app
+        .put(
+            &format!("/api/v1/users/{id}/disabled"),
+            &app.admin,
+            json!({"disabled": true}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        app.get("/api/v1/me", &token).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (s, v) = app
+        .call(
+            "POST",
+            "/api/v1/session",
+            None,
+            Some(json!({"login": "agent1", "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert!(v["error"]["message"].as_str().unwrap().contains("disabled"));
+    // Re-enabled, the user can sign in again.
+    app.put(
+        &format!("/api/v1/users/{id}/disabled"),
+        &app.admin,
+        json!({"disabled": false}),
+    )
+    .await;
+    app.login("agent1", PASSWORD).await;
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_the_account_for_a_while() {
+    let app = TestApp::new().await;
+    app.user("agent2", &["agent"], None, None).await;
+    let bad = json!({"login": "agent2", "password": "wrong-password"});
+    for _ in 0..5 {
+        let (s, _) = app
+            .call("POST", "/api/v1/session", None, Some(bad.clone()))
+            .await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
+    // Locked: even the right password is refused.
+    let good = json!({"login": "agent2", "password": PASSWORD});
+    let (s, v) = app
+        .call("POST", "/api/v1/session", None, Some(good.clone()))
+        .await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{v}");
+    assert_eq!(v["error"]["code"], "locked");
+    app.advance(16 * 60).await;
+    let (s, _) = app.call("POST", "/api/v1/session", None, Some(good)).await;
+    assert_eq!(s, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn passwords_are_stored_as_argon2id() {
+    let app = TestApp::new().await;
+    let u = app.state.store.user_by_login("admin").await.unwrap();
+    assert!(
+        u.password_hash.starts_with("$argon2id$"),
+        "{}",
+        u.password_hash
+    );
+}
+
+#[tokio::test]
+async fn browser_session_cookie_and_csrf() {
+    let app = TestApp::new().await;
+    let (s, h, _) = app
+        .raw(
+            "POST",
+            "/login",
+            None,
+            Some(format!("login=admin&password={PASSWORD}")),
+            "application/x-www-form-urlencoded",
+            &[],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let cookie = h.get("set-cookie").unwrap().to_str().unwrap().to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let session = cookie.split(';').next().unwrap().to_owned();
+    // The page renders with the session and carries a CSRF token in its forms.
+    let (s, _, body) = app
+        .raw(
+            "GET",
+            "/admin/companies",
+            None,
+            None,
+            "",
+            &[("cookie", &session)],
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let html = String::from_utf8(body).unwrap();
+    let csrf = html
+        .split("name=\"_csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(csrf.len(), 64);
+    // A form post without the token is refused; with it, it works.
+    let form = "name=测试热力&utility=heat&number_prefix=".to_owned();
+    let (s, _, _) = app
+        .raw(
+            "POST",
+            "/admin/companies",
+            None,
+            Some(form.clone()),
+            "application/x-www-form-urlencoded",
+            &[("cookie", &session)],
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let with = format!("_csrf={csrf}&{form}");
+    let (s, _, _) = app
+        .raw(
+            "POST",
+            "/admin/companies",
+            None,
+            Some(with),
+            "application/x-www-form-urlencoded",
+            &[("cookie", &session)],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, v) = app.get("/api/v1/companies", &app.admin).await;
+    assert_eq!(v["items"][0]["name"], "测试热力");
+    // Pages without a session go to the login page.
+    let (s, h, _) = app.raw("GET", "/", None, None, "", &[]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(h.get("location").unwrap(), "/login");
+}
+
+#[tokio::test]
+async fn login_page_is_chinese_first() {
+    let app = TestApp::new().await;
+    let (s, _, body) = app.raw("GET", "/login", None, None, "", &[]).await;
+    assert_eq!(s, StatusCode::OK);
+    let html = String::from_utf8(body).unwrap();
+    assert!(html.contains("lang=\"zh-CN\"") && html.contains("登录"));
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "no outside URL in a page"
+    );
+    let (_, _, body) = app
+        .raw("GET", "/login", None, None, "", &[("cookie", "lang=en")])
+        .await;
+    assert!(String::from_utf8(body).unwrap().contains("Sign in"));
+}
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let app = TestApp::new().await;
+    assert_eq!(
+        app.call("GET", "/healthz", None, None).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.call("GET", "/readyz", None, None).await.0,
+        StatusCode::OK
+    );
+    let (_, h, _) = app.raw("GET", "/healthz", None, None, "", &[]).await;
+    assert!(
+        h.get("x-request-id").is_some(),
+        "every response carries its request id"
+    );
+}

@@ -1,0 +1,5 @@
+//! API tests, in one binary, run on SQLite and (with `REXIAN_TEST_DB=postgres`) PostgreSQL.
+
+mod access_matrix;
+mod auth;
+mod org;

@@ -1,0 +1,136 @@
+//! Login tokens (API bearer tokens and browser sessions), stored hashed, and login failures.
+
+use sqlx::Row;
+
+use crate::{audit, Result, Store, StoreError};
+
+/// A live token with its user.
+#[derive(Debug, Clone)]
+pub struct TokenRecord {
+    /// Token row id.
+    pub id: i64,
+    /// Owner.
+    pub user_id: i64,
+    /// `api` or `web`.
+    pub kind: String,
+    /// CSRF secret of a browser session.
+    pub csrf: Option<String>,
+    /// Expiry, unix ms.
+    pub expires_at: i64,
+}
+
+impl Store {
+    /// Stores a new token by its hash.
+    pub async fn create_token(
+        &self,
+        user_id: i64,
+        token_hash: &str,
+        kind: &str,
+        csrf: Option<&str>,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<i64> {
+        let mut tx = self.pool().begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO auth_tokens (user_id, token_hash, kind, csrf, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(user_id)
+        .bind(token_hash)
+        .bind(kind)
+        .bind(csrf)
+        .bind(now)
+        .bind(expires_at)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        let data = serde_json::json!({"kind": kind, "token_id": id});
+        audit::record(&mut tx, "user", user_id, "login", Some(user_id), now, &data).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The live (unexpired, unrevoked) token with this hash, if any.
+    pub async fn live_token(&self, token_hash: &str, now: i64) -> Result<Option<TokenRecord>> {
+        let row = sqlx::query(
+            "SELECT id, user_id, kind, csrf, expires_at FROM auth_tokens \
+             WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|r| {
+            Ok(TokenRecord {
+                id: r.try_get("id")?,
+                user_id: r.try_get("user_id")?,
+                kind: r.try_get("kind")?,
+                csrf: r.try_get("csrf")?,
+                expires_at: r.try_get("expires_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Revokes one token (logout).
+    pub async fn revoke_token(&self, id: i64, user_id: i64, now: i64) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        let n = sqlx::query(
+            "UPDATE auth_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let data = serde_json::json!({"token_id": id});
+        audit::record(
+            &mut tx,
+            "user",
+            user_id,
+            "logout",
+            Some(user_id),
+            now,
+            &data,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Counts a failed login; locks the account until `lock_until` once `threshold` is reached.
+    /// Returns the new failure count.
+    pub async fn record_login_failure(
+        &self,
+        user_id: i64,
+        threshold: i64,
+        lock_until: i64,
+        now: i64,
+    ) -> Result<i64> {
+        let mut tx = self.pool().begin().await?;
+        let n: i64 = sqlx::query_scalar(
+            "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
+        )
+        .bind(user_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let mut data = serde_json::json!({"failures": n});
+        if n >= threshold {
+            sqlx::query("UPDATE users SET locked_until = $1, failed_logins = 0 WHERE id = $2")
+                .bind(lock_until)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            data["locked_until"] = lock_until.into();
+        }
+        audit::record(&mut tx, "user", user_id, "login_failed", None, now, &data).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+}

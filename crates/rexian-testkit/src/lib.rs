@@ -1,0 +1,292 @@
+//! Test harness: an in-process app on a fresh database (SQLite or PostgreSQL) with a manual
+//! clock, driven through the router with `oneshot`.
+//!
+//! The backend comes from `REXIAN_TEST_DB`: `sqlite` (default) or `postgres`, with
+//! `REXIAN_TEST_PG_URL` naming a server where a fresh database is made per test and dropped after.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use axum::Router;
+use chrono::{DateTime, Utc};
+use http_body_util::BodyExt;
+use rexian_server::clock::{Clock, ManualClock};
+use rexian_server::{AppState, Settings};
+use rexian_store::Store;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+/// The password of every user the harness creates.
+pub const PASSWORD: &str = "test-password-1";
+
+/// A running app on its own database.
+pub struct TestApp {
+    /// The router.
+    pub router: Router,
+    /// Shared state (store, clock).
+    pub state: AppState,
+    /// Token of the first admin.
+    pub admin: String,
+    _db: TestDb,
+}
+
+enum TestDb {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { base: String, name: String },
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres { base, name } = self {
+            let (base, name) = (base.clone(), name.clone());
+            // Drop the database from a thread with its own runtime: Drop cannot await.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build();
+                if let Ok(rt) = rt {
+                    rt.block_on(async {
+                        use sqlx::Connection;
+                        if let Ok(mut c) = sqlx::PgConnection::connect(&base).await {
+                            let q = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                            let _ = sqlx::query(&q).execute(&mut c).await;
+                        }
+                    });
+                }
+            })
+            .join();
+        }
+    }
+}
+
+/// Which backend the tests run on.
+pub fn backend() -> &'static str {
+    match std::env::var("REXIAN_TEST_DB").as_deref() {
+        Ok("postgres") => "postgres",
+        _ => "sqlite",
+    }
+}
+
+/// Opens a fresh, migrated database for one test.
+async fn fresh_store() -> (Store, TestDb) {
+    if backend() == "postgres" {
+        use sqlx::Connection;
+        let base = std::env::var("REXIAN_TEST_PG_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let name = format!(
+            "rexian_test_{}",
+            rexian_server::auth::random_secret()[..16].to_owned()
+        );
+        let mut c = sqlx::PgConnection::connect(&base)
+            .await
+            .expect("connect to REXIAN_TEST_PG_URL");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut c)
+            .await
+            .expect("create test database");
+        let url = match base.rfind('/') {
+            Some(i) => format!("{}/{name}", &base[..i]),
+            None => panic!("REXIAN_TEST_PG_URL needs a database path"),
+        };
+        let store = Store::connect(&url).await.expect("connect test database");
+        store.migrate().await.expect("migrate");
+        (store, TestDb::Postgres { base, name })
+    } else {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::connect(&Store::sqlite_url(dir.path()))
+            .await
+            .expect("open sqlite");
+        store.migrate().await.expect("migrate");
+        (store, TestDb::Sqlite(dir))
+    }
+}
+
+/// The default start of the manual clock: Monday 2026-03-02 09:00 in Beijing.
+pub fn default_start() -> DateTime<Utc> {
+    "2026-03-02T01:00:00Z".parse().expect("valid time")
+}
+
+impl TestApp {
+    /// An app at the default start time.
+    pub async fn new() -> TestApp {
+        Self::at(default_start()).await
+    }
+
+    /// An app whose manual clock starts at `start`, with user `admin` (password [`PASSWORD`]).
+    pub async fn at(start: DateTime<Utc>) -> TestApp {
+        let (store, db) = fresh_store().await;
+        let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(start));
+        let state = AppState::new(store, clock, Settings::default())
+            .await
+            .expect("state");
+        let hash = rexian_server::auth::hash_password(PASSWORD.into())
+            .await
+            .expect("hash");
+        let admin = rexian_store::org::NewUser {
+            login: "admin".into(),
+            name: "管理员".into(),
+            password_hash: hash,
+            roles: vec!["admin".into()],
+            company_id: None,
+            unit_id: None,
+            staff_no: None,
+        };
+        state
+            .store
+            .create_user(&admin, None, start.timestamp_millis())
+            .await
+            .expect("admin");
+        let router = rexian_server::router(state.clone());
+        let mut app = TestApp {
+            router,
+            state,
+            admin: String::new(),
+            _db: db,
+        };
+        app.admin = app.login("admin", PASSWORD).await;
+        app
+    }
+
+    /// Sends a request; returns the status and the JSON body (Null when empty or not JSON).
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let res = self
+            .raw(
+                method,
+                path,
+                token,
+                body.map(|b| b.to_string()),
+                "application/json",
+                &[],
+            )
+            .await;
+        let status = res.0;
+        (
+            status,
+            serde_json::from_slice(&res.2).unwrap_or(Value::Null),
+        )
+    }
+
+    /// Sends a request with a raw body and extra headers; returns status, headers and body bytes.
+    pub async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<String>,
+        content_type: &str,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        let mut req = Request::builder()
+            .method(Method::from_bytes(method.as_bytes()).expect("method"))
+            .uri(path);
+        if let Some(t) = token {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        if body.is_some() {
+            req = req.header(header::CONTENT_TYPE, content_type);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let req = req
+            .body(body.map(Body::from).unwrap_or_else(Body::empty))
+            .expect("request");
+        let res = self.router.clone().oneshot(req).await.expect("infallible");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes()
+            .to_vec();
+        (status, headers, bytes)
+    }
+
+    /// GET with a token.
+    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call("GET", path, Some(token), None).await
+    }
+
+    /// POST JSON with a token.
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call("POST", path, Some(token), Some(body)).await
+    }
+
+    /// PUT JSON with a token.
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call("PUT", path, Some(token), Some(body)).await
+    }
+
+    /// Signs in through the API and returns the token; panics on failure.
+    pub async fn login(&self, login: &str, password: &str) -> String {
+        let (s, v) = self
+            .call(
+                "POST",
+                "/api/v1/session",
+                None,
+                Some(json!({"login": login, "password": password})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "login {login}: {v}");
+        v["token"].as_str().expect("token").to_owned()
+    }
+
+    /// Creates a company; returns its id.
+    pub async fn company(&self, name: &str, utility: &str) -> String {
+        let (s, v) = self
+            .post(
+                "/api/v1/companies",
+                &self.admin,
+                json!({"name": name, "utility": utility}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        v["id"].as_str().expect("id").to_owned()
+    }
+
+    /// Creates a unit; returns its id.
+    pub async fn unit(
+        &self,
+        company: &str,
+        parent: Option<&str>,
+        name: &str,
+        kind: &str,
+    ) -> String {
+        let body = json!({"company_id": company, "parent_id": parent, "name": name, "kind": kind});
+        let (s, v) = self.post("/api/v1/units", &self.admin, body).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        v["id"].as_str().expect("id").to_owned()
+    }
+
+    /// Creates a user with the given roles (password [`PASSWORD`]) and returns (id, token).
+    pub async fn user(
+        &self,
+        login: &str,
+        roles: &[&str],
+        unit: Option<&str>,
+        company: Option<&str>,
+    ) -> (String, String) {
+        let body = json!({"login": login, "name": login, "password": PASSWORD, "roles": roles,
+            "unit_id": unit, "company_id": company});
+        let (s, v) = self.post("/api/v1/users", &self.admin, body).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let id = v["id"].as_str().expect("id").to_owned();
+        (id, self.login(login, PASSWORD).await)
+    }
+
+    /// Moves the manual clock forward, running due timers.
+    pub async fn advance(&self, seconds: i64) {
+        let next = self.state.clock.now() + chrono::Duration::seconds(seconds);
+        self.state.clock.set(next);
+        self.state.run_timers().await.expect("timers");
+    }
+}
