@@ -1,6 +1,8 @@
 //! Rexian domain: types, order lifecycle, policies, business calendar, deadlines,
 //! complaint grading and callback rules. Pure: no IO, no clock.
 
+#![warn(missing_docs)]
+
 pub mod calendar;
 pub mod model;
 
@@ -9,3 +11,5 @@ pub use model::{
     Category, Channel, DeadlineKind, Grade, GradeError, ParseEnumError, Role, Satisfaction, Status,
     Utility,
 };
+pub mod lifecycle;
+pub use lifecycle::{InvalidTransition, Step, StepKind};

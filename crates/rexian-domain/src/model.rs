@@ -15,6 +15,9 @@ pub struct ParseEnumError {
     pub value: String,
 }
 
+/// Former name of [`ParseEnumError`], kept for callers.
+pub type UnknownName = ParseEnumError;
+
 macro_rules! str_enum {
     ($(#[$m:meta])* $name:ident, $kind:literal { $($(#[$vm:meta])* $var:ident => $s:literal),+ $(,)? }) => {
         $(#[$m])*
