@@ -13,3 +13,5 @@ pub use model::{
 };
 pub mod lifecycle;
 pub use lifecycle::{InvalidTransition, Step, StepKind};
+pub mod callback;
+pub use callback::{check_attempt, unreachable_close_allowed, CallbackRefusal, CallbackRules};
