@@ -15,3 +15,5 @@ pub mod lifecycle;
 pub use lifecycle::{InvalidTransition, Step, StepKind};
 pub mod callback;
 pub use callback::{check_attempt, unreachable_close_allowed, CallbackRefusal, CallbackRules};
+pub mod policy;
+pub use policy::{Anchor, DeadlinePlan, Limit, OrderFacts, Policy, PolicyError};

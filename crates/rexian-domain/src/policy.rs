@@ -1,0 +1,901 @@
+//! Company policies: categories, subtypes and every time limit, as data (SPEC §3).
+//!
+//! A policy is a TOML file (see `policies/*.toml`). Each `[[rule]]` names a category and
+//! optionally a subtype, complaint grade or heating-season phase, and sets limits for some
+//! deadline kinds. For an order, each kind takes its limit from the most specific matching
+//! rule that sets it (specificity = how many of subtype/grade/season the rule names; on a
+//! tie the later rule wins).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveTime, Utc};
+use serde::{Deserialize, Serialize};
+use toml::{Spanned, Table, Value};
+
+use crate::callback::CallbackRules;
+use crate::model::{Category, DeadlineKind, Grade, Utility};
+
+/// The four shipped presets: (name, TOML text).
+pub const PRESETS: [(&str, &str); 4] = [
+    ("heat", include_str!("../../../policies/heat.toml")),
+    ("power", include_str!("../../../policies/power.toml")),
+    ("gas", include_str!("../../../policies/gas.toml")),
+    ("water", include_str!("../../../policies/water.toml")),
+];
+
+/// The length of a time limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Limit {
+    /// Wall-clock minutes.
+    Minutes(u32),
+    /// Wall-clock hours.
+    Hours(u32),
+    /// Working days on the business calendar.
+    Workdays(u32),
+    /// By the end of the local day the clock starts.
+    SameDay,
+    /// By the end of the local month the clock starts.
+    MonthEnd,
+}
+
+impl Limit {
+    /// The limit as a nominal duration, for escalation steps: minutes and hours exactly,
+    /// N workdays as N × 24 h, same day as 24 h, month end as 30 days.
+    pub fn nominal(&self) -> Duration {
+        match *self {
+            Limit::Minutes(n) => Duration::minutes(i64::from(n)),
+            Limit::Hours(n) => Duration::hours(i64::from(n)),
+            Limit::Workdays(n) => Duration::days(i64::from(n)),
+            Limit::SameDay => Duration::days(1),
+            Limit::MonthEnd => Duration::days(30),
+        }
+    }
+}
+
+impl fmt::Display for Limit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Limit::Minutes(n) => write!(f, "{n} min"),
+            Limit::Hours(n) => write!(f, "{n} h"),
+            Limit::Workdays(n) => write!(f, "{n} workdays"),
+            Limit::SameDay => f.write_str("same day"),
+            Limit::MonthEnd => f.write_str("month end"),
+        }
+    }
+}
+
+/// The event that starts a limit's clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Anchor {
+    /// The centre accepted the contact (受理).
+    Accepted,
+    /// The order was dispatched to the unit (派发); restarts on each new dispatch.
+    Dispatched,
+    /// The unit replied (回复).
+    Replied,
+}
+
+impl Anchor {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Anchor::Accepted => "accepted",
+            Anchor::Dispatched => "dispatched",
+            Anchor::Replied => "replied",
+        }
+    }
+
+    /// The default anchor of a deadline kind (SPEC §3): dispatch and close from
+    /// acceptance, the unit's limits from dispatch, callback from the reply.
+    pub fn default_for(kind: DeadlineKind) -> Anchor {
+        match kind {
+            DeadlineKind::Dispatch | DeadlineKind::Close => Anchor::Accepted,
+            DeadlineKind::Contact | DeadlineKind::Arrive | DeadlineKind::Finish => {
+                Anchor::Dispatched
+            }
+            DeadlineKind::Callback => Anchor::Replied,
+        }
+    }
+}
+
+/// Where an order's date falls relative to the heating season start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SeasonPhase {
+    /// No season start known, or earlier than the pre-season window.
+    Off,
+    /// Within `pre_days` before the start.
+    Pre,
+    /// From the start until `settle_days` after it.
+    Early,
+    /// From `settle_days` after the start.
+    Late,
+}
+
+/// Heating-season windows (`000:四.5(4)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeasonRules {
+    /// Days before the start that count as pre-season (15).
+    pub pre_days: u32,
+    /// Days after the start until the stricter rule applies (15).
+    pub settle_days: u32,
+}
+
+impl SeasonRules {
+    /// The phase of local date `d` for a season starting on `start`.
+    pub fn phase(&self, d: NaiveDate, start: Option<NaiveDate>) -> SeasonPhase {
+        let Some(start) = start else {
+            return SeasonPhase::Off;
+        };
+        let pre = start - Duration::days(i64::from(self.pre_days));
+        let settle = start + Duration::days(i64::from(self.settle_days));
+        if d < pre {
+            SeasonPhase::Off
+        } else if d < start {
+            SeasonPhase::Pre
+        } else if d < settle {
+            SeasonPhase::Early
+        } else {
+            SeasonPhase::Late
+        }
+    }
+}
+
+/// Survey and re-check rates.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SurveyRules {
+    /// Share of complaints that get a callback (1.0 = 100 %).
+    pub complaint_callback_share: f64,
+    /// Least share of complainants re-checked for satisfaction (`000:九.4`: 0.2).
+    pub complaint_recheck_share: Option<f64>,
+    /// Monthly in-season survey sample, per mille of households, low end (`000:三.2`: 1).
+    pub sample_per_mille_min: Option<u32>,
+    /// Monthly in-season survey sample, per mille of households, high end (5).
+    pub sample_per_mille_max: Option<u32>,
+    /// Days after an outreach event its report is due (`000:三.7`: 7).
+    pub outreach_report_days: Option<u32>,
+}
+
+impl Default for SurveyRules {
+    fn default() -> Self {
+        Self {
+            complaint_callback_share: 1.0,
+            complaint_recheck_share: None,
+            sample_per_mille_min: None,
+            sample_per_mille_max: None,
+            outreach_report_days: None,
+        }
+    }
+}
+
+/// An assessment rule: a deduction per occurrence of an event (e.g. `001` 绩效扣款).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssessmentRule {
+    /// Stable code the rest of the product matches events on.
+    pub code: String,
+    /// What the rule punishes.
+    pub description: String,
+    /// Deduction in 元 per occurrence.
+    pub amount_yuan: Option<u32>,
+    /// Deduction in points per occurrence.
+    pub points: Option<u32>,
+    /// Seed clause.
+    pub clause: Option<String>,
+}
+
+/// One `[[rule]]`: limits for a category, optionally narrowed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    /// Category the rule applies to.
+    pub category: Category,
+    /// Subtype, when the rule is for one subtype only.
+    pub subtype: Option<String>,
+    /// Complaint grade, when the rule is for one grade only.
+    pub grade: Option<Grade>,
+    /// Heating-season phase, when the rule is for one phase only.
+    pub season: Option<SeasonPhase>,
+    /// Limit and anchor per deadline kind.
+    pub limits: BTreeMap<DeadlineKind, (Limit, Anchor)>,
+    /// Named extra limits (e.g. `prepare`, `investigate`, `refusal_reply`).
+    pub milestones: BTreeMap<String, (Limit, Anchor)>,
+}
+
+impl Rule {
+    fn matches(&self, f: &OrderFacts, phase: SeasonPhase) -> Option<usize> {
+        if self.category != f.category {
+            return None;
+        }
+        let mut score = 0;
+        if let Some(s) = &self.subtype {
+            if f.subtype.as_deref() != Some(s.as_str()) {
+                return None;
+            }
+            score += 1;
+        }
+        if let Some(g) = self.grade {
+            if f.grade != Some(g) {
+                return None;
+            }
+            score += 1;
+        }
+        if let Some(p) = self.season {
+            if p != phase {
+                return None;
+            }
+            score += 1;
+        }
+        Some(score)
+    }
+}
+
+/// What the policy needs to know about an order to plan its deadlines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderFacts {
+    /// The order's category.
+    pub category: Category,
+    /// The order's subtype, if any.
+    pub subtype: Option<String>,
+    /// Complaint grade, if graded.
+    pub grade: Option<Grade>,
+    /// When the centre accepted the contact.
+    pub accepted_at: DateTime<Utc>,
+    /// This heating season's start date (heating companies).
+    pub season_start: Option<NaiveDate>,
+}
+
+/// One deadline to set on an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadlinePlan {
+    /// Which step it covers.
+    pub kind: DeadlineKind,
+    /// How long.
+    pub limit: Limit,
+    /// Which event starts the clock.
+    pub from: Anchor,
+}
+
+/// A named extra limit to set on an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MilestonePlan {
+    /// Milestone name from the policy.
+    pub name: String,
+    /// How long.
+    pub limit: Limit,
+    /// Which event starts the clock.
+    pub from: Anchor,
+}
+
+/// A policy file that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{policy}{}: {reason}", line.map(|l| format!(":{l}")).unwrap_or_default())]
+pub struct PolicyError {
+    /// The policy (file) name.
+    pub policy: String,
+    /// 1-based line of the fault, when known.
+    pub line: Option<usize>,
+    /// What is wrong.
+    pub reason: String,
+}
+
+/// A company's policy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    /// Name given at load (preset or file name).
+    pub name: String,
+    /// Display title.
+    pub title: Option<String>,
+    /// The utility the policy is for.
+    pub utility: Utility,
+    /// The company's UTC offset (Asia/Shanghai = +08:00).
+    pub utc_offset: FixedOffset,
+    /// Share of a limit after which an order turns amber (default 0.8).
+    pub amber_share: f64,
+    /// Callback rules.
+    pub callback: CallbackRules,
+    /// Survey rates.
+    pub survey: SurveyRules,
+    /// Heating-season windows, for heating policies.
+    pub heating_season: Option<SeasonRules>,
+    /// Known subtypes per category.
+    pub subtypes: BTreeMap<Category, Vec<String>>,
+    /// Limit rules.
+    pub rules: Vec<Rule>,
+    /// Assessment (deduction) rules.
+    pub assessment: Vec<AssessmentRule>,
+    /// Other numbers of the seeds the product shows or checks (free-form).
+    pub settings: Table,
+    source: Table,
+}
+
+// ---------- raw form ----------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPolicy {
+    title: Option<String>,
+    utility: Utility,
+    utc_offset: Option<Spanned<String>>,
+    amber_share: Option<Spanned<f64>>,
+    callback: Option<Spanned<RawCallback>>,
+    survey: Option<Spanned<RawSurvey>>,
+    heating_season: Option<SeasonRules>,
+    #[serde(default)]
+    subtypes: BTreeMap<String, Spanned<Vec<String>>>,
+    #[serde(default, rename = "rule")]
+    rules: Vec<Spanned<RawRule>>,
+    #[serde(default)]
+    assessment: Vec<Spanned<RawAssessment>>,
+    #[serde(default)]
+    settings: Table,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCallback {
+    window_start: Option<String>,
+    window_end: Option<String>,
+    min_gap_minutes: Option<u32>,
+    max_attempts: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSurvey {
+    complaint_callback_share: Option<f64>,
+    complaint_recheck_share: Option<f64>,
+    sample_per_mille_min: Option<u32>,
+    sample_per_mille_max: Option<u32>,
+    outreach_report_days: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAssessment {
+    code: String,
+    description: String,
+    amount_yuan: Option<u32>,
+    points: Option<u32>,
+    clause: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    category: Category,
+    subtype: Option<Spanned<String>>,
+    grade: Option<Spanned<u8>>,
+    season: Option<SeasonPhase>,
+    clause: Option<String>,
+    dispatch: Option<Spanned<Value>>,
+    contact: Option<Spanned<Value>>,
+    arrive: Option<Spanned<Value>>,
+    finish: Option<Spanned<Value>>,
+    callback: Option<Spanned<Value>>,
+    close: Option<Spanned<Value>>,
+    #[serde(default)]
+    milestones: BTreeMap<String, Spanned<Value>>,
+}
+
+struct Ctx<'a> {
+    name: &'a str,
+    text: &'a str,
+}
+
+impl Ctx<'_> {
+    fn err(&self, at: Option<std::ops::Range<usize>>, reason: impl Into<String>) -> PolicyError {
+        PolicyError {
+            policy: self.name.to_string(),
+            line: at.map(|r| line_of(self.text, r.start)),
+            reason: reason.into(),
+        }
+    }
+}
+
+fn line_of(text: &str, byte: usize) -> usize {
+    let end = byte.min(text.len());
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+fn parse_limit(
+    cx: &Ctx,
+    kind: &str,
+    default: Anchor,
+    v: &Spanned<Value>,
+) -> Result<(Limit, Anchor), PolicyError> {
+    let at = Some(v.span());
+    let word = |s: &str| match s {
+        "same_day" => Ok(Limit::SameDay),
+        "month_end" => Ok(Limit::MonthEnd),
+        other => Err(cx.err(
+            at.clone(),
+            format!("{kind}: unknown limit {other:?} (same_day or month_end)"),
+        )),
+    };
+    match v.get_ref() {
+        Value::String(s) => Ok((word(s)?, default)),
+        Value::Table(t) => {
+            let mut limit = None;
+            let mut from = default;
+            for (k, val) in t {
+                let num = || -> Result<u32, PolicyError> {
+                    match val.as_integer() {
+                        Some(n) if n > 0 && n <= i64::from(u32::MAX) => Ok(n as u32),
+                        _ => Err(cx.err(
+                            at.clone(),
+                            format!("{kind}.{k}: must be a positive whole number"),
+                        )),
+                    }
+                };
+                let l = match k.as_str() {
+                    "minutes" => Limit::Minutes(num()?),
+                    "hours" => Limit::Hours(num()?),
+                    "workdays" => Limit::Workdays(num()?),
+                    "at" => match val.as_str() {
+                        Some(s) => word(s)?,
+                        None => {
+                            return Err(cx.err(at.clone(), format!("{kind}.at: must be a string")))
+                        }
+                    },
+                    "from" => {
+                        from = match val.as_str() {
+                            Some("accepted") => Anchor::Accepted,
+                            Some("dispatched") => Anchor::Dispatched,
+                            Some("replied") => Anchor::Replied,
+                            _ => {
+                                return Err(cx.err(
+                                    at.clone(),
+                                    format!("{kind}.from: must be accepted, dispatched or replied, got {val}"),
+                                ))
+                            }
+                        };
+                        continue;
+                    }
+                    other => {
+                        return Err(cx.err(at.clone(), format!("{kind}: unknown key {other:?}")))
+                    }
+                };
+                if limit.replace(l).is_some() {
+                    return Err(cx.err(
+                        at.clone(),
+                        format!("{kind}: give one of minutes, hours, workdays, at"),
+                    ));
+                }
+            }
+            match limit {
+                Some(l) => Ok((l, from)),
+                None => Err(cx.err(
+                    at,
+                    format!("{kind}: no length (minutes, hours, workdays or at)"),
+                )),
+            }
+        }
+        _ => Err(cx.err(
+            at,
+            format!(
+                "{kind}: a limit is a table like {{ hours = 2 }} or \"same_day\"/\"month_end\""
+            ),
+        )),
+    }
+}
+
+fn parse_time(
+    cx: &Ctx,
+    at: std::ops::Range<usize>,
+    what: &str,
+    s: &str,
+) -> Result<NaiveTime, PolicyError> {
+    NaiveTime::parse_from_str(s, "%H:%M")
+        .map_err(|_| cx.err(Some(at), format!("{what}: bad time {s:?} (HH:MM)")))
+}
+
+fn share(cx: &Ctx, at: std::ops::Range<usize>, what: &str, x: f64) -> Result<f64, PolicyError> {
+    if (0.0..=1.0).contains(&x) {
+        Ok(x)
+    } else {
+        Err(cx.err(Some(at), format!("{what}: {x} is outside 0..1")))
+    }
+}
+
+/// UTC+08:00 (Asia/Shanghai, no DST), the default company zone.
+pub fn china_offset() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
+}
+
+fn parse_offset(s: &str) -> Option<FixedOffset> {
+    let (sign, rest) = match s.as_bytes().first()? {
+        b'+' => (1, &s[1..]),
+        b'-' => (-1, &s[1..]),
+        _ => return None,
+    };
+    let (h, m) = rest.split_once(':')?;
+    let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
+    if !(0..=14).contains(&h) || !(0..60).contains(&m) {
+        return None;
+    }
+    FixedOffset::east_opt(sign * (h * 3600 + m * 60))
+}
+
+impl Policy {
+    /// Parses and validates a policy; errors carry the line and reason.
+    pub fn from_toml(name: &str, text: &str) -> Result<Policy, PolicyError> {
+        let cx = Ctx { name, text };
+        let source: Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| cx.err(e.span(), e.message().trim().to_string()))?;
+        let raw: RawPolicy =
+            toml::from_str(text).map_err(|e| cx.err(e.span(), e.message().trim().to_string()))?;
+        let mut p = Policy {
+            name: name.to_string(),
+            title: raw.title,
+            utility: raw.utility,
+            utc_offset: china_offset(),
+                .unwrap_or(FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!())),
+            amber_share: 0.8,
+            callback: CallbackRules::default(),
+            survey: SurveyRules::default(),
+            heating_season: raw.heating_season,
+            subtypes: BTreeMap::new(),
+            rules: Vec::new(),
+            assessment: Vec::new(),
+            settings: raw.settings,
+            source,
+        };
+        if let Some(o) = raw.utc_offset {
+            p.utc_offset = parse_offset(o.get_ref()).ok_or_else(|| {
+                cx.err(
+                    Some(o.span()),
+                    format!("utc_offset: bad offset {:?} (like +08:00)", o.get_ref()),
+                )
+            })?;
+        }
+        if let Some(a) = raw.amber_share {
+            let x = *a.get_ref();
+            if !(x > 0.0 && x < 1.0) {
+                return Err(cx.err(Some(a.span()), format!("amber_share: {x} is outside 0..1")));
+            }
+            p.amber_share = x;
+        }
+        if let Some(c) = raw.callback {
+            let span = c.span();
+            let c = c.into_inner();
+            if let Some(s) = &c.window_start {
+                p.callback.window_start =
+                    parse_time(&cx, span.clone(), "callback.window_start", s)?;
+            }
+            if let Some(s) = &c.window_end {
+                p.callback.window_end = parse_time(&cx, span.clone(), "callback.window_end", s)?;
+            }
+            if p.callback.window_start >= p.callback.window_end {
+                return Err(cx.err(
+                    Some(span),
+                    "callback: window_start must be before window_end",
+                ));
+            }
+            if let Some(n) = c.min_gap_minutes {
+                p.callback.min_gap_minutes = n;
+            }
+            if let Some(n) = c.max_attempts {
+                if n == 0 {
+                    return Err(cx.err(Some(span), "callback.max_attempts: must be at least 1"));
+                }
+                p.callback.max_attempts = n;
+            }
+        }
+        if let Some(s) = raw.survey {
+            let span = s.span();
+            let s = s.into_inner();
+            if let Some(x) = s.complaint_callback_share {
+                p.survey.complaint_callback_share =
+                    share(&cx, span.clone(), "survey.complaint_callback_share", x)?;
+            }
+            if let Some(x) = s.complaint_recheck_share {
+                p.survey.complaint_recheck_share = Some(share(
+                    &cx,
+                    span.clone(),
+                    "survey.complaint_recheck_share",
+                    x,
+                )?);
+            }
+            p.survey.sample_per_mille_min = s.sample_per_mille_min;
+            p.survey.sample_per_mille_max = s.sample_per_mille_max;
+            p.survey.outreach_report_days = s.outreach_report_days;
+            if let (Some(lo), Some(hi)) = (s.sample_per_mille_min, s.sample_per_mille_max) {
+                if lo > hi || hi > 1000 {
+                    return Err(cx.err(
+                        Some(span),
+                        "survey: need sample_per_mille_min <= sample_per_mille_max <= 1000",
+                    ));
+                }
+            }
+        }
+        for (cat, list) in raw.subtypes {
+            let span = list.span();
+            let cat: Category = cat.parse().map_err(|e: crate::model::ParseEnumError| {
+                cx.err(Some(span.clone()), format!("subtypes: {e}"))
+            })?;
+            let list = list.into_inner();
+            for (i, s) in list.iter().enumerate() {
+                if s.is_empty() || list[..i].contains(s) {
+                    return Err(cx.err(
+                        Some(span.clone()),
+                        format!("subtypes.{cat}: empty or repeated {s:?}"),
+                    ));
+                }
+            }
+            p.subtypes.insert(cat, list);
+        }
+        for r in raw.rules {
+            let span = r.span();
+            let r = r.into_inner();
+            let subtype = match r.subtype {
+                Some(s) => {
+                    let known = p
+                        .subtypes
+                        .get(&r.category)
+                        .is_some_and(|l| l.contains(s.get_ref()));
+                    if !known {
+                        return Err(cx.err(
+                            Some(s.span()),
+                            format!(
+                                "unknown subtype {:?} of {} (add it to [subtypes])",
+                                s.get_ref(),
+                                r.category
+                            ),
+                        ));
+                    }
+                    Some(s.into_inner())
+                }
+                None => None,
+            };
+            let grade = match r.grade {
+                Some(g) => {
+                    if r.category != Category::Complaint {
+                        return Err(
+                            cx.err(Some(g.span()), "grade: only complaint rules have a grade")
+                        );
+                    }
+                    Some(
+                        Grade::new(*g.get_ref())
+                            .map_err(|e| cx.err(Some(g.span()), e.to_string()))?,
+                    )
+                }
+                None => None,
+            };
+            if r.season.is_some() && p.heating_season.is_none() {
+                return Err(cx.err(Some(span), "season: rule needs a [heating_season] section"));
+            }
+            let mut limits = BTreeMap::new();
+            let kinds = [
+                (DeadlineKind::Dispatch, &r.dispatch),
+                (DeadlineKind::Contact, &r.contact),
+                (DeadlineKind::Arrive, &r.arrive),
+                (DeadlineKind::Finish, &r.finish),
+                (DeadlineKind::Callback, &r.callback),
+                (DeadlineKind::Close, &r.close),
+            ];
+            for (kind, v) in kinds {
+                if let Some(v) = v {
+                    limits.insert(
+                        kind,
+                        parse_limit(&cx, kind.as_str(), Anchor::default_for(kind), v)?,
+                    );
+                }
+            }
+            let mut milestones = BTreeMap::new();
+            for (n, v) in &r.milestones {
+                milestones.insert(n.clone(), parse_limit(&cx, n, Anchor::Dispatched, v)?);
+            }
+            let _ = r.clause;
+            let rule = Rule {
+                category: r.category,
+                subtype,
+                grade,
+                season: r.season,
+                limits,
+                milestones,
+            };
+            if p.rules.iter().any(|o| {
+                (o.category, &o.subtype, o.grade, o.season)
+                    == (rule.category, &rule.subtype, rule.grade, rule.season)
+            }) {
+                return Err(cx.err(
+                    Some(span),
+                    "a rule for the same category/subtype/grade/season is given twice",
+                ));
+            }
+            p.rules.push(rule);
+        }
+        for a in raw.assessment {
+            let span = a.span();
+            let a = a.into_inner();
+            if a.amount_yuan.is_none() && a.points.is_none() {
+                return Err(cx.err(
+                    Some(span),
+                    format!("assessment {}: needs amount_yuan or points", a.code),
+                ));
+            }
+            if p.assessment.iter().any(|o| o.code == a.code) {
+                return Err(cx.err(
+                    Some(span),
+                    format!("assessment {}: code given twice", a.code),
+                ));
+            }
+            p.assessment.push(AssessmentRule {
+                code: a.code,
+                description: a.description,
+                amount_yuan: a.amount_yuan,
+                points: a.points,
+                clause: a.clause,
+            });
+        }
+        Ok(p)
+    }
+
+    /// A shipped preset by name ("heat", "power", "gas", "water").
+    pub fn preset(name: &str) -> Option<Policy> {
+        PRESETS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .and_then(|(n, text)| Policy::from_toml(n, text).ok())
+    }
+
+    /// The shipped preset of a utility.
+    pub fn preset_for(utility: Utility) -> Option<Policy> {
+        Policy::preset(utility.as_str())
+    }
+
+    /// The policy as TOML (after any overrides), for storing and showing.
+    pub fn to_toml(&self) -> String {
+        toml::to_string(&self.source).unwrap_or_default()
+    }
+
+    /// This policy with a company's partial TOML merged over it. Tables merge key by key;
+    /// a `[[rule]]` replaces the fields of the rule with the same category, subtype, grade
+    /// and season, or is added; other arrays are replaced.
+    pub fn with_overrides(&self, toml_text: &str) -> Result<Policy, PolicyError> {
+        let cx = Ctx {
+            name: &self.name,
+            text: toml_text,
+        };
+        let over: Table = toml_text
+            .parse()
+            .map_err(|e: toml::de::Error| cx.err(e.span(), e.message().trim().to_string()))?;
+        let mut merged = self.source.clone();
+        merge_tables(&mut merged, over);
+        let text = toml::to_string(&merged).map_err(|e| cx.err(None, e.to_string()))?;
+        Policy::from_toml(&self.name, &text)
+            .map(|mut p| {
+                p.name = self.name.clone();
+                p
+            })
+            .map_err(|e| PolicyError {
+                line: None,
+                reason: format!("after overrides: {}", e.reason),
+                ..e
+            })
+    }
+
+    /// The season phase of an order accepted at `accepted_at`.
+    pub fn season_phase(
+        &self,
+        accepted_at: DateTime<Utc>,
+        season_start: Option<NaiveDate>,
+    ) -> SeasonPhase {
+        match self.heating_season {
+            Some(s) => s.phase(
+                accepted_at.with_timezone(&self.utc_offset).date_naive(),
+                season_start,
+            ),
+            None => SeasonPhase::Off,
+        }
+    }
+
+    fn best(&self, facts: &OrderFacts) -> Vec<(usize, &Rule)> {
+        let phase = self.season_phase(facts.accepted_at, facts.season_start);
+        self.rules
+            .iter()
+            .filter_map(|r| r.matches(facts, phase).map(|s| (s, r)))
+            .collect()
+    }
+
+    /// The deadlines to set on an order, one per kind that has a limit, in kind order.
+    pub fn deadlines(&self, facts: &OrderFacts) -> Vec<DeadlinePlan> {
+        let matching = self.best(facts);
+        DeadlineKind::ALL
+            .iter()
+            .filter_map(|kind| {
+                let mut pick: Option<(usize, (Limit, Anchor))> = None;
+                for (score, r) in &matching {
+                    if let Some(l) = r.limits.get(kind) {
+                        if pick.is_none_or(|(s, _)| *score >= s) {
+                            pick = Some((*score, *l));
+                        }
+                    }
+                }
+                pick.map(|(_, (limit, from))| DeadlinePlan {
+                    kind: *kind,
+                    limit,
+                    from,
+                })
+            })
+            .collect()
+    }
+
+    /// The named extra limits for an order (most specific rule per name), by name.
+    pub fn milestones(&self, facts: &OrderFacts) -> Vec<MilestonePlan> {
+        let mut out: BTreeMap<&str, (usize, (Limit, Anchor))> = BTreeMap::new();
+        for (score, r) in self.best(facts) {
+            for (n, l) in &r.milestones {
+                if out.get(n.as_str()).is_none_or(|(s, _)| score >= *s) {
+                    out.insert(n, (score, *l));
+                }
+            }
+        }
+        out.into_iter()
+            .map(|(n, (_, (limit, from)))| MilestonePlan {
+                name: n.to_string(),
+                limit,
+                from,
+            })
+            .collect()
+    }
+
+    /// Whether `subtype` is known for `category`.
+    pub fn knows_subtype(&self, category: Category, subtype: &str) -> bool {
+        self.subtypes
+            .get(&category)
+            .is_some_and(|l| l.iter().any(|s| s == subtype))
+    }
+
+    /// The assessment rule with `code`.
+    pub fn assessment_rule(&self, code: &str) -> Option<&AssessmentRule> {
+        self.assessment.iter().find(|a| a.code == code)
+    }
+}
+
+fn rule_key(t: &Table) -> [Option<&Value>; 4] {
+    [
+        t.get("category"),
+        t.get("subtype"),
+        t.get("grade"),
+        t.get("season"),
+    ]
+}
+
+fn merge_tables(base: &mut Table, over: Table) {
+    for (k, v) in over {
+        match (base.get_mut(&k), v) {
+            (Some(Value::Table(b)), Value::Table(o)) => merge_tables(b, o),
+            (Some(Value::Array(b)), Value::Array(o)) if k == "rule" => {
+                for item in o {
+                    let Value::Table(ot) = item else {
+                        b.push(item);
+                        continue;
+                    };
+                    let found = b.iter_mut().find_map(|x| match x {
+                        Value::Table(bt) if rule_key(bt) == rule_key(&ot) => Some(bt),
+                        _ => None,
+                    });
+                    match found {
+                        Some(bt) => {
+                            for (rk, rv) in ot {
+                                bt.insert(rk, rv);
+                            }
+                        }
+                        None => b.push(Value::Table(ot)),
+                    }
+                }
+            }
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}

@@ -1,0 +1,246 @@
+//! What each step of an order does beyond its status: which time limits start, are met, stop
+//! or move (SPEC §3 "When each limit starts"). Pure: the caller passes the policy, the calendar,
+//! the company's offset and `now`; the result is a list of deadline operations to persist.
+
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
+
+use crate::callback::{self, Attempt, CallbackRules};
+use crate::calendar::BusinessCalendar;
+use crate::deadline;
+use crate::lifecycle::{self, Ctx, InvalidTransition, Step};
+use crate::model::{Category, DeadlineKind, Grade, Status};
+use crate::policy::{Anchor, OrderFacts, Policy};
+
+/// Deadline kinds that belong to the unit holding the order: stopped by a return.
+pub const UNIT_KINDS: [DeadlineKind; 3] = [DeadlineKind::Contact, DeadlineKind::Arrive, DeadlineKind::Finish];
+
+/// Everything a step needs besides the policy: the order as its events left it.
+#[derive(Debug, Clone)]
+pub struct OrderState {
+    /// Current status.
+    pub status: Status,
+    /// Category.
+    pub category: Category,
+    /// Subtype.
+    pub subtype: Option<String>,
+    /// Complaint grade.
+    pub grade: Option<Grade>,
+    /// Unit last dispatched to.
+    pub unit: Option<i64>,
+    /// Customer declined a callback.
+    pub callback_declined: bool,
+    /// Accepted at.
+    pub accepted_at: DateTime<Utc>,
+    /// A worker arrived in the current dispatch.
+    pub arrived: bool,
+    /// Status before a suspension.
+    pub suspended_from: Option<Status>,
+    /// An extension request awaits a decision.
+    pub extension_pending: bool,
+    /// Callback attempts so far (of the current round).
+    pub attempts: Vec<Attempt>,
+    /// The company's heating season start, if set.
+    pub season_start: Option<NaiveDate>,
+}
+
+impl OrderState {
+    /// Whether the order takes a callback.
+    pub fn needs_callback(&self) -> bool {
+        self.category.needs_callback() && !self.callback_declined
+    }
+
+    fn facts(&self) -> OrderFacts {
+        OrderFacts {
+            category: self.category,
+            subtype: self.subtype.clone(),
+            grade: self.grade,
+            accepted_at: self.accepted_at,
+            season_start: self.season_start,
+        }
+    }
+}
+
+/// The fixed inputs of a computation.
+#[derive(Debug, Clone, Copy)]
+pub struct Env<'a> {
+    /// The company's policy.
+    pub policy: &'a Policy,
+    /// The business calendar.
+    pub calendar: &'a BusinessCalendar,
+    /// The company's offset from UTC.
+    pub offset: FixedOffset,
+    /// Now.
+    pub now: DateTime<Utc>,
+}
+
+/// One change to an order's deadlines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeadlineOp {
+    /// Start a limit (supersedes an active one of the same kind).
+    Start {
+        /// Kind.
+        kind: DeadlineKind,
+        /// Unit whose clock it is.
+        unit: Option<i64>,
+        /// Start.
+        started_at: DateTime<Utc>,
+        /// Due.
+        due_at: DateTime<Utc>,
+        /// Turns amber.
+        amber_at: DateTime<Utc>,
+        /// Computed over a year without calendar data.
+        provisional: bool,
+    },
+    /// The step satisfies the active limit of this kind.
+    Meet(DeadlineKind),
+    /// Stop the active limits of these kinds (kept for reports).
+    Stop(Vec<DeadlineKind>),
+    /// Move the due time of a limit (approved extension); the original stays on record.
+    Move {
+        /// Kind.
+        kind: DeadlineKind,
+        /// New due time.
+        due_at: DateTime<Utc>,
+        /// New amber time.
+        amber_at: DateTime<Utc>,
+    },
+}
+
+/// The result of a step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// Status after the step.
+    pub status: Status,
+    /// Unit after the step.
+    pub unit: Option<i64>,
+    /// Deadline changes.
+    pub ops: Vec<DeadlineOp>,
+}
+
+fn amber(env: &Env<'_>, start: DateTime<Utc>, due: DateTime<Utc>) -> DateTime<Utc> {
+    let share = env.policy.amber_share.clamp(0.0, 1.0);
+    let span = (due - start).num_milliseconds().max(0) as f64;
+    start + Duration::milliseconds((span * share) as i64)
+}
+
+/// Starts every limit of the policy anchored at `anchor`, from `start`.
+fn start_limits(state: &OrderState, env: &Env<'_>, anchor: Anchor, start: DateTime<Utc>, unit: Option<i64>) -> Vec<DeadlineOp> {
+    env.policy
+        .deadlines(&state.facts())
+        .into_iter()
+        .filter(|p| p.from == anchor)
+        .filter(|p| p.kind != DeadlineKind::Callback || state.needs_callback())
+        .map(|p| {
+            let d = deadline::due_at(start, &p.limit, env.calendar, env.offset);
+            DeadlineOp::Start {
+                kind: p.kind,
+                unit: if anchor == Anchor::Dispatched { unit } else { None },
+                started_at: start,
+                due_at: d.due_at,
+                amber_at: amber(env, start, d.due_at),
+                provisional: d.provisional,
+            }
+        })
+        .collect()
+}
+
+/// The limits that start when an order is accepted (created). An order answered at once
+/// starts none.
+pub fn on_create(state: &OrderState, env: &Env<'_>) -> Vec<DeadlineOp> {
+    if state.status == Status::Closed {
+        return Vec::new();
+    }
+    start_limits(state, env, Anchor::Accepted, state.accepted_at, None)
+}
+
+/// Applies `step` to `state`: the new status and the deadline changes, or why not.
+/// `extension_until` is the due time asked by the pending extension when approving it.
+pub fn apply(state: &OrderState, step: &Step, env: &Env<'_>, extension_until: Option<DateTime<Utc>>) -> Result<Outcome, InvalidTransition> {
+    let rules: CallbackRules = env.policy.callback;
+    let ctx = Ctx {
+        needs_callback: state.needs_callback(),
+        unit: state.unit,
+        arrived: state.arrived,
+        suspended_from: state.suspended_from,
+        callback_complete: state.attempts.iter().any(|a| a.reached)
+            || callback::unreachable_close_allowed_with(&state.attempts, &rules),
+        extension_pending: state.extension_pending,
+    };
+    let status = lifecycle::next(state.status, step, &ctx)?;
+    let now = env.now;
+    let mut unit = state.unit;
+    let mut ops = Vec::new();
+    match *step {
+        Step::Dispatch { unit: u } => {
+            unit = Some(u);
+            ops.push(DeadlineOp::Meet(DeadlineKind::Dispatch));
+            ops.extend(start_limits(state, env, Anchor::Dispatched, now, unit));
+        }
+        Step::Transfer { unit: u } => {
+            unit = Some(u);
+            ops.push(DeadlineOp::Stop(UNIT_KINDS.to_vec()));
+            ops.extend(start_limits(state, env, Anchor::Dispatched, now, unit));
+        }
+        Step::Accept => ops.push(DeadlineOp::Meet(DeadlineKind::Contact)),
+        Step::Arrive => {
+            ops.push(DeadlineOp::Meet(DeadlineKind::Contact));
+            ops.push(DeadlineOp::Meet(DeadlineKind::Arrive));
+        }
+        Step::Return => ops.push(DeadlineOp::Stop(UNIT_KINDS.to_vec())),
+        Step::Reply => {
+            ops.extend(UNIT_KINDS.iter().map(|k| DeadlineOp::Meet(*k)));
+            ops.extend(start_limits(state, env, Anchor::Replied, now, unit));
+        }
+        Step::Callback { reached, contradicts } => {
+            if contradicts {
+                // Back to the same unit: its clocks start afresh.
+                ops.extend(start_limits(state, env, Anchor::Dispatched, now, unit));
+            } else if reached {
+                ops.push(DeadlineOp::Meet(DeadlineKind::Callback));
+            }
+        }
+        Step::Close => {
+            ops.push(DeadlineOp::Meet(DeadlineKind::Callback));
+            ops.push(DeadlineOp::Meet(DeadlineKind::Close));
+        }
+        Step::Cancel | Step::Merge => ops.push(DeadlineOp::Stop(DeadlineKind::ALL.to_vec())),
+        Step::Reopen => {
+            if unit.is_some() {
+                ops.extend(start_limits(state, env, Anchor::Dispatched, now, unit));
+            }
+        }
+        Step::Suspend => ops.push(DeadlineOp::Stop(UNIT_KINDS.to_vec())),
+        Step::Resume => ops.extend(start_limits(state, env, Anchor::Dispatched, now, unit)),
+        Step::ExtensionApprove => {
+            if let Some(until) = extension_until {
+                ops.push(DeadlineOp::Move { kind: DeadlineKind::Finish, due_at: until, amber_at: amber(env, now, until) });
+            }
+        }
+        Step::Review { .. } | Step::ExtensionAsk | Step::ExtensionReject => {}
+    }
+    Ok(Outcome { status, unit, ops })
+}
+
+/// The supervision level a missed limit has reached at `now`: 1 at the due time, one more for
+/// each further limit length (`000:八.5(5)`).
+pub fn supervision_level(due_at: DateTime<Utc>, limit: Duration, now: DateTime<Utc>) -> u32 {
+    if now < due_at || limit <= Duration::zero() {
+        return 0;
+    }
+    1 + ((now - due_at).num_milliseconds() / limit.num_milliseconds()) as u32
+}
+
+/// The unit notified at a supervision level: the unit at level 1, then up its chain
+/// (`chain` lists the unit and its ancestors, nearest first); past the top, the top.
+pub fn supervision_target(chain: &[i64], level: u32) -> Option<i64> {
+    if chain.is_empty() || level == 0 {
+        return None;
+    }
+    let i = (level as usize - 1).min(chain.len() - 1);
+    Some(chain[i])
+}
+
+/// The order number: company prefix, local date and the day's sequence (`GR20261123-0042`).
+pub fn order_number(prefix: &str, local_date: NaiveDate, seq: i64) -> String {
+    format!("{prefix}{}-{seq:04}", local_date.format("%Y%m%d"))
+}

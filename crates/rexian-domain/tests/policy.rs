@@ -1,0 +1,399 @@
+//! Policy presets and validation.
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use rexian_domain::policy::{
+    Anchor, DeadlinePlan, Limit, OrderFacts, Policy, SeasonPhase, PRESETS,
+};
+use rexian_domain::{Category, DeadlineKind as K, Grade, Utility};
+
+fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap()
+}
+
+fn facts(cat: Category, subtype: Option<&str>) -> OrderFacts {
+    OrderFacts {
+        category: cat,
+        subtype: subtype.map(str::to_string),
+        grade: None,
+        accepted_at: at(2026, 3, 2, 2),
+        season_start: None,
+    }
+}
+
+fn plan(p: &Policy, f: &OrderFacts, kind: K) -> Option<(Limit, Anchor)> {
+    p.deadlines(f)
+        .into_iter()
+        .find(|d| d.kind == kind)
+        .map(|d| (d.limit, d.from))
+}
+
+#[test]
+fn every_preset_loads_and_knows_base_subtypes() {
+    for (name, text) in PRESETS {
+        let p = Policy::from_toml(name, text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(p.utility.as_str(), name);
+        assert_eq!(p.amber_share, 0.8);
+        assert_eq!(p.callback.min_gap_minutes, 120);
+        assert_eq!(p.callback.max_attempts, 3);
+        for s in ["leak", "not_warm", "outage", "meter", "other"] {
+            assert!(p.knows_subtype(Category::Repair, s), "{name} repair {s}");
+        }
+        for s in [
+            "install",
+            "alteration",
+            "safety_check",
+            "temperature",
+            "leak_detection",
+            "water_quality",
+            "reminder",
+            "emergency_water",
+            "other",
+        ] {
+            assert!(p.knows_subtype(Category::Service, s), "{name} service {s}");
+        }
+    }
+    assert!(Policy::preset("nope").is_none());
+    assert_eq!(
+        Policy::preset_for(Utility::Water).unwrap().utility,
+        Utility::Water
+    );
+}
+
+#[test]
+fn gas_repair_finish_3_workdays_002_s14_4() {
+    let p = Policy::preset("gas").unwrap();
+    let d = p.deadlines(&facts(Category::Repair, Some("leak")));
+    assert_eq!(
+        d,
+        vec![
+            DeadlinePlan {
+                kind: K::Dispatch,
+                limit: Limit::Minutes(5),
+                from: Anchor::Accepted
+            },
+            DeadlinePlan {
+                kind: K::Contact,
+                limit: Limit::Hours(2),
+                from: Anchor::Dispatched
+            },
+            DeadlinePlan {
+                kind: K::Finish,
+                limit: Limit::Workdays(3),
+                from: Anchor::Dispatched
+            },
+            DeadlinePlan {
+                kind: K::Callback,
+                limit: Limit::Workdays(1),
+                from: Anchor::Replied
+            },
+        ]
+    );
+}
+
+#[test]
+fn gas_consult_20_min_and_1_workday_002_s14_2() {
+    let p = Policy::preset("gas").unwrap();
+    let f = facts(Category::Consult, None);
+    assert_eq!(
+        plan(&p, &f, K::Dispatch),
+        Some((Limit::Minutes(20), Anchor::Accepted))
+    );
+    assert_eq!(
+        plan(&p, &f, K::Finish),
+        Some((Limit::Workdays(1), Anchor::Dispatched))
+    );
+    assert_eq!(
+        plan(&p, &f, K::Callback),
+        Some((Limit::Workdays(1), Anchor::Replied))
+    );
+}
+
+#[test]
+fn gas_service_7_workdays_refusal_2_workdays_002_s14_5() {
+    let p = Policy::preset("gas").unwrap();
+    let f = facts(Category::Service, Some("install"));
+    assert_eq!(
+        plan(&p, &f, K::Contact),
+        Some((Limit::Workdays(1), Anchor::Dispatched))
+    );
+    assert_eq!(
+        plan(&p, &f, K::Finish),
+        Some((Limit::Workdays(7), Anchor::Dispatched))
+    );
+    let m = p.milestones(&f);
+    assert_eq!(m.len(), 1);
+    assert_eq!(
+        (m[0].name.as_str(), m[0].limit),
+        ("refusal_reply", Limit::Workdays(2))
+    );
+}
+
+#[test]
+fn gas_complaint_finish_by_grade_002_s14_6() {
+    let p = Policy::preset("gas").unwrap();
+    let mut f = facts(Category::Complaint, None);
+    for (g, h) in [(3, 3), (2, 24), (1, 48)] {
+        f.grade = Some(Grade::new(g).unwrap());
+        assert_eq!(
+            plan(&p, &f, K::Finish),
+            Some((Limit::Hours(h), Anchor::Dispatched)),
+            "grade {g}"
+        );
+        assert_eq!(
+            plan(&p, &f, K::Dispatch),
+            Some((Limit::Minutes(5), Anchor::Accepted))
+        );
+    }
+    assert_eq!(p.milestones(&f)[0].limit, Limit::Workdays(2));
+}
+
+#[test]
+fn gas_report_opinion_suggestion_5_workdays_002_s14_7() {
+    let p = Policy::preset("gas").unwrap();
+    for c in [Category::Report, Category::Opinion, Category::Suggestion] {
+        assert_eq!(
+            plan(&p, &facts(c, None), K::Finish),
+            Some((Limit::Workdays(5), Anchor::Dispatched))
+        );
+    }
+    let praise = p.deadlines(&facts(Category::Praise, None));
+    assert_eq!(praise.len(), 1);
+    assert_eq!(praise[0].limit, Limit::Minutes(20));
+}
+
+#[test]
+fn heat_leak_on_site_30_min_000_s4_5_4() {
+    let p = Policy::preset("heat").unwrap();
+    let f = facts(Category::Repair, Some("leak"));
+    assert_eq!(
+        plan(&p, &f, K::Arrive),
+        Some((Limit::Minutes(30), Anchor::Dispatched))
+    );
+    // Base repair rule still applies for the other kinds.
+    assert_eq!(
+        plan(&p, &f, K::Finish),
+        Some((Limit::Hours(24), Anchor::Accepted))
+    );
+    assert_eq!(
+        plan(&p, &f, K::Callback),
+        Some((Limit::Hours(48), Anchor::Replied))
+    );
+    assert_eq!(
+        plan(&p, &f, K::Close),
+        Some((Limit::MonthEnd, Anchor::Accepted))
+    );
+    assert_eq!(p.milestones(&f)[0].limit, Limit::Minutes(10));
+}
+
+#[test]
+fn heat_not_warm_by_season_phase_000_s4_5_4() {
+    let p = Policy::preset("heat").unwrap();
+    let start = NaiveDate::from_ymd_opt(2026, 11, 15).unwrap();
+    let mut f = facts(Category::Repair, Some("not_warm"));
+    f.season_start = Some(start);
+    // 2026-10-25 local: 21 days before start → off season: no arrive limit.
+    f.accepted_at = at(2026, 10, 25, 2);
+    assert_eq!(
+        p.season_phase(f.accepted_at, f.season_start),
+        SeasonPhase::Off
+    );
+    assert_eq!(plan(&p, &f, K::Arrive), None);
+    // 2026-10-31 local (16:00 UTC Oct 30 = 00:00 local Oct 31): exactly 15 days before.
+    f.accepted_at = Utc.with_ymd_and_hms(2026, 10, 30, 16, 0, 0).unwrap();
+    assert_eq!(
+        p.season_phase(f.accepted_at, f.season_start),
+        SeasonPhase::Pre
+    );
+    assert_eq!(
+        plan(&p, &f, K::Arrive),
+        Some((Limit::Hours(12), Anchor::Dispatched))
+    );
+    f.accepted_at = at(2026, 11, 20, 2);
+    assert_eq!(
+        p.season_phase(f.accepted_at, f.season_start),
+        SeasonPhase::Early
+    );
+    assert_eq!(
+        plan(&p, &f, K::Arrive),
+        Some((Limit::Hours(12), Anchor::Dispatched))
+    );
+    assert_eq!(
+        plan(&p, &f, K::Finish),
+        Some((Limit::Hours(24), Anchor::Accepted))
+    );
+    f.accepted_at = at(2026, 11, 30, 2);
+    assert_eq!(
+        p.season_phase(f.accepted_at, f.season_start),
+        SeasonPhase::Late
+    );
+    assert_eq!(
+        plan(&p, &f, K::Arrive),
+        Some((Limit::Hours(4), Anchor::Dispatched))
+    );
+    assert_eq!(
+        plan(&p, &f, K::Finish),
+        Some((Limit::Hours(24), Anchor::Dispatched))
+    );
+}
+
+#[test]
+fn heat_complaints_same_day_2_days_5_workdays_000_s8_5() {
+    let p = Policy::preset("heat").unwrap();
+    let fin = |s: Option<&str>| {
+        plan(&p, &facts(Category::Complaint, s), K::Finish)
+            .unwrap()
+            .0
+    };
+    assert_eq!(fin(Some("temperature")), Limit::SameDay);
+    assert_eq!(fin(Some("repair")), Limit::SameDay);
+    assert_eq!(fin(Some("general")), Limit::Hours(48));
+    assert_eq!(fin(Some("media")), Limit::Workdays(2));
+    assert_eq!(fin(Some("other")), Limit::Workdays(5));
+    assert_eq!(fin(None), Limit::Workdays(5));
+    let cb = plan(&p, &facts(Category::Complaint, None), K::Callback).unwrap();
+    assert_eq!(cb, (Limit::Hours(48), Anchor::Replied));
+}
+
+#[test]
+fn heat_temperature_visit_24h_arranged_30_min_000_s5_1() {
+    let p = Policy::preset("heat").unwrap();
+    let f = facts(Category::Service, Some("temperature"));
+    assert_eq!(
+        plan(&p, &f, K::Arrive),
+        Some((Limit::Hours(24), Anchor::Accepted))
+    );
+    let m = p.milestones(&f);
+    assert_eq!(m[0].name, "arrange");
+    assert_eq!(
+        (m[0].limit, m[0].from),
+        (Limit::Minutes(30), Anchor::Accepted)
+    );
+}
+
+#[test]
+fn heat_survey_rates_000_s3_2_s9_4() {
+    let p = Policy::preset("heat").unwrap();
+    assert_eq!(p.survey.complaint_recheck_share, Some(0.2));
+    assert_eq!(
+        (p.survey.sample_per_mille_min, p.survey.sample_per_mille_max),
+        (Some(1), Some(5))
+    );
+    assert_eq!(p.survey.outreach_report_days, Some(7));
+    assert_eq!(p.settings["repair_prepare_minutes"].as_integer(), Some(10));
+}
+
+#[test]
+fn water_repair_cycle_24h_from_report_003_s4_3() {
+    let p = Policy::preset("water").unwrap();
+    let f = facts(Category::Repair, Some("meter"));
+    assert_eq!(
+        plan(&p, &f, K::Dispatch),
+        Some((Limit::Minutes(10), Anchor::Accepted))
+    );
+    assert_eq!(
+        plan(&p, &f, K::Arrive),
+        Some((Limit::Minutes(30), Anchor::Dispatched))
+    );
+    assert_eq!(
+        plan(&p, &f, K::Finish),
+        Some((Limit::Hours(24), Anchor::Accepted))
+    );
+}
+
+#[test]
+fn power_complaint_5_days_and_deductions_001() {
+    let p = Policy::preset("power").unwrap();
+    let f = facts(Category::Complaint, None);
+    assert_eq!(
+        plan(&p, &f, K::Finish),
+        Some((Limit::Hours(120), Anchor::Accepted))
+    );
+    let yuan = |c: &str| p.assessment_rule(c).and_then(|a| a.amount_yuan);
+    assert_eq!(yuan("outage_notice_late"), Some(20));
+    assert_eq!(yuan("handover_late"), Some(20));
+    assert_eq!(yuan("unanswered_3_rings"), Some(20));
+    assert_eq!(yuan("order_left_pending"), Some(20));
+    assert_eq!(yuan("archived_without_callback"), Some(20));
+    assert_eq!(yuan("attitude_complaint"), Some(100));
+    assert_eq!(yuan("intranet_breach"), Some(200));
+    assert_eq!(p.assessment.len(), 8);
+}
+
+const MINI: &str = "utility = \"gas\"\n[subtypes]\nrepair = [\"leak\"]\n";
+
+fn bad(extra: &str) -> rexian_domain::PolicyError {
+    Policy::from_toml("t.toml", &format!("{MINI}{extra}")).unwrap_err()
+}
+
+#[test]
+fn errors_carry_line_and_reason() {
+    let e = bad("[[rule]]\ncategory = \"repairs\"\n");
+    assert_eq!(e.line, Some(5), "{e}");
+    assert!(e.reason.contains("repairs"), "{e}");
+    let e = Policy::from_toml("t", "utility = \"gas\"\namber_share = 1.5\n").unwrap_err();
+    assert_eq!(e.line, Some(2));
+    assert!(e.reason.contains("amber_share"), "{e}");
+    let e = bad("[[rule]]\ncategory = \"repair\"\nsubtype = \"pipe\"\n");
+    assert_eq!(e.line, Some(6));
+    assert!(e.reason.contains("unknown subtype \"pipe\""), "{e}");
+    let e = bad("[[rule]]\ncategory = \"repair\"\nfinish = { days = 3 }\n");
+    assert_eq!(e.line, Some(6));
+    assert!(e.reason.contains("unknown key"), "{e}");
+    let e = bad("[[rule]]\ncategory = \"repair\"\nfinish = { hours = 3, workdays = 1 }\n");
+    assert!(e.reason.contains("one of"), "{e}");
+    let e = bad("[[rule]]\ncategory = \"repair\"\nfinish = { hours = 0 }\n");
+    assert!(e.reason.contains("positive"), "{e}");
+    let e = bad("[[rule]]\ncategory = \"repair\"\nclose = \"eventually\"\n");
+    assert!(e.reason.contains("unknown limit"), "{e}");
+    let e = bad("[[rule]]\ncategory = \"repair\"\nfinish = { hours = 2, from = \"arrived\" }\n");
+    assert!(e.reason.contains("from"), "{e}");
+    let e = bad("[[rule]]\ncategory = \"repair\"\ngrade = 1\n");
+    assert!(e.reason.contains("only complaint"), "{e}");
+    let e = bad("[[rule]]\ncategory = \"complaint\"\ngrade = 4\n");
+    assert!(e.reason.contains("grade"), "{e}");
+    let e = bad("[[rule]]\ncategory = \"repair\"\nseason = \"late\"\n");
+    assert!(e.reason.contains("heating_season"), "{e}");
+    let e = bad("[[rule]]\ncategory = \"repair\"\n[[rule]]\ncategory = \"repair\"\n");
+    assert_eq!(e.line, Some(6));
+    assert!(e.reason.contains("twice"), "{e}");
+    let e = bad("[callback]\nwindow_start = \"21:00\"\nwindow_end = \"08:00\"\n");
+    assert!(e.reason.contains("before"), "{e}");
+    let e = Policy::from_toml("t", "colour = 1\nutility = \"gas\"\n").unwrap_err();
+    assert!(e.reason.contains("colour"), "{e}");
+    let e = bad("[[rule]\n");
+    assert_eq!(e.line, Some(4));
+    assert!(e.to_string().starts_with("t.toml:4: "), "{e}");
+}
+
+#[test]
+fn company_overrides_merge_over_preset() {
+    let base = Policy::preset("gas").unwrap();
+    let p = base
+        .with_overrides(
+            "amber_share = 0.7\n[subtypes]\nrepair = [\"leak\", \"meter\", \"pipe\", \"not_warm\", \"outage\", \"other\"]\n\
+             [[rule]]\ncategory = \"repair\"\nfinish = { workdays = 2 }\n\
+             [[rule]]\ncategory = \"repair\"\nsubtype = \"pipe\"\ncontact = { minutes = 30 }\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(p.amber_share, 0.7);
+    assert_eq!(p.name, "gas");
+    let f = facts(Category::Repair, Some("pipe"));
+    assert_eq!(plan(&p, &f, K::Finish).unwrap().0, Limit::Workdays(2));
+    assert_eq!(plan(&p, &f, K::Contact).unwrap().0, Limit::Minutes(30));
+    // Untouched fields of the overridden rule stay.
+    assert_eq!(plan(&p, &f, K::Dispatch).unwrap().0, Limit::Minutes(5));
+    assert_eq!(
+        plan(&base, &facts(Category::Repair, None), K::Finish)
+            .unwrap()
+            .0,
+        Limit::Workdays(3)
+    );
+    // Overrides are validated.
+    let e = base.with_overrides("amber_share = 2.0\n").unwrap_err();
+    assert!(e.reason.contains("amber_share"), "{e}");
+    let e = base.with_overrides("amber_share = \n").unwrap_err();
+    assert_eq!(e.line, Some(1));
+    // Round trip through to_toml.
+    let again = Policy::from_toml("gas", &p.to_toml()).unwrap();
+    assert_eq!(again.rules, p.rules);
+}
