@@ -505,7 +505,8 @@ fn share(cx: &Ctx, at: std::ops::Range<usize>, what: &str, x: f64) -> Result<f64
 
 /// UTC+08:00 (Asia/Shanghai, no DST), the default company zone.
 pub fn china_offset() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
+    FixedOffset::east_opt(8 * 3600)
+        .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
 }
 
 fn parse_offset(s: &str) -> Option<FixedOffset> {
@@ -536,7 +537,6 @@ impl Policy {
             title: raw.title,
             utility: raw.utility,
             utc_offset: china_offset(),
-                .unwrap_or(FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!())),
             amber_share: 0.8,
             callback: CallbackRules::default(),
             survey: SurveyRules::default(),
