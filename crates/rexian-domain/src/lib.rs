@@ -17,3 +17,5 @@ pub mod callback;
 pub use callback::{check_attempt, unreachable_close_allowed, CallbackRefusal, CallbackRules};
 pub mod policy;
 pub use policy::{Anchor, DeadlinePlan, Limit, OrderFacts, Policy, PolicyError};
+pub mod deadline;
+pub use deadline::{due_at, state, supervision_level, DeadlineState, Due};

@@ -1,0 +1,259 @@
+//! Deadline arithmetic: due instants, traffic-light state, supervision level (SPEC §3).
+
+use chrono::{DateTime, Duration, FixedOffset, NaiveDateTime, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::{month_end, same_day, BusinessCalendar};
+use crate::policy::Limit;
+
+/// A computed due instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Due {
+    /// When the limit expires.
+    pub due_at: DateTime<Utc>,
+    /// True when a year without calendar data was used (weekends only).
+    pub provisional: bool,
+}
+
+fn to_utc(local: NaiveDateTime, offset: FixedOffset) -> DateTime<Utc> {
+    // A fixed offset has exactly one mapping.
+    match offset.from_local_datetime(&local).single() {
+        Some(t) => t.with_timezone(&Utc),
+        None => {
+            Utc.from_utc_datetime(&(local - Duration::seconds(i64::from(offset.local_minus_utc()))))
+        }
+    }
+}
+
+/// When a limit started at `start` expires. Minutes and hours are wall-clock; workdays,
+/// same day and month end are computed on the company's local time (`offset`).
+pub fn due_at(
+    start: DateTime<Utc>,
+    limit: &Limit,
+    cal: &BusinessCalendar,
+    offset: FixedOffset,
+) -> Due {
+    let local = start.with_timezone(&offset).naive_local();
+    let (due_at, provisional) = match *limit {
+        Limit::Minutes(n) => (start + Duration::minutes(i64::from(n)), false),
+        Limit::Hours(n) => (start + Duration::hours(i64::from(n)), false),
+        Limit::Workdays(n) => {
+            let s = cal.add_workdays(local, n);
+            (to_utc(s.at, offset), s.provisional)
+        }
+        Limit::SameDay => (to_utc(same_day(local), offset), false),
+        Limit::MonthEnd => (to_utc(month_end(local), offset), false),
+    };
+    Due {
+        due_at,
+        provisional,
+    }
+}
+
+/// Traffic-light state of one deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeadlineState {
+    /// Running, less than the amber share used.
+    Pending,
+    /// Running, at or past the amber share (default 80 %).
+    Amber,
+    /// Step done at or before the due instant.
+    Met,
+    /// Due instant reached without the step, or step done late (red).
+    Missed,
+}
+
+/// The instant a deadline turns amber: `started_at + share × (due_at − started_at)`.
+pub fn amber_at(
+    started_at: DateTime<Utc>,
+    due_at: DateTime<Utc>,
+    amber_share: f64,
+) -> DateTime<Utc> {
+    let total = (due_at - started_at).num_milliseconds().max(0) as f64;
+    let share = amber_share.clamp(0.0, 1.0);
+    started_at + Duration::milliseconds((total * share).round() as i64)
+}
+
+/// The state of a deadline at `now`. A step done exactly at the due instant is met;
+/// at the due instant an open deadline is missed (red).
+pub fn state(
+    due_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    met_at: Option<DateTime<Utc>>,
+    amber_share: f64,
+    started_at: DateTime<Utc>,
+) -> DeadlineState {
+    match met_at {
+        Some(m) if m <= due_at => DeadlineState::Met,
+        Some(_) => DeadlineState::Missed,
+        None if now >= due_at => DeadlineState::Missed,
+        None if now >= amber_at(started_at, due_at, amber_share) => DeadlineState::Amber,
+        None => DeadlineState::Pending,
+    }
+}
+
+/// Supervision (督办) level at `now` (SPEC §3, `000:八.5(5)`): 0 before the due instant,
+/// 1 from it, and one more each time a further `limit_len` passes. Level 1 is the unit
+/// handler, 2 the unit head, 3 the division, 4 the company.
+pub fn supervision_level(due_at: DateTime<Utc>, limit_len: Duration, now: DateTime<Utc>) -> u32 {
+    if now < due_at {
+        return 0;
+    }
+    let len = limit_len.num_milliseconds();
+    if len <= 0 {
+        return 1;
+    }
+    let over = (now - due_at).num_milliseconds() / len;
+    u32::try_from(over)
+        .unwrap_or(u32::MAX - 1)
+        .saturating_add(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::china_offset;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M")
+            .unwrap()
+            .and_utc()
+    }
+    /// Local Beijing time to UTC.
+    fn bj(s: &str) -> DateTime<Utc> {
+        to_utc(
+            NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap(),
+            china_offset(),
+        )
+    }
+
+    #[test]
+    fn gas_repair_3_workdays_over_national_day_2026_002_s14_4() {
+        let cal = BusinessCalendar::embedded();
+        // Dispatched Wed 2026-09-30 16:00 Beijing; due Sat 2026-10-10 16:00 (adjusted workday).
+        let d = due_at(
+            bj("2026-09-30 16:00"),
+            &Limit::Workdays(3),
+            &cal,
+            china_offset(),
+        );
+        assert_eq!(d.due_at, bj("2026-10-10 16:00"));
+        assert!(!d.provisional);
+    }
+
+    #[test]
+    fn workdays_use_local_day_not_utc_day() {
+        let cal = BusinessCalendar::embedded();
+        // Fri 2026-03-06 23:30 UTC is Sat 07:30 Beijing: counting starts Mon 00:00 local.
+        let d = due_at(
+            utc("2026-03-06 23:30"),
+            &Limit::Workdays(1),
+            &cal,
+            china_offset(),
+        );
+        assert_eq!(d.due_at, bj("2026-03-10 00:00"));
+    }
+
+    #[test]
+    fn wall_clock_minutes_and_hours() {
+        let cal = BusinessCalendar::embedded();
+        let s = utc("2026-10-01 01:00");
+        assert_eq!(
+            due_at(s, &Limit::Minutes(5), &cal, china_offset()).due_at,
+            utc("2026-10-01 01:05")
+        );
+        assert_eq!(
+            due_at(s, &Limit::Hours(48), &cal, china_offset()).due_at,
+            utc("2026-10-03 01:00")
+        );
+    }
+
+    #[test]
+    fn month_end_closing_in_local_time_000_s2_5_4() {
+        let cal = BusinessCalendar::embedded();
+        // 2026-03-31 17:00 UTC is already April 1st in Beijing.
+        let d = due_at(
+            utc("2026-03-31 17:00"),
+            &Limit::MonthEnd,
+            &cal,
+            china_offset(),
+        );
+        assert_eq!(d.due_at, bj("2026-04-30 23:59") + Duration::seconds(59));
+        let d = due_at(
+            bj("2026-02-03 10:00"),
+            &Limit::MonthEnd,
+            &cal,
+            china_offset(),
+        );
+        assert_eq!(d.due_at, bj("2026-02-28 23:59") + Duration::seconds(59));
+    }
+
+    #[test]
+    fn same_day_temperature_complaint_000_s8_5_2() {
+        let cal = BusinessCalendar::embedded();
+        let d = due_at(
+            bj("2026-12-01 09:00"),
+            &Limit::SameDay,
+            &cal,
+            china_offset(),
+        );
+        assert_eq!(d.due_at, bj("2026-12-01 23:59") + Duration::seconds(59));
+    }
+
+    #[test]
+    fn provisional_in_year_without_data() {
+        let cal = BusinessCalendar::embedded();
+        let d = due_at(
+            bj("2027-03-01 10:00"),
+            &Limit::Workdays(1),
+            &cal,
+            china_offset(),
+        );
+        assert!(d.provisional);
+        assert_eq!(d.due_at, bj("2027-03-02 10:00"));
+    }
+
+    #[test]
+    fn amber_at_80_percent_then_red() {
+        let start = utc("2026-03-02 00:00");
+        let due = utc("2026-03-02 10:00");
+        assert_eq!(
+            state(due, utc("2026-03-02 07:59"), None, 0.8, start),
+            DeadlineState::Pending
+        );
+        assert_eq!(
+            state(due, utc("2026-03-02 08:00"), None, 0.8, start),
+            DeadlineState::Amber
+        );
+        assert_eq!(
+            state(due, utc("2026-03-02 10:00"), None, 0.8, start),
+            DeadlineState::Missed
+        );
+        let on_time = Some(due);
+        assert_eq!(
+            state(due, utc("2026-03-05 00:00"), on_time, 0.8, start),
+            DeadlineState::Met
+        );
+        let late = Some(utc("2026-03-02 10:01"));
+        assert_eq!(
+            state(due, utc("2026-03-02 10:01"), late, 0.8, start),
+            DeadlineState::Missed
+        );
+    }
+
+    #[test]
+    fn supervision_one_level_per_further_limit_000_s8_5_5() {
+        let due = utc("2026-03-02 10:00");
+        let len = Duration::hours(3);
+        assert_eq!(supervision_level(due, len, utc("2026-03-02 09:59")), 0);
+        assert_eq!(supervision_level(due, len, due), 1);
+        assert_eq!(supervision_level(due, len, utc("2026-03-02 12:59")), 1);
+        assert_eq!(supervision_level(due, len, utc("2026-03-02 13:00")), 2);
+        assert_eq!(supervision_level(due, len, utc("2026-03-02 19:00")), 4);
+        assert_eq!(
+            supervision_level(due, Duration::zero(), utc("2026-03-09 00:00")),
+            1
+        );
+    }
+}
