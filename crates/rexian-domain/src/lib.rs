@@ -19,3 +19,6 @@ pub mod policy;
 pub use policy::{Anchor, DeadlinePlan, Limit, OrderFacts, Policy, PolicyError};
 pub mod deadline;
 pub use deadline::{due_at, state, supervision_level, DeadlineState, Due};
+pub mod grading;
+pub mod workflow;
+pub use grading::{grade, propose_match, CandidateMatter, ComplaintFacts, MatterFacts, MatterKey};

@@ -4,15 +4,19 @@
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
 
-use crate::callback::{self, Attempt, CallbackRules};
 use crate::calendar::BusinessCalendar;
+use crate::callback::{self, Attempt, CallbackRules};
 use crate::deadline;
 use crate::lifecycle::{self, Ctx, InvalidTransition, Step};
 use crate::model::{Category, DeadlineKind, Grade, Status};
 use crate::policy::{Anchor, OrderFacts, Policy};
 
 /// Deadline kinds that belong to the unit holding the order: stopped by a return.
-pub const UNIT_KINDS: [DeadlineKind; 3] = [DeadlineKind::Contact, DeadlineKind::Arrive, DeadlineKind::Finish];
+pub const UNIT_KINDS: [DeadlineKind; 3] = [
+    DeadlineKind::Contact,
+    DeadlineKind::Arrive,
+    DeadlineKind::Finish,
+];
 
 /// Everything a step needs besides the policy: the order as its events left it.
 #[derive(Debug, Clone)]
@@ -124,7 +128,13 @@ fn amber(env: &Env<'_>, start: DateTime<Utc>, due: DateTime<Utc>) -> DateTime<Ut
 }
 
 /// Starts every limit of the policy anchored at `anchor`, from `start`.
-fn start_limits(state: &OrderState, env: &Env<'_>, anchor: Anchor, start: DateTime<Utc>, unit: Option<i64>) -> Vec<DeadlineOp> {
+fn start_limits(
+    state: &OrderState,
+    env: &Env<'_>,
+    anchor: Anchor,
+    start: DateTime<Utc>,
+    unit: Option<i64>,
+) -> Vec<DeadlineOp> {
     env.policy
         .deadlines(&state.facts())
         .into_iter()
@@ -134,7 +144,11 @@ fn start_limits(state: &OrderState, env: &Env<'_>, anchor: Anchor, start: DateTi
             let d = deadline::due_at(start, &p.limit, env.calendar, env.offset);
             DeadlineOp::Start {
                 kind: p.kind,
-                unit: if anchor == Anchor::Dispatched { unit } else { None },
+                unit: if anchor == Anchor::Dispatched {
+                    unit
+                } else {
+                    None
+                },
                 started_at: start,
                 due_at: d.due_at,
                 amber_at: amber(env, start, d.due_at),
@@ -155,7 +169,12 @@ pub fn on_create(state: &OrderState, env: &Env<'_>) -> Vec<DeadlineOp> {
 
 /// Applies `step` to `state`: the new status and the deadline changes, or why not.
 /// `extension_until` is the due time asked by the pending extension when approving it.
-pub fn apply(state: &OrderState, step: &Step, env: &Env<'_>, extension_until: Option<DateTime<Utc>>) -> Result<Outcome, InvalidTransition> {
+pub fn apply(
+    state: &OrderState,
+    step: &Step,
+    env: &Env<'_>,
+    extension_until: Option<DateTime<Utc>>,
+) -> Result<Outcome, InvalidTransition> {
     let rules: CallbackRules = env.policy.callback;
     let ctx = Ctx {
         needs_callback: state.needs_callback(),
@@ -191,7 +210,10 @@ pub fn apply(state: &OrderState, step: &Step, env: &Env<'_>, extension_until: Op
             ops.extend(UNIT_KINDS.iter().map(|k| DeadlineOp::Meet(*k)));
             ops.extend(start_limits(state, env, Anchor::Replied, now, unit));
         }
-        Step::Callback { reached, contradicts } => {
+        Step::Callback {
+            reached,
+            contradicts,
+        } => {
             if contradicts {
                 // Back to the same unit: its clocks start afresh.
                 ops.extend(start_limits(state, env, Anchor::Dispatched, now, unit));
@@ -213,21 +235,16 @@ pub fn apply(state: &OrderState, step: &Step, env: &Env<'_>, extension_until: Op
         Step::Resume => ops.extend(start_limits(state, env, Anchor::Dispatched, now, unit)),
         Step::ExtensionApprove => {
             if let Some(until) = extension_until {
-                ops.push(DeadlineOp::Move { kind: DeadlineKind::Finish, due_at: until, amber_at: amber(env, now, until) });
+                ops.push(DeadlineOp::Move {
+                    kind: DeadlineKind::Finish,
+                    due_at: until,
+                    amber_at: amber(env, now, until),
+                });
             }
         }
         Step::Review { .. } | Step::ExtensionAsk | Step::ExtensionReject => {}
     }
     Ok(Outcome { status, unit, ops })
-}
-
-/// The supervision level a missed limit has reached at `now`: 1 at the due time, one more for
-/// each further limit length (`000:八.5(5)`).
-pub fn supervision_level(due_at: DateTime<Utc>, limit: Duration, now: DateTime<Utc>) -> u32 {
-    if now < due_at || limit <= Duration::zero() {
-        return 0;
-    }
-    1 + ((now - due_at).num_milliseconds() / limit.num_milliseconds()) as u32
 }
 
 /// The unit notified at a supervision level: the unit at level 1, then up its chain
