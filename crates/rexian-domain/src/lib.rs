@@ -1,24 +1,29 @@
 //! Rexian domain: types, order lifecycle, policies, business calendar, deadlines,
-//! complaint grading and callback rules. Pure: no IO, no clock.
+//! complaint grading and callback rules. Pure: no IO, no clock (time is a parameter).
 
 #![warn(missing_docs)]
 
 pub mod calendar;
+pub mod callback;
+pub mod deadline;
+pub mod grading;
+pub mod lifecycle;
 pub mod model;
+pub mod policy;
 
 pub use calendar::{BusinessCalendar, CalendarError, Span};
+pub use callback::{
+    check_attempt, unreachable_close_allowed, Attempt, CallbackRefusal, CallbackRules,
+};
+pub use deadline::{due_at, state, supervision_level, DeadlineState, Due};
+pub use grading::{
+    grade, propose_match, CandidateMatter, ComplaintFacts, GradingRules, MatterFacts, MatterKey,
+};
+pub use lifecycle::{next, Ctx as LifecycleCtx, InvalidTransition, Step, StepKind};
 pub use model::{
     Category, Channel, DeadlineKind, Grade, GradeError, ParseEnumError, Role, Satisfaction, Status,
     Utility,
 };
-pub mod lifecycle;
-pub use lifecycle::{InvalidTransition, Step, StepKind};
-pub mod callback;
-pub use callback::{check_attempt, unreachable_close_allowed, CallbackRefusal, CallbackRules};
-pub mod policy;
-pub use policy::{Anchor, DeadlinePlan, Limit, OrderFacts, Policy, PolicyError};
-pub mod deadline;
-pub use deadline::{due_at, state, supervision_level, DeadlineState, Due};
-pub mod grading;
-pub mod workflow;
-pub use grading::{grade, propose_match, CandidateMatter, ComplaintFacts, MatterFacts, MatterKey};
+pub use policy::{
+    Anchor, DeadlinePlan, Limit, MilestonePlan, OrderFacts, Policy, PolicyError, SeasonPhase,
+};

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use toml::{Spanned, Table, Value};
 
 use crate::callback::CallbackRules;
+use crate::grading::GradingRules;
 use crate::model::{Category, DeadlineKind, Grade, Utility};
 
 /// The four shipped presets: (name, TOML text).
@@ -852,6 +853,24 @@ impl Policy {
         self.subtypes
             .get(&category)
             .is_some_and(|l| l.iter().any(|s| s == subtype))
+    }
+
+    /// Complaint-grade thresholds: `settings.complaint_grade*` when set, else `002:§14(6)`.
+    pub fn grading_rules(&self) -> GradingRules {
+        let d = GradingRules::default();
+        let num = |k: &str, def: u32| {
+            self.settings
+                .get(k)
+                .and_then(Value::as_integer)
+                .and_then(|n| u32::try_from(n).ok())
+                .unwrap_or(def)
+        };
+        GradingRules {
+            same_customer: num("complaint_grade1_same_customer", d.same_customer),
+            complainants: num("complaint_grade2_complainants", d.complainants),
+            window_days: num("complaint_grade2_window_days", d.window_days),
+            collective: num("complaint_grade2_collective", d.collective),
+        }
     }
 
     /// The assessment rule with `code`.

@@ -397,3 +397,21 @@ fn company_overrides_merge_over_preset() {
     let again = Policy::from_toml("gas", &p.to_toml()).unwrap();
     assert_eq!(again.rules, p.rules);
 }
+
+#[test]
+fn gas_grading_thresholds_from_policy_002_s14_6() {
+    let g = Policy::preset("gas").unwrap().grading_rules();
+    assert_eq!(
+        (g.same_customer, g.complainants, g.window_days, g.collective),
+        (5, 5, 30, 5)
+    );
+    let p = Policy::preset("gas")
+        .unwrap()
+        .with_overrides("[settings]\ncomplaint_grade2_complainants = 3\n")
+        .unwrap();
+    assert_eq!(p.grading_rules().complainants, 3);
+    assert_eq!(
+        p.settings["local_stricter_limits_win"].as_bool(),
+        Some(true)
+    );
+}
