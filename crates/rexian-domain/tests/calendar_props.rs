@@ -64,3 +64,40 @@ proptest! {
         prop_assert_eq!(s.provisional, touched_unknown);
     }
 }
+
+mod deadline_props {
+    use super::*;
+    use rexian_domain::policy::china_offset;
+    use rexian_domain::{due_at, supervision_level, Limit};
+
+    fn limit() -> impl Strategy<Value = Limit> {
+        prop_oneof![
+            (1u32..600).prop_map(Limit::Minutes),
+            (1u32..100).prop_map(Limit::Hours),
+            (1u32..20).prop_map(Limit::Workdays),
+            Just(Limit::SameDay),
+            Just(Limit::MonthEnd),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn due_after_start_and_monotone(a in start(), b in start(), l in limit()) {
+            let c = BusinessCalendar::embedded();
+            let (lo, hi) = if a <= b { (a.and_utc(), b.and_utc()) } else { (b.and_utc(), a.and_utc()) };
+            let d_lo = due_at(lo, &l, &c, china_offset()).due_at;
+            prop_assert!(d_lo > lo);
+            prop_assert!(d_lo <= due_at(hi, &l, &c, china_offset()).due_at);
+        }
+
+        #[test]
+        fn supervision_level_never_drops(due in start(), m1 in 0i64..100_000, m2 in 0i64..100_000, len in 1i64..10_000) {
+            let due = due.and_utc();
+            let (x, y) = (m1.min(m2), m1.max(m2));
+            let len = Duration::minutes(len);
+            prop_assert!(supervision_level(due, len, due + Duration::minutes(x))
+                <= supervision_level(due, len, due + Duration::minutes(y)));
+            prop_assert_eq!(supervision_level(due, len, due - Duration::minutes(x + 1)), 0);
+        }
+    }
+}
