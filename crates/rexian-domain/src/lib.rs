@@ -27,3 +27,4 @@ pub use model::{
 pub use policy::{
     Anchor, DeadlinePlan, Limit, MilestonePlan, OrderFacts, Policy, PolicyError, SeasonPhase,
 };
+pub mod workflow;
