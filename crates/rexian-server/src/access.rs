@@ -19,6 +19,16 @@ pub enum Access {
 use Role::*;
 
 const ADMIN: Access = Access::Roles(&[Admin]);
+const STAFF: Access = Access::Roles(&[
+    Agent,
+    Dispatcher,
+    UnitHandler,
+    FieldWorker,
+    CallbackAgent,
+    Supervisor,
+    Assessor,
+    Admin,
+]);
 const ADMIN_SUPERVISOR: Access = Access::Roles(&[Admin, Supervisor]);
 
 /// Every route: method, axum path pattern, rule.
@@ -48,6 +58,36 @@ pub static RULES: &[(&str, &str, Access)] = &[
     ("PUT", "/api/v1/users/{id}/partner", ADMIN),
     ("PUT", "/api/v1/users/{id}/disabled", ADMIN),
     ("PUT", "/api/v1/users/{id}/password", ADMIN),
+    ("GET", "/api/v1/companies/{id}/policy", Access::AnyUser),
+    ("PUT", "/api/v1/companies/{id}/policy", ADMIN),
+    // Orders: the union of the roles of every step; each step narrows further in the domain
+    // of its handler's step table (`api::orders::step_roles`).
+    ("GET", "/api/v1/orders", STAFF),
+    (
+        "POST",
+        "/api/v1/orders",
+        Access::Roles(&[Agent, Dispatcher, Supervisor, Admin]),
+    ),
+    ("GET", "/api/v1/orders/{id}", STAFF),
+    ("POST", "/api/v1/orders/{id}/{step}", STAFF),
+    (
+        "POST",
+        "/api/v1/orders/{id}/extensions/{eid}/{decision}",
+        Access::Roles(&[Supervisor, Admin]),
+    ),
+    ("GET", "/api/v1/orders/{id}/supervision", STAFF),
+    (
+        "GET",
+        "/api/v1/matters/{id}",
+        Access::Roles(&[
+            Agent,
+            Dispatcher,
+            Supervisor,
+            CallbackAgent,
+            Assessor,
+            Admin,
+        ]),
+    ),
     // Test clock (only routed with `serve --clock manual`).
     ("PUT", "/api/v1/admin/clock", ADMIN),
     ("POST", "/api/v1/admin/clock/advance", ADMIN),

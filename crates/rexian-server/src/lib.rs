@@ -61,6 +61,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// A hash to verify against for unknown logins (constant-time-ish failures).
     pub dummy_hash: String,
+    /// The business calendar (holidays and adjusted working days).
+    pub calendar: Arc<rexian_domain::calendar::BusinessCalendar>,
 }
 
 impl AppState {
@@ -76,12 +78,13 @@ impl AppState {
             clock,
             settings: Arc::new(settings),
             dummy_hash,
+            calendar: Arc::new(rexian_domain::calendar::BusinessCalendar::embedded()),
         })
     }
 
     /// Runs every timer that is due at the clock's now.
     pub async fn run_timers(&self) -> Result<(), error::AppError> {
-        rexian_jobs::run_due(&self.store, self.clock.now())
+        rexian_jobs::run_due(&self.store, self.clock.now(), 500)
             .await
             .map_err(error::AppError::Internal)?;
         Ok(())

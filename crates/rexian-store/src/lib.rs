@@ -7,7 +7,9 @@
 pub mod audit;
 pub mod auth;
 mod error;
+pub mod orders;
 pub mod org;
+pub mod timers;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -117,9 +117,11 @@ impl TestApp {
     pub async fn at(start: DateTime<Utc>) -> TestApp {
         let (store, db) = fresh_store().await;
         let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(start));
-        let state = AppState::new(store, clock, Settings::default())
-            .await
-            .expect("state");
+        let settings = Settings {
+            token_ttl_minutes: 60 * 24 * 60,
+            ..Settings::default()
+        }; // tests move the clock by days
+        let state = AppState::new(store, clock, settings).await.expect("state");
         let hash = rexian_server::auth::hash_password(PASSWORD.into())
             .await
             .expect("hash");

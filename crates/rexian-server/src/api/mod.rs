@@ -1,6 +1,8 @@
 //! The JSON API under `/api/v1` (see `shared/api-v1.md`).
 
 pub mod clock;
+pub mod matters;
+pub mod orders;
 pub mod org;
 pub mod session;
 
@@ -28,7 +30,21 @@ pub fn routes(manual_clock: bool) -> Router<AppState> {
         .route("/api/v1/users/{id}", get(org::get_user))
         .route("/api/v1/users/{id}/partner", put(org::set_partner))
         .route("/api/v1/users/{id}/disabled", put(org::set_disabled))
-        .route("/api/v1/users/{id}/password", put(org::set_password));
+        .route("/api/v1/users/{id}/password", put(org::set_password))
+        .route(
+            "/api/v1/companies/{id}/policy",
+            get(org::get_policy).put(org::set_policy),
+        )
+        .route("/api/v1/orders", get(orders::list).post(orders::create))
+        .route("/api/v1/orders/{id}", get(orders::get))
+        .route("/api/v1/orders/{id}/{step}", post(orders::step))
+        .route(
+            "/api/v1/orders/{id}/extensions/{eid}/{decision}",
+            post(orders::extension_decision),
+        )
+        .route("/api/v1/matters/{id}", get(matters::get))
+        .route("/api/v1/orders/{id}/supervision", get(orders::supervision))
+        .route("/api/v1/openapi.json", get(openapi));
     if manual_clock {
         r.route("/api/v1/admin/clock", put(clock::set))
             .route("/api/v1/admin/clock/advance", post(clock::advance))
@@ -61,4 +77,12 @@ impl TryFrom<serde_json::Value> for Id {
             .map(Id)
             .ok_or_else(|| format!("expected an id, got {v}"))
     }
+}
+
+/// The OpenAPI document of the API (embedded).
+pub async fn openapi() -> impl axum::response::IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        include_str!("../../openapi.json"),
+    )
 }

@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::{Extension, Json};
 use chrono::NaiveDate;
 use rexian_domain::model::{Role, Utility};
+use rexian_domain::policy::Policy;
 use rexian_store::org::{Company, NewCompany, NewUser, Unit, User};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -95,7 +96,7 @@ pub async fn insert_company(app: &AppState, actor: i64, b: NewCompanyBody) -> Ap
         .policy
         .filter(|p| !p.is_empty())
         .unwrap_or_else(|| utility.as_str().to_owned());
-    if policy.parse::<Utility>().is_err() {
+    if Policy::preset(&policy).is_none() {
         return Err(AppError::invalid(
             "policy",
             format!("no policy preset named {policy:?}"),
@@ -518,4 +519,47 @@ pub async fn set_password(
         .set_password(id, &hash, Some(me.id), ms(app.clock.now()))
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The effective policy of a company (preset plus override) as TOML, with the override.
+pub async fn get_policy(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    let c = app.store.company(parse_id("id", &id)?).await?;
+    let p = crate::api::orders::company_policy(&c)?;
+    Ok(Json(
+        json!({"preset": c.policy, "override": c.policy_override, "effective": p.to_toml()}),
+    ))
+}
+
+/// `PUT /api/v1/companies/{id}/policy` body: a partial policy TOML overriding the preset.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyBody {
+    #[serde(rename = "override")]
+    policy_override: Option<String>,
+}
+
+/// Sets (or clears) a company's override of its preset; a bad override is refused with its
+/// line and reason.
+pub async fn set_policy(
+    State(app): State<AppState>,
+    Extension(me): Extension<CurrentUser>,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<PolicyBody>,
+) -> AppResult<Json<Value>> {
+    let c = app.store.company(parse_id("id", &id)?).await?;
+    let text = b.policy_override.filter(|t| !t.trim().is_empty());
+    if let Some(t) = &text {
+        let base = Policy::preset(&c.policy).ok_or_else(|| {
+            AppError::Internal(anyhow::anyhow!("company names unknown preset {}", c.policy))
+        })?;
+        base.with_overrides(t)
+            .map_err(|e| AppError::invalid("override", e.to_string()))?;
+    }
+    app.store
+        .set_policy_override(c.id, text.as_deref(), Some(me.id), ms(app.clock.now()))
+        .await?;
+    get_policy(State(app), Path(id)).await
 }

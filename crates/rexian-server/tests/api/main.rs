@@ -2,4 +2,5 @@
 
 mod access_matrix;
 mod auth;
+mod orders;
 mod org;

@@ -1,0 +1,1099 @@
+//! Work orders: intake, the lifecycle steps, detail and lists (api-v1 "Orders").
+
+use std::str::FromStr;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use rexian_domain::callback::{check_attempt, Attempt, CallbackRefusal};
+use rexian_domain::lifecycle::Step;
+use rexian_domain::model::{Category, Channel, Grade, Role, Satisfaction, Status};
+use rexian_domain::policy::Policy;
+use rexian_domain::workflow::{self, DeadlineOp, Env, OrderState};
+use rexian_store::orders::{
+    CallbackRow, DeadlineChange, ExtensionChange, NewContact, NewDeadline, NewEvent, OrderChange,
+    OrderFilter, OrderFull, OrderRow,
+};
+use rexian_store::org::Company;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{parse_id, Id};
+use crate::auth::CurrentUser;
+use crate::clock::{from_ms, ms};
+use crate::error::{AppError, AppResult};
+use crate::extract::parse_json;
+use crate::AppState;
+
+/// The policy of a company: its preset with the company's overrides.
+pub fn company_policy(c: &Company) -> AppResult<Policy> {
+    let base = Policy::preset(&c.policy).ok_or_else(|| {
+        AppError::Internal(anyhow::anyhow!(
+            "company {} names unknown policy {}",
+            c.id,
+            c.policy
+        ))
+    })?;
+    match &c.policy_override {
+        Some(o) => base
+            .with_overrides(o)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("policy override: {e}"))),
+        None => Ok(base),
+    }
+}
+
+fn offset_of(c: &Company) -> FixedOffset {
+    FixedOffset::east_opt((c.tz_offset_minutes * 60) as i32)
+        .unwrap_or_else(|| FixedOffset::east_opt(8 * 3600).expect("valid offset"))
+}
+
+fn season_start(c: &Company) -> Option<NaiveDate> {
+    c.season_start.as_deref().and_then(|s| s.parse().ok())
+}
+
+/// Whether the user works in the centre of the order's company (or is a group-wide admin).
+fn same_company(u: &CurrentUser, company_id: i64) -> bool {
+    u.company_id.is_none_or(|c| c == company_id)
+}
+
+/// Unit roles see only their unit's orders; everyone sees only their company's.
+fn is_unit_staff(u: &CurrentUser) -> bool {
+    (u.has(Role::UnitHandler) || u.has(Role::FieldWorker))
+        && ![
+            Role::Agent,
+            Role::Dispatcher,
+            Role::CallbackAgent,
+            Role::Supervisor,
+            Role::Assessor,
+            Role::Admin,
+        ]
+        .iter()
+        .any(|r| u.has(*r))
+}
+
+fn can_see(u: &CurrentUser, o: &OrderRow) -> bool {
+    same_company(u, o.company_id)
+        && (!is_unit_staff(u) || (o.unit_id.is_some() && o.unit_id == u.unit_id))
+}
+
+fn mask_phone(p: &str) -> String {
+    let chars: Vec<char> = p.chars().collect();
+    if chars.len() < 7 {
+        return "*".repeat(chars.len());
+    }
+    let (head, tail) = (&chars[..3], &chars[chars.len() - 4..]);
+    format!(
+        "{}****{}",
+        head.iter().collect::<String>(),
+        tail.iter().collect::<String>()
+    )
+}
+
+/// The customer block as this user may see it (SPEC §7): anonymous complainants are hidden from
+/// units; phones are masked for roles that do not call customers.
+fn customer_json(u: &CurrentUser, o: &OrderRow) -> Value {
+    if o.anonymous && is_unit_staff(u) {
+        return json!({"name": null, "phone": null, "address": null, "community": o.customer_community, "account_no": null, "hidden": true});
+    }
+    let needs_phone = [
+        Role::Agent,
+        Role::Dispatcher,
+        Role::CallbackAgent,
+        Role::Supervisor,
+        Role::UnitHandler,
+        Role::FieldWorker,
+    ]
+    .iter()
+    .any(|r| u.has(*r));
+    let phone = o.customer_phone.as_deref().map(|p| {
+        if needs_phone {
+            p.to_owned()
+        } else {
+            mask_phone(p)
+        }
+    });
+    json!({"name": o.customer_name, "phone": phone, "address": o.customer_address, "community": o.customer_community,
+        "account_no": o.account_no})
+}
+
+fn id_str(v: Option<i64>) -> Value {
+    v.map(|x| Value::String(x.to_string()))
+        .unwrap_or(Value::Null)
+}
+
+fn rfc3339(v: i64) -> String {
+    from_ms(v).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// The summary of an order in lists.
+fn summary_json(u: &CurrentUser, o: &OrderRow) -> Value {
+    json!({
+        "id": o.id.to_string(), "number": o.number, "company_id": o.company_id.to_string(),
+        "category": o.category, "subtype": o.subtype, "channel": o.channel, "status": o.status,
+        "grade": o.grade, "matter_id": id_str(o.matter_id), "unit_id": id_str(o.unit_id),
+        "first_responder_id": o.first_responder_id.to_string(), "customer": customer_json(u, o),
+        "anonymous": o.anonymous, "description": o.description, "created_at": rfc3339(o.created_at),
+    })
+}
+
+/// The whole order as api-v1 shows it.
+fn order_json(u: &CurrentUser, f: &OrderFull, now: i64) -> Value {
+    let mut v = summary_json(u, &f.order);
+    let deadlines: Vec<Value> = f
+        .deadlines
+        .iter()
+        .filter(|d| d.active)
+        .map(|d| {
+            let state = if d.state == "pending" && d.met_at.is_none() && d.due_at <= now { "missed" } else { d.state.as_str() };
+            let amber = state == "pending" && d.amber_at <= now;
+            json!({"kind": d.kind, "due_at": rfc3339(d.due_at), "state": state, "provisional": d.provisional,
+                "started_at": rfc3339(d.started_at), "original_due_at": rfc3339(d.original_due_at),
+                "amber": amber, "supervision_level": d.level, "unit_id": id_str(d.unit_id)})
+        })
+        .collect();
+    let events: Vec<Value> = f
+        .events
+        .iter()
+        .map(|e| {
+            json!({"seq": e.seq, "type": e.kind, "actor_id": id_str(e.actor_id), "at": rfc3339(e.at),
+                "data": serde_json::from_str::<Value>(&e.data).unwrap_or(Value::Null)})
+        })
+        .collect();
+    let callbacks: Vec<Value> = f
+        .callbacks
+        .iter()
+        .map(|c| {
+            json!({"at": rfc3339(c.at), "reached": c.reached, "satisfaction": c.satisfaction,
+            "matches_reply": c.matches_reply, "note": c.note})
+        })
+        .collect();
+    let extensions: Vec<Value> = f
+        .extensions
+        .iter()
+        .map(|x| json!({"id": x.id.to_string(), "until": rfc3339(x.until_at), "reason": x.reason, "status": x.status}))
+        .collect();
+    v["deadlines"] = Value::Array(deadlines);
+    v["events"] = Value::Array(events);
+    v["callbacks"] = Value::Array(callbacks);
+    v["extensions"] = Value::Array(extensions);
+    v
+}
+
+/// The customer fields of an intake.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerBody {
+    name: Option<String>,
+    phone: Option<String>,
+    address: Option<String>,
+    community: Option<String>,
+    account_no: Option<String>,
+}
+
+/// `{answer}` of an order answered at once.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AtOnce {
+    answer: String,
+}
+
+/// `POST /api/v1/orders` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrderBody {
+    company_id: Id,
+    category: String,
+    subtype: Option<String>,
+    channel: String,
+    description: String,
+    #[serde(default)]
+    customer: CustomerBody,
+    #[serde(default)]
+    anonymous: bool,
+    callback: Option<String>,
+    complainants: Option<i64>,
+    #[serde(default)]
+    media_exposed: bool,
+    #[serde(default)]
+    lawsuit: bool,
+    matter_id: Option<Id>,
+    resolved_at_once: Option<AtOnce>,
+    contact_id: Option<Id>,
+}
+
+fn clean(field: &str, v: Option<String>, max: usize) -> AppResult<Option<String>> {
+    match v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()) {
+        Some(s) if s.chars().count() > max => Err(AppError::invalid(
+            field,
+            format!("{field} is longer than {max} characters"),
+        )),
+        other => Ok(other),
+    }
+}
+
+fn parse_phone(v: Option<String>) -> AppResult<Option<String>> {
+    let Some(p) = clean("customer.phone", v, 20)? else {
+        return Ok(None);
+    };
+    let digits: String = p.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+    if digits.len() < 5
+        || !digits
+            .chars()
+            .enumerate()
+            .all(|(i, c)| c.is_ascii_digit() || (i == 0 && c == '+'))
+    {
+        return Err(AppError::invalid(
+            "customer.phone",
+            "customer.phone must be digits (5–20)",
+        ));
+    }
+    Ok(Some(digits))
+}
+
+/// Creates an order (or closes it at once when answered on the call).
+pub async fn create(
+    State(app): State<AppState>,
+    Extension(me): Extension<CurrentUser>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    if let Some(k) = &key {
+        if k.is_empty() || k.len() > 200 {
+            return Err(AppError::invalid(
+                "Idempotency-Key",
+                "Idempotency-Key must be 1–200 characters",
+            ));
+        }
+        if let Some((status, body)) = app.store.idempotent_response(me.id, k).await? {
+            let status = StatusCode::from_u16(status as u16).unwrap_or(StatusCode::CREATED);
+            let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+            return Ok((status, Json(v)).into_response());
+        }
+    }
+    let b: NewOrderBody = parse_json(if body.is_empty() { b"{}" } else { &body })?;
+    let v = create_order(&app, &me, b).await?;
+    if let Some(k) = &key {
+        app.store
+            .save_idempotent_response(me.id, k, 201, &v.to_string(), ms(app.clock.now()))
+            .await?;
+    }
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+/// Validates an intake and stores the order; returns it as the API shows it.
+pub async fn create_order(app: &AppState, me: &CurrentUser, b: NewOrderBody) -> AppResult<Value> {
+    let company = app
+        .store
+        .company(b.company_id.0)
+        .await
+        .map_err(|_| AppError::invalid("company_id", "company_id names no company"))?;
+    if !same_company(me, company.id) {
+        return Err(AppError::Forbidden);
+    }
+    let category = Category::from_str(&b.category)
+        .map_err(|e| AppError::invalid("category", e.to_string()))?;
+    let channel =
+        Channel::from_str(&b.channel).map_err(|e| AppError::invalid("channel", e.to_string()))?;
+    let policy = company_policy(&company)?;
+    let subtype = clean("subtype", b.subtype, 40)?;
+    if let Some(s) = &subtype {
+        if !policy.knows_subtype(category, s) {
+            return Err(AppError::invalid(
+                "subtype",
+                format!("the policy has no subtype {s:?} for {category}"),
+            ));
+        }
+    }
+    let description = clean("description", Some(b.description), 4000)?
+        .ok_or_else(|| AppError::invalid("description", "description must not be empty"))?;
+    let callback_pref = match b.callback.as_deref() {
+        None | Some("required") => "required",
+        Some("declined") => "declined",
+        Some(other) => {
+            return Err(AppError::invalid(
+                "callback",
+                format!("callback must be required or declined, got {other:?}"),
+            ))
+        }
+    };
+    let complainants = b.complainants.unwrap_or(1);
+    if !(1..=100_000).contains(&complainants) {
+        return Err(AppError::invalid(
+            "complainants",
+            "complainants must be at least 1",
+        ));
+    }
+    if b.anonymous && category != Category::Complaint && category != Category::Report {
+        return Err(AppError::invalid(
+            "anonymous",
+            "only complaints and reports may be anonymous",
+        ));
+    }
+    let answer = match b.resolved_at_once {
+        Some(a) => Some(
+            clean("resolved_at_once.answer", Some(a.answer), 4000)?
+                .ok_or_else(|| AppError::invalid("resolved_at_once.answer", "give the answer"))?,
+        ),
+        None => None,
+    };
+    let c = b.customer;
+    let phone = parse_phone(c.phone)?;
+    let name = clean("customer.name", c.name, 100)?;
+    let address = clean("customer.address", c.address, 300)?;
+    let community = clean("customer.community", c.community, 100)?;
+    let account_no = clean("customer.account_no", c.account_no, 40)?;
+    let now = app.clock.now();
+    let now_ms = ms(now);
+
+    let contact_id = match b.contact_id {
+        Some(id) => Some(id.0),
+        None => Some(
+            app.store
+                .create_contact(&NewContact {
+                    company_id: company.id,
+                    channel: channel.as_str().into(),
+                    caller_name: name.clone(),
+                    caller_phone: phone.clone(),
+                    summary: description.clone(),
+                    agent_id: me.id,
+                    at: now_ms,
+                })
+                .await?,
+        ),
+    };
+    // Complaints belong to a matter: the one given, the proposed match, or a new one.
+    let (matter_id, grade) = if category == Category::Complaint {
+        let matter = match b.matter_id {
+            Some(m) => {
+                if !app.store.matter_exists(company.id, m.0).await? {
+                    return Err(AppError::invalid(
+                        "matter_id",
+                        "matter_id names no matter of this company",
+                    ));
+                }
+                m.0
+            }
+            None => {
+                crate::api::matters::propose_or_create(
+                    app,
+                    &company,
+                    subtype.as_deref(),
+                    community.as_deref(),
+                    &description,
+                    now,
+                )
+                .await?
+            }
+        };
+        (Some(matter), None)
+    } else {
+        (None, None::<i64>)
+    };
+    let resolved = answer.is_some();
+    let status = if resolved {
+        Status::Closed
+    } else {
+        Status::New
+    };
+    let mut row = OrderRow {
+        company_id: company.id,
+        contact_id,
+        category: category.as_str().into(),
+        subtype: subtype.clone(),
+        channel: channel.as_str().into(),
+        status: status.as_str().into(),
+        grade,
+        matter_id,
+        first_responder_id: me.id,
+        customer_name: name,
+        customer_phone: phone,
+        customer_address: address,
+        customer_community: community,
+        account_no,
+        anonymous: b.anonymous,
+        description,
+        callback_pref: callback_pref.into(),
+        complainants,
+        media_exposed: b.media_exposed,
+        lawsuit: b.lawsuit,
+        created_at: now_ms,
+        updated_at: now_ms,
+        closed_at: resolved.then_some(now_ms),
+        ..Default::default()
+    };
+    if let Some(m) = matter_id {
+        row.grade = Some(crate::api::matters::grade_with(app, m, &row).await?.get() as i64);
+    }
+    let state = OrderState {
+        status,
+        category,
+        subtype,
+        grade: row.grade.and_then(|g| Grade::new(g as u8).ok()),
+        unit: None,
+        callback_declined: callback_pref == "declined",
+        accepted_at: now,
+        arrived: false,
+        suspended_from: None,
+        extension_pending: false,
+        attempts: Vec::new(),
+        season_start: season_start(&company),
+    };
+    let env = Env {
+        policy: &policy,
+        calendar: &app.calendar,
+        offset: offset_of(&company),
+        now,
+    };
+    let ops = workflow::on_create(&state, &env);
+    let mut events = vec![NewEvent {
+        kind: "created".into(),
+        actor_id: Some(me.id),
+        at: now_ms,
+        data: json!({"category": category, "subtype": state.subtype, "channel": channel,
+            "contact_id": id_str(contact_id), "matter_id": id_str(matter_id), "grade": row.grade}),
+    }];
+    if let Some(a) = &answer {
+        events.push(NewEvent {
+            kind: "closed".into(),
+            actor_id: Some(me.id),
+            at: now_ms,
+            data: json!({"answered_at_once": a}),
+        });
+    }
+    let local_date = now.with_timezone(&env.offset).date_naive();
+    let prefix = company.number_prefix.clone();
+    let (id, _) = app
+        .store
+        .create_order(
+            &row,
+            &local_date.to_string(),
+            |seq| workflow::order_number(&prefix, local_date, seq),
+            &events,
+            &to_changes(&ops),
+        )
+        .await?;
+    if let Some(m) = matter_id {
+        crate::api::matters::regrade_matter(app, m, Some(id)).await?;
+    }
+    let full = app.store.order_full(id).await?;
+    Ok(order_json(me, &full, now_ms))
+}
+
+fn to_changes(ops: &[DeadlineOp]) -> Vec<DeadlineChange> {
+    ops.iter()
+        .map(|op| match op {
+            DeadlineOp::Start {
+                kind,
+                unit,
+                started_at,
+                due_at,
+                amber_at,
+                provisional,
+            } => DeadlineChange::Add(NewDeadline {
+                kind: kind.as_str().into(),
+                unit_id: *unit,
+                started_at: ms(*started_at),
+                due_at: ms(*due_at),
+                amber_at: ms(*amber_at),
+                provisional: *provisional,
+                limit_ms: (ms(*due_at) - ms(*started_at)).max(0),
+            }),
+            DeadlineOp::Meet(k) => DeadlineChange::Meet {
+                kind: k.as_str().into(),
+                at: 0,
+            },
+            DeadlineOp::Stop(ks) => DeadlineChange::Stop {
+                kinds: ks.iter().map(|k| k.as_str().into()).collect(),
+            },
+            DeadlineOp::Move {
+                kind,
+                due_at,
+                amber_at,
+            } => DeadlineChange::Move {
+                kind: kind.as_str().into(),
+                due_at: ms(*due_at),
+                amber_at: ms(*amber_at),
+            },
+        })
+        .collect()
+}
+
+/// Rebuilds the workflow state of an order from what its events recorded.
+fn state_of(f: &OrderFull, company: &Company) -> AppResult<OrderState> {
+    let o = &f.order;
+    let bad = |what: &str| AppError::Internal(anyhow::anyhow!("order {} has a bad {what}", o.id));
+    let status = Status::from_str(&o.status).map_err(|_| bad("status"))?;
+    let category = Category::from_str(&o.category).map_err(|_| bad("category"))?;
+    let last_dispatch = f
+        .events
+        .iter()
+        .rposition(|e| matches!(e.kind.as_str(), "dispatched" | "transferred" | "reopened"));
+    let arrived = f
+        .events
+        .iter()
+        .enumerate()
+        .any(|(i, e)| e.kind == "arrived" && last_dispatch.is_none_or(|d| i > d));
+    let suspended_from = f
+        .events
+        .iter()
+        .rev()
+        .find(|e| e.kind == "suspended")
+        .and_then(|e| serde_json::from_str::<Value>(&e.data).ok())
+        .and_then(|d| d["from"].as_str().and_then(|s| Status::from_str(s).ok()));
+    let last_reply = f
+        .events
+        .iter()
+        .filter(|e| e.kind == "replied")
+        .map(|e| e.at)
+        .max()
+        .unwrap_or(0);
+    let attempts = f
+        .callbacks
+        .iter()
+        .filter(|c| c.at >= last_reply)
+        .map(|c| Attempt {
+            at: from_ms(c.at),
+            reached: c.reached,
+        })
+        .collect();
+    Ok(OrderState {
+        status,
+        category,
+        subtype: o.subtype.clone(),
+        grade: o.grade.and_then(|g| Grade::new(g as u8).ok()),
+        unit: o.unit_id,
+        callback_declined: o.callback_pref == "declined",
+        accepted_at: from_ms(o.created_at),
+        arrived,
+        suspended_from,
+        extension_pending: f.extensions.iter().any(|x| x.status == "pending"),
+        attempts,
+        season_start: season_start(company),
+    })
+}
+
+/// Loads an order the user may see, or `not_found`.
+async fn visible_order(app: &AppState, me: &CurrentUser, id: &str) -> AppResult<OrderFull> {
+    let id = parse_id("id", id)?;
+    let full = app.store.order_full(id).await?;
+    if !can_see(me, &full.order) {
+        return Err(AppError::NotFound);
+    }
+    Ok(full)
+}
+
+/// `GET /api/v1/orders/{id}`; logs the view of personal data.
+pub async fn get(
+    State(app): State<AppState>,
+    Extension(me): Extension<CurrentUser>,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    let full = visible_order(&app, &me, &id).await?;
+    let now = ms(app.clock.now());
+    if full.order.customer_name.is_some() || full.order.customer_phone.is_some() {
+        app.store
+            .log_personal_view(me.id, Some(full.order.id), "order_detail", now)
+            .await?;
+    }
+    Ok(Json(order_json(&me, &full, now)))
+}
+
+/// Query of the order list.
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    status: Option<String>,
+    category: Option<String>,
+    unit_id: Option<String>,
+    company_id: Option<String>,
+    matter_id: Option<String>,
+    overdue: Option<String>,
+    q: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+/// `GET /api/v1/orders`: newest first, scoped to what the user may see.
+pub async fn list(
+    State(app): State<AppState>,
+    Extension(me): Extension<CurrentUser>,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Json<Value>> {
+    let nonempty = |v: &Option<String>| v.as_deref().filter(|s| !s.is_empty()).map(str::to_owned);
+    let mut f = OrderFilter {
+        limit: 50,
+        ..Default::default()
+    };
+    if let Some(s) = nonempty(&q.status) {
+        Status::from_str(&s).map_err(|e| AppError::invalid("status", e.to_string()))?;
+        f.status = Some(s);
+    }
+    if let Some(s) = nonempty(&q.category) {
+        Category::from_str(&s).map_err(|e| AppError::invalid("category", e.to_string()))?;
+        f.category = Some(s);
+    }
+    f.unit_id = nonempty(&q.unit_id)
+        .map(|s| parse_id("unit_id", &s))
+        .transpose()?;
+    f.company_id = nonempty(&q.company_id)
+        .map(|s| parse_id("company_id", &s))
+        .transpose()?;
+    f.matter_id = nonempty(&q.matter_id)
+        .map(|s| parse_id("matter_id", &s))
+        .transpose()?;
+    f.before_id = nonempty(&q.cursor)
+        .map(|s| parse_id("cursor", &s))
+        .transpose()?;
+    f.overdue = match nonempty(&q.overdue).as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => {
+            return Err(AppError::invalid(
+                "overdue",
+                "overdue must be true or false",
+            ))
+        }
+    };
+    f.q = nonempty(&q.q);
+    if let Some(l) = nonempty(&q.limit) {
+        f.limit = l
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=500).contains(n))
+            .ok_or_else(|| AppError::invalid("limit", "limit must be 1–500"))?;
+    }
+    // Scoping: a company's staff see their company; unit staff see their unit.
+    if let Some(c) = me.company_id {
+        if f.company_id.is_some_and(|x| x != c) {
+            return Ok(Json(json!({"items": []})));
+        }
+        f.company_id = Some(c);
+    }
+    if is_unit_staff(&me) {
+        match me.unit_id {
+            Some(u) if f.unit_id.is_none_or(|x| x == u) => f.unit_id = Some(u),
+            _ => return Ok(Json(json!({"items": []}))),
+        }
+    }
+    let limit = f.limit;
+    f.limit = limit + 1;
+    let mut rows = app.store.list_orders(&f).await?;
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|o| o.id.to_string())
+    } else {
+        None
+    };
+    // With an anonymous complainant, unit staff must never find it by name or phone.
+    let items: Vec<Value> = rows
+        .iter()
+        .filter(|o| {
+            !(o.anonymous && is_unit_staff(&me))
+                || f.q.as_deref().is_none_or(|t| {
+                    !o.customer_phone.as_deref().is_some_and(|p| p.contains(t))
+                        && !o.customer_name.as_deref().is_some_and(|n| n.contains(t))
+                        && !o.customer_address.as_deref().is_some_and(|a| a.contains(t))
+                })
+        })
+        .map(|o| summary_json(&me, o))
+        .collect();
+    Ok(Json(json!({"items": items, "next_cursor": next})))
+}
+
+/// Which roles may take each step; the access table admits the union, this narrows per step.
+fn step_roles(step: &str) -> &'static [Role] {
+    use Role::*;
+    match step {
+        "dispatch" | "transfer" => &[Agent, Dispatcher, Supervisor],
+        "accept" | "return" => &[UnitHandler, Supervisor],
+        "arrive" | "reply" => &[UnitHandler, FieldWorker, Supervisor],
+        "extensions" => &[UnitHandler, Supervisor],
+        "extension_decide" | "suspend" | "resume" => &[Supervisor],
+        "review" => &[Dispatcher, Supervisor],
+        "callbacks" => &[CallbackAgent, Supervisor],
+        "close" => &[Agent, Dispatcher, CallbackAgent, Supervisor],
+        "cancel" | "merge" => &[Agent, Dispatcher, Supervisor],
+        "reopen" => &[Agent, Dispatcher, CallbackAgent, Supervisor],
+        _ => &[],
+    }
+}
+
+/// Bodies of the steps.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct StepBody {
+    unit_id: Option<Id>,
+    reason: Option<String>,
+    result: Option<String>,
+    paid: Option<bool>,
+    approved: Option<bool>,
+    comment: Option<String>,
+    reached: Option<bool>,
+    satisfaction: Option<String>,
+    matches_reply: Option<bool>,
+    note: Option<String>,
+    until: Option<DateTime<Utc>>,
+    into: Option<Id>,
+}
+
+fn need<T>(v: Option<T>, field: &str) -> AppResult<T> {
+    v.ok_or_else(|| AppError::invalid(field, format!("{field} is required")))
+}
+
+fn need_text(v: Option<String>, field: &str) -> AppResult<String> {
+    clean(field, v, 2000)?.ok_or_else(|| AppError::invalid(field, format!("{field} is required")))
+}
+
+/// `POST /api/v1/orders/{id}/{step}`.
+pub async fn step(
+    State(app): State<AppState>,
+    Extension(me): Extension<CurrentUser>,
+    Path((id, step)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
+    let b: StepBody = parse_json(if body.is_empty() { b"{}" } else { &body })?;
+    let (v, ext) = do_step(&app, &me, &id, &step, None, b).await?;
+    let mut v = v;
+    if let Some(e) = ext {
+        v["extension_id"] = Value::String(e.to_string());
+        return Ok((StatusCode::CREATED, Json(v)).into_response());
+    }
+    Ok(Json(v).into_response())
+}
+
+/// `POST /api/v1/orders/{id}/extensions/{eid}/{approve|reject}`.
+pub async fn extension_decision(
+    State(app): State<AppState>,
+    Extension(me): Extension<CurrentUser>,
+    Path((id, eid, decision)): Path<(String, String, String)>,
+    body: axum::body::Bytes,
+) -> AppResult<Json<Value>> {
+    let b: StepBody = parse_json(if body.is_empty() { b"{}" } else { &body })?;
+    let eid = parse_id("extension_id", &eid)?;
+    let step = match decision.as_str() {
+        "approve" => "extension_approve",
+        "reject" => "extension_reject",
+        _ => return Err(AppError::NotFound),
+    };
+    Ok(Json(do_step(&app, &me, &id, step, Some(eid), b).await?.0))
+}
+
+/// Runs one step: access, validation, the domain's decision, and the write.
+pub async fn do_step(
+    app: &AppState,
+    me: &CurrentUser,
+    id: &str,
+    step: &str,
+    eid: Option<i64>,
+    b: StepBody,
+) -> AppResult<(Value, Option<i64>)> {
+    let reason_given = b.reason.clone();
+    let role_key = match step {
+        "extension_approve" | "extension_reject" => "extension_decide",
+        s => s,
+    };
+    if step_roles(role_key).is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let full = visible_order(app, me, id).await?;
+    if !step_roles(role_key).iter().any(|r| me.has(*r)) && !me.has(Role::Admin) {
+        return Err(AppError::Forbidden);
+    }
+    let company = app.store.company(full.order.company_id).await?;
+    let policy = company_policy(&company)?;
+    let now = app.clock.now();
+    let now_ms = ms(now);
+    let env = Env {
+        policy: &policy,
+        calendar: &app.calendar,
+        offset: offset_of(&company),
+        now,
+    };
+    let state = state_of(&full, &company)?;
+    let mut callback = None;
+    let mut extension = None;
+    let mut extension_until = None;
+    let (domain_step, event, mut data) = match step {
+        "dispatch" | "transfer" => {
+            let unit = need(b.unit_id, "unit_id")?.0;
+            let u = app
+                .store
+                .unit(unit)
+                .await
+                .map_err(|_| AppError::invalid("unit_id", "unit_id names no unit"))?;
+            if u.company_id != company.id {
+                return Err(AppError::invalid(
+                    "unit_id",
+                    "unit belongs to another company",
+                ));
+            }
+            // Dispatching an order a unit already holds is a transfer.
+            let transfer = step == "transfer"
+                || (!matches!(state.status, Status::New | Status::Returned)
+                    && state.unit.is_some());
+            if transfer {
+                (
+                    Step::Transfer { unit },
+                    "transferred",
+                    json!({"unit_id": unit.to_string(), "reason": b.reason}),
+                )
+            } else {
+                (
+                    Step::Dispatch { unit },
+                    "dispatched",
+                    json!({"unit_id": unit.to_string()}),
+                )
+            }
+        }
+        "accept" => (Step::Accept, "accepted", json!({})),
+        "return" => (
+            Step::Return,
+            "returned",
+            json!({"reason": need_text(b.reason, "reason")?}),
+        ),
+        "arrive" => (Step::Arrive, "arrived", json!({"note": b.note})),
+        "reply" => {
+            let result = need_text(b.result, "result")?;
+            (
+                Step::Reply,
+                "replied",
+                json!({"result": result, "paid": b.paid.unwrap_or(false)}),
+            )
+        }
+        "review" => {
+            let approved = need(b.approved, "approved")?;
+            (
+                Step::Review { approved },
+                if approved {
+                    "reviewed"
+                } else {
+                    "review_rejected"
+                },
+                json!({"approved": approved, "comment": b.comment}),
+            )
+        }
+        "callbacks" => {
+            let reached = need(b.reached, "reached")?;
+            let satisfaction = match b.satisfaction.as_deref() {
+                None => None,
+                Some(s) => Some(
+                    Satisfaction::from_str(s)
+                        .map_err(|e| AppError::invalid("satisfaction", e.to_string()))?,
+                ),
+            };
+            if !reached && (satisfaction.is_some() || b.matches_reply.is_some()) {
+                return Err(AppError::invalid(
+                    "reached",
+                    "an unreached customer gives no satisfaction or account",
+                ));
+            }
+            let last_unreached = state
+                .attempts
+                .iter()
+                .filter(|a| !a.reached)
+                .map(|a| a.at)
+                .max();
+            let local = now.with_timezone(&env.offset).naive_local();
+            match check_attempt(local, last_unreached, now, &policy.callback) {
+                Err(CallbackRefusal::Window) => {
+                    return Err(AppError::CallbackWindow(
+                        "no callbacks between 21:00 and 08:00".into(),
+                    ))
+                }
+                Err(CallbackRefusal::TooSoon) => {
+                    return Err(AppError::CallbackTooSoon(
+                        "wait 2 h after an unreachable attempt".into(),
+                    ))
+                }
+                Ok(()) => {}
+            }
+            let contradicts = b.matches_reply == Some(false);
+            callback = Some(CallbackRow {
+                at: now_ms,
+                agent_id: Some(me.id),
+                reached,
+                satisfaction: satisfaction.map(|s| s.as_str().to_owned()),
+                matches_reply: b.matches_reply,
+                note: clean("note", b.note.clone(), 2000)?,
+            });
+            let ev = if contradicts { "reopened" } else { "callback" };
+            (
+                Step::Callback {
+                    reached,
+                    contradicts,
+                },
+                ev,
+                json!({"reached": reached, "satisfaction": satisfaction,
+                "matches_reply": b.matches_reply, "note": b.note, "reason": if contradicts { Some("callback contradicts the reply") } else { None }}),
+            )
+        }
+        "close" => (Step::Close, "closed", json!({"reason": b.reason})),
+        "cancel" => (
+            Step::Cancel,
+            "cancelled",
+            json!({"reason": need_text(b.reason, "reason")?}),
+        ),
+        "reopen" => (
+            Step::Reopen,
+            "reopened",
+            json!({"reason": need_text(b.reason, "reason")?}),
+        ),
+        "suspend" => (
+            Step::Suspend,
+            "suspended",
+            json!({"reason": need_text(b.reason, "reason")?, "from": state.status}),
+        ),
+        "resume" => (Step::Resume, "resumed", json!({})),
+        "merge" => {
+            let into = need(b.into, "into")?.0;
+            let target = app
+                .store
+                .order(into)
+                .await
+                .map_err(|_| AppError::invalid("into", "into names no order"))?;
+            if target.company_id != company.id || target.id == full.order.id {
+                return Err(AppError::invalid(
+                    "into",
+                    "merge into another order of the same company",
+                ));
+            }
+            (Step::Merge, "merged", json!({"into": into.to_string()}))
+        }
+        "extensions" => {
+            let until = need(b.until, "until")?;
+            if until <= now {
+                return Err(AppError::invalid("until", "until must be in the future"));
+            }
+            let reason = need_text(b.reason, "reason")?;
+            extension = Some(ExtensionChange::Ask {
+                until_at: ms(until),
+                reason: reason.clone(),
+            });
+            (
+                Step::ExtensionAsk,
+                "extension_asked",
+                json!({"until": until, "reason": reason}),
+            )
+        }
+        "extension_approve" | "extension_reject" => {
+            let eid = eid.ok_or(AppError::NotFound)?;
+            let x = full
+                .extensions
+                .iter()
+                .find(|x| x.id == eid)
+                .ok_or(AppError::NotFound)?;
+            if x.status != "pending" {
+                return Err(AppError::InvalidTransition(format!(
+                    "extension {eid} is already {}",
+                    x.status
+                )));
+            }
+            let approve = step == "extension_approve";
+            let reason = if approve {
+                clean("reason", b.reason, 2000)?
+            } else {
+                Some(need_text(b.reason, "reason")?)
+            };
+            if approve {
+                extension_until = Some(from_ms(x.until_at));
+            }
+            extension = Some(ExtensionChange::Decide {
+                id: eid,
+                status: if approve { "approved" } else { "rejected" }.into(),
+                reason: reason.clone(),
+            });
+            let ev = if approve {
+                "extension_approved"
+            } else {
+                "extension_rejected"
+            };
+            (
+                if approve {
+                    Step::ExtensionApprove
+                } else {
+                    Step::ExtensionReject
+                },
+                ev,
+                json!({"extension_id": eid.to_string(), "reason": reason}),
+            )
+        }
+        _ => return Err(AppError::NotFound),
+    };
+    let outcome = workflow::apply(&state, &domain_step, &env, extension_until)
+        .map_err(|e| AppError::InvalidTransition(e.to_string()))?;
+    if let Some(r) = &reason_given {
+        if data.get("reason").is_none() {
+            data["reason"] = Value::String(r.clone());
+        }
+    }
+    data["from"] = Value::String(state.status.as_str().into());
+    data["to"] = Value::String(outcome.status.as_str().into());
+    let mut after = full.order.clone();
+    after.status = outcome.status.as_str().into();
+    after.unit_id = outcome.unit;
+    if outcome.status == Status::Closed || outcome.status == Status::Cancelled {
+        after.closed_at = Some(now_ms);
+    } else {
+        after.closed_at = None;
+    }
+    let deadlines = to_changes(&outcome.ops)
+        .into_iter()
+        .map(|c| match c {
+            DeadlineChange::Meet { kind, .. } => DeadlineChange::Meet { kind, at: now_ms },
+            other => other,
+        })
+        .collect();
+    let change = OrderChange {
+        before_version: full.order.version,
+        after,
+        event: NewEvent {
+            kind: event.into(),
+            actor_id: Some(me.id),
+            at: now_ms,
+            data,
+        },
+        deadlines,
+        callback,
+        extension,
+    };
+    let ext = app.store.apply_change(&change).await.map_err(|e| match e {
+        rexian_store::StoreError::Conflict(_) => AppError::Conflict {
+            field: None,
+            message: "the order changed meanwhile; reload and retry".into(),
+        },
+        other => other.into(),
+    })?;
+    let full = app.store.order_full(full.order.id).await?;
+    Ok((order_json(me, &full, now_ms), ext))
+}
+
+/// `GET /api/v1/orders/{id}/supervision`: the supervision notices of an order, by level, with
+/// the unit each level reaches (the deadline's unit, then up its chain).
+pub async fn supervision(
+    State(app): State<AppState>,
+    Extension(me): Extension<CurrentUser>,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    let full = visible_order(&app, &me, &id).await?;
+    let notices = app.store.supervision_notices(full.order.id).await?;
+    let mut items = Vec::new();
+    for (level, unit, at) in notices {
+        let mut chain = Vec::new();
+        let mut cur = unit;
+        while let Some(u) = cur {
+            if chain.len() > 16 {
+                break;
+            }
+            chain.push(u);
+            cur = app.store.unit(u).await.ok().and_then(|x| x.parent_id);
+        }
+        let target = workflow::supervision_target(&chain, level as u32);
+        items.push(json!({"level": level, "unit_id": id_str(target), "at": rfc3339(at)}));
+    }
+    Ok(Json(json!({"items": items})))
+}

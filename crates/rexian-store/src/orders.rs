@@ -1,0 +1,914 @@
+//! Work orders: rows, events, deadlines, callbacks and extensions. Every change of an order is
+//! written with its event in one transaction; the order row is the projection of its events.
+
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+use crate::{Result, Store, StoreError};
+
+/// A contact of the ledger (来电/来访台账).
+#[derive(Debug, Clone)]
+pub struct NewContact {
+    /// Company.
+    pub company_id: i64,
+    /// Channel name.
+    pub channel: String,
+    /// Caller's name.
+    pub caller_name: Option<String>,
+    /// Caller's phone.
+    pub caller_phone: Option<String>,
+    /// Summary.
+    pub summary: String,
+    /// Agent who took it.
+    pub agent_id: i64,
+    /// When, unix ms.
+    pub at: i64,
+}
+
+/// An order row.
+#[derive(Debug, Clone, Default)]
+pub struct OrderRow {
+    /// Row id.
+    pub id: i64,
+    /// Company.
+    pub company_id: i64,
+    /// Order number (prefix + date + sequence).
+    pub number: String,
+    /// Contact it came from.
+    pub contact_id: Option<i64>,
+    /// Category name.
+    pub category: String,
+    /// Subtype name.
+    pub subtype: Option<String>,
+    /// Channel name.
+    pub channel: String,
+    /// Status name.
+    pub status: String,
+    /// Complaint grade 1–3.
+    pub grade: Option<i64>,
+    /// Matter of a complaint.
+    pub matter_id: Option<i64>,
+    /// Unit handling it.
+    pub unit_id: Option<i64>,
+    /// First responder (首问负责人).
+    pub first_responder_id: i64,
+    /// Customer name.
+    pub customer_name: Option<String>,
+    /// Customer phone.
+    pub customer_phone: Option<String>,
+    /// Customer address.
+    pub customer_address: Option<String>,
+    /// Customer community / station.
+    pub customer_community: Option<String>,
+    /// Account number.
+    pub account_no: Option<String>,
+    /// Anonymous complainant.
+    pub anonymous: bool,
+    /// What the customer said.
+    pub description: String,
+    /// `required` or `declined`.
+    pub callback_pref: String,
+    /// Number of complainants (collective complaints).
+    pub complainants: i64,
+    /// Exposed or may be exposed by media.
+    pub media_exposed: bool,
+    /// A lawsuit is filed.
+    pub lawsuit: bool,
+    /// Sequence number of the last event.
+    pub version: i64,
+    /// Accepted at, unix ms.
+    pub created_at: i64,
+    /// Last change, unix ms.
+    pub updated_at: i64,
+    /// Closed at, unix ms.
+    pub closed_at: Option<i64>,
+}
+
+/// One event of an order.
+#[derive(Debug, Clone)]
+pub struct EventRow {
+    /// Sequence within the order, from 1.
+    pub seq: i64,
+    /// Event type.
+    pub kind: String,
+    /// Who (none for timers).
+    pub actor_id: Option<i64>,
+    /// When, unix ms.
+    pub at: i64,
+    /// Details (JSON text).
+    pub data: String,
+}
+
+/// A deadline row.
+#[derive(Debug, Clone)]
+pub struct DeadlineRow {
+    /// Row id.
+    pub id: i64,
+    /// Order.
+    pub order_id: i64,
+    /// Kind name.
+    pub kind: String,
+    /// Unit whose clock it is.
+    pub unit_id: Option<i64>,
+    /// Started at.
+    pub started_at: i64,
+    /// Due at (after extensions).
+    pub due_at: i64,
+    /// Due at as first computed.
+    pub original_due_at: i64,
+    /// Turns amber at.
+    pub amber_at: i64,
+    /// Computed on a year without calendar data.
+    pub provisional: bool,
+    /// `pending`, `met` or `missed`.
+    pub state: String,
+    /// Still counting (false once stopped by a return or superseded).
+    pub active: bool,
+    /// Met at.
+    pub met_at: Option<i64>,
+    /// Supervision level reached.
+    pub level: i64,
+    /// Length of the limit, ms (escalation step).
+    pub limit_ms: i64,
+}
+
+/// A new deadline.
+#[derive(Debug, Clone)]
+pub struct NewDeadline {
+    /// Kind name.
+    pub kind: String,
+    /// Unit whose clock it is.
+    pub unit_id: Option<i64>,
+    /// Start.
+    pub started_at: i64,
+    /// Due.
+    pub due_at: i64,
+    /// Amber.
+    pub amber_at: i64,
+    /// Provisional.
+    pub provisional: bool,
+    /// Length of the limit, ms.
+    pub limit_ms: i64,
+}
+
+/// A change to the deadlines of an order.
+#[derive(Debug, Clone)]
+pub enum DeadlineChange {
+    /// Start a new deadline.
+    Add(NewDeadline),
+    /// Mark the active deadline of this kind met at this time (a missed one keeps `missed`).
+    Meet {
+        /// Kind name.
+        kind: String,
+        /// When.
+        at: i64,
+    },
+    /// Stop the active deadlines of these kinds (a return to the centre).
+    Stop {
+        /// Kind names.
+        kinds: Vec<String>,
+    },
+    /// Move the due time of the active deadline of this kind (an approved extension).
+    Move {
+        /// Kind name.
+        kind: String,
+        /// New due time.
+        due_at: i64,
+        /// New amber time.
+        amber_at: i64,
+    },
+}
+
+/// A callback attempt.
+#[derive(Debug, Clone)]
+pub struct CallbackRow {
+    /// When.
+    pub at: i64,
+    /// By whom.
+    pub agent_id: Option<i64>,
+    /// Customer reached.
+    pub reached: bool,
+    /// Satisfaction name.
+    pub satisfaction: Option<String>,
+    /// Customer's account matches the unit's reply.
+    pub matches_reply: Option<bool>,
+    /// Note.
+    pub note: Option<String>,
+}
+
+/// An extension request.
+#[derive(Debug, Clone)]
+pub struct ExtensionRow {
+    /// Row id.
+    pub id: i64,
+    /// Order.
+    pub order_id: i64,
+    /// Asked new due time.
+    pub until_at: i64,
+    /// Reason.
+    pub reason: String,
+    /// `pending`, `approved`, `rejected`.
+    pub status: String,
+}
+
+/// The extension part of a step.
+#[derive(Debug, Clone)]
+pub enum ExtensionChange {
+    /// A new request.
+    Ask {
+        /// Until.
+        until_at: i64,
+        /// Reason.
+        reason: String,
+    },
+    /// A decision.
+    Decide {
+        /// Extension id.
+        id: i64,
+        /// `approved` or `rejected`.
+        status: String,
+        /// Reason of a refusal.
+        reason: Option<String>,
+    },
+}
+
+/// A new event.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    /// Type.
+    pub kind: String,
+    /// Actor.
+    pub actor_id: Option<i64>,
+    /// When.
+    pub at: i64,
+    /// Details.
+    pub data: serde_json::Value,
+}
+
+/// Everything one step writes, atomically.
+#[derive(Debug, Clone)]
+pub struct OrderChange {
+    /// The order as read before the step (its version guards against lost updates).
+    pub before_version: i64,
+    /// The order after the step.
+    pub after: OrderRow,
+    /// The event.
+    pub event: NewEvent,
+    /// Deadline changes.
+    pub deadlines: Vec<DeadlineChange>,
+    /// A callback attempt to record.
+    pub callback: Option<CallbackRow>,
+    /// An extension request or decision.
+    pub extension: Option<ExtensionChange>,
+}
+
+/// An order with everything shown on its page.
+#[derive(Debug, Clone)]
+pub struct OrderFull {
+    /// The row.
+    pub order: OrderRow,
+    /// Events, oldest first.
+    pub events: Vec<EventRow>,
+    /// Deadlines, oldest first (inactive ones included).
+    pub deadlines: Vec<DeadlineRow>,
+    /// Callback attempts.
+    pub callbacks: Vec<CallbackRow>,
+    /// Extension requests.
+    pub extensions: Vec<ExtensionRow>,
+}
+
+/// Filter of the order list.
+#[derive(Debug, Clone, Default)]
+pub struct OrderFilter {
+    /// Only this company.
+    pub company_id: Option<i64>,
+    /// Only these companies (scoping).
+    pub status: Option<String>,
+    /// Category.
+    pub category: Option<String>,
+    /// Unit.
+    pub unit_id: Option<i64>,
+    /// Only orders with a missed active deadline.
+    pub overdue: bool,
+    /// Text in number, description, phone or address.
+    pub q: Option<String>,
+    /// Orders with an id below this (cursor).
+    pub before_id: Option<i64>,
+    /// Page size.
+    pub limit: i64,
+    /// Only orders of this matter.
+    pub matter_id: Option<i64>,
+}
+
+const ORDER_COLS: &str = "id, company_id, number, contact_id, category, subtype, channel, status, \
+    grade, matter_id, unit_id, first_responder_id, customer_name, customer_phone, customer_address, \
+    customer_community, account_no, anonymous, description, callback_pref, complainants, \
+    media_exposed, lawsuit, version, created_at, updated_at, closed_at";
+
+fn order_from(r: &AnyRow) -> Result<OrderRow> {
+    Ok(OrderRow {
+        id: r.try_get("id")?,
+        company_id: r.try_get("company_id")?,
+        number: r.try_get("number")?,
+        contact_id: r.try_get("contact_id")?,
+        category: r.try_get("category")?,
+        subtype: r.try_get("subtype")?,
+        channel: r.try_get("channel")?,
+        status: r.try_get("status")?,
+        grade: r.try_get("grade")?,
+        matter_id: r.try_get("matter_id")?,
+        unit_id: r.try_get("unit_id")?,
+        first_responder_id: r.try_get("first_responder_id")?,
+        customer_name: r.try_get("customer_name")?,
+        customer_phone: r.try_get("customer_phone")?,
+        customer_address: r.try_get("customer_address")?,
+        customer_community: r.try_get("customer_community")?,
+        account_no: r.try_get("account_no")?,
+        anonymous: r.try_get::<i64, _>("anonymous")? != 0,
+        description: r.try_get("description")?,
+        callback_pref: r.try_get("callback_pref")?,
+        complainants: r.try_get("complainants")?,
+        media_exposed: r.try_get::<i64, _>("media_exposed")? != 0,
+        lawsuit: r.try_get::<i64, _>("lawsuit")? != 0,
+        version: r.try_get("version")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+        closed_at: r.try_get("closed_at")?,
+    })
+}
+
+const DEADLINE_COLS: &str = "id, order_id, kind, unit_id, started_at, due_at, original_due_at, \
+    amber_at, provisional, state, active, met_at, level, limit_ms";
+
+fn deadline_from(r: &AnyRow) -> Result<DeadlineRow> {
+    Ok(DeadlineRow {
+        id: r.try_get("id")?,
+        order_id: r.try_get("order_id")?,
+        kind: r.try_get("kind")?,
+        unit_id: r.try_get("unit_id")?,
+        started_at: r.try_get("started_at")?,
+        due_at: r.try_get("due_at")?,
+        original_due_at: r.try_get("original_due_at")?,
+        amber_at: r.try_get("amber_at")?,
+        provisional: r.try_get::<i64, _>("provisional")? != 0,
+        state: r.try_get("state")?,
+        active: r.try_get::<i64, _>("active")? != 0,
+        met_at: r.try_get("met_at")?,
+        level: r.try_get("level")?,
+        limit_ms: r.try_get("limit_ms")?,
+    })
+}
+
+pub(crate) async fn insert_event(
+    tx: &mut Transaction<'_, Any>,
+    order_id: i64,
+    seq: i64,
+    e: &NewEvent,
+) -> Result<()> {
+    sqlx::query("INSERT INTO order_events (order_id, seq, type, actor_id, at, data) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(order_id)
+        .bind(seq)
+        .bind(&e.kind)
+        .bind(e.actor_id)
+        .bind(e.at)
+        .bind(e.data.to_string())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+async fn apply_deadlines(
+    tx: &mut Transaction<'_, Any>,
+    order_id: i64,
+    changes: &[DeadlineChange],
+) -> Result<()> {
+    for c in changes {
+        match c {
+            DeadlineChange::Add(d) => {
+                // A new deadline of a kind supersedes the active one (kept for reports).
+                sqlx::query("UPDATE deadlines SET active = 0 WHERE order_id = $1 AND kind = $2 AND active = 1")
+                    .bind(order_id)
+                    .bind(&d.kind)
+                    .execute(&mut **tx)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO deadlines (order_id, kind, unit_id, started_at, due_at, original_due_at, \
+                     amber_at, provisional, state, active, limit_ms) \
+                     VALUES ($1, $2, $3, $4, $5, $5, $6, $7, 'pending', 1, $8)",
+                )
+                .bind(order_id)
+                .bind(&d.kind)
+                .bind(d.unit_id)
+                .bind(d.started_at)
+                .bind(d.due_at)
+                .bind(d.amber_at)
+                .bind(i64::from(d.provisional))
+                .bind(d.limit_ms)
+                .execute(&mut **tx)
+                .await?;
+            }
+            DeadlineChange::Meet { kind, at } => {
+                sqlx::query(
+                    "UPDATE deadlines SET met_at = $1, state = CASE WHEN state = 'pending' THEN 'met' ELSE state END \
+                     WHERE order_id = $2 AND kind = $3 AND active = 1 AND met_at IS NULL",
+                )
+                .bind(at)
+                .bind(order_id)
+                .bind(kind)
+                .execute(&mut **tx)
+                .await?;
+            }
+            DeadlineChange::Stop { kinds } => {
+                for k in kinds {
+                    sqlx::query("UPDATE deadlines SET active = 0 WHERE order_id = $1 AND kind = $2 AND active = 1")
+                        .bind(order_id)
+                        .bind(k)
+                        .execute(&mut **tx)
+                        .await?;
+                }
+            }
+            DeadlineChange::Move {
+                kind,
+                due_at,
+                amber_at,
+            } => {
+                sqlx::query(
+                    "UPDATE deadlines SET due_at = $1, amber_at = $2, amber_noted = 0, \
+                     state = CASE WHEN state = 'missed' AND $1 > due_at THEN 'pending' ELSE state END \
+                     WHERE order_id = $3 AND kind = $4 AND active = 1 AND met_at IS NULL",
+                )
+                .bind(due_at)
+                .bind(amber_at)
+                .bind(order_id)
+                .bind(kind)
+                .execute(&mut **tx)
+                .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Allocates the next number of a company's day (atomic across nodes).
+    async fn next_seq(tx: &mut Transaction<'_, Any>, company_id: i64, day: &str) -> Result<i64> {
+        let seq: i64 = sqlx::query_scalar(
+            "INSERT INTO order_counters (company_id, day, seq) VALUES ($1, $2, 1) \
+             ON CONFLICT (company_id, day) DO UPDATE SET seq = order_counters.seq + 1 RETURNING seq",
+        )
+        .bind(company_id)
+        .bind(day)
+        .fetch_one(&mut **tx)
+        .await?;
+        Ok(seq)
+    }
+
+    /// Records a contact in the contact ledger; returns its id.
+    pub async fn create_contact(&self, c: &NewContact) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO contacts (company_id, channel, caller_name, caller_phone, summary, agent_id, at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(c.company_id)
+        .bind(&c.channel)
+        .bind(&c.caller_name)
+        .bind(&c.caller_phone)
+        .bind(&c.summary)
+        .bind(c.agent_id)
+        .bind(c.at)
+        .fetch_one(self.pool())
+        .await?)
+    }
+
+    /// Creates a matter; returns its id.
+    pub async fn create_matter(
+        &self,
+        company_id: i64,
+        subtype: Option<&str>,
+        place: Option<&str>,
+        title: &str,
+        at: i64,
+    ) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO matters (company_id, subtype, place, title, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(company_id)
+        .bind(subtype)
+        .bind(place)
+        .bind(title)
+        .bind(at)
+        .fetch_one(self.pool())
+        .await?)
+    }
+
+    /// Whether a matter of this company exists.
+    pub async fn matter_exists(&self, company_id: i64, matter_id: i64) -> Result<bool> {
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM matters WHERE id = $1 AND company_id = $2")
+                .bind(matter_id)
+                .bind(company_id)
+                .fetch_one(self.pool())
+                .await?;
+        Ok(n > 0)
+    }
+
+    /// Complaints of a company since `since` (for matter matching): (order id, matter id,
+    /// subtype, community, description, created_at).
+    pub async fn recent_complaints(&self, company_id: i64, since: i64) -> Result<Vec<OrderRow>> {
+        let q = format!(
+            "SELECT {ORDER_COLS} FROM orders WHERE company_id = $1 AND category = 'complaint' \
+             AND created_at >= $2 AND matter_id IS NOT NULL ORDER BY id DESC LIMIT 500"
+        );
+        let rows = sqlx::query(&q)
+            .bind(company_id)
+            .bind(since)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(order_from).collect()
+    }
+
+    /// Every order of a matter.
+    pub async fn matter_orders(&self, matter_id: i64) -> Result<Vec<OrderRow>> {
+        let q = format!("SELECT {ORDER_COLS} FROM orders WHERE matter_id = $1 ORDER BY id");
+        let rows = sqlx::query(&q)
+            .bind(matter_id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(order_from).collect()
+    }
+
+    /// Inserts a new order with its first event and deadlines; `number_of(seq)` forms the number
+    /// from the day's sequence. Returns the id and number.
+    pub async fn create_order(
+        &self,
+        o: &OrderRow,
+        day: &str,
+        number_of: impl Fn(i64) -> String,
+        events: &[NewEvent],
+        deadlines: &[DeadlineChange],
+    ) -> Result<(i64, String)> {
+        let mut tx = self.pool().begin().await?;
+        let seq = Self::next_seq(&mut tx, o.company_id, day).await?;
+        let number = number_of(seq);
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO orders (company_id, number, contact_id, category, subtype, channel, status, grade, \
+             matter_id, unit_id, first_responder_id, customer_name, customer_phone, customer_address, \
+             customer_community, account_no, anonymous, description, callback_pref, complainants, \
+             media_exposed, lawsuit, version, created_at, updated_at, closed_at) VALUES \
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
+             $21, $22, $23, $24, $24, $25) RETURNING id",
+        )
+        .bind(o.company_id)
+        .bind(&number)
+        .bind(o.contact_id)
+        .bind(&o.category)
+        .bind(&o.subtype)
+        .bind(&o.channel)
+        .bind(&o.status)
+        .bind(o.grade)
+        .bind(o.matter_id)
+        .bind(o.unit_id)
+        .bind(o.first_responder_id)
+        .bind(&o.customer_name)
+        .bind(&o.customer_phone)
+        .bind(&o.customer_address)
+        .bind(&o.customer_community)
+        .bind(&o.account_no)
+        .bind(i64::from(o.anonymous))
+        .bind(&o.description)
+        .bind(&o.callback_pref)
+        .bind(o.complainants)
+        .bind(i64::from(o.media_exposed))
+        .bind(i64::from(o.lawsuit))
+        .bind(events.len() as i64)
+        .bind(o.created_at)
+        .bind(o.closed_at)
+        .fetch_one(&mut *tx)
+        .await?;
+        for (i, e) in events.iter().enumerate() {
+            insert_event(&mut tx, id, i as i64 + 1, e).await?;
+        }
+        apply_deadlines(&mut tx, id, deadlines).await?;
+        tx.commit().await?;
+        Ok((id, number))
+    }
+
+    /// One order row.
+    pub async fn order(&self, id: i64) -> Result<OrderRow> {
+        let q = format!("SELECT {ORDER_COLS} FROM orders WHERE id = $1");
+        let row = sqlx::query(&q).bind(id).fetch_optional(self.pool()).await?;
+        order_from(&row.ok_or(StoreError::NotFound)?)
+    }
+
+    /// An order with its events, deadlines, callbacks and extensions.
+    pub async fn order_full(&self, id: i64) -> Result<OrderFull> {
+        let order = self.order(id).await?;
+        let events = sqlx::query("SELECT seq, type, actor_id, at, data FROM order_events WHERE order_id = $1 ORDER BY seq")
+            .bind(id)
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(EventRow {
+                    seq: r.try_get("seq")?,
+                    kind: r.try_get("type")?,
+                    actor_id: r.try_get("actor_id")?,
+                    at: r.try_get("at")?,
+                    data: r.try_get("data")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let q = format!("SELECT {DEADLINE_COLS} FROM deadlines WHERE order_id = $1 ORDER BY id");
+        let deadlines = sqlx::query(&q)
+            .bind(id)
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(deadline_from)
+            .collect::<Result<Vec<_>>>()?;
+        let callbacks = sqlx::query(
+            "SELECT at, agent_id, reached, satisfaction, matches_reply, note FROM callbacks WHERE order_id = $1 ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(CallbackRow {
+                at: r.try_get("at")?,
+                agent_id: r.try_get("agent_id")?,
+                reached: r.try_get::<i64, _>("reached")? != 0,
+                satisfaction: r.try_get("satisfaction")?,
+                matches_reply: r.try_get::<Option<i64>, _>("matches_reply")?.map(|v| v != 0),
+                note: r.try_get("note")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+        let extensions = sqlx::query("SELECT id, order_id, until_at, reason, status FROM extensions WHERE order_id = $1 ORDER BY id")
+            .bind(id)
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(ExtensionRow {
+                    id: r.try_get("id")?,
+                    order_id: r.try_get("order_id")?,
+                    until_at: r.try_get("until_at")?,
+                    reason: r.try_get("reason")?,
+                    status: r.try_get("status")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(OrderFull {
+            order,
+            events,
+            deadlines,
+            callbacks,
+            extensions,
+        })
+    }
+
+    /// Writes one step: the order row (guarded by its version), the event, deadline changes,
+    /// and any callback or extension. Returns the extension id when one was asked.
+    /// A concurrent change of the same order gives `Conflict("orders.version")`.
+    pub async fn apply_change(&self, c: &OrderChange) -> Result<Option<i64>> {
+        let mut tx = self.pool().begin().await?;
+        let o = &c.after;
+        let seq = c.before_version + 1;
+        let n = sqlx::query(
+            "UPDATE orders SET status = $1, unit_id = $2, grade = $3, matter_id = $4, version = $5, \
+             updated_at = $6, closed_at = $7 WHERE id = $8 AND version = $9",
+        )
+        .bind(&o.status)
+        .bind(o.unit_id)
+        .bind(o.grade)
+        .bind(o.matter_id)
+        .bind(seq)
+        .bind(c.event.at)
+        .bind(o.closed_at)
+        .bind(o.id)
+        .bind(c.before_version)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Err(StoreError::Conflict("orders.version".into()));
+        }
+        insert_event(&mut tx, o.id, seq, &c.event).await?;
+        apply_deadlines(&mut tx, o.id, &c.deadlines).await?;
+        if let Some(cb) = &c.callback {
+            sqlx::query(
+                "INSERT INTO callbacks (order_id, agent_id, at, reached, satisfaction, matches_reply, note) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(o.id)
+            .bind(cb.agent_id)
+            .bind(cb.at)
+            .bind(i64::from(cb.reached))
+            .bind(&cb.satisfaction)
+            .bind(cb.matches_reply.map(i64::from))
+            .bind(&cb.note)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let mut ext_id = None;
+        match &c.extension {
+            Some(ExtensionChange::Ask { until_at, reason }) => {
+                ext_id = Some(
+                    sqlx::query_scalar(
+                        "INSERT INTO extensions (order_id, until_at, reason, status, asked_by, asked_at) \
+                         VALUES ($1, $2, $3, 'pending', $4, $5) RETURNING id",
+                    )
+                    .bind(o.id)
+                    .bind(until_at)
+                    .bind(reason)
+                    .bind(c.event.actor_id)
+                    .bind(c.event.at)
+                    .fetch_one(&mut *tx)
+                    .await?,
+                );
+            }
+            Some(ExtensionChange::Decide { id, status, reason }) => {
+                let n = sqlx::query(
+                    "UPDATE extensions SET status = $1, decided_by = $2, decided_at = $3, decision_reason = $4 \
+                     WHERE id = $5 AND order_id = $6 AND status = 'pending'",
+                )
+                .bind(status)
+                .bind(c.event.actor_id)
+                .bind(c.event.at)
+                .bind(reason)
+                .bind(id)
+                .bind(o.id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if n == 0 {
+                    return Err(StoreError::Conflict("extensions.status".into()));
+                }
+            }
+            None => {}
+        }
+        tx.commit().await?;
+        Ok(ext_id)
+    }
+
+    /// Sets the grade of an order with an event (matter grew); guarded by version.
+    pub async fn regrade(
+        &self,
+        order_id: i64,
+        version: i64,
+        grade: i64,
+        event: &NewEvent,
+    ) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        let n = sqlx::query("UPDATE orders SET grade = $1, version = $2, updated_at = $3 WHERE id = $4 AND version = $5")
+            .bind(grade)
+            .bind(version + 1)
+            .bind(event.at)
+            .bind(order_id)
+            .bind(version)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::Conflict("orders.version".into()));
+        }
+        insert_event(&mut tx, order_id, version + 1, event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Lists orders, newest first.
+    pub async fn list_orders(&self, f: &OrderFilter) -> Result<Vec<OrderRow>> {
+        let mut q = format!("SELECT {ORDER_COLS} FROM orders o WHERE 1 = 1");
+        let mut n = 0;
+        let mut p = || {
+            n += 1;
+            format!("${n}")
+        };
+        if f.company_id.is_some() {
+            q += &format!(" AND company_id = {}", p());
+        }
+        if f.status.is_some() {
+            q += &format!(" AND status = {}", p());
+        }
+        if f.category.is_some() {
+            q += &format!(" AND category = {}", p());
+        }
+        if f.unit_id.is_some() {
+            q += &format!(" AND unit_id = {}", p());
+        }
+        if f.matter_id.is_some() {
+            q += &format!(" AND matter_id = {}", p());
+        }
+        if f.before_id.is_some() {
+            q += &format!(" AND id < {}", p());
+        }
+        if f.q.is_some() {
+            let a = p();
+            q += &format!(
+                " AND (number LIKE {a} OR description LIKE {a} OR customer_phone LIKE {a} OR customer_address LIKE {a} \
+                 OR customer_community LIKE {a} OR account_no LIKE {a})"
+            );
+        }
+        if f.overdue {
+            q += " AND EXISTS (SELECT 1 FROM deadlines d WHERE d.order_id = o.id AND d.active = 1 AND d.state = 'missed')";
+        }
+        q += &format!(" ORDER BY id DESC LIMIT {}", p());
+        let mut query = sqlx::query(&q);
+        if let Some(v) = f.company_id {
+            query = query.bind(v);
+        }
+        if let Some(v) = &f.status {
+            query = query.bind(v.clone());
+        }
+        if let Some(v) = &f.category {
+            query = query.bind(v.clone());
+        }
+        if let Some(v) = f.unit_id {
+            query = query.bind(v);
+        }
+        if let Some(v) = f.matter_id {
+            query = query.bind(v);
+        }
+        if let Some(v) = f.before_id {
+            query = query.bind(v);
+        }
+        if let Some(v) = &f.q {
+            query = query.bind(format!("%{}%", v.replace(['%', '_'], "")));
+        }
+        query = query.bind(f.limit);
+        let rows = query.fetch_all(self.pool()).await?;
+        rows.iter().map(order_from).collect()
+    }
+
+    /// The stored answer of an earlier request with this idempotency key.
+    pub async fn idempotent_response(
+        &self,
+        user_id: i64,
+        key: &str,
+    ) -> Result<Option<(i64, String)>> {
+        let row = sqlx::query(
+            "SELECT status, body FROM idempotency_keys WHERE user_id = $1 AND key = $2",
+        )
+        .bind(user_id)
+        .bind(key)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|r| Ok((r.try_get("status")?, r.try_get("body")?)))
+            .transpose()
+    }
+
+    /// Stores the answer of a request under its idempotency key (first writer wins).
+    pub async fn save_idempotent_response(
+        &self,
+        user_id: i64,
+        key: &str,
+        status: i64,
+        body: &str,
+        at: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO idempotency_keys (user_id, key, status, body, created_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (user_id, key) DO NOTHING",
+        )
+        .bind(user_id)
+        .bind(key)
+        .bind(status)
+        .bind(body)
+        .bind(at)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Logs a view of personal data.
+    pub async fn log_personal_view(
+        &self,
+        user_id: i64,
+        order_id: Option<i64>,
+        what: &str,
+        at: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO personal_data_views (user_id, order_id, what, at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(user_id)
+        .bind(order_id)
+        .bind(what)
+        .bind(at)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Number of logged personal-data views of an order.
+    pub async fn personal_views(&self, order_id: i64) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM personal_data_views WHERE order_id = $1")
+                .bind(order_id)
+                .fetch_one(self.pool())
+                .await?,
+        )
+    }
+}
