@@ -172,7 +172,13 @@ pub async fn authorize(
     };
     if let Access::Roles(roles) = rule {
         if !roles.iter().any(|r| user.has(*r)) {
-            return AppError::Forbidden.into_response();
+            if api {
+                return AppError::Forbidden.into_response();
+            }
+            let t = crate::i18n::Msgs {
+                lang: crate::i18n::Lang::from_headers(req.headers()),
+            };
+            return crate::ui::error_page(t, &user, AppError::Forbidden);
         }
     }
     if from_cookie && !matches!(*req.method(), Method::GET | Method::HEAD) {

@@ -28,6 +28,8 @@ pub struct TestApp {
     pub state: AppState,
     /// Token of the first admin.
     pub admin: String,
+    /// URL of the test database (to open a second node on it).
+    pub url: String,
     _db: TestDb,
 }
 
@@ -69,7 +71,7 @@ pub fn backend() -> &'static str {
 }
 
 /// Opens a fresh, migrated database for one test.
-async fn fresh_store() -> (Store, TestDb) {
+async fn fresh_store() -> (Store, TestDb, String) {
     if backend() == "postgres" {
         use sqlx::Connection;
         let base = std::env::var("REXIAN_TEST_PG_URL")
@@ -91,14 +93,13 @@ async fn fresh_store() -> (Store, TestDb) {
         };
         let store = Store::connect(&url).await.expect("connect test database");
         store.migrate().await.expect("migrate");
-        (store, TestDb::Postgres { base, name })
+        (store, TestDb::Postgres { base, name }, url)
     } else {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::connect(&Store::sqlite_url(dir.path()))
-            .await
-            .expect("open sqlite");
+        let url = Store::sqlite_url(dir.path());
+        let store = Store::connect(&url).await.expect("open sqlite");
         store.migrate().await.expect("migrate");
-        (store, TestDb::Sqlite(dir))
+        (store, TestDb::Sqlite(dir), url)
     }
 }
 
@@ -115,7 +116,7 @@ impl TestApp {
 
     /// An app whose manual clock starts at `start`, with user `admin` (password [`PASSWORD`]).
     pub async fn at(start: DateTime<Utc>) -> TestApp {
-        let (store, db) = fresh_store().await;
+        let (store, db, url) = fresh_store().await;
         let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(start));
         let settings = Settings {
             token_ttl_minutes: 60 * 24 * 60,
@@ -144,6 +145,7 @@ impl TestApp {
             router,
             state,
             admin: String::new(),
+            url,
             _db: db,
         };
         app.admin = app.login("admin", PASSWORD).await;

@@ -2,5 +2,6 @@
 
 mod access_matrix;
 mod auth;
+mod matters;
 mod orders;
 mod org;
