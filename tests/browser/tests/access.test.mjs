@@ -18,7 +18,8 @@ describe('admin screens refuse non-admins', () => {
         assert.equal(resp.status(), 403, `${p} answered ${resp.status()}`);
         assert.equal(pathOf(page), p);
         assert.equal(await page.locator('table').count(), 0, `${p} shows a table`);
-        assert.equal(await page.locator('form').count(), 0, `${p} shows a form`);
+        assert.equal(await page.locator('main form').count(), 0, `${p} shows an admin form`);
+        assert.match(await page.textContent('main'), /出错了|forbidden/, `${p} shows the refusal page`);
         const body = await page.textContent('body');
         assert.doesNotMatch(body, /heat-admin|gas-agent/, `${p} leaks user data`);
         await shot(`refused-${p.split('/').pop()}`);
