@@ -88,6 +88,7 @@ pub static RULES: &[(&str, &str, Access)] = &[
             Admin,
         ]),
     ),
+    ("GET", "/api/v1/admin/calendar", ADMIN_SUPERVISOR),
     // Test clock (only routed with `serve --clock manual`).
     ("PUT", "/api/v1/admin/clock", ADMIN),
     ("POST", "/api/v1/admin/clock/advance", ADMIN),

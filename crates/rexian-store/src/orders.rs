@@ -480,6 +480,16 @@ impl Store {
         .await?)
     }
 
+    /// The company of a contact, if the contact exists.
+    pub async fn contact_company(&self, id: i64) -> Result<Option<i64>> {
+        Ok(
+            sqlx::query_scalar("SELECT company_id FROM contacts WHERE id = $1")
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?,
+        )
+    }
+
     /// Creates a matter; returns its id.
     pub async fn create_matter(
         &self,

@@ -34,6 +34,48 @@ enum Command {
         #[command(flatten)]
         db: ServeArgs,
     },
+    /// Validate policy files.
+    Policy {
+        #[command(subcommand)]
+        action: PolicyAction,
+    },
+    /// Check or load the holiday calendar.
+    Calendar {
+        #[command(subcommand)]
+        action: CalendarAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PolicyAction {
+    /// Check a policy file (full preset, or a company override with --over PRESET); reports the
+    /// line and reason of the first problem.
+    Check {
+        /// Policy TOML file.
+        file: std::path::PathBuf,
+        /// Check FILE as an override of this preset (heat, power, gas, water).
+        #[arg(long)]
+        over: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CalendarAction {
+    /// Check a calendar file (the format of calendars/cn-mainland.toml) [default: the one in use].
+    Check {
+        /// Calendar TOML file.
+        file: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        db: ServeArgs,
+    },
+    /// Validate a calendar file and install it in the data dir; `serve` uses it from the next
+    /// start, without a rebuild (e.g. when the State Council publishes a new year).
+    Load {
+        /// Calendar TOML file.
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        db: ServeArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -85,6 +127,85 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User { action, db } => user(action, db).await,
+        Command::Policy {
+            action: PolicyAction::Check { file, over },
+        } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let name = file
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("policy");
+            let checked = match &over {
+                Some(preset) => rexian_domain::policy::Policy::preset(preset)
+                    .with_context(|| format!("no preset named {preset}"))?
+                    .with_overrides(&text),
+                None => rexian_domain::policy::Policy::from_toml(name, &text),
+            };
+            match checked {
+                Ok(_) => {
+                    println!("{}: ok", file.display());
+                    Ok(())
+                }
+                Err(e) => anyhow::bail!(
+                    "{}:{}: {}",
+                    file.display(),
+                    e.line.map(|l| l.to_string()).unwrap_or_else(|| "-".into()),
+                    e.reason
+                ),
+            }
+        }
+        Command::Calendar {
+            action: CalendarAction::Check { file, db },
+        } => {
+            let cal = match &file {
+                Some(f) => read_calendar(f)?,
+                None => load_calendar(&Settings::resolve(&db)?.data_dir)?,
+            };
+            println!("calendar ok: years {:?}", cal.years());
+            let year = chrono::Datelike::year(&Utc::now());
+            let missing = cal.missing_years(year, year + 1);
+            if !missing.is_empty() {
+                println!("warning: no holiday data for {missing:?}; deadlines there are provisional (weekends only)");
+            }
+            Ok(())
+        }
+        Command::Calendar {
+            action: CalendarAction::Load { file, db },
+        } => {
+            let cal = read_calendar(&file)?;
+            let dir = Settings::resolve(&db)?.data_dir;
+            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+            let dest = dir.join(CALENDAR_FILE);
+            std::fs::copy(&file, &dest).with_context(|| format!("writing {}", dest.display()))?;
+            println!(
+                "calendar with years {:?} installed as {}; restart serve to use it",
+                cal.years(),
+                dest.display()
+            );
+            Ok(())
+        }
+    }
+}
+
+/// File name of an installed calendar in the data dir.
+const CALENDAR_FILE: &str = "calendar.toml";
+
+fn read_calendar(f: &std::path::Path) -> anyhow::Result<rexian_domain::calendar::BusinessCalendar> {
+    let text = std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
+    rexian_domain::calendar::BusinessCalendar::from_toml(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))
+}
+
+/// The calendar in use: the one installed in the data dir by `calendar load`, else the embedded.
+fn load_calendar(
+    data_dir: &std::path::Path,
+) -> anyhow::Result<rexian_domain::calendar::BusinessCalendar> {
+    let f = data_dir.join(CALENDAR_FILE);
+    if f.exists() {
+        read_calendar(&f)
+    } else {
+        Ok(rexian_domain::calendar::BusinessCalendar::embedded())
     }
 }
 
@@ -124,8 +245,15 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
     } else {
         Arc::new(SystemClock)
     };
-    let state =
+    let mut state =
         rexian_server::AppState::new(store.clone(), clock.clone(), s.server.clone()).await?;
+    let calendar = load_calendar(&s.data_dir)?;
+    let year = chrono::Datelike::year(&clock.now());
+    let missing = calendar.missing_years(year, year + 1);
+    if !missing.is_empty() {
+        tracing::warn!(years = ?missing, "no holiday calendar for these years: deadlines there are provisional (weekends only); load one with `rexian calendar load`");
+    }
+    state.calendar = Arc::new(calendar);
     ensure_admin(&state, a.admin_password.as_deref()).await?;
     let demo_logins = if a.demo {
         Some(demo::seed(&state).await?)

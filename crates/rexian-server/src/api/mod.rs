@@ -44,7 +44,8 @@ pub fn routes(manual_clock: bool) -> Router<AppState> {
         )
         .route("/api/v1/matters/{id}", get(matters::get))
         .route("/api/v1/orders/{id}/supervision", get(orders::supervision))
-        .route("/api/v1/openapi.json", get(openapi));
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/api/v1/admin/calendar", get(calendar));
     if manual_clock {
         r.route("/api/v1/admin/clock", put(clock::set))
             .route("/api/v1/admin/clock/advance", post(clock::advance))
@@ -84,5 +85,20 @@ pub async fn openapi() -> impl axum::response::IntoResponse {
     (
         [(axum::http::header::CONTENT_TYPE, "application/json")],
         include_str!("../../openapi.json"),
+    )
+}
+
+/// `GET /api/v1/admin/calendar`: the years with holiday data, and a warning for this or next
+/// year without (deadlines there are provisional: weekends only).
+pub async fn calendar(
+    axum::extract::State(app): axum::extract::State<crate::AppState>,
+) -> axum::Json<serde_json::Value> {
+    let year = chrono::Datelike::year(&app.clock.now());
+    let missing = app.calendar.missing_years(year, year + 1);
+    let warning = (!missing.is_empty()).then(|| {
+        format!("no holiday data for {missing:?}: deadlines there are provisional; load the State Council notice with `rexian calendar load`")
+    });
+    axum::Json(
+        serde_json::json!({"years": app.calendar.years(), "missing": missing, "warning": warning}),
     )
 }

@@ -352,7 +352,16 @@ pub async fn create_order(app: &AppState, me: &CurrentUser, b: NewOrderBody) -> 
     let now_ms = ms(now);
 
     let contact_id = match b.contact_id {
-        Some(id) => Some(id.0),
+        Some(id) => {
+            // Another demand of the same call: the contact must be this company's.
+            if app.store.contact_company(id.0).await? != Some(company.id) {
+                return Err(AppError::invalid(
+                    "contact_id",
+                    "contact_id names no contact of this company",
+                ));
+            }
+            Some(id.0)
+        }
         None => Some(
             app.store
                 .create_contact(&NewContact {

@@ -718,3 +718,55 @@ async fn list_filters_and_cursor() {
     let (_, by_q) = g.app.get("/api/v1/orders?q=城北路12号", &g.agent).await;
     assert_eq!(by_q["items"].as_array().unwrap().len(), 5);
 }
+
+#[tokio::test]
+async fn one_call_several_units_one_contact_002_s15_1() {
+    let g = gas().await;
+    let first = g.repair().await;
+    let o = &first;
+    let (_, full) = g
+        .app
+        .get(
+            &format!("/api/v1/orders/{}", o["id"].as_str().unwrap()),
+            &g.agent,
+        )
+        .await;
+    let contact = full["events"][0]["data"]["contact_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The same caller also complains about the bill: another order for another unit, same contact.
+    let (s, second) = g
+        .app
+        .post(
+            "/api/v1/orders",
+            &g.agent,
+            json!({"company_id": g.company, "category": "complaint",
+        "channel": "phone", "description": "账单金额异常", "contact_id": contact}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{second}");
+    assert_eq!(second["events"][0]["data"]["contact_id"], contact.as_str());
+    assert_ne!(second["number"], first["number"]);
+    let (s, v) = g
+        .app
+        .post(
+            "/api/v1/orders",
+            &g.agent,
+            json!({"company_id": g.company, "category": "repair",
+        "channel": "phone", "description": "x", "contact_id": "99999"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(v["error"]["field"], "contact_id");
+}
+
+#[tokio::test]
+async fn calendar_years_and_missing_year_warning() {
+    let g = gas_at("2026-12-01T02:00:00Z").await;
+    let (s, v) = g.app.get("/api/v1/admin/calendar", &g.supervisor).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["years"], json!([2024, 2025, 2026]));
+    assert_eq!(v["missing"], json!([2027]));
+    assert!(v["warning"].as_str().unwrap().contains("2027"));
+}

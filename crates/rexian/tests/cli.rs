@@ -1,0 +1,83 @@
+//! The command line: policy and calendar checks report problems with file, line and reason.
+
+use std::process::Command;
+
+fn rexian(args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_rexian"))
+        .args(args)
+        .output()
+        .expect("run rexian");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+#[test]
+fn shipped_presets_pass_policy_check() {
+    for p in ["heat", "power", "gas", "water"] {
+        let path = format!("{}/../../policies/{p}.toml", env!("CARGO_MANIFEST_DIR"));
+        let (ok, text) = rexian(&["policy", "check", &path]);
+        assert!(ok, "{p}: {text}");
+    }
+}
+
+#[test]
+fn bad_policy_names_line_and_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let gas = std::fs::read_to_string(format!(
+        "{}/../../policies/gas.toml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let bad = gas.replacen(
+        "dispatch = { minutes = 5 }",
+        "dispatch = { minutes = \"five\" }",
+        1,
+    );
+    let line = bad.lines().position(|l| l.contains("\"five\"")).unwrap() + 1;
+    let f = dir.path().join("gas.toml");
+    std::fs::write(&f, bad).unwrap();
+    let (ok, text) = rexian(&["policy", "check", f.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(text.contains(&format!("gas.toml:{line}:")), "{text}");
+    assert!(text.contains("dispatch.minutes"), "{text}");
+}
+
+#[test]
+fn calendar_load_installs_a_checked_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[[year]]\nyear = 2027\nholidays = [\"2026-01-01\"]\nworkdays = []\n",
+    )
+    .unwrap();
+    let (ok, text) = rexian(&[
+        "calendar",
+        "load",
+        bad.to_str().unwrap(),
+        "--data-dir",
+        data.to_str().unwrap(),
+    ]);
+    assert!(!ok, "{text}");
+    assert!(text.contains("2027"), "{text}");
+    let good = format!(
+        "{}/../../calendars/cn-mainland.toml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let (ok, text) = rexian(&[
+        "calendar",
+        "load",
+        &good,
+        "--data-dir",
+        data.to_str().unwrap(),
+    ]);
+    assert!(ok, "{text}");
+    assert!(data.join("calendar.toml").exists());
+    let (ok, text) = rexian(&["calendar", "check", "--data-dir", data.to_str().unwrap()]);
+    assert!(ok && text.contains("2026"), "{text}");
+}
