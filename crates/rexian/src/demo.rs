@@ -1,8 +1,11 @@
 //! `serve --demo`: demo companies for the four utilities, their units and one user per role.
 
 use anyhow::Context;
+use rexian_server::api::orders::{create_order, do_step};
+use rexian_server::auth::{parse_roles, CurrentUser};
 use rexian_server::AppState;
 use rexian_store::org::{NewCompany, NewUser};
+use serde_json::json;
 
 /// The password of every demo login.
 pub const PASSWORD: &str = "demo-pass-2026";
@@ -125,5 +128,176 @@ pub async fn seed(app: &AppState) -> anyhow::Result<Vec<(String, String)>> {
             store.create_user(&u, None, now).await?;
         }
     }
+    if fresh {
+        let n = seed_orders(app, 80).await?;
+        tracing::info!(orders = n, "demo orders seeded");
+    }
     Ok(logins)
+}
+
+/// Demo demands per utility: (category, subtype, description, address, community).
+const DEMANDS: &[(&str, &[(&str, Option<&str>, &str)])] = &[
+    (
+        "heat",
+        &[
+            ("repair", Some("not_warm"), "卧室暖气不热，室温只有14度"),
+            ("repair", Some("leak"), "厨房暖气片接口漏水，地面已积水"),
+            ("complaint", None, "维修人员上门不准时，等了一上午"),
+            (
+                "service",
+                Some("temperature"),
+                "申请入户测温，怀疑室温不达标",
+            ),
+            ("consult", None, "咨询今年供暖费缴费标准和截止日期"),
+            ("query", None, "查询本户供暖缴费记录"),
+            ("suggestion", None, "建议在小区张贴停热检修通知"),
+            ("praise", None, "表扬维修队师傅服务热情"),
+        ],
+    ),
+    (
+        "power",
+        &[
+            ("repair", Some("outage"), "家中突然停电，邻居家也没电"),
+            ("repair", Some("meter"), "电表显示异常，读数跳变"),
+            ("complaint", None, "抢修人员态度差，电话不接"),
+            ("service", Some("install"), "申请新装居民用电"),
+            ("consult", None, "咨询阶梯电价计算方式"),
+            ("query", None, "查询上月电费明细"),
+            ("report", None, "举报有人私拉电线窃电"),
+            ("opinion", None, "对计划停电通知时间太短有意见"),
+        ],
+    ),
+    (
+        "gas",
+        &[
+            ("repair", Some("leak"), "厨房有燃气味，怀疑表后阀门漏气"),
+            ("repair", Some("meter"), "燃气表不走字"),
+            ("complaint", None, "安检人员未出示证件即要求入户"),
+            ("service", Some("safety_check"), "申请上门安全检查"),
+            ("service", Some("install"), "新房申请开通燃气"),
+            ("consult", None, "咨询燃气壁挂炉改装手续"),
+            ("query", None, "查询燃气费余额"),
+            ("suggestion", None, "建议增加线上缴费渠道"),
+        ],
+    ),
+    (
+        "water",
+        &[
+            ("repair", Some("leak"), "楼道水管爆裂，大量漏水"),
+            ("repair", Some("outage"), "整栋楼停水，无通知"),
+            ("complaint", None, "水质发黄有异味，多次反映未解决"),
+            ("service", Some("water_quality"), "申请水质化验"),
+            ("service", Some("leak_detection"), "申请检漏，水费异常偏高"),
+            ("consult", None, "咨询水表更换费用"),
+            ("query", None, "查询本户用水量"),
+            ("praise", None, "表扬抢修班连夜抢修"),
+        ],
+    ),
+];
+
+const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴"];
+const COMMUNITIES: &[&str] = &[
+    "和平里小区",
+    "城北花园",
+    "东湖家园",
+    "西山新村",
+    "南江苑",
+    "幸福里",
+];
+
+/// A staff member acting in the demo, by login.
+async fn actor(app: &AppState, login: &str) -> anyhow::Result<CurrentUser> {
+    let u = app.store.user_by_login(login).await?;
+    Ok(CurrentUser {
+        id: u.id,
+        login: u.login,
+        name: u.name,
+        roles: parse_roles(&u.roles),
+        company_id: u.company_id,
+        unit_id: u.unit_id,
+        token_id: 0,
+        csrf: None,
+    })
+}
+
+/// Seeds `per_company` orders per demo company in varied states, through the same calls the API
+/// uses (so every order has its events and deadlines).
+async fn seed_orders(app: &AppState, per_company: usize) -> anyhow::Result<usize> {
+    let mut n = 0;
+    for (utility, demands) in DEMANDS {
+        let agent = actor(app, &format!("{utility}-agent")).await?;
+        let dispatcher = actor(app, &format!("{utility}-dispatcher")).await?;
+        let handler = actor(app, &format!("{utility}-handler")).await?;
+        let callback = actor(app, &format!("{utility}-callback")).await?;
+        let (Some(company), Some(team)) = (agent.company_id, handler.unit_id) else {
+            continue;
+        };
+        for i in 0..per_company {
+            let (category, subtype, text) = demands[i % demands.len()];
+            let community = COMMUNITIES[(i * 7) % COMMUNITIES.len()];
+            let channel = ["phone", "phone", "phone", "wechat", "walk_in", "gov12345"][i % 6];
+            let mut body = json!({
+                "company_id": company.to_string(), "category": category, "subtype": subtype,
+                "channel": channel,
+                "description": text,
+                "customer": {"name": format!("{}{}", SURNAMES[i % SURNAMES.len()], if i % 2 == 0 { "先生" } else { "女士" }),
+                    "phone": format!("13{:09}", 100_000_000 + i * 7919 % 900_000_000),
+                    "address": format!("{community}{}号楼{}单元{}室", 1 + i % 12, 1 + i % 4, 101 + (i % 6) * 100),
+                    "community": community},
+            });
+            if matches!(category, "query" | "consult") && i % 3 != 0 {
+                body["resolved_at_once"] = json!({"answer": "已按政策当场答复"});
+            }
+            let b = serde_json::from_value(body)?;
+            let o = create_order(app, &agent, b)
+                .await
+                .map_err(|e| anyhow::anyhow!("demo order: {e}"))?;
+            n += 1;
+            if o["status"] == "closed" {
+                continue;
+            }
+            let id = o["id"].as_str().unwrap_or_default().to_owned();
+            // Walk the order part of the way: new, dispatched, accepted, replied, closed.
+            let depth = i % 5;
+            let steps: &[(&CurrentUser, &str, serde_json::Value)] = &[
+                (
+                    &dispatcher,
+                    "dispatch",
+                    json!({"unit_id": team.to_string()}),
+                ),
+                (&handler, "accept", json!({})),
+                (
+                    &handler,
+                    "reply",
+                    json!({"result": "已到现场处理完毕，用户确认"}),
+                ),
+                (&dispatcher, "review", json!({"approved": true})),
+            ];
+            for (who, step, body) in steps.iter().take(depth) {
+                let b = serde_json::from_value(body.clone())?;
+                do_step(app, who, &id, step, None, b)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("demo {step}: {e}"))?;
+            }
+            if depth == 4 {
+                let needs_callback =
+                    !matches!(category, "query" | "consult" | "suggestion" | "praise");
+                if needs_callback {
+                    let b = serde_json::from_value(
+                        json!({"reached": true, "satisfaction": "satisfied", "matches_reply": true}),
+                    )?;
+                    // Outside the callback window the order simply waits for its callback.
+                    if do_step(app, &callback, &id, "callbacks", None, b)
+                        .await
+                        .is_err()
+                    {
+                        continue;
+                    }
+                }
+                let b = serde_json::from_value(json!({}))?;
+                let _ = do_step(app, &callback, &id, "close", None, b).await;
+            }
+        }
+    }
+    Ok(n)
 }
