@@ -135,8 +135,11 @@ pub async fn seed(app: &AppState) -> anyhow::Result<Vec<(String, String)>> {
     Ok(logins)
 }
 
-/// Demo demands per utility: (category, subtype, description, address, community).
-const DEMANDS: &[(&str, &[(&str, Option<&str>, &str)])] = &[
+/// A demo demand: category, subtype, what the caller says.
+type Demand = (&'static str, Option<&'static str>, &'static str);
+
+/// Demo demands per utility.
+const DEMANDS: &[(&str, &[Demand])] = &[
     (
         "heat",
         &[
