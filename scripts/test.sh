@@ -48,7 +48,7 @@ REXIAN_TEST_DB=postgres cargo test -j"$jobs" --workspace
 step "browser tests (Chromium)"
 cargo build -j"$jobs" -p rexian
 if [ -f tests/browser/run.sh ]; then
-  REXIAN_BIN="$root/target/debug/rexian" bash tests/browser/run.sh
+  REXIAN_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/rexian" bash tests/browser/run.sh
 else
   echo "no browser suite yet"; exit 1
 fi
