@@ -82,6 +82,8 @@ pub struct OrderRow {
     pub updated_at: i64,
     /// Closed at, unix ms.
     pub closed_at: Option<i64>,
+    /// Field worker assigned.
+    pub assignee_id: Option<i64>,
 }
 
 /// One event of an order.
@@ -298,12 +300,14 @@ pub struct OrderFilter {
     pub limit: i64,
     /// Only orders of this matter.
     pub matter_id: Option<i64>,
+    /// Only orders assigned to this field worker.
+    pub assignee_id: Option<i64>,
 }
 
 const ORDER_COLS: &str = "id, company_id, number, contact_id, category, subtype, channel, status, \
     grade, matter_id, unit_id, first_responder_id, customer_name, customer_phone, customer_address, \
     customer_community, account_no, anonymous, description, callback_pref, complainants, \
-    media_exposed, lawsuit, version, created_at, updated_at, closed_at";
+    media_exposed, lawsuit, version, created_at, updated_at, closed_at, assignee_id";
 
 fn order_from(r: &AnyRow) -> Result<OrderRow> {
     Ok(OrderRow {
@@ -334,6 +338,7 @@ fn order_from(r: &AnyRow) -> Result<OrderRow> {
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
         closed_at: r.try_get("closed_at")?,
+        assignee_id: r.try_get("assignee_id")?,
     })
 }
 
@@ -687,7 +692,7 @@ impl Store {
         let seq = c.before_version + 1;
         let n = sqlx::query(
             "UPDATE orders SET status = $1, unit_id = $2, grade = $3, matter_id = $4, version = $5, \
-             updated_at = $6, closed_at = $7 WHERE id = $8 AND version = $9",
+             updated_at = $6, closed_at = $7, assignee_id = $10 WHERE id = $8 AND version = $9",
         )
         .bind(&o.status)
         .bind(o.unit_id)
@@ -698,6 +703,7 @@ impl Store {
         .bind(o.closed_at)
         .bind(o.id)
         .bind(c.before_version)
+        .bind(o.assignee_id)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -808,6 +814,9 @@ impl Store {
         if f.unit_id.is_some() {
             q += &format!(" AND unit_id = {}", p());
         }
+        if f.assignee_id.is_some() {
+            q += &format!(" AND assignee_id = {}", p());
+        }
         if f.matter_id.is_some() {
             q += &format!(" AND matter_id = {}", p());
         }
@@ -836,6 +845,9 @@ impl Store {
             query = query.bind(v.clone());
         }
         if let Some(v) = f.unit_id {
+            query = query.bind(v);
+        }
+        if let Some(v) = f.assignee_id {
             query = query.bind(v);
         }
         if let Some(v) = f.matter_id {

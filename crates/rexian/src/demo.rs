@@ -232,6 +232,7 @@ async fn seed_orders(app: &AppState, per_company: usize) -> anyhow::Result<usize
         let dispatcher = actor(app, &format!("{utility}-dispatcher")).await?;
         let handler = actor(app, &format!("{utility}-handler")).await?;
         let callback = actor(app, &format!("{utility}-callback")).await?;
+        let field = actor(app, &format!("{utility}-field")).await?;
         let (Some(company), Some(team)) = (agent.company_id, handler.unit_id) else {
             continue;
         };
@@ -260,14 +261,15 @@ async fn seed_orders(app: &AppState, per_company: usize) -> anyhow::Result<usize
                 continue;
             }
             let id = o["id"].as_str().unwrap_or_default().to_owned();
-            // Walk the order part of the way: new, dispatched, accepted, replied, closed.
-            let depth = i % 5;
+            // Walk the order part of the way: new, dispatched, assigned, accepted, replied, closed.
+            let depth = i % 6;
             let steps: &[(&CurrentUser, &str, serde_json::Value)] = &[
                 (
                     &dispatcher,
                     "dispatch",
                     json!({"unit_id": team.to_string()}),
                 ),
+                (&handler, "assign", json!({"user_id": field.id.to_string()})),
                 (&handler, "accept", json!({})),
                 (
                     &handler,
@@ -282,7 +284,7 @@ async fn seed_orders(app: &AppState, per_company: usize) -> anyhow::Result<usize
                     .await
                     .map_err(|e| anyhow::anyhow!("demo {step}: {e}"))?;
             }
-            if depth == 4 {
+            if depth == 5 {
                 let needs_callback =
                     !matches!(category, "query" | "consult" | "suggestion" | "praise");
                 if needs_callback {

@@ -73,9 +73,15 @@ fn is_unit_staff(u: &CurrentUser) -> bool {
         .any(|r| u.has(*r))
 }
 
+/// Field workers (with no other role of a unit or the centre) see only what is assigned to them.
+fn is_field_only(u: &CurrentUser) -> bool {
+    is_unit_staff(u) && !u.has(Role::UnitHandler)
+}
+
 fn can_see(u: &CurrentUser, o: &OrderRow) -> bool {
     same_company(u, o.company_id)
         && (!is_unit_staff(u) || (o.unit_id.is_some() && o.unit_id == u.unit_id))
+        && (!is_field_only(u) || o.assignee_id == Some(u.id))
 }
 
 fn mask_phone(p: &str) -> String {
@@ -134,6 +140,7 @@ fn summary_json(u: &CurrentUser, o: &OrderRow) -> Value {
         "category": o.category, "subtype": o.subtype, "channel": o.channel, "status": o.status,
         "grade": o.grade, "matter_id": id_str(o.matter_id), "unit_id": id_str(o.unit_id),
         "first_responder_id": o.first_responder_id.to_string(), "customer": customer_json(u, o),
+        "assignee_id": id_str(o.assignee_id),
         "anonymous": o.anonymous, "description": o.description, "created_at": rfc3339(o.created_at),
     })
 }
@@ -683,6 +690,9 @@ pub async fn list(
         }
         f.company_id = Some(c);
     }
+    if is_field_only(&me) {
+        f.assignee_id = Some(me.id);
+    }
     if is_unit_staff(&me) {
         match me.unit_id {
             Some(u) if f.unit_id.is_none_or(|x| x == u) => f.unit_id = Some(u),
@@ -719,7 +729,7 @@ fn step_roles(step: &str) -> &'static [Role] {
     use Role::*;
     match step {
         "dispatch" | "transfer" => &[Agent, Dispatcher, Supervisor],
-        "accept" | "return" => &[UnitHandler, Supervisor],
+        "accept" | "return" | "assign" => &[UnitHandler, Supervisor],
         "arrive" | "reply" => &[UnitHandler, FieldWorker, Supervisor],
         "extensions" => &[UnitHandler, Supervisor],
         "extension_decide" | "suspend" | "resume" => &[Supervisor],
@@ -748,6 +758,7 @@ pub struct StepBody {
     note: Option<String>,
     until: Option<DateTime<Utc>>,
     into: Option<Id>,
+    user_id: Option<Id>,
 }
 
 fn need<T>(v: Option<T>, field: &str) -> AppResult<T> {
@@ -812,6 +823,9 @@ pub async fn do_step(
     let full = visible_order(app, me, id).await?;
     if !step_roles(role_key).iter().any(|r| me.has(*r)) && !me.has(Role::Admin) {
         return Err(AppError::Forbidden);
+    }
+    if step == "assign" {
+        return assign(app, me, &full, b).await.map(|v| (v, None));
     }
     let company = app.store.company(full.order.company_id).await?;
     let policy = company_policy(&company)?;
@@ -1105,4 +1119,57 @@ pub async fn supervision(
         items.push(json!({"level": level, "unit_id": id_str(target), "at": rfc3339(at)}));
     }
     Ok(Json(json!({"items": items})))
+}
+
+/// Assigns the order to a field worker of the unit holding it (an event; the status stays).
+async fn assign(
+    app: &AppState,
+    me: &CurrentUser,
+    full: &OrderFull,
+    b: StepBody,
+) -> AppResult<Value> {
+    let worker_id = need(b.user_id, "user_id")?.0;
+    let status = Status::from_str(&full.order.status).map_err(|e| AppError::Internal(e.into()))?;
+    if !rexian_domain::lifecycle::with_unit(status) {
+        return Err(AppError::InvalidTransition(format!(
+            "cannot assign an order that is {status}"
+        )));
+    }
+    let worker = app
+        .store
+        .user(worker_id)
+        .await
+        .map_err(|_| AppError::invalid("user_id", "user_id names no user"))?;
+    let is_worker = crate::auth::parse_roles(&worker.roles).contains(&Role::FieldWorker);
+    if !is_worker || worker.unit_id != full.order.unit_id || worker.disabled {
+        return Err(AppError::invalid(
+            "user_id",
+            "assign to an active field worker of the unit holding the order",
+        ));
+    }
+    let now_ms = ms(app.clock.now());
+    let mut after = full.order.clone();
+    after.assignee_id = Some(worker_id);
+    let change = OrderChange {
+        before_version: full.order.version,
+        after,
+        event: NewEvent {
+            kind: "assigned".into(),
+            actor_id: Some(me.id),
+            at: now_ms,
+            data: json!({"user_id": worker_id.to_string(), "from": status, "to": status}),
+        },
+        deadlines: Vec::new(),
+        callback: None,
+        extension: None,
+    };
+    app.store.apply_change(&change).await.map_err(|e| match e {
+        rexian_store::StoreError::Conflict(_) => AppError::Conflict {
+            field: None,
+            message: "the order changed meanwhile; reload and retry".into(),
+        },
+        other => other.into(),
+    })?;
+    let full = app.store.order_full(full.order.id).await?;
+    Ok(order_json(me, &full, now_ms))
 }

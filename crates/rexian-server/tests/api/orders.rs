@@ -770,3 +770,59 @@ async fn calendar_years_and_missing_year_warning() {
     assert_eq!(v["missing"], json!([2027]));
     assert!(v["warning"].as_str().unwrap().contains("2027"));
 }
+
+#[tokio::test]
+async fn field_workers_see_only_orders_assigned_to_them_spec_7() {
+    let g = gas().await;
+    let (worker_id, worker) = g
+        .app
+        .user("worker", &["field_worker"], Some(&g.team), None)
+        .await;
+    let (_, other_worker) = g
+        .app
+        .user("worker2", &["field_worker"], Some(&g.team), None)
+        .await;
+    let o = g.repair().await;
+    let o = g
+        .step(&g.dispatcher, &o, "dispatch", json!({"unit_id": g.team}))
+        .await;
+    let id = o["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        g.app.get(&format!("/api/v1/orders/{id}"), &worker).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (s, v) = g
+        .app
+        .post(
+            &format!("/api/v1/orders/{id}/assign"),
+            &g.handler,
+            json!({"user_id": g.handler}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    let o = g
+        .step(&g.handler, &o, "assign", json!({"user_id": worker_id}))
+        .await;
+    assert_eq!(o["assignee_id"], worker_id.as_str());
+    assert_eq!(
+        o["events"].as_array().unwrap().last().unwrap()["type"],
+        "assigned"
+    );
+    let (s, _) = g.app.get(&format!("/api/v1/orders/{id}"), &worker).await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, mine) = g.app.get("/api/v1/orders", &worker).await;
+    assert_eq!(mine["items"].as_array().unwrap().len(), 1);
+    let (_, theirs) = g.app.get("/api/v1/orders", &other_worker).await;
+    assert_eq!(theirs["items"].as_array().unwrap().len(), 0);
+    // The assigned worker arrives and replies from the field.
+    let o = g.step(&worker, &o, "arrive", json!({})).await;
+    let o = g
+        .step(
+            &worker,
+            &o,
+            "reply",
+            json!({"result": "已更换密封圈", "paid": false}),
+        )
+        .await;
+    assert_eq!(o["status"], "replied");
+}
