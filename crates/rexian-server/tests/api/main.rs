@@ -2,6 +2,7 @@
 
 mod access_matrix;
 mod auth;
+mod heating;
 mod matters;
 mod orders;
 mod org;
