@@ -247,6 +247,31 @@ pub fn apply(
     Ok(Outcome { status, unit, ops })
 }
 
+/// The limits to restart when a complaint's grade changes while a unit holds it: the unit's
+/// limits that depend on the grade (gas: finish 3 h / 24 h / 48 h, `002:§14(6)`), counted from
+/// the dispatch. `state.grade` is the new grade.
+pub fn on_regrade(
+    state: &OrderState,
+    env: &Env<'_>,
+    dispatched_at: DateTime<Utc>,
+) -> Vec<DeadlineOp> {
+    if !lifecycle::with_unit(state.status) {
+        return Vec::new();
+    }
+    start_limits(state, env, Anchor::Dispatched, dispatched_at, state.unit)
+        .into_iter()
+        .filter(|op| {
+            matches!(
+                op,
+                DeadlineOp::Start {
+                    kind: DeadlineKind::Finish,
+                    ..
+                }
+            )
+        })
+        .collect()
+}
+
 /// The unit notified at a supervision level: the unit at level 1, then up its chain
 /// (`chain` lists the unit and its ancestors, nearest first); past the top, the top.
 pub fn supervision_target(chain: &[i64], level: u32) -> Option<i64> {

@@ -775,6 +775,7 @@ impl Store {
         version: i64,
         grade: i64,
         event: &NewEvent,
+        deadlines: &[DeadlineChange],
     ) -> Result<()> {
         let mut tx = self.pool().begin().await?;
         let n = sqlx::query("UPDATE orders SET grade = $1, version = $2, updated_at = $3 WHERE id = $4 AND version = $5")
@@ -790,6 +791,7 @@ impl Store {
             return Err(StoreError::Conflict("orders.version".into()));
         }
         insert_event(&mut tx, order_id, version + 1, event).await?;
+        apply_deadlines(&mut tx, order_id, deadlines).await?;
         tx.commit().await?;
         Ok(())
     }

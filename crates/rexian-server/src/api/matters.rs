@@ -10,11 +10,12 @@ use rexian_store::orders::{NewEvent, OrderRow};
 use rexian_store::org::Company;
 use serde_json::{json, Value};
 
-use super::parse_id;
+use super::{orders, parse_id};
 use crate::auth::CurrentUser;
 use crate::clock::from_ms;
 use crate::error::{AppError, AppResult};
 use crate::AppState;
+use rexian_domain::workflow::{self, Env};
 
 /// The matter a new complaint joins: the proposed match (same subtype and place, or similar
 /// text, within 30 days), or a new matter. The agent overrides by passing `matter_id`.
@@ -121,13 +122,44 @@ pub async fn regrade_matter(app: &AppState, matter_id: i64, except: Option<i64>)
         };
         let g = i64::from(grading::grade_with(&matter, &complaint_facts(o), &rules).get());
         if o.grade != Some(g) {
+            let now = app.clock.now();
+            // While a unit holds it, the grade's finish limit restarts from the dispatch.
+            let full = app.store.order_full(o.id).await?;
+            let company = app.store.company(o.company_id).await?;
+            let policy = orders::company_policy(&company)?;
+            let mut state = orders::state_of(&full, &company)?;
+            state.grade = Grade::new(g as u8).ok();
+            let env = Env {
+                policy: &policy,
+                calendar: &app.calendar,
+                offset: orders::offset_of(&company),
+                now,
+            };
+            let dispatched_at = full
+                .events
+                .iter()
+                .rev()
+                .find(|e| matches!(e.kind.as_str(), "dispatched" | "transferred" | "reopened"))
+                .map(|e| from_ms(e.at));
+            let ops = match dispatched_at {
+                Some(at) => workflow::on_regrade(&state, &env, at),
+                None => Vec::new(),
+            };
             let event = NewEvent {
                 kind: "regraded".into(),
                 actor_id: None,
-                at: app.clock.now().timestamp_millis(),
+                at: now.timestamp_millis(),
                 data: json!({"from": o.grade, "to": g, "matter_id": matter_id.to_string(), "size": valid.len()}),
             };
-            app.store.regrade(o.id, o.version, g, &event).await?;
+            app.store
+                .regrade(
+                    o.id,
+                    full.order.version,
+                    g,
+                    &event,
+                    &orders::to_changes(&ops),
+                )
+                .await?;
         }
     }
     Ok(())

@@ -44,7 +44,7 @@ pub fn company_policy(c: &Company) -> AppResult<Policy> {
     }
 }
 
-fn offset_of(c: &Company) -> FixedOffset {
+pub(crate) fn offset_of(c: &Company) -> FixedOffset {
     FixedOffset::east_opt((c.tz_offset_minutes * 60) as i32)
         .unwrap_or_else(|| FixedOffset::east_opt(8 * 3600).expect("valid offset"))
 }
@@ -501,7 +501,7 @@ pub async fn create_order(app: &AppState, me: &CurrentUser, b: NewOrderBody) -> 
     Ok(order_json(me, &full, now_ms))
 }
 
-fn to_changes(ops: &[DeadlineOp]) -> Vec<DeadlineChange> {
+pub(crate) fn to_changes(ops: &[DeadlineOp]) -> Vec<DeadlineChange> {
     ops.iter()
         .map(|op| match op {
             DeadlineOp::Start {
@@ -541,7 +541,7 @@ fn to_changes(ops: &[DeadlineOp]) -> Vec<DeadlineChange> {
 }
 
 /// Rebuilds the workflow state of an order from what its events recorded.
-fn state_of(f: &OrderFull, company: &Company) -> AppResult<OrderState> {
+pub(crate) fn state_of(f: &OrderFull, company: &Company) -> AppResult<OrderState> {
     let o = &f.order;
     let bad = |what: &str| AppError::Internal(anyhow::anyhow!("order {} has a bad {what}", o.id));
     let status = Status::from_str(&o.status).map_err(|_| bad("status"))?;
@@ -721,6 +721,15 @@ pub async fn list(
         })
         .map(|o| summary_json(&me, o))
         .collect();
+    // A list that shows any customer's name or phone is a view of personal data: log it.
+    let personal = items
+        .iter()
+        .any(|o| o["customer"]["phone"].is_string() || o["customer"]["name"].is_string());
+    if personal {
+        app.store
+            .log_personal_view(me.id, None, "order_list", ms(app.clock.now()))
+            .await?;
+    }
     Ok(Json(json!({"items": items, "next_cursor": next})))
 }
 

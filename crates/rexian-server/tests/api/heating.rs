@@ -17,18 +17,40 @@ struct Heat {
 async fn heat_at(start: &str) -> Heat {
     let app = TestApp::at(start.parse().unwrap()).await;
     let company = app.company("北辰热力", "heat").await;
-    let (s, v) = app.put(&format!("/api/v1/companies/{company}/season"), &app.admin, json!({"start": "2026-11-15", "end": "2027-03-15"})).await;
+    let (s, v) = app
+        .put(
+            &format!("/api/v1/companies/{company}/season"),
+            &app.admin,
+            json!({"start": "2026-11-15", "end": "2027-03-15"}),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let centre = app.unit(&company, None, "客服中心", "centre").await;
     let station = app.unit(&company, None, "和平里换热站", "station").await;
     let (_, agent) = app.user("agent", &["agent"], Some(&centre), None).await;
-    let (_, dispatcher) = app.user("dispatcher", &["dispatcher"], Some(&centre), None).await;
-    let (_, handler) = app.user("handler", &["unit_handler"], Some(&station), None).await;
-    Heat { app, company, station, agent, dispatcher, handler }
+    let (_, dispatcher) = app
+        .user("dispatcher", &["dispatcher"], Some(&centre), None)
+        .await;
+    let (_, handler) = app
+        .user("handler", &["unit_handler"], Some(&station), None)
+        .await;
+    Heat {
+        app,
+        company,
+        station,
+        agent,
+        dispatcher,
+        handler,
+    }
 }
 
 fn due(o: &Value, kind: &str) -> String {
-    o["deadlines"].as_array().unwrap().iter().find(|d| d["kind"] == kind).unwrap_or_else(|| panic!("no {kind}: {o}"))["due_at"]
+    o["deadlines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["kind"] == kind)
+        .unwrap_or_else(|| panic!("no {kind}: {o}"))["due_at"]
         .as_str()
         .unwrap()
         .to_owned()
@@ -40,7 +62,14 @@ impl Heat {
             "description": "暖气不热", "customer": {"phone": "13811112222", "community": "和平里"}});
         let (s, o) = self.app.post("/api/v1/orders", &self.agent, body).await;
         assert_eq!(s, StatusCode::CREATED, "{o}");
-        let (s, o) = self.app.post(&format!("/api/v1/orders/{}/dispatch", o["id"].as_str().unwrap()), &self.dispatcher, json!({"unit_id": self.station})).await;
+        let (s, o) = self
+            .app
+            .post(
+                &format!("/api/v1/orders/{}/dispatch", o["id"].as_str().unwrap()),
+                &self.dispatcher,
+                json!({"unit_id": self.station}),
+            )
+            .await;
         assert_eq!(s, StatusCode::OK, "{o}");
         o
     }
@@ -78,9 +107,23 @@ async fn repair_callback_48h_after_reply_000_s4_4_7() {
     let h = heat_at("2026-12-05T02:00:00Z").await;
     let o = h.repair("leak").await;
     let id = o["id"].as_str().unwrap();
-    let (s, _) = h.app.post(&format!("/api/v1/orders/{id}/accept"), &h.handler, json!({})).await;
+    let (s, _) = h
+        .app
+        .post(
+            &format!("/api/v1/orders/{id}/accept"),
+            &h.handler,
+            json!({}),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK);
-    let (s, o) = h.app.post(&format!("/api/v1/orders/{id}/reply"), &h.handler, json!({"result": "已紧固阀门"})).await;
+    let (s, o) = h
+        .app
+        .post(
+            &format!("/api/v1/orders/{id}/reply"),
+            &h.handler,
+            json!({"result": "已紧固阀门"}),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK, "{o}");
     assert_eq!(due(&o, "callback"), "2026-12-07T02:00:00Z");
 }

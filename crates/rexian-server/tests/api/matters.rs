@@ -23,9 +23,34 @@ async fn growing_matter_changes_grades_3_2_1_002_s14_6() {
     let app = TestApp::new().await;
     let c = app.company("西山燃气", "gas").await;
     let centre = app.unit(&c, None, "客服中心", "centre").await;
+    let team = app.unit(&c, None, "城北事业部", "division").await;
     let (_, agent) = app.user("agent", &["agent"], Some(&centre), None).await;
     let first = complaint(&app, &agent, &c, "13800000001", json!({})).await;
     assert_eq!(first["grade"], 3, "one complaint: 轻度");
+    let finish = |o: &Value| -> String {
+        o["deadlines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["kind"] == "finish")
+            .unwrap()["due_at"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (s, d) = app
+        .post(
+            &format!("/api/v1/orders/{}/dispatch", first["id"].as_str().unwrap()),
+            &agent,
+            json!({"unit_id": team}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{d}");
+    assert_eq!(
+        finish(&d),
+        "2026-03-02T04:00:00Z",
+        "grade 3: handled within 3 h"
+    );
     let matter = first["matter_id"].as_str().unwrap().to_owned();
     // Grade 3 complaints are handled within 3 h.
     let (_, o) = app
