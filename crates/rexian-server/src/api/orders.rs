@@ -768,6 +768,11 @@ pub struct StepBody {
     until: Option<DateTime<Utc>>,
     into: Option<Id>,
     user_id: Option<Id>,
+    fault: Option<String>,
+    materials: Option<String>,
+    labour_minutes: Option<i64>,
+    customer_consent: Option<bool>,
+    signature: Option<String>,
 }
 
 fn need<T>(v: Option<T>, field: &str) -> AppResult<T> {
@@ -890,11 +895,29 @@ pub async fn do_step(
         ),
         "arrive" => (Step::Arrive, "arrived", json!({"note": b.note})),
         "reply" => {
+            // The repair form (维修单, 000:四.1): a fault inside the customer's home is paid
+            // (费用自理) only when the customer agreed.
             let result = need_text(b.result, "result")?;
+            let paid = b.paid.unwrap_or(false);
+            if paid && b.customer_consent != Some(true) {
+                return Err(AppError::invalid(
+                    "customer_consent",
+                    "a paid repair (费用自理) needs the customer's consent",
+                ));
+            }
+            if b.labour_minutes.is_some_and(|m| !(0..=100_000).contains(&m)) {
+                return Err(AppError::invalid("labour_minutes", "labour_minutes must be 0–100000"));
+            }
+            let signature = clean("signature", b.signature, 200_000)?;
+            if signature.as_deref().is_some_and(|s| !s.starts_with("data:image/png;base64,")) {
+                return Err(AppError::invalid("signature", "signature must be a PNG data URL"));
+            }
             (
                 Step::Reply,
                 "replied",
-                json!({"result": result, "paid": b.paid.unwrap_or(false)}),
+                json!({"result": result, "paid": paid, "customer_consent": b.customer_consent,
+                    "fault": clean("fault", b.fault, 2000)?, "materials": clean("materials", b.materials, 2000)?,
+                    "labour_minutes": b.labour_minutes, "signature": signature}),
             )
         }
         "review" => {
