@@ -89,6 +89,32 @@ pub static RULES: &[(&str, &str, Access)] = &[
         ]),
     ),
     ("GET", "/api/v1/admin/calendar", ADMIN_SUPERVISOR),
+    // Callbacks and the contact ledger.
+    (
+        "GET",
+        "/api/v1/callbacks/queue",
+        Access::Roles(&[CallbackAgent, Supervisor, Admin]),
+    ),
+    (
+        "GET",
+        "/api/v1/callbacks/unsatisfied",
+        Access::Roles(&[Supervisor, Assessor, Admin]),
+    ),
+    (
+        "POST",
+        "/api/v1/contacts",
+        Access::Roles(&[Agent, Dispatcher, Supervisor, Admin]),
+    ),
+    (
+        "GET",
+        "/api/v1/contacts/dropped",
+        Access::Roles(&[Agent, CallbackAgent, Supervisor, Admin]),
+    ),
+    (
+        "POST",
+        "/api/v1/contacts/{id}/handled",
+        Access::Roles(&[Agent, CallbackAgent, Supervisor, Admin]),
+    ),
     // Test clock (only routed with `serve --clock manual`).
     ("PUT", "/api/v1/admin/clock", ADMIN),
     ("POST", "/api/v1/admin/clock/advance", ADMIN),

@@ -23,6 +23,46 @@ pub struct NewContact {
     pub agent_id: i64,
     /// When, unix ms.
     pub at: i64,
+    /// The call dropped before the demand was taken: a call-back task (`000:二.3(4)`).
+    pub dropped: bool,
+}
+
+/// A contact of the ledger as stored.
+#[derive(Debug, Clone)]
+pub struct ContactRow {
+    /// Row id.
+    pub id: i64,
+    /// Company.
+    pub company_id: i64,
+    /// Channel name.
+    pub channel: String,
+    /// Caller's name.
+    pub caller_name: Option<String>,
+    /// Caller's phone.
+    pub caller_phone: Option<String>,
+    /// Summary.
+    pub summary: String,
+    /// Agent.
+    pub agent_id: Option<i64>,
+    /// When.
+    pub at: i64,
+    /// Dropped call.
+    pub dropped: bool,
+    /// When the call-back task was handled.
+    pub handled_at: Option<i64>,
+}
+
+/// An order waiting for its callback, with what the queue shows.
+#[derive(Debug, Clone)]
+pub struct QueuedCallback {
+    /// The order.
+    pub order: OrderRow,
+    /// Due time of the active callback limit.
+    pub due_at: Option<i64>,
+    /// Attempts since the last reply.
+    pub attempts: i64,
+    /// Last unreached attempt since the last reply.
+    pub last_unreached: Option<i64>,
 }
 
 /// An order row.
@@ -84,6 +124,10 @@ pub struct OrderRow {
     pub closed_at: Option<i64>,
     /// Field worker assigned.
     pub assignee_id: Option<i64>,
+    /// Callback appointment (约时回访), unix ms.
+    pub callback_at: Option<i64>,
+    /// Order this one was raised from (a new demand during a callback).
+    pub linked_order_id: Option<i64>,
 }
 
 /// One event of an order.
@@ -307,7 +351,7 @@ pub struct OrderFilter {
 const ORDER_COLS: &str = "id, company_id, number, contact_id, category, subtype, channel, status, \
     grade, matter_id, unit_id, first_responder_id, customer_name, customer_phone, customer_address, \
     customer_community, account_no, anonymous, description, callback_pref, complainants, \
-    media_exposed, lawsuit, version, created_at, updated_at, closed_at, assignee_id";
+    media_exposed, lawsuit, version, created_at, updated_at, closed_at, assignee_id, callback_at, linked_order_id";
 
 fn order_from(r: &AnyRow) -> Result<OrderRow> {
     Ok(OrderRow {
@@ -339,6 +383,8 @@ fn order_from(r: &AnyRow) -> Result<OrderRow> {
         updated_at: r.try_get("updated_at")?,
         closed_at: r.try_get("closed_at")?,
         assignee_id: r.try_get("assignee_id")?,
+        callback_at: r.try_get("callback_at")?,
+        linked_order_id: r.try_get("linked_order_id")?,
     })
 }
 
@@ -471,8 +517,8 @@ impl Store {
     /// Records a contact in the contact ledger; returns its id.
     pub async fn create_contact(&self, c: &NewContact) -> Result<i64> {
         Ok(sqlx::query_scalar(
-            "INSERT INTO contacts (company_id, channel, caller_name, caller_phone, summary, agent_id, at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            "INSERT INTO contacts (company_id, channel, caller_name, caller_phone, summary, agent_id, at, dropped) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(c.company_id)
         .bind(&c.channel)
@@ -481,8 +527,128 @@ impl Store {
         .bind(&c.summary)
         .bind(c.agent_id)
         .bind(c.at)
+        .bind(i64::from(c.dropped))
         .fetch_one(self.pool())
         .await?)
+    }
+
+    /// Dropped calls of a company not yet called back, oldest first.
+    pub async fn dropped_calls(
+        &self,
+        company_id: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<ContactRow>> {
+        let rows = sqlx::query(
+            "SELECT id, company_id, channel, caller_name, caller_phone, summary, agent_id, at, dropped, handled_at \
+             FROM contacts WHERE dropped = 1 AND handled_at IS NULL AND ($1 IS NULL OR company_id = $1) \
+             ORDER BY at LIMIT $2",
+        )
+        .bind(company_id)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ContactRow {
+                    id: r.try_get("id")?,
+                    company_id: r.try_get("company_id")?,
+                    channel: r.try_get("channel")?,
+                    caller_name: r.try_get("caller_name")?,
+                    caller_phone: r.try_get("caller_phone")?,
+                    summary: r.try_get("summary")?,
+                    agent_id: r.try_get("agent_id")?,
+                    at: r.try_get("at")?,
+                    dropped: r.try_get::<i64, _>("dropped")? != 0,
+                    handled_at: r.try_get("handled_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Marks a dropped call as called back; `NotFound` when it is not an open task of the company.
+    pub async fn handle_dropped_call(
+        &self,
+        id: i64,
+        company_id: Option<i64>,
+        user_id: i64,
+        at: i64,
+    ) -> Result<()> {
+        let n = sqlx::query(
+            "UPDATE contacts SET handled_at = $1, handled_by = $2 WHERE id = $3 AND dropped = 1 \
+             AND handled_at IS NULL AND ($4 IS NULL OR company_id = $4)",
+        )
+        .bind(at)
+        .bind(user_id)
+        .bind(id)
+        .bind(company_id)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Orders waiting for a callback (reviewed, callback wanted, no customer reached since the
+    /// last reply), by appointment or callback due time.
+    pub async fn callback_queue(
+        &self,
+        company_id: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<QueuedCallback>> {
+        let cols = ORDER_COLS
+            .split(", ")
+            .map(|c| format!("o.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let since = "COALESCE((SELECT MAX(e.at) FROM order_events e WHERE e.order_id = o.id AND e.type = 'replied'), 0)";
+        let q = format!(
+            "SELECT {cols}, d.due_at AS cb_due, \
+             (SELECT COUNT(*) FROM callbacks c WHERE c.order_id = o.id AND c.at >= {since}) AS attempts, \
+             (SELECT MAX(c.at) FROM callbacks c WHERE c.order_id = o.id AND c.reached = 0 AND c.at >= {since}) AS last_unreached \
+             FROM orders o LEFT JOIN deadlines d ON d.order_id = o.id AND d.kind = 'callback' AND d.active = 1 \
+             WHERE o.status IN ('reviewed', 'callback') AND o.callback_pref = 'required' \
+             AND ($1 IS NULL OR o.company_id = $1) \
+             AND NOT EXISTS (SELECT 1 FROM callbacks c WHERE c.order_id = o.id AND c.reached = 1 AND c.at >= {since}) \
+             ORDER BY COALESCE(o.callback_at, d.due_at, o.created_at), o.id LIMIT $2"
+        );
+        let rows = sqlx::query(&q)
+            .bind(company_id)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(QueuedCallback {
+                    order: order_from(r)?,
+                    due_at: r.try_get("cb_due")?,
+                    attempts: r.try_get("attempts")?,
+                    last_unreached: r.try_get("last_unreached")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Orders whose latest callback found the customer unsatisfied and no supervisor has
+    /// reviewed since.
+    pub async fn unsatisfied_orders(
+        &self,
+        company_id: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<OrderRow>> {
+        let q = format!(
+            "SELECT {ORDER_COLS} FROM orders o WHERE ($1 IS NULL OR company_id = $1) AND EXISTS (\
+             SELECT 1 FROM callbacks c WHERE c.order_id = o.id AND c.satisfaction = 'unsatisfied' AND c.at > \
+             COALESCE((SELECT MAX(e.at) FROM order_events e WHERE e.order_id = o.id AND e.type = 'unsatisfied_reviewed'), -1)) \
+             ORDER BY id DESC LIMIT $2"
+        );
+        let rows = sqlx::query(&q)
+            .bind(company_id)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(order_from).collect()
     }
 
     /// The company of a contact, if the contact exists.
@@ -569,9 +735,9 @@ impl Store {
             "INSERT INTO orders (company_id, number, contact_id, category, subtype, channel, status, grade, \
              matter_id, unit_id, first_responder_id, customer_name, customer_phone, customer_address, \
              customer_community, account_no, anonymous, description, callback_pref, complainants, \
-             media_exposed, lawsuit, version, created_at, updated_at, closed_at) VALUES \
+             media_exposed, lawsuit, version, created_at, updated_at, closed_at, callback_at, linked_order_id) VALUES \
              ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
-             $21, $22, $23, $24, $24, $25) RETURNING id",
+             $21, $22, $23, $24, $24, $25, $26, $27) RETURNING id",
         )
         .bind(o.company_id)
         .bind(&number)
@@ -598,6 +764,8 @@ impl Store {
         .bind(events.len() as i64)
         .bind(o.created_at)
         .bind(o.closed_at)
+        .bind(o.callback_at)
+        .bind(o.linked_order_id)
         .fetch_one(&mut *tx)
         .await?;
         for (i, e) in events.iter().enumerate() {
@@ -692,7 +860,7 @@ impl Store {
         let seq = c.before_version + 1;
         let n = sqlx::query(
             "UPDATE orders SET status = $1, unit_id = $2, grade = $3, matter_id = $4, version = $5, \
-             updated_at = $6, closed_at = $7, assignee_id = $10 WHERE id = $8 AND version = $9",
+             updated_at = $6, closed_at = $7, assignee_id = $10, callback_at = $11 WHERE id = $8 AND version = $9",
         )
         .bind(&o.status)
         .bind(o.unit_id)
@@ -704,6 +872,7 @@ impl Store {
         .bind(o.id)
         .bind(c.before_version)
         .bind(o.assignee_id)
+        .bind(o.callback_at)
         .execute(&mut *tx)
         .await?
         .rows_affected();

@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1` (see `shared/api-v1.md`).
 
+pub mod callbacks;
 pub mod clock;
 pub mod matters;
 pub mod orders;
@@ -45,7 +46,12 @@ pub fn routes(manual_clock: bool) -> Router<AppState> {
         .route("/api/v1/matters/{id}", get(matters::get))
         .route("/api/v1/orders/{id}/supervision", get(orders::supervision))
         .route("/api/v1/openapi.json", get(openapi))
-        .route("/api/v1/admin/calendar", get(calendar));
+        .route("/api/v1/admin/calendar", get(calendar))
+        .route("/api/v1/callbacks/queue", get(callbacks::queue))
+        .route("/api/v1/callbacks/unsatisfied", get(callbacks::unsatisfied))
+        .route("/api/v1/contacts", post(callbacks::create_contact))
+        .route("/api/v1/contacts/dropped", get(callbacks::dropped))
+        .route("/api/v1/contacts/{id}/handled", post(callbacks::handled));
     if manual_clock {
         r.route("/api/v1/admin/clock", put(clock::set))
             .route("/api/v1/admin/clock/advance", post(clock::advance))

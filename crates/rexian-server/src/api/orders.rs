@@ -129,18 +129,19 @@ fn id_str(v: Option<i64>) -> Value {
         .unwrap_or(Value::Null)
 }
 
-fn rfc3339(v: i64) -> String {
+pub(crate) fn rfc3339(v: i64) -> String {
     from_ms(v).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// The summary of an order in lists.
-fn summary_json(u: &CurrentUser, o: &OrderRow) -> Value {
+pub(crate) fn summary_json(u: &CurrentUser, o: &OrderRow) -> Value {
     json!({
         "id": o.id.to_string(), "number": o.number, "company_id": o.company_id.to_string(),
         "category": o.category, "subtype": o.subtype, "channel": o.channel, "status": o.status,
         "grade": o.grade, "matter_id": id_str(o.matter_id), "unit_id": id_str(o.unit_id),
         "first_responder_id": o.first_responder_id.to_string(), "customer": customer_json(u, o),
         "assignee_id": id_str(o.assignee_id),
+        "callback_at": o.callback_at.map(rfc3339), "linked_order_id": id_str(o.linked_order_id),
         "anonymous": o.anonymous, "description": o.description, "created_at": rfc3339(o.created_at),
     })
 }
@@ -228,9 +229,13 @@ pub struct NewOrderBody {
     matter_id: Option<Id>,
     resolved_at_once: Option<AtOnce>,
     contact_id: Option<Id>,
+    /// 约时回访: the time the customer asked to be called back.
+    callback_at: Option<DateTime<Utc>>,
+    /// The order during whose callback this new demand was raised.
+    linked_order_id: Option<Id>,
 }
 
-fn clean(field: &str, v: Option<String>, max: usize) -> AppResult<Option<String>> {
+pub(crate) fn clean(field: &str, v: Option<String>, max: usize) -> AppResult<Option<String>> {
     match v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()) {
         Some(s) if s.chars().count() > max => Err(AppError::invalid(
             field,
@@ -240,7 +245,7 @@ fn clean(field: &str, v: Option<String>, max: usize) -> AppResult<Option<String>
     }
 }
 
-fn parse_phone(v: Option<String>) -> AppResult<Option<String>> {
+pub(crate) fn parse_phone(v: Option<String>) -> AppResult<Option<String>> {
     let Some(p) = clean("customer.phone", v, 20)? else {
         return Ok(None);
     };
@@ -379,6 +384,7 @@ pub async fn create_order(app: &AppState, me: &CurrentUser, b: NewOrderBody) -> 
                     summary: description.clone(),
                     agent_id: me.id,
                     at: now_ms,
+                    dropped: false,
                 })
                 .await?,
         ),
@@ -411,6 +417,27 @@ pub async fn create_order(app: &AppState, me: &CurrentUser, b: NewOrderBody) -> 
     } else {
         (None, None::<i64>)
     };
+    let linked_order_id = match b.linked_order_id {
+        Some(l) => {
+            let linked = app.store.order(l.0).await.map_err(|_| {
+                AppError::invalid("linked_order_id", "linked_order_id names no order")
+            })?;
+            if linked.company_id != company.id {
+                return Err(AppError::invalid(
+                    "linked_order_id",
+                    "linked order belongs to another company",
+                ));
+            }
+            Some(linked.id)
+        }
+        None => None,
+    };
+    if b.callback_at.is_some() && callback_pref == "declined" {
+        return Err(AppError::invalid(
+            "callback_at",
+            "a declined callback takes no appointment",
+        ));
+    }
     let resolved = answer.is_some();
     let status = if resolved {
         Status::Closed
@@ -441,6 +468,8 @@ pub async fn create_order(app: &AppState, me: &CurrentUser, b: NewOrderBody) -> 
         created_at: now_ms,
         updated_at: now_ms,
         closed_at: resolved.then_some(now_ms),
+        callback_at: b.callback_at.map(ms),
+        linked_order_id,
         ..Default::default()
     };
     if let Some(m) = matter_id {
@@ -472,7 +501,8 @@ pub async fn create_order(app: &AppState, me: &CurrentUser, b: NewOrderBody) -> 
         actor_id: Some(me.id),
         at: now_ms,
         data: json!({"category": category, "subtype": state.subtype, "channel": channel,
-            "contact_id": id_str(contact_id), "matter_id": id_str(matter_id), "grade": row.grade}),
+            "contact_id": id_str(contact_id), "matter_id": id_str(matter_id), "grade": row.grade,
+            "linked_order_id": id_str(linked_order_id), "callback_at": b.callback_at}),
     }];
     if let Some(a) = &answer {
         events.push(NewEvent {
@@ -743,7 +773,8 @@ fn step_roles(step: &str) -> &'static [Role] {
         "extensions" => &[UnitHandler, Supervisor],
         "extension_decide" | "suspend" | "resume" => &[Supervisor],
         "review" => &[Dispatcher, Supervisor],
-        "callbacks" => &[CallbackAgent, Supervisor],
+        "callbacks" | "callback_appointment" => &[CallbackAgent, Supervisor],
+        "unsatisfied_review" => &[Supervisor],
         "close" => &[Agent, Dispatcher, CallbackAgent, Supervisor],
         "cancel" | "merge" => &[Agent, Dispatcher, Supervisor],
         "reopen" => &[Agent, Dispatcher, CallbackAgent, Supervisor],
@@ -838,8 +869,32 @@ pub async fn do_step(
     if !step_roles(role_key).iter().any(|r| me.has(*r)) && !me.has(Role::Admin) {
         return Err(AppError::Forbidden);
     }
-    if step == "assign" {
-        return assign(app, me, &full, b).await.map(|v| (v, None));
+    match step {
+        "assign" => return assign(app, me, &full, b).await.map(|v| (v, None)),
+        "callback_appointment" => {
+            let at = need(b.until, "until")?;
+            if at <= app.clock.now() {
+                return Err(AppError::invalid(
+                    "until",
+                    "the appointment must be in the future",
+                ));
+            }
+            let mut after = full.order.clone();
+            after.callback_at = Some(ms(at));
+            let data = json!({"at": at, "note": b.note});
+            return annotate(app, me, &full, after, "callback_appointed", data)
+                .await
+                .map(|v| (v, None));
+        }
+        "unsatisfied_review" => {
+            let comment = need_text(b.comment, "comment")?;
+            let after = full.order.clone();
+            let data = json!({"comment": comment});
+            return annotate(app, me, &full, after, "unsatisfied_reviewed", data)
+                .await
+                .map(|v| (v, None));
+        }
+        _ => {}
     }
     let company = app.store.company(full.order.company_id).await?;
     let policy = company_policy(&company)?;
@@ -905,12 +960,23 @@ pub async fn do_step(
                     "a paid repair (费用自理) needs the customer's consent",
                 ));
             }
-            if b.labour_minutes.is_some_and(|m| !(0..=100_000).contains(&m)) {
-                return Err(AppError::invalid("labour_minutes", "labour_minutes must be 0–100000"));
+            if b.labour_minutes
+                .is_some_and(|m| !(0..=100_000).contains(&m))
+            {
+                return Err(AppError::invalid(
+                    "labour_minutes",
+                    "labour_minutes must be 0–100000",
+                ));
             }
             let signature = clean("signature", b.signature, 200_000)?;
-            if signature.as_deref().is_some_and(|s| !s.starts_with("data:image/png;base64,")) {
-                return Err(AppError::invalid("signature", "signature must be a PNG data URL"));
+            if signature
+                .as_deref()
+                .is_some_and(|s| !s.starts_with("data:image/png;base64,"))
+            {
+                return Err(AppError::invalid(
+                    "signature",
+                    "signature must be a PNG data URL",
+                ));
             }
             (
                 Step::Reply,
@@ -1179,17 +1245,31 @@ async fn assign(
             "assign to an active field worker of the unit holding the order",
         ));
     }
-    let now_ms = ms(app.clock.now());
     let mut after = full.order.clone();
     after.assignee_id = Some(worker_id);
+    let data = json!({"user_id": worker_id.to_string(), "from": status, "to": status});
+    annotate(app, me, full, after, "assigned", data).await
+}
+
+/// Records an event that changes no status (assignment, appointment, review of an unsatisfied
+/// callback), with the order row as `after` leaves it.
+async fn annotate(
+    app: &AppState,
+    me: &CurrentUser,
+    full: &OrderFull,
+    after: OrderRow,
+    kind: &str,
+    data: Value,
+) -> AppResult<Value> {
+    let now_ms = ms(app.clock.now());
     let change = OrderChange {
         before_version: full.order.version,
         after,
         event: NewEvent {
-            kind: "assigned".into(),
+            kind: kind.into(),
             actor_id: Some(me.id),
             at: now_ms,
-            data: json!({"user_id": worker_id.to_string(), "from": status, "to": status}),
+            data,
         },
         deadlines: Vec::new(),
         callback: None,

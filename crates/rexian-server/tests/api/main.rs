@@ -2,6 +2,7 @@
 
 mod access_matrix;
 mod auth;
+mod callbacks;
 mod heating;
 mod matters;
 mod orders;

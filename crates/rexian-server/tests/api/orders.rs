@@ -831,10 +831,19 @@ async fn field_workers_see_only_orders_assigned_to_them_spec_7() {
 async fn paid_repair_needs_the_customers_consent_000_s4_1() {
     let g = gas().await;
     let o = g.repair().await;
-    let o = g.step(&g.dispatcher, &o, "dispatch", json!({"unit_id": g.team})).await;
+    let o = g
+        .step(&g.dispatcher, &o, "dispatch", json!({"unit_id": g.team}))
+        .await;
     let o = g.step(&g.handler, &o, "accept", json!({})).await;
     let id = o["id"].as_str().unwrap();
-    let (s, v) = g.app.post(&format!("/api/v1/orders/{id}/reply"), &g.handler, json!({"result": "更换户内软管", "paid": true})).await;
+    let (s, v) = g
+        .app
+        .post(
+            &format!("/api/v1/orders/{id}/reply"),
+            &g.handler,
+            json!({"result": "更换户内软管", "paid": true}),
+        )
+        .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert_eq!(v["error"]["field"], "customer_consent");
     let (s, v) = g.app.post(&format!("/api/v1/orders/{id}/reply"), &g.handler, json!({"result": "更换户内软管", "paid": true,
