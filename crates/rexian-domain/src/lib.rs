@@ -27,4 +27,5 @@ pub use model::{
 pub use policy::{
     Anchor, DeadlinePlan, Limit, MilestonePlan, OrderFacts, Policy, PolicyError, SeasonPhase,
 };
+pub mod survey;
 pub mod workflow;
