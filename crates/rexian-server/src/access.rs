@@ -115,6 +115,37 @@ pub static RULES: &[(&str, &str, Access)] = &[
         "/api/v1/contacts/{id}/handled",
         Access::Roles(&[Agent, CallbackAgent, Supervisor, Admin]),
     ),
+    // Customer register and surveys.
+    (
+        "GET",
+        "/api/v1/customers",
+        Access::Roles(&[Agent, Dispatcher, CallbackAgent, Supervisor, Admin]),
+    ),
+    (
+        "POST",
+        "/api/v1/customers",
+        Access::Roles(&[Agent, Supervisor, Admin]),
+    ),
+    (
+        "GET",
+        "/api/v1/customers/{id}",
+        Access::Roles(&[Agent, Dispatcher, CallbackAgent, Supervisor, Admin]),
+    ),
+    (
+        "POST",
+        "/api/v1/surveys",
+        Access::Roles(&[Supervisor, Admin]),
+    ),
+    (
+        "GET",
+        "/api/v1/surveys/{id}",
+        Access::Roles(&[CallbackAgent, Supervisor, Assessor, Admin]),
+    ),
+    (
+        "POST",
+        "/api/v1/surveys/{id}/answers",
+        Access::Roles(&[CallbackAgent, Supervisor, Admin]),
+    ),
     // Test clock (only routed with `serve --clock manual`).
     ("PUT", "/api/v1/admin/clock", ADMIN),
     ("POST", "/api/v1/admin/clock/advance", ADMIN),

@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod customers;
 mod error;
 pub mod orders;
 pub mod org;

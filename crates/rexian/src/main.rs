@@ -1,6 +1,7 @@
 //! `rexian`: the hotline and work-order product in one binary.
 
 mod demo;
+mod import;
 mod settings;
 
 use std::sync::Arc;
@@ -34,6 +35,11 @@ enum Command {
         #[command(flatten)]
         db: ServeArgs,
     },
+    /// Import data into the register.
+    Import {
+        #[command(subcommand)]
+        what: ImportWhat,
+    },
     /// Validate policy files.
     Policy {
         #[command(subcommand)]
@@ -43,6 +49,21 @@ enum Command {
     Calendar {
         #[command(subcommand)]
         action: CalendarAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportWhat {
+    /// Customers (热用户/客户档案) from CSV or Excel: 户号, 姓名, 电话, 区, 小区, 楼, 单元, 室,
+    /// 换热站, 居民 (English headers work too). Any bad row: nothing is imported.
+    Customers {
+        /// CSV or .xlsx file.
+        file: std::path::PathBuf,
+        /// Company id.
+        #[arg(long)]
+        company: i64,
+        #[command(flatten)]
+        db: ServeArgs,
     },
 }
 
@@ -127,6 +148,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User { action, db } => user(action, db).await,
+        Command::Import {
+            what: ImportWhat::Customers { file, company, db },
+        } => {
+            let s = Settings::resolve(&db)?;
+            init_logging("warn");
+            let store = open_store(&s).await?;
+            let r = import::customers(&store, company, &file, Utc::now().timestamp_millis()).await;
+            store.close().await;
+            r.map(|_| ())
+        }
         Command::Policy {
             action: PolicyAction::Check { file, over },
         } => {

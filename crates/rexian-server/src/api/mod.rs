@@ -2,6 +2,7 @@
 
 pub mod callbacks;
 pub mod clock;
+pub mod customers;
 pub mod matters;
 pub mod orders;
 pub mod org;
@@ -51,7 +52,15 @@ pub fn routes(manual_clock: bool) -> Router<AppState> {
         .route("/api/v1/callbacks/unsatisfied", get(callbacks::unsatisfied))
         .route("/api/v1/contacts", post(callbacks::create_contact))
         .route("/api/v1/contacts/dropped", get(callbacks::dropped))
-        .route("/api/v1/contacts/{id}/handled", post(callbacks::handled));
+        .route("/api/v1/contacts/{id}/handled", post(callbacks::handled))
+        .route(
+            "/api/v1/customers",
+            get(customers::find).post(customers::create),
+        )
+        .route("/api/v1/customers/{id}", get(customers::get))
+        .route("/api/v1/surveys", post(customers::create_survey))
+        .route("/api/v1/surveys/{id}", get(customers::get_survey))
+        .route("/api/v1/surveys/{id}/answers", post(customers::answer));
     if manual_clock {
         r.route("/api/v1/admin/clock", put(clock::set))
             .route("/api/v1/admin/clock/advance", post(clock::advance))

@@ -294,7 +294,13 @@ async fn openapi_document_lists_the_contract() {
     let (s, v) = app.call("GET", "/api/v1/openapi.json", None, None).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["openapi"], "3.0.3");
-    for p in ["/api/v1/session", "/api/v1/orders", "/api/v1/orders/{id}/dispatch", "/api/v1/admin/clock/advance", "/api/v1/callbacks/queue"] {
+    for p in [
+        "/api/v1/session",
+        "/api/v1/orders",
+        "/api/v1/orders/{id}/dispatch",
+        "/api/v1/admin/clock/advance",
+        "/api/v1/callbacks/queue",
+    ] {
         assert!(v["paths"][p].is_object(), "{p} missing");
     }
 }

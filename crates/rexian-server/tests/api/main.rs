@@ -7,3 +7,4 @@ mod heating;
 mod matters;
 mod orders;
 mod org;
+mod surveys;
