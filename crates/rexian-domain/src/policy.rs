@@ -152,6 +152,9 @@ pub struct SurveyRules {
     pub complaint_callback_share: f64,
     /// Least share of complainants re-checked for satisfaction (`000:九.4`: 0.2).
     pub complaint_recheck_share: Option<f64>,
+    /// Share of closed repairs that get a random callback on attitude, quality, satisfaction and
+    /// suggestions (`001`: "random"; the preset's number is ours).
+    pub repair_recheck_share: Option<f64>,
     /// Monthly in-season survey sample, per mille of households, low end (`000:三.2`: 1).
     pub sample_per_mille_min: Option<u32>,
     /// Monthly in-season survey sample, per mille of households, high end (5).
@@ -165,6 +168,7 @@ impl Default for SurveyRules {
         Self {
             complaint_callback_share: 1.0,
             complaint_recheck_share: None,
+            repair_recheck_share: None,
             sample_per_mille_min: None,
             sample_per_mille_max: None,
             outreach_report_days: None,
@@ -347,6 +351,7 @@ struct RawCallback {
 struct RawSurvey {
     complaint_callback_share: Option<f64>,
     complaint_recheck_share: Option<f64>,
+    repair_recheck_share: Option<f64>,
     sample_per_mille_min: Option<u32>,
     sample_per_mille_max: Option<u32>,
     outreach_report_days: Option<u32>,
@@ -603,6 +608,10 @@ impl Policy {
                     "survey.complaint_recheck_share",
                     x,
                 )?);
+            }
+            if let Some(x) = s.repair_recheck_share {
+                p.survey.repair_recheck_share =
+                    Some(share(&cx, span.clone(), "survey.repair_recheck_share", x)?);
             }
             p.survey.sample_per_mille_min = s.sample_per_mille_min;
             p.survey.sample_per_mille_max = s.sample_per_mille_max;

@@ -233,3 +233,59 @@ mod tests {
         );
     }
 }
+
+/// Whether the next closed complaint is re-checked so that at least `share` of all are
+/// (`000:九.4`: not below 20 %): picked while the picks fall short of `share` × closed.
+pub fn pick_at_least(share: f64, closed_before: u64, picked_before: u64) -> bool {
+    let share = share.clamp(0.0, 1.0);
+    (picked_before as f64) < ((closed_before + 1) as f64 * share).ceil()
+}
+
+/// Whether an order is picked for a random re-check with probability `share`, reproducibly
+/// from the order id and a seed (`001`: random callbacks on repairs).
+pub fn pick_random(share: f64, order_id: i64, seed: u64) -> bool {
+    let mut r = SplitMix64::new(seed ^ (order_id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    (r.next_u64() % 10_000) < (share.clamp(0.0, 1.0) * 10_000.0) as u64
+}
+
+/// The day an outreach event's report is due: `days` after it ends (`000:三.7`: 7).
+pub fn outreach_report_due(ends_on: chrono::NaiveDate, days: u32) -> chrono::NaiveDate {
+    ends_on + chrono::Duration::days(i64::from(days))
+}
+
+#[cfg(test)]
+mod recheck_tests {
+    use super::*;
+
+    #[test]
+    fn at_least_a_fifth_of_complaints_rechecked_000_s9_4() {
+        let mut picked = 0u64;
+        for closed in 0..1000u64 {
+            if pick_at_least(0.2, closed, picked) {
+                picked += 1;
+            }
+            assert!(
+                picked as f64 >= 0.2 * (closed + 1) as f64,
+                "after {} closed, {picked} picked",
+                closed + 1
+            );
+        }
+        assert_eq!(picked, 200);
+    }
+
+    #[test]
+    fn random_pick_rate_is_near_its_share() {
+        let n = (1..=10_000).filter(|id| pick_random(0.3, *id, 99)).count();
+        assert!((2_800..=3_200).contains(&n), "{n}");
+        assert_eq!(pick_random(0.3, 17, 99), pick_random(0.3, 17, 99));
+    }
+
+    #[test]
+    fn outreach_report_due_7_days_after_the_event_000_s3_7() {
+        let d = chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        assert_eq!(
+            outreach_report_due(d, 7),
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 5).unwrap()
+        );
+    }
+}

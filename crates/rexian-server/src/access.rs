@@ -115,6 +115,31 @@ pub static RULES: &[(&str, &str, Access)] = &[
         "/api/v1/contacts/{id}/handled",
         Access::Roles(&[Agent, CallbackAgent, Supervisor, Admin]),
     ),
+    (
+        "GET",
+        "/api/v1/callbacks/rechecks",
+        Access::Roles(&[CallbackAgent, Supervisor, Admin]),
+    ),
+    (
+        "POST",
+        "/api/v1/rechecks/{id}",
+        Access::Roles(&[CallbackAgent, Supervisor, Admin]),
+    ),
+    (
+        "GET",
+        "/api/v1/outreach",
+        Access::Roles(&[Supervisor, CallbackAgent, Admin]),
+    ),
+    (
+        "POST",
+        "/api/v1/outreach",
+        Access::Roles(&[Supervisor, Admin]),
+    ),
+    (
+        "POST",
+        "/api/v1/outreach/{id}/report",
+        Access::Roles(&[Supervisor, Admin]),
+    ),
     // Customer register and surveys.
     (
         "GET",

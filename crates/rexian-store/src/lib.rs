@@ -10,6 +10,7 @@ pub mod customers;
 mod error;
 pub mod orders;
 pub mod org;
+pub mod rechecks;
 pub mod timers;
 
 use std::str::FromStr;

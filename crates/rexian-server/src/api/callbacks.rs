@@ -199,3 +199,265 @@ pub async fn handled(
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// After an order closes: pick it for a satisfaction re-check when the policy asks —
+/// complaints so that at least the policy's share are re-checked each month (`000:九.4`),
+/// repairs at random at the policy's rate (`001`).
+pub async fn after_close(app: &AppState, o: &rexian_store::orders::OrderRow) -> AppResult<()> {
+    let company = app.store.company(o.company_id).await?;
+    let policy = company_policy(&company)?;
+    let now = app.clock.now();
+    let local = now.with_timezone(&offset_of(&company));
+    let month_start = chrono::NaiveDate::from_ymd_opt(
+        chrono::Datelike::year(&local),
+        chrono::Datelike::month(&local),
+        1,
+    )
+    .and_then(|d| d.and_hms_opt(0, 0, 0))
+    .and_then(|d| d.and_local_timezone(offset_of(&company)).single())
+    .map(|d| d.timestamp_millis())
+    .unwrap_or(0);
+    match o.category.as_str() {
+        "complaint" => {
+            if let Some(share) = policy.survey.complaint_recheck_share {
+                let (closed, picked) = app
+                    .store
+                    .recheck_counts(o.company_id, "complaint", "complaint_recheck", month_start)
+                    .await?;
+                // `closed` already counts this order.
+                if rexian_domain::survey::pick_at_least(
+                    share,
+                    closed.max(1) as u64 - 1,
+                    picked as u64,
+                ) {
+                    app.store
+                        .add_recheck(o.company_id, o.id, "complaint_recheck", ms(now))
+                        .await?;
+                }
+            }
+        }
+        "repair" => {
+            if let Some(share) = policy.survey.repair_recheck_share {
+                if rexian_domain::survey::pick_random(share, o.id, o.company_id as u64) {
+                    app.store
+                        .add_recheck(o.company_id, o.id, "repair_survey", ms(now))
+                        .await?;
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn recheck_json(
+    me: &CurrentUser,
+    r: &rexian_store::rechecks::Recheck,
+    o: &rexian_store::orders::OrderRow,
+) -> Value {
+    let questions: &[&str] = if r.kind == "repair_survey" {
+        &["attitude", "quality", "satisfaction", "suggestion"]
+    } else {
+        &["satisfaction", "suggestion"]
+    };
+    json!({"id": r.id.to_string(), "kind": r.kind, "created_at": rfc3339(r.created_at), "questions": questions,
+        "order": summary_json(me, o)})
+}
+
+/// `GET /api/v1/callbacks/rechecks`: open satisfaction re-checks with their questions.
+pub async fn rechecks(
+    State(app): State<AppState>,
+    Extension(me): Extension<CurrentUser>,
+    Query(q): Query<QueueQuery>,
+) -> AppResult<Json<Value>> {
+    let (company, limit) = scope(&me, &q)?;
+    let mut items = Vec::new();
+    for r in app.store.open_rechecks(company, limit).await? {
+        let o = app.store.order(r.order_id).await?;
+        items.push(recheck_json(&me, &r, &o));
+    }
+    Ok(Json(json!({"items": items})))
+}
+
+/// `POST /api/v1/rechecks/{id}` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecheckBody {
+    reached: bool,
+    attitude: Option<String>,
+    quality: Option<String>,
+    satisfaction: Option<String>,
+    suggestion: Option<String>,
+}
+
+/// Records a re-check: for repairs the four questions of `001` (attitude, quality,
+/// satisfaction, suggestions); for complaints satisfaction and suggestions.
+pub async fn finish_recheck(
+    State(app): State<AppState>,
+    Extension(me): Extension<CurrentUser>,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<RecheckBody>,
+) -> AppResult<StatusCode> {
+    let r = app.store.recheck(parse_id("id", &id)?).await?;
+    if me.company_id.is_some_and(|c| c != r.company_id) {
+        return Err(AppError::NotFound);
+    }
+    let grade = |field: &str, v: &Option<String>| -> AppResult<Option<String>> {
+        match v.as_deref() {
+            None => Ok(None),
+            Some(s) => rexian_domain::model::Satisfaction::from_str(s)
+                .map(|x| Some(x.as_str().to_owned()))
+                .map_err(|e| AppError::invalid(field, e.to_string())),
+        }
+    };
+    let satisfaction = grade("satisfaction", &b.satisfaction)?;
+    let attitude = grade("attitude", &b.attitude)?;
+    let quality = grade("quality", &b.quality)?;
+    if b.reached {
+        if satisfaction.is_none() {
+            return Err(AppError::invalid(
+                "satisfaction",
+                "satisfaction is required when the customer was reached",
+            ));
+        }
+        if r.kind == "repair_survey" && attitude.is_none() {
+            return Err(AppError::invalid(
+                "attitude",
+                "a repair survey asks about the staff's attitude",
+            ));
+        }
+        if r.kind == "repair_survey" && quality.is_none() {
+            return Err(AppError::invalid(
+                "quality",
+                "a repair survey asks about the quality of the work",
+            ));
+        }
+    }
+    let answers = json!({"attitude": attitude, "quality": quality, "satisfaction": satisfaction,
+        "suggestion": clean("suggestion", b.suggestion, 2000)?});
+    app.store
+        .finish_recheck(
+            r.id,
+            b.reached,
+            &answers.to_string(),
+            me.id,
+            ms(app.clock.now()),
+        )
+        .await
+        .map_err(|e| match e {
+            rexian_store::StoreError::Conflict(_) => {
+                AppError::InvalidTransition("this re-check is already done".into())
+            }
+            other => other.into(),
+        })?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/v1/outreach` body: an outreach (宣传/走访) event.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutreachBody {
+    company_id: Id,
+    title: String,
+    starts_on: chrono::NaiveDate,
+    ends_on: chrono::NaiveDate,
+}
+
+/// Adds an outreach event; its report is due the policy's days after it ends (`000:三.7`).
+pub async fn create_outreach(
+    State(app): State<AppState>,
+    Extension(me): Extension<CurrentUser>,
+    ApiJson(b): ApiJson<OutreachBody>,
+) -> AppResult<(StatusCode, Json<Value>)> {
+    let company = app
+        .store
+        .company(b.company_id.0)
+        .await
+        .map_err(|_| AppError::invalid("company_id", "company_id names no company"))?;
+    if me.company_id.is_some_and(|c| c != company.id) {
+        return Err(AppError::Forbidden);
+    }
+    if b.ends_on < b.starts_on {
+        return Err(AppError::invalid("ends_on", "ends_on is before starts_on"));
+    }
+    let title = clean("title", Some(b.title), 200)?
+        .ok_or_else(|| AppError::invalid("title", "title is required"))?;
+    let days = company_policy(&company)?
+        .survey
+        .outreach_report_days
+        .unwrap_or(7);
+    let due = rexian_domain::survey::outreach_report_due(b.ends_on, days);
+    let o = rexian_store::rechecks::Outreach {
+        id: 0,
+        company_id: company.id,
+        title,
+        starts_on: b.starts_on.to_string(),
+        ends_on: b.ends_on.to_string(),
+        report_due: due.to_string(),
+        report: None,
+        reported_at: None,
+    };
+    let id = app
+        .store
+        .create_outreach(&o, me.id, ms(app.clock.now()))
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"id": id.to_string(), "report_due": due})),
+    ))
+}
+
+/// `GET /api/v1/outreach`: events with their report state (`overdue` once the due day passed).
+pub async fn list_outreach(
+    State(app): State<AppState>,
+    Extension(me): Extension<CurrentUser>,
+    Query(q): Query<QueueQuery>,
+) -> AppResult<Json<Value>> {
+    let (company, _) = scope(&me, &q)?;
+    let today = app
+        .clock
+        .now()
+        .with_timezone(
+            &chrono::FixedOffset::east_opt(8 * 3600)
+                .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("zero offset")),
+        )
+        .date_naive()
+        .to_string();
+    let items: Vec<Value> = app
+        .store
+        .outreach_events(company)
+        .await?
+        .iter()
+        .map(|o| json!({"id": o.id.to_string(), "company_id": o.company_id.to_string(), "title": o.title,
+            "starts_on": o.starts_on, "ends_on": o.ends_on, "report_due": o.report_due, "report": o.report,
+            "reported_at": o.reported_at.map(rfc3339), "overdue": o.reported_at.is_none() && o.report_due < today}))
+        .collect();
+    Ok(Json(json!({"items": items})))
+}
+
+/// `POST /api/v1/outreach/{id}/report` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportBody {
+    report: String,
+}
+
+/// Files an outreach event's report.
+pub async fn report_outreach(
+    State(app): State<AppState>,
+    Extension(me): Extension<CurrentUser>,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<ReportBody>,
+) -> AppResult<StatusCode> {
+    let report = clean("report", Some(b.report), 20_000)?
+        .ok_or_else(|| AppError::invalid("report", "report is required"))?;
+    app.store
+        .report_outreach(
+            parse_id("id", &id)?,
+            me.company_id,
+            &report,
+            ms(app.clock.now()),
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -53,6 +53,16 @@ pub fn routes(manual_clock: bool) -> Router<AppState> {
         .route("/api/v1/contacts", post(callbacks::create_contact))
         .route("/api/v1/contacts/dropped", get(callbacks::dropped))
         .route("/api/v1/contacts/{id}/handled", post(callbacks::handled))
+        .route("/api/v1/callbacks/rechecks", get(callbacks::rechecks))
+        .route("/api/v1/rechecks/{id}", post(callbacks::finish_recheck))
+        .route(
+            "/api/v1/outreach",
+            get(callbacks::list_outreach).post(callbacks::create_outreach),
+        )
+        .route(
+            "/api/v1/outreach/{id}/report",
+            post(callbacks::report_outreach),
+        )
         .route(
             "/api/v1/customers",
             get(customers::find).post(customers::create),

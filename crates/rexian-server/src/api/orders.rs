@@ -1190,6 +1190,9 @@ pub async fn do_step(
         other => other.into(),
     })?;
     let full = app.store.order_full(full.order.id).await?;
+    if outcome.status == Status::Closed {
+        super::callbacks::after_close(app, &full.order).await?;
+    }
     Ok((order_json(me, &full, now_ms), ext))
 }
 

@@ -7,4 +7,5 @@ mod heating;
 mod matters;
 mod orders;
 mod org;
+mod rechecks;
 mod surveys;
