@@ -78,6 +78,11 @@ pub static RULES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/orders/{id}/supervision", STAFF),
     (
         "GET",
+        "/api/v1/orders/{id}/callback_form",
+        Access::Roles(&[CallbackAgent, Supervisor, Assessor, Admin]),
+    ),
+    (
+        "GET",
         "/api/v1/matters/{id}",
         Access::Roles(&[
             Agent,

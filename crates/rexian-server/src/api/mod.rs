@@ -46,6 +46,10 @@ pub fn routes(manual_clock: bool) -> Router<AppState> {
         )
         .route("/api/v1/matters/{id}", get(matters::get))
         .route("/api/v1/orders/{id}/supervision", get(orders::supervision))
+        .route(
+            "/api/v1/orders/{id}/callback_form",
+            get(orders::callback_form),
+        )
         .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/admin/calendar", get(calendar))
         .route("/api/v1/callbacks/queue", get(callbacks::queue))

@@ -804,6 +804,14 @@ pub struct StepBody {
     labour_minutes: Option<i64>,
     customer_consent: Option<bool>,
     signature: Option<String>,
+    method: Option<String>,
+    content: Option<String>,
+    remaining_issues: Option<String>,
+    customer_opinion: Option<String>,
+    contact_person: Option<String>,
+    customer_head: Option<String>,
+    customer_head_phone: Option<String>,
+    customer_signature: Option<String>,
 }
 
 fn need<T>(v: Option<T>, field: &str) -> AppResult<T> {
@@ -1034,6 +1042,36 @@ pub async fn do_step(
                 Ok(()) => {}
             }
             let contradicts = b.matches_reply == Some(false);
+            // The fields of the callback form (回访单, 000:附件) the agent fills in.
+            let method = match b.method.as_deref() {
+                None | Some("phone") => "phone",
+                Some("on_site") => "on_site",
+                Some("letter") => "letter",
+                Some("other") => "other",
+                Some(m) => {
+                    return Err(AppError::invalid(
+                        "method",
+                        format!("method must be phone, on_site, letter or other, got {m:?}"),
+                    ))
+                }
+            };
+            let signature = clean("customer_signature", b.customer_signature.clone(), 200_000)?;
+            if signature
+                .as_deref()
+                .is_some_and(|s| !s.starts_with("data:image/png;base64,"))
+            {
+                return Err(AppError::invalid(
+                    "customer_signature",
+                    "customer_signature must be a PNG data URL",
+                ));
+            }
+            let form = json!({"method": method, "content": clean("content", b.content.clone(), 2000)?,
+                "remaining_issues": clean("remaining_issues", b.remaining_issues.clone(), 2000)?,
+                "customer_opinion": clean("customer_opinion", b.customer_opinion.clone(), 2000)?,
+                "contact_person": clean("contact_person", b.contact_person.clone(), 100)?,
+                "customer_head": clean("customer_head", b.customer_head.clone(), 100)?,
+                "customer_head_phone": clean("customer_head_phone", b.customer_head_phone.clone(), 30)?,
+                "customer_signature": signature});
             callback = Some(CallbackRow {
                 at: now_ms,
                 agent_id: Some(me.id),
@@ -1050,7 +1088,8 @@ pub async fn do_step(
                 },
                 ev,
                 json!({"reached": reached, "satisfaction": satisfaction,
-                "matches_reply": b.matches_reply, "note": b.note, "reason": if contradicts { Some("callback contradicts the reply") } else { None }}),
+                "matches_reply": b.matches_reply, "note": b.note, "reason": if contradicts { Some("callback contradicts the reply") } else { None },
+                "form": form}),
             )
         }
         "close" => (Step::Close, "closed", json!({"reason": b.reason})),
@@ -1287,4 +1326,66 @@ async fn annotate(
     })?;
     let full = app.store.order_full(full.order.id).await?;
     Ok(order_json(me, &full, now_ms))
+}
+
+/// `GET /api/v1/orders/{id}/callback_form`: the callback form (回访单, `000:附件`) of the order's
+/// latest callback, every field of the seed's form, ready to show or print.
+pub async fn callback_form(
+    State(app): State<AppState>,
+    Extension(me): Extension<CurrentUser>,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    let full = visible_order(&app, &me, &id).await?;
+    let o = &full.order;
+    let company = app.store.company(o.company_id).await?;
+    let offset = offset_of(&company);
+    let data = |e: &rexian_store::orders::EventRow| {
+        serde_json::from_str::<Value>(&e.data).unwrap_or(Value::Null)
+    };
+    let callbacks: Vec<&rexian_store::orders::EventRow> = full
+        .events
+        .iter()
+        .filter(|e| {
+            matches!(e.kind.as_str(), "callback" | "reopened") && data(e)["reached"].is_boolean()
+        })
+        .collect();
+    let last = callbacks.last().ok_or(AppError::NotFound)?;
+    let cb = data(last);
+    let reply = full
+        .events
+        .iter()
+        .rev()
+        .find(|e| e.kind == "replied")
+        .map(data)
+        .unwrap_or(Value::Null);
+    let agent = match last.actor_id {
+        Some(a) => app.store.user(a).await.ok().map(|u| u.name),
+        None => None,
+    };
+    let customer = customer_json(&me, o);
+    if o.customer_name.is_some() || o.customer_phone.is_some() {
+        app.store
+            .log_personal_view(me.id, Some(o.id), "callback_form", ms(app.clock.now()))
+            .await?;
+    }
+    Ok(Json(json!({
+        "company": company.name,
+        "form_number": format!("{}-HF{}", o.number, callbacks.len()),
+        "customer": customer["name"],
+        "contact_person": cb["form"]["contact_person"].as_str().map(str::to_owned).or_else(|| customer["name"].as_str().map(str::to_owned)),
+        "contact_phone": customer["phone"],
+        "customer_head": cb["form"]["customer_head"], "customer_head_phone": cb["form"]["customer_head_phone"],
+        "address": customer["address"],
+        "time": from_ms(last.at).with_timezone(&offset).format("%Y-%m-%d %H:%M").to_string(),
+        "method": cb["form"]["method"].as_str().unwrap_or("phone"),
+        "content": cb["form"]["content"].as_str().map(str::to_owned).unwrap_or_else(|| format!("{} 处理情况回访", o.number)),
+        "demand": o.description,
+        "handling_and_result": reply["result"],
+        "remaining_issues": cb["form"]["remaining_issues"],
+        "customer_opinion": cb["form"]["customer_opinion"],
+        "satisfaction": cb["satisfaction"],
+        "customer_signature": cb["form"]["customer_signature"],
+        "callback_staff": agent,
+        "department_head": Value::Null,
+    })))
 }

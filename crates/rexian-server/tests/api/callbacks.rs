@@ -296,3 +296,61 @@ async fn dropped_call_is_a_call_back_task_000_s2_3_4() {
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND, "handled once");
 }
+
+#[tokio::test]
+async fn callback_form_has_every_field_of_the_seed_form_000_appendix() {
+    let w = world().await;
+    let o = w.reviewed("repair", json!({})).await;
+    let id = o["id"].as_str().unwrap();
+    let (s, _) = w
+        .app
+        .get(&format!("/api/v1/orders/{id}/callback_form"), &w.callback)
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "no callback yet");
+    let (s, v) = w
+        .app
+        .post(
+            &format!("/api/v1/orders/{id}/callbacks"),
+            &w.callback,
+            json!({"reached": true, "satisfaction": "satisfied",
+        "matches_reply": true, "method": "fax"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(v["error"]["field"], "method");
+    let (s, v) = w.app.post(&format!("/api/v1/orders/{id}/callbacks"), &w.callback, json!({"reached": true, "satisfaction": "satisfied",
+        "matches_reply": true, "method": "on_site", "remaining_issues": "无", "customer_opinion": "维修及时"})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, f) = w
+        .app
+        .get(&format!("/api/v1/orders/{id}/callback_form"), &w.callback)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{f}");
+    for field in [
+        "customer",
+        "form_number",
+        "contact_person",
+        "contact_phone",
+        "customer_head",
+        "customer_head_phone",
+        "address",
+        "time",
+        "method",
+        "content",
+        "demand",
+        "handling_and_result",
+        "remaining_issues",
+        "customer_opinion",
+        "customer_signature",
+        "callback_staff",
+        "department_head",
+    ] {
+        assert!(f.get(field).is_some(), "{field} missing from {f}");
+    }
+    assert_eq!(f["method"], "on_site");
+    assert_eq!(f["handling_and_result"], "已修复");
+    assert_eq!(f["customer_opinion"], "维修及时");
+    assert_eq!(f["contact_phone"], "13600001234");
+    assert_eq!(f["callback_staff"], "callback");
+    assert_eq!(f["time"], "2026-03-02 09:00");
+}
