@@ -128,6 +128,8 @@ pub struct OrderRow {
     pub callback_at: Option<i64>,
     /// Order this one was raised from (a new demand during a callback).
     pub linked_order_id: Option<i64>,
+    /// An anonymous complainant agreed to show their contact to the worker on site.
+    pub onsite_consent: bool,
 }
 
 /// One event of an order.
@@ -351,7 +353,7 @@ pub struct OrderFilter {
 const ORDER_COLS: &str = "id, company_id, number, contact_id, category, subtype, channel, status, \
     grade, matter_id, unit_id, first_responder_id, customer_name, customer_phone, customer_address, \
     customer_community, account_no, anonymous, description, callback_pref, complainants, \
-    media_exposed, lawsuit, version, created_at, updated_at, closed_at, assignee_id, callback_at, linked_order_id";
+    media_exposed, lawsuit, version, created_at, updated_at, closed_at, assignee_id, callback_at, linked_order_id, onsite_consent";
 
 fn order_from(r: &AnyRow) -> Result<OrderRow> {
     Ok(OrderRow {
@@ -385,6 +387,7 @@ fn order_from(r: &AnyRow) -> Result<OrderRow> {
         assignee_id: r.try_get("assignee_id")?,
         callback_at: r.try_get("callback_at")?,
         linked_order_id: r.try_get("linked_order_id")?,
+        onsite_consent: r.try_get::<i64, _>("onsite_consent")? != 0,
     })
 }
 
@@ -735,9 +738,9 @@ impl Store {
             "INSERT INTO orders (company_id, number, contact_id, category, subtype, channel, status, grade, \
              matter_id, unit_id, first_responder_id, customer_name, customer_phone, customer_address, \
              customer_community, account_no, anonymous, description, callback_pref, complainants, \
-             media_exposed, lawsuit, version, created_at, updated_at, closed_at, callback_at, linked_order_id) VALUES \
+             media_exposed, lawsuit, version, created_at, updated_at, closed_at, callback_at, linked_order_id, onsite_consent) VALUES \
              ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
-             $21, $22, $23, $24, $24, $25, $26, $27) RETURNING id",
+             $21, $22, $23, $24, $24, $25, $26, $27, $28) RETURNING id",
         )
         .bind(o.company_id)
         .bind(&number)
@@ -766,6 +769,7 @@ impl Store {
         .bind(o.closed_at)
         .bind(o.callback_at)
         .bind(o.linked_order_id)
+        .bind(i64::from(o.onsite_consent))
         .fetch_one(&mut *tx)
         .await?;
         for (i, e) in events.iter().enumerate() {

@@ -100,7 +100,10 @@ fn mask_phone(p: &str) -> String {
 /// The customer block as this user may see it (SPEC §7): anonymous complainants are hidden from
 /// units; phones are masked for roles that do not call customers.
 fn customer_json(u: &CurrentUser, o: &OrderRow) -> Value {
-    if o.anonymous && is_unit_staff(u) {
+    // Anonymous complainants never reach the unit (002:§13(4), 000:八.5(8)); for on-site work
+    // the assigned worker sees them only with the customer's consent.
+    let consented_worker = o.onsite_consent && o.assignee_id == Some(u.id);
+    if o.anonymous && is_unit_staff(u) && !consented_worker {
         return json!({"name": null, "phone": null, "address": null, "community": o.customer_community, "account_no": null, "hidden": true});
     }
     let needs_phone = [
@@ -233,6 +236,9 @@ pub struct NewOrderBody {
     callback_at: Option<DateTime<Utc>>,
     /// The order during whose callback this new demand was raised.
     linked_order_id: Option<Id>,
+    /// An anonymous complainant agrees that the worker on site sees their contact.
+    #[serde(default)]
+    onsite_consent: bool,
 }
 
 pub(crate) fn clean(field: &str, v: Option<String>, max: usize) -> AppResult<Option<String>> {
@@ -470,6 +476,7 @@ pub async fn create_order(app: &AppState, me: &CurrentUser, b: NewOrderBody) -> 
         closed_at: resolved.then_some(now_ms),
         callback_at: b.callback_at.map(ms),
         linked_order_id,
+        onsite_consent: b.anonymous && b.onsite_consent,
         ..Default::default()
     };
     if let Some(m) = matter_id {
@@ -772,6 +779,7 @@ fn step_roles(step: &str) -> &'static [Role] {
         "arrive" | "reply" => &[UnitHandler, FieldWorker, Supervisor],
         "extensions" => &[UnitHandler, Supervisor],
         "extension_decide" | "suspend" | "resume" => &[Supervisor],
+        "suspend_request" => &[UnitHandler, Supervisor],
         "review" => &[Dispatcher, Supervisor],
         "callbacks" | "callback_appointment" => &[CallbackAgent, Supervisor],
         "unsatisfied_review" => &[Supervisor],
@@ -893,6 +901,28 @@ pub async fn do_step(
             return annotate(app, me, &full, after, "callback_appointed", data)
                 .await
                 .map(|v| (v, None));
+        }
+        "suspend_request" => {
+            // The unit asks; the company (a supervisor) approves with `suspend` (000:八.4).
+            let status =
+                Status::from_str(&full.order.status).map_err(|e| AppError::Internal(e.into()))?;
+            if !rexian_domain::lifecycle::with_unit(status) {
+                return Err(AppError::InvalidTransition(format!(
+                    "cannot ask to suspend an order that is {status}"
+                )));
+            }
+            let reason = need_text(b.reason, "reason")?;
+            let after = full.order.clone();
+            return annotate(
+                app,
+                me,
+                &full,
+                after,
+                "suspension_requested",
+                json!({"reason": reason}),
+            )
+            .await
+            .map(|v| (v, None));
         }
         "unsatisfied_review" => {
             let comment = need_text(b.comment, "comment")?;

@@ -855,3 +855,101 @@ async fn paid_repair_needs_the_customers_consent_000_s4_1() {
     assert_eq!(e["data"]["materials"], "燃气软管1.5米");
     assert_eq!(e["data"]["labour_minutes"], 40);
 }
+
+#[tokio::test]
+async fn anonymous_contact_reaches_the_worker_only_with_consent_spec_7() {
+    let g = gas().await;
+    let (worker_id, worker) = g
+        .app
+        .user("worker", &["field_worker"], Some(&g.team), None)
+        .await;
+    for (consent, visible) in [(false, false), (true, true)] {
+        let (s, o) = g.app.post("/api/v1/orders", &g.agent, json!({"company_id": g.company, "category": "complaint",
+            "channel": "phone", "anonymous": true, "onsite_consent": consent, "description": "表后管道有异味，请上门查看",
+            "customer": {"name": "匿名", "phone": "13900002222", "address": "城北路9号"}})).await;
+        assert_eq!(s, StatusCode::CREATED, "{o}");
+        let o = g
+            .step(&g.dispatcher, &o, "dispatch", json!({"unit_id": g.team}))
+            .await;
+        g.step(&g.handler, &o, "assign", json!({"user_id": worker_id}))
+            .await;
+        let (_, v) = g
+            .app
+            .get(
+                &format!("/api/v1/orders/{}", o["id"].as_str().unwrap()),
+                &worker,
+            )
+            .await;
+        assert_eq!(
+            v["customer"]["phone"].is_string(),
+            visible,
+            "consent {consent}: {v}"
+        );
+        let (_, h) = g
+            .app
+            .get(
+                &format!("/api/v1/orders/{}", o["id"].as_str().unwrap()),
+                &g.handler,
+            )
+            .await;
+        assert!(
+            h["customer"]["phone"].is_null(),
+            "the unit desk never sees it"
+        );
+    }
+}
+
+#[tokio::test]
+async fn unit_asks_for_suspension_and_the_company_approves_000_s8_4() {
+    let g = gas().await;
+    let o = g.repair().await;
+    let o = g
+        .step(&g.dispatcher, &o, "dispatch", json!({"unit_id": g.team}))
+        .await;
+    let id = o["id"].as_str().unwrap();
+    let (s, _) = g
+        .app
+        .post(
+            &format!("/api/v1/orders/{id}/suspend"),
+            &g.handler,
+            json!({"reason": "用户要求不合理"}),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "the unit cannot suspend on its own"
+    );
+    let o = g
+        .step(
+            &g.handler,
+            &o,
+            "suspend_request",
+            json!({"reason": "用户要求免费更换户内全部管道"}),
+        )
+        .await;
+    assert_eq!(o["status"], "dispatched");
+    assert_eq!(
+        o["events"].as_array().unwrap().last().unwrap()["type"],
+        "suspension_requested"
+    );
+    let o = g
+        .step(
+            &g.supervisor,
+            &o,
+            "suspend",
+            json!({"reason": "经公司批准中止"}),
+        )
+        .await;
+    assert_eq!(o["status"], "suspended");
+    assert!(
+        o["deadlines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["kind"] != "finish"),
+        "clocks stop"
+    );
+    let o = g.step(&g.supervisor, &o, "resume", json!({})).await;
+    assert_eq!(o["status"], "dispatched");
+}
