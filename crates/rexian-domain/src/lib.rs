@@ -27,5 +27,6 @@ pub use model::{
 pub use policy::{
     Anchor, DeadlinePlan, Limit, MilestonePlan, OrderFacts, Policy, PolicyError, SeasonPhase,
 };
+pub mod reports;
 pub mod survey;
 pub mod workflow;

@@ -145,6 +145,11 @@ pub static RULES: &[(&str, &str, Access)] = &[
         "/api/v1/outreach/{id}/report",
         Access::Roles(&[Supervisor, Admin]),
     ),
+    (
+        "GET",
+        "/api/v1/reports/kpi",
+        Access::Roles(&[Supervisor, Assessor, Admin, Dispatcher]),
+    ),
     // Customer register and surveys.
     (
         "GET",
@@ -189,6 +194,49 @@ pub static RULES: &[(&str, &str, Access)] = &[
     ("POST", "/admin/users", ADMIN),
     ("POST", "/admin/users/{id}/disabled", ADMIN),
     ("POST", "/admin/users/{id}/partner", ADMIN),
+    // Web console
+    (
+        "GET",
+        "/intake",
+        Access::Roles(&[Agent, Dispatcher, Supervisor, Admin]),
+    ),
+    (
+        "POST",
+        "/intake",
+        Access::Roles(&[Agent, Dispatcher, Supervisor, Admin]),
+    ),
+    (
+        "GET",
+        "/intake/lookup",
+        Access::Roles(&[Agent, Dispatcher, Supervisor, Admin]),
+    ),
+    (
+        "GET",
+        "/intake/subtypes",
+        Access::Roles(&[Agent, Dispatcher, Supervisor, Admin]),
+    ),
+    ("GET", "/queues", STAFF),
+    (
+        "GET",
+        "/queues/callbacks",
+        Access::Roles(&[CallbackAgent, Supervisor, Admin]),
+    ),
+    (
+        "GET",
+        "/queues/callbacks/rows",
+        Access::Roles(&[CallbackAgent, Supervisor, Admin]),
+    ),
+    ("GET", "/queues/{name}", STAFF),
+    ("GET", "/queues/{name}/rows", STAFF),
+    ("GET", "/field", Access::Roles(&[FieldWorker])),
+    ("GET", "/orders/{id}", STAFF),
+    ("GET", "/orders/{id}/print", STAFF),
+    ("POST", "/orders/{id}/{step}", STAFF),
+    (
+        "POST",
+        "/orders/{id}/extensions/{eid}/{decision}",
+        Access::Roles(&[Supervisor, Admin]),
+    ),
 ];
 
 /// The rule of a route, if it has one.

@@ -11,6 +11,7 @@ mod error;
 pub mod orders;
 pub mod org;
 pub mod rechecks;
+pub mod reports;
 pub mod timers;
 
 use std::str::FromStr;

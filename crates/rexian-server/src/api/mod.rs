@@ -6,6 +6,7 @@ pub mod customers;
 pub mod matters;
 pub mod orders;
 pub mod org;
+pub mod reports;
 pub mod session;
 
 use axum::routing::{get, post, put};
@@ -67,6 +68,7 @@ pub fn routes(manual_clock: bool) -> Router<AppState> {
             "/api/v1/outreach/{id}/report",
             post(callbacks::report_outreach),
         )
+        .route("/api/v1/reports/kpi", get(reports::kpi))
         .route(
             "/api/v1/customers",
             get(customers::find).post(customers::create),

@@ -8,4 +8,5 @@ mod matters;
 mod orders;
 mod org;
 mod rechecks;
+mod reports;
 mod surveys;
