@@ -94,13 +94,18 @@ unset DATABASE_URL REXIAN_DATABASE_URL REXIAN_CONFIG REXIAN_CLOCK REXIAN_CLOCK_S
 export REXIAN_ADMIN_PASSWORD="browser-admin-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
 export REXIAN_DEMO_PASSWORD="demo-pass-2026"
 
+# A manual clock at 10:00 Beijing time today: the callback window (08:00–21:00) is open and
+# countdowns do not move under the tests, whenever the suite runs.
+CLOCK_START="$(TZ=Asia/Shanghai date +%Y-%m-%dT10:00:00+08:00)"
+
 started=""
 for attempt in 1 2 3; do
   PORT="$(free_port)"
   export REXIAN_BASE_URL="http://127.0.0.1:$PORT"
   log "starting $BIN on $REXIAN_BASE_URL (data dir $DATA_DIR)"
   # cwd = data dir, so that no ./rexian.toml of the caller is read.
-  (cd "$DATA_DIR" && exec "$BIN" serve --demo --data-dir "$DATA_DIR" --listen "127.0.0.1:$PORT" --log info) >>"$SERVER_LOG" 2>&1 &
+  (cd "$DATA_DIR" && exec "$BIN" serve --demo --data-dir "$DATA_DIR" --listen "127.0.0.1:$PORT" --log info \
+    --clock manual --clock-start "$CLOCK_START") >>"$SERVER_LOG" 2>&1 &
   SERVER_PID=$!
   deadline=$(( $(date +%s) + 30 ))
   while [ "$(date +%s)" -lt "$deadline" ]; do

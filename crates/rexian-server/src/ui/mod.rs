@@ -1,6 +1,11 @@
 //! The web console: server-rendered pages (askama) with htmx, every asset embedded.
 
 mod admin;
+mod common;
+mod field;
+mod intake;
+mod orders;
+mod queues;
 
 use askama::Template;
 use axum::extract::State;
@@ -9,6 +14,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
 use serde::Deserialize;
+
+use rexian_domain::model::Role;
 
 use crate::auth::{self, CurrentUser, SESSION_COOKIE};
 use crate::clock::ms;
@@ -24,6 +31,10 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/lang", post(set_lang))
         .merge(admin::routes())
+        .merge(intake::routes())
+        .merge(queues::routes())
+        .merge(orders::routes())
+        .merge(field::routes())
 }
 
 /// What every page's header needs to know of the user.
@@ -38,6 +49,10 @@ pub struct PageUser {
     pub is_admin: bool,
     /// CSRF secret for the page's forms.
     pub csrf: String,
+    /// Shows the intake link (agents and the centre).
+    pub can_intake: bool,
+    /// Shows the field worker's list.
+    pub is_field: bool,
 }
 
 impl PageUser {
@@ -51,8 +66,12 @@ impl PageUser {
                 .iter()
                 .map(|r| t.get(&format!("role.{}", r.as_str())))
                 .collect(),
-            is_admin: u.has(rexian_domain::model::Role::Admin),
+            is_admin: u.has(Role::Admin),
             csrf: u.csrf.clone().unwrap_or_default(),
+            can_intake: [Role::Agent, Role::Dispatcher, Role::Supervisor, Role::Admin]
+                .iter()
+                .any(|r| u.has(*r)),
+            is_field: u.has(Role::FieldWorker),
         }
     }
 }
@@ -100,6 +119,10 @@ pub async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> Re
         "app.css" => (
             include_bytes!("../../assets/app.css"),
             "text/css; charset=utf-8",
+        ),
+        "app.js" => (
+            include_bytes!("../../assets/app.js"),
+            "text/javascript; charset=utf-8",
         ),
         "htmx.min.js" => (
             include_bytes!("../../assets/htmx.min.js"),
@@ -262,4 +285,66 @@ async fn home(
         company,
         unit,
     })
+}
+
+#[cfg(test)]
+mod catalogue_tests {
+    use crate::i18n::{keys, Lang};
+    use rexian_domain::model::{Category, Channel, DeadlineKind, Role, Satisfaction, Status};
+
+    /// Every `t.get("…")` key of every template, and every key the code builds from an enum,
+    /// is in both catalogues; the catalogues have the same keys.
+    #[test]
+    fn every_ui_string_is_in_both_catalogues() {
+        let zh = keys(Lang::Zh);
+        let en = keys(Lang::En);
+        assert_eq!(zh, en, "zh-CN and en catalogues differ");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut wanted = Vec::new();
+        for entry in std::fs::read_dir(&dir).expect("templates dir") {
+            let path = entry.expect("entry").path();
+            let text = std::fs::read_to_string(&path).expect("template");
+            for part in text.split("t.get(\"").skip(1) {
+                if let Some(end) = part.find('"') {
+                    wanted.push((path.display().to_string(), part[..end].to_owned()));
+                }
+            }
+        }
+        let enums = [
+            (
+                "category",
+                Category::ALL.iter().map(|x| x.as_str()).collect::<Vec<_>>(),
+            ),
+            ("channel", Channel::ALL.iter().map(|x| x.as_str()).collect()),
+            ("status", Status::ALL.iter().map(|x| x.as_str()).collect()),
+            (
+                "deadline",
+                DeadlineKind::ALL.iter().map(|x| x.as_str()).collect(),
+            ),
+            ("role", Role::ALL.iter().map(|x| x.as_str()).collect()),
+            (
+                "satisfaction",
+                Satisfaction::ALL.iter().map(|x| x.as_str()).collect(),
+            ),
+        ];
+        for (prefix, names) in enums {
+            for n in names {
+                wanted.push(("enum".into(), format!("{prefix}.{n}")));
+            }
+        }
+        // Subtypes of every preset.
+        for (name, _) in rexian_domain::policy::PRESETS {
+            let p = rexian_domain::policy::Policy::preset(name).expect("preset");
+            for list in p.subtypes.values() {
+                for s in list {
+                    wanted.push((format!("policy {name}"), format!("subtype.{s}")));
+                }
+            }
+        }
+        let missing: Vec<_> = wanted.iter().filter(|(_, k)| !zh.contains(k)).collect();
+        assert!(
+            missing.is_empty(),
+            "keys missing from the catalogues: {missing:?}"
+        );
+    }
 }

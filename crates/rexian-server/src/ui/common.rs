@@ -1,0 +1,286 @@
+//! Shared pieces of the console's work screens: local times, countdown badges, labels, and the
+//! bridge from a url-encoded form to the JSON bodies of the API functions.
+
+use axum::http::HeaderMap;
+use chrono::{FixedOffset, NaiveDateTime, TimeZone};
+use serde_json::{Map, Value};
+
+use crate::clock::from_ms;
+use crate::error::{AppError, AppResult};
+use crate::i18n::{Lang, Msgs};
+
+/// A url-encoded form as its pairs (repeated keys kept).
+pub type Fields = Vec<(String, String)>;
+
+/// The value of `k` in a form, or "".
+pub fn field<'a>(f: &'a Fields, k: &str) -> &'a str {
+    f.iter()
+        .find(|(key, _)| key == k)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
+/// The messages of the request's language.
+pub fn msgs(headers: &HeaderMap) -> Msgs {
+    Msgs {
+        lang: Lang::from_headers(headers),
+    }
+}
+
+/// `YYYY-MM-DD HH:MM` in the company's zone.
+pub fn local_time(at_ms: i64, offset: FixedOffset) -> String {
+    from_ms(at_ms)
+        .with_timezone(&offset)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// The RFC 3339 text of the API as milliseconds (0 when unreadable).
+pub fn parse_rfc3339_ms(s: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|d| d.timestamp_millis())
+        .unwrap_or(0)
+}
+
+/// A `datetime-local` input (`2026-01-05T14:30`) in the company's zone, as RFC 3339 UTC.
+pub fn local_input_to_rfc3339(s: &str, offset: FixedOffset) -> AppResult<String> {
+    let naive = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
+        .map_err(|_| AppError::invalid("until", "until must be a date and time"))?;
+    let local = offset
+        .from_local_datetime(&naive)
+        .single()
+        .ok_or_else(|| AppError::invalid("until", "until must be a date and time"))?;
+    Ok(local
+        .with_timezone(&chrono::Utc)
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
+
+/// A duration as the catalogue spells it: `2天3时` / `2d3h`, `1时05分` / `1h05m`, `7分` / `7m`.
+pub fn span(t: &Msgs, ms: i64) -> String {
+    let mins = ms.abs() / 60_000;
+    let (d, h, m) = (mins / 1440, (mins % 1440) / 60, mins % 60);
+    let (sd, sh, sm) = (t.get("cd.d"), t.get("cd.h"), t.get("cd.m"));
+    if d > 0 {
+        format!("{d}{sd}{h}{sh}")
+    } else if h > 0 {
+        format!("{h}{sh}{m:02}{sm}")
+    } else {
+        format!("{m}{sm}")
+    }
+}
+
+/// A countdown badge: colour, text, and the times the page's script needs to keep it live.
+#[derive(Debug, Clone)]
+pub struct Badge {
+    /// `green`, `amber`, `red`, `met` or `none`.
+    pub class: &'static str,
+    /// What the badge says now.
+    pub text: String,
+    /// Deadline kind label (派单, 到场…).
+    pub kind: String,
+    /// Due time, ms since the epoch (0 when there is none).
+    pub due: i64,
+    /// Amber time, ms since the epoch.
+    pub amber: i64,
+    /// Due time shown in the company's zone.
+    pub due_local: String,
+}
+
+impl Badge {
+    /// The badge of a deadline at `now`.
+    pub fn of(
+        t: &Msgs,
+        kind: &str,
+        due: i64,
+        amber: i64,
+        met: bool,
+        now: i64,
+        offset: FixedOffset,
+    ) -> Self {
+        let (class, text) = if met {
+            ("met", t.get("cd.met"))
+        } else if due <= now {
+            (
+                "red",
+                format!(
+                    "{}{}{}",
+                    t.get("cd.over_pre"),
+                    span(t, now - due),
+                    t.get("cd.over_post")
+                ),
+            )
+        } else {
+            (
+                if amber <= now { "amber" } else { "green" },
+                format!(
+                    "{}{}{}",
+                    t.get("cd.left_pre"),
+                    span(t, due - now),
+                    t.get("cd.left_post")
+                ),
+            )
+        };
+        Badge {
+            class,
+            text,
+            kind: t.get(&format!("deadline.{kind}")),
+            due: if met { 0 } else { due },
+            amber,
+            due_local: local_time(due, offset),
+        }
+    }
+
+    /// No open deadline.
+    pub fn none(t: &Msgs) -> Self {
+        Badge {
+            class: "none",
+            text: t.get("cd.none"),
+            kind: String::new(),
+            due: 0,
+            amber: 0,
+            due_local: String::new(),
+        }
+    }
+
+    /// Sort key: the most urgent first (red before amber before green; then by due time).
+    pub fn urgency(&self) -> (u8, i64) {
+        let rank = match self.class {
+            "red" => 0,
+            "amber" => 1,
+            "green" => 2,
+            _ => 3,
+        };
+        (rank, if self.due == 0 { i64::MAX } else { self.due })
+    }
+}
+
+/// The most urgent open deadline of an order, from its store rows.
+pub fn order_badge(
+    t: &Msgs,
+    deadlines: &[rexian_store::orders::DeadlineRow],
+    now: i64,
+    offset: FixedOffset,
+) -> Badge {
+    deadlines
+        .iter()
+        .filter(|d| d.active && d.met_at.is_none() && d.state != "met")
+        .map(|d| Badge::of(t, &d.kind, d.due_at, d.amber_at, false, now, offset))
+        .min_by_key(Badge::urgency)
+        .unwrap_or_else(|| Badge::none(t))
+}
+
+/// Fields of the step and intake forms that are booleans in the API bodies.
+const BOOL_FIELDS: &[&str] = &[
+    "paid",
+    "customer_consent",
+    "approved",
+    "reached",
+    "matches_reply",
+];
+
+/// Fields that are integers in the API bodies.
+const INT_FIELDS: &[&str] = &["labour_minutes"];
+
+/// A step form as the JSON body of `do_step`: `_csrf` and empty fields dropped, booleans and
+/// numbers typed, `until` read in the company's zone.
+pub fn step_json(f: &Fields, offset: FixedOffset) -> AppResult<Value> {
+    let mut m = Map::new();
+    for (k, v) in f {
+        let v = v.trim();
+        if k.starts_with('_') || v.is_empty() {
+            continue;
+        }
+        let value = if BOOL_FIELDS.contains(&k.as_str()) {
+            Value::Bool(matches!(v, "true" | "on" | "1" | "yes"))
+        } else if INT_FIELDS.contains(&k.as_str()) {
+            Value::from(
+                v.parse::<i64>()
+                    .map_err(|_| AppError::invalid(k, format!("{k} must be a whole number")))?,
+            )
+        } else if k == "until" {
+            Value::String(local_input_to_rfc3339(v, offset)?)
+        } else {
+            Value::String(v.to_owned())
+        };
+        m.insert(k.clone(), value);
+    }
+    Ok(Value::Object(m))
+}
+
+/// A JSON body as one of the API's body types; a mismatch is the caller's input error.
+pub fn body<T: serde::de::DeserializeOwned>(v: Value) -> AppResult<T> {
+    serde_json::from_value(v).map_err(|e| AppError::invalid("body", e.to_string()))
+}
+
+/// A string field of an API JSON value ("" when missing or null).
+pub fn s(v: &Value, k: &str) -> String {
+    match &v[k] {
+        Value::String(x) => x.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn east8() -> FixedOffset {
+        FixedOffset::east_opt(8 * 3600).unwrap()
+    }
+
+    #[test]
+    fn local_input_is_read_in_the_company_zone() {
+        assert_eq!(
+            local_input_to_rfc3339("2026-01-05T14:30", east8()).unwrap(),
+            "2026-01-05T06:30:00Z"
+        );
+        assert!(local_input_to_rfc3339("tomorrow", east8()).is_err());
+    }
+
+    #[test]
+    fn step_forms_become_typed_bodies() {
+        let f: Fields = vec![
+            ("_csrf".into(), "x".into()),
+            ("result".into(), "换阀门".into()),
+            ("paid".into(), "true".into()),
+            ("labour_minutes".into(), "30".into()),
+            ("note".into(), "  ".into()),
+        ];
+        let v = step_json(&f, east8()).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"result": "换阀门", "paid": true, "labour_minutes": 30})
+        );
+    }
+
+    #[test]
+    fn badges_turn_amber_then_red() {
+        let t = Msgs { lang: Lang::En };
+        let g = Badge::of(&t, "arrive", 10 * 60_000, 8 * 60_000, false, 0, east8());
+        assert_eq!(g.class, "green");
+        let a = Badge::of(
+            &t,
+            "arrive",
+            10 * 60_000,
+            8 * 60_000,
+            false,
+            9 * 60_000,
+            east8(),
+        );
+        assert_eq!(a.class, "amber");
+        let r = Badge::of(
+            &t,
+            "arrive",
+            10 * 60_000,
+            8 * 60_000,
+            false,
+            75 * 60_000,
+            east8(),
+        );
+        assert_eq!(r.class, "red");
+        assert!(r.text.contains("1h05m"), "{}", r.text);
+        assert!(r.urgency() < a.urgency() && a.urgency() < g.urgency());
+    }
+}

@@ -1,0 +1,440 @@
+//! The agent's intake screen for a live call: caller lookup (register and earlier orders),
+//! category and subtype from the company's policy, customer fields, answer-and-close; creates
+//! through `api::orders::create_order` and redirects to the new order (POST-redirect-GET).
+
+use std::str::FromStr;
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Extension, Form, Json, Router};
+use rexian_domain::model::{Category, Channel, Status};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::common::{body, field, msgs, s, Fields};
+use super::{error_page, render, PageUser};
+use crate::api::orders::{company_policy, create_order};
+use crate::auth::{random_secret, CurrentUser};
+use crate::clock::ms;
+use crate::error::{AppError, AppResult};
+use crate::i18n::Msgs;
+use crate::AppState;
+
+/// Intake routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/intake", get(page).post(submit))
+        .route("/intake/lookup", get(lookup))
+        .route("/intake/subtypes", get(subtypes))
+}
+
+/// What the agent typed, kept when the form comes back with an error.
+#[derive(Default, Clone)]
+struct Draft {
+    company_id: String,
+    phone: String,
+    account_no: String,
+    name: String,
+    address: String,
+    community: String,
+    category: String,
+    subtype: String,
+    channel: String,
+    description: String,
+    anonymous: bool,
+    callback_declined: bool,
+    answer: String,
+}
+
+#[derive(Template)]
+#[template(path = "intake.html")]
+struct IntakePage {
+    t: Msgs,
+    user: Option<PageUser>,
+    flash: Option<String>,
+    csrf: String,
+    idem: String,
+    error: Option<String>,
+    d: Draft,
+    companies: Vec<(String, String)>,
+    categories: Vec<(String, String)>,
+    channels: Vec<(String, String)>,
+    subtypes: Vec<(String, String)>,
+}
+
+fn labelled<T: Copy>(
+    t: &Msgs,
+    prefix: &str,
+    all: &[T],
+    name: fn(T) -> &'static str,
+) -> Vec<(String, String)> {
+    all.iter()
+        .map(|x| {
+            (
+                name(*x).to_owned(),
+                t.get(&format!("{prefix}.{}", name(*x))),
+            )
+        })
+        .collect()
+}
+
+/// The subtypes the company's policy knows for a category, labelled.
+async fn subtype_options(
+    app: &AppState,
+    t: &Msgs,
+    company_id: Option<i64>,
+    category: &str,
+) -> Vec<(String, String)> {
+    let (Some(cid), Ok(cat)) = (company_id, Category::from_str(category)) else {
+        return Vec::new();
+    };
+    let Ok(company) = app.store.company(cid).await else {
+        return Vec::new();
+    };
+    let Ok(policy) = company_policy(&company) else {
+        return Vec::new();
+    };
+    policy
+        .subtypes
+        .get(&cat)
+        .map(|list| {
+            list.iter()
+                .map(|x| {
+                    let key = format!("subtype.{x}");
+                    let label = t.get(&key);
+                    // A company's own subtype has no catalogue entry: show its code.
+                    (x.clone(), if label == key { x.clone() } else { label })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn show(
+    app: &AppState,
+    t: Msgs,
+    u: &CurrentUser,
+    d: Draft,
+    error: Option<String>,
+) -> Response {
+    let companies = match u.company_id {
+        Some(_) => Vec::new(),
+        None => match app.store.companies().await {
+            Ok(cs) => cs.into_iter().map(|c| (c.id.to_string(), c.name)).collect(),
+            Err(e) => return error_page(t, u, e.into()),
+        },
+    };
+    let company_id = u
+        .company_id
+        .or_else(|| d.company_id.parse().ok())
+        .or_else(|| companies.first().and_then(|(id, _)| id.parse().ok()));
+    let subtypes = subtype_options(app, &t, company_id, &d.category).await;
+    let page = IntakePage {
+        t,
+        user: Some(PageUser::of(u, &t)),
+        flash: None,
+        csrf: u.csrf.clone().unwrap_or_default(),
+        idem: random_secret(),
+        error,
+        d,
+        companies,
+        categories: labelled(&t, "category", Category::ALL, Category::as_str),
+        channels: labelled(&t, "channel", Channel::ALL, Channel::as_str),
+        subtypes,
+    };
+    render(&page)
+}
+
+async fn page(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Extension(u): Extension<CurrentUser>,
+) -> Response {
+    let d = Draft {
+        category: "repair".into(),
+        channel: "phone".into(),
+        ..Default::default()
+    };
+    show(&app, msgs(&headers), &u, d, None).await
+}
+
+fn draft_of(f: &Fields) -> Draft {
+    let g = |k: &str| field(f, k).trim().to_owned();
+    Draft {
+        company_id: g("company_id"),
+        phone: g("phone"),
+        account_no: g("account_no"),
+        name: g("name"),
+        address: g("address"),
+        community: g("community"),
+        category: g("category"),
+        subtype: g("subtype"),
+        channel: g("channel"),
+        description: g("description"),
+        anonymous: !field(f, "anonymous").is_empty(),
+        callback_declined: !field(f, "callback_declined").is_empty(),
+        answer: g("answer"),
+    }
+}
+
+/// The API body of an intake draft.
+fn order_body(u: &CurrentUser, d: &Draft) -> AppResult<Value> {
+    let company = match u.company_id {
+        Some(c) => c.to_string(),
+        None if !d.company_id.is_empty() => d.company_id.clone(),
+        None => return Err(AppError::invalid("company_id", "choose a company")),
+    };
+    let opt = |v: &str| (!v.is_empty()).then(|| v.to_owned());
+    let mut b = json!({
+        "company_id": company,
+        "category": d.category,
+        "subtype": opt(&d.subtype),
+        "channel": if d.channel.is_empty() { "phone" } else { d.channel.as_str() },
+        "description": d.description,
+        "customer": {"name": opt(&d.name), "phone": opt(&d.phone), "address": opt(&d.address),
+            "community": opt(&d.community), "account_no": opt(&d.account_no)},
+        "anonymous": d.anonymous,
+        "callback": if d.callback_declined { "declined" } else { "required" },
+    });
+    if !d.answer.is_empty() {
+        b["resolved_at_once"] = json!({"answer": d.answer});
+    }
+    Ok(b)
+}
+
+async fn submit(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Extension(u): Extension<CurrentUser>,
+    Form(f): Form<Fields>,
+) -> Response {
+    let t = msgs(&headers);
+    let d = draft_of(&f);
+    let key = field(&f, "_idem").to_owned();
+    let key = (!key.is_empty() && key.len() <= 200).then_some(key);
+    // A second submit of the same form (double click, reload) goes to the order it made.
+    if let Some(k) = &key {
+        match app.store.idempotent_response(u.id, k).await {
+            Ok(Some((_, saved))) => {
+                let v: Value = serde_json::from_str(&saved).unwrap_or(Value::Null);
+                return Redirect::to(&format!("/orders/{}", s(&v, "id"))).into_response();
+            }
+            Ok(None) => {}
+            Err(e) => return error_page(t, &u, e.into()),
+        }
+    }
+    let created = async {
+        let b = order_body(&u, &d)?;
+        create_order(&app, &u, body(b)?).await
+    }
+    .await;
+    match created {
+        Ok(v) => {
+            let id = s(&v, "id");
+            if let Some(k) = &key {
+                let saved = json!({"id": id}).to_string();
+                if let Err(e) = app
+                    .store
+                    .save_idempotent_response(u.id, k, 201, &saved, ms(app.clock.now()))
+                    .await
+                {
+                    tracing::warn!(error = %e, order.id = %id, "intake could not save its idempotency key");
+                }
+            }
+            Redirect::to(&format!("/orders/{id}?done=created")).into_response()
+        }
+        Err(AppError::Internal(e)) => error_page(t, &u, AppError::Internal(e)),
+        Err(e) => {
+            let msg = match e.field() {
+                Some(f) => format!("{}: {}", t.get(&format!("field.{f}")), e),
+                None => e.to_string(),
+            };
+            show(&app, t, &u, d, Some(msg)).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct SubtypeQuery {
+    category: Option<String>,
+    company_id: Option<String>,
+    subtype: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "intake_subtypes.html")]
+struct SubtypeOptions {
+    t: Msgs,
+    subtypes: Vec<(String, String)>,
+    selected: String,
+}
+
+async fn subtypes(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Extension(u): Extension<CurrentUser>,
+    Query(q): Query<SubtypeQuery>,
+) -> Response {
+    let t = msgs(&headers);
+    let company = u
+        .company_id
+        .or_else(|| q.company_id.as_deref().and_then(|c| c.parse().ok()));
+    let subtypes =
+        subtype_options(&app, &t, company, q.category.as_deref().unwrap_or_default()).await;
+    render(&SubtypeOptions {
+        t,
+        subtypes,
+        selected: q.subtype.unwrap_or_default(),
+    })
+}
+
+#[derive(Deserialize)]
+struct LookupQuery {
+    phone: Option<String>,
+    account_no: Option<String>,
+}
+
+/// An earlier order of the caller, as the lookup shows it.
+pub struct PastOrder {
+    id: String,
+    number: String,
+    created: String,
+    category: String,
+    status: String,
+    description: String,
+    open: bool,
+    complaint: bool,
+}
+
+/// A register entry of the caller.
+pub struct RegisterEntry {
+    name: String,
+    account_no: String,
+    phone: String,
+    address: String,
+    community: String,
+}
+
+#[derive(Template)]
+#[template(path = "intake_lookup.html")]
+struct LookupPanel {
+    t: Msgs,
+    asked: bool,
+    customers: Vec<RegisterEntry>,
+    open: Vec<PastOrder>,
+    past: Vec<PastOrder>,
+    complaints: usize,
+}
+
+async fn lookup(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Extension(u): Extension<CurrentUser>,
+    Query(q): Query<LookupQuery>,
+) -> Response {
+    let t = msgs(&headers);
+    let key = [q.phone, q.account_no]
+        .into_iter()
+        .flatten()
+        .map(|x| x.trim().to_owned())
+        .find(|x| x.chars().count() >= 4)
+        .unwrap_or_default();
+    if key.is_empty() {
+        return render(&LookupPanel {
+            t,
+            asked: false,
+            customers: Vec::new(),
+            open: Vec::new(),
+            past: Vec::new(),
+            complaints: 0,
+        });
+    }
+    match lookup_data(&app, &t, &u, &key).await {
+        Ok((customers, orders)) => {
+            let complaints = orders.iter().filter(|o| o.complaint).count();
+            let (open, past) = orders.into_iter().partition(|o| o.open);
+            render(&LookupPanel {
+                t,
+                asked: true,
+                customers,
+                open,
+                past,
+                complaints,
+            })
+        }
+        Err(e) => error_page(t, &u, e),
+    }
+}
+
+async fn lookup_data(
+    app: &AppState,
+    t: &Msgs,
+    u: &CurrentUser,
+    key: &str,
+) -> AppResult<(Vec<RegisterEntry>, Vec<PastOrder>)> {
+    let q = body(json!({"q": key, "limit": "30"}))?;
+    let Json(list) =
+        crate::api::orders::list(State(app.clone()), Extension(u.clone()), Query(q)).await?;
+    let offset = match u.company_id {
+        Some(c) => crate::api::orders::offset_of(&app.store.company(c).await?),
+        None => chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset"),
+    };
+    let orders = list["items"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|o| {
+            let status = s(o, "status");
+            PastOrder {
+                id: s(o, "id"),
+                number: s(o, "number"),
+                created: super::common::local_time(
+                    super::common::parse_rfc3339_ms(&s(o, "created_at")),
+                    offset,
+                ),
+                category: t.get(&format!("category.{}", s(o, "category"))),
+                open: Status::from_str(&status).is_ok_and(|x| x.is_open()),
+                status: t.get(&format!("status.{status}")),
+                description: s(o, "description"),
+                complaint: s(o, "category") == "complaint",
+            }
+        })
+        .collect();
+    let fq = body(json!({"q": key, "limit": "5"}))?;
+    let customers = match crate::api::customers::find(
+        State(app.clone()),
+        Extension(u.clone()),
+        Query(fq),
+    )
+    .await
+    {
+        Ok(Json(v)) => v["items"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .map(|c| RegisterEntry {
+                name: s(c, "name"),
+                account_no: s(c, "account_no"),
+                phone: s(c, "phone"),
+                address: ["district", "community", "building", "unit", "room"]
+                    .iter()
+                    .map(|k| s(c, k))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .trim()
+                    .to_owned(),
+                community: s(c, "community"),
+            })
+            .collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "intake lookup could not read the customer register");
+            Vec::new()
+        }
+    };
+    Ok((customers, orders))
+}
