@@ -239,3 +239,69 @@ describe('queues for a phone-sized unit screen', () => {
     });
   });
 });
+
+/** A bearer token of a demo login. */
+async function token(login) {
+  const s = await fetch(`${BASE_URL}/api/v1/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ login, password: DEMO_PASSWORD }),
+  }).then((r) => r.json());
+  return s.token;
+}
+
+async function api(tok, method, p, body) {
+  const r = await fetch(`${BASE_URL}/api/v1${p}`, {
+    method,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${tok}` },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const v = await r.json();
+  assert.ok(r.status < 400, `${method} ${p} answered ${r.status}: ${JSON.stringify(v)}`);
+  return v;
+}
+
+describe('extension asked by the unit, approved by the supervisor', () => {
+  let browser;
+  let orderPath;
+  before(async () => {
+    browser = await launchBrowser();
+    // An order held by the handler's unit, made through the API (the screens are tested above).
+    const agent = await token('heat-agent');
+    const me = await api(await token('heat-handler'), 'GET', '/me');
+    const o = await api(agent, 'POST', '/orders', {
+      company_id: me.company_id, category: 'repair', subtype: 'not_warm', channel: 'phone',
+      description: `延期测试-${unique()}`, customer: { name: '延期先生', phone: '13811112222' },
+    });
+    await api(await token('heat-dispatcher'), 'POST', `/orders/${o.id}/dispatch`, { unit_id: me.unit_id });
+    orderPath = `/orders/${o.id}`;
+  });
+  after(async () => { await browser?.close(); });
+
+  test('handler asks, supervisor approves, the deadline moves and the original stays', async (t) => {
+    await withPage(browser, t, {}, async ({ page, shot }) => {
+      await loginOk(page, 'heat-handler');
+      await open(page, orderPath);
+      await submitAndWait(page, '#do-accept');
+      // Two days after the server's now, in Beijing time, as a datetime-local value.
+      const now = Number(await page.getAttribute('[data-now]', 'data-now'));
+      const until = new Date(now + 2 * 86400e3 + 8 * 3600e3).toISOString().slice(0, 16);
+      await page.fill('#ext-until', until);
+      await page.fill('#ext-reason', '需更换主管道阀门，备件未到');
+      await submitAndWait(page, '#do-extension');
+      assert.match(await page.textContent('#extensions'), /待审批/);
+      await shot('asked');
+      await page.click('#logout');
+      await page.waitForURL('**/login');
+
+      await loginOk(page, 'heat-supervisor');
+      await open(page, orderPath);
+      await submitAndWait(page, '#extensions button[id^="ext-approve-"]');
+      assert.match(await page.textContent('#extensions'), /已批准/);
+      assert.match(await page.textContent('#deadlines'), new RegExp(until.replace('T', ' ')));
+      assert.ok(await page.locator('#deadlines s').count() >= 1, 'the original due time stays on record');
+      assert.match(await page.textContent('#timeline'), /批准延期/);
+      await shot('approved');
+    });
+  });
+});

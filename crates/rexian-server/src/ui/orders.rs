@@ -124,6 +124,8 @@ fn allowed_steps(
         }
         let ok = match *step {
             "assign" => rexian_domain::lifecycle::with_unit(state.status),
+            // Arrived once in this dispatch: the reply is what comes next.
+            "arrive" if state.arrived => false,
             other => trial(other).is_some_and(|t| workflow::apply(&state, &t, &env, None).is_ok()),
         };
         if ok {
