@@ -150,6 +150,7 @@ pub static RULES: &[(&str, &str, Access)] = &[
         "/api/v1/reports/kpi",
         Access::Roles(&[Supervisor, Assessor, Admin, Dispatcher]),
     ),
+    ("GET", "/api/v1/search", STAFF),
     // Customer register and surveys.
     (
         "GET",

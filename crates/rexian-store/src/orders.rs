@@ -654,6 +654,43 @@ impl Store {
         rows.iter().map(order_from).collect()
     }
 
+    /// Contacts of the ledger whose phone starts with, or whose caller or summary contains, `q`.
+    pub async fn search_contacts(
+        &self,
+        company_id: Option<i64>,
+        q: &str,
+        limit: i64,
+    ) -> Result<Vec<ContactRow>> {
+        let clean = q.replace(['%', '_'], "");
+        let rows = sqlx::query(
+            "SELECT id, company_id, channel, caller_name, caller_phone, summary, agent_id, at, dropped, handled_at \
+             FROM contacts WHERE ($1 IS NULL OR company_id = $1) AND (caller_phone LIKE $2 OR caller_name LIKE $3 \
+             OR summary LIKE $3) ORDER BY id DESC LIMIT $4",
+        )
+        .bind(company_id)
+        .bind(format!("{clean}%"))
+        .bind(format!("%{clean}%"))
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ContactRow {
+                    id: r.try_get("id")?,
+                    company_id: r.try_get("company_id")?,
+                    channel: r.try_get("channel")?,
+                    caller_name: r.try_get("caller_name")?,
+                    caller_phone: r.try_get("caller_phone")?,
+                    summary: r.try_get("summary")?,
+                    agent_id: r.try_get("agent_id")?,
+                    at: r.try_get("at")?,
+                    dropped: r.try_get::<i64, _>("dropped")? != 0,
+                    handled_at: r.try_get("handled_at")?,
+                })
+            })
+            .collect()
+    }
+
     /// The company of a contact, if the contact exists.
     pub async fn contact_company(&self, id: i64) -> Result<Option<i64>> {
         Ok(

@@ -7,6 +7,7 @@ pub mod matters;
 pub mod orders;
 pub mod org;
 pub mod reports;
+pub mod search;
 pub mod session;
 
 use axum::routing::{get, post, put};
@@ -68,6 +69,7 @@ pub fn routes(manual_clock: bool) -> Router<AppState> {
             "/api/v1/outreach/{id}/report",
             post(callbacks::report_outreach),
         )
+        .route("/api/v1/search", get(search::search))
         .route("/api/v1/reports/kpi", get(reports::kpi))
         .route(
             "/api/v1/customers",

@@ -720,21 +720,8 @@ pub async fn list(
             .filter(|n| (1..=500).contains(n))
             .ok_or_else(|| AppError::invalid("limit", "limit must be 1–500"))?;
     }
-    // Scoping: a company's staff see their company; unit staff see their unit.
-    if let Some(c) = me.company_id {
-        if f.company_id.is_some_and(|x| x != c) {
-            return Ok(Json(json!({"items": []})));
-        }
-        f.company_id = Some(c);
-    }
-    if is_field_only(&me) {
-        f.assignee_id = Some(me.id);
-    }
-    if is_unit_staff(&me) {
-        match me.unit_id {
-            Some(u) if f.unit_id.is_none_or(|x| x == u) => f.unit_id = Some(u),
-            _ => return Ok(Json(json!({"items": []}))),
-        }
+    if !scope_filter(&me, &mut f) {
+        return Ok(Json(json!({"items": []})));
     }
     let limit = f.limit;
     f.limit = limit + 1;
@@ -745,17 +732,9 @@ pub async fn list(
     } else {
         None
     };
-    // With an anonymous complainant, unit staff must never find it by name or phone.
     let items: Vec<Value> = rows
         .iter()
-        .filter(|o| {
-            !(o.anonymous && is_unit_staff(&me))
-                || f.q.as_deref().is_none_or(|t| {
-                    !o.customer_phone.as_deref().is_some_and(|p| p.contains(t))
-                        && !o.customer_name.as_deref().is_some_and(|n| n.contains(t))
-                        && !o.customer_address.as_deref().is_some_and(|a| a.contains(t))
-                })
-        })
+        .filter(|o| findable(&me, o, f.q.as_deref()))
         .map(|o| summary_json(&me, o))
         .collect();
     // A list that shows any customer's name or phone is a view of personal data: log it.
@@ -768,6 +747,43 @@ pub async fn list(
             .await?;
     }
     Ok(Json(json!({"items": items, "next_cursor": next})))
+}
+
+/// Narrows an order filter to what the user may see: their company; unit staff their unit;
+/// field workers their assigned orders. False when nothing can match.
+pub(crate) fn scope_filter(me: &CurrentUser, f: &mut OrderFilter) -> bool {
+    if let Some(c) = me.company_id {
+        if f.company_id.is_some_and(|x| x != c) {
+            return false;
+        }
+        f.company_id = Some(c);
+    }
+    if is_field_only(me) {
+        f.assignee_id = Some(me.id);
+    }
+    if is_unit_staff(me) {
+        match me.unit_id {
+            Some(u) if f.unit_id.is_none_or(|x| x == u) => f.unit_id = Some(u),
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// Whether a search for `q` may return this order to this user: unit staff never find an
+/// anonymous complainant by name, phone or address (SPEC §7).
+pub(crate) fn findable(me: &CurrentUser, o: &OrderRow, q: Option<&str>) -> bool {
+    !(o.anonymous && is_unit_staff(me))
+        || q.is_none_or(|t| {
+            !o.customer_phone.as_deref().is_some_and(|p| p.contains(t))
+                && !o.customer_name.as_deref().is_some_and(|n| n.contains(t))
+                && !o.customer_address.as_deref().is_some_and(|a| a.contains(t))
+        })
+}
+
+/// Whether the user works for a unit (not the centre).
+pub(crate) fn unit_staff(me: &CurrentUser) -> bool {
+    is_unit_staff(me)
 }
 
 /// Which roles may take each step; the access table admits the union, this narrows per step.

@@ -9,4 +9,5 @@ mod orders;
 mod org;
 mod rechecks;
 mod reports;
+mod search;
 mod surveys;
