@@ -25,7 +25,10 @@ pub struct Kpi {
 }
 
 /// Forms the KPIs from raw counts.
-#[expect(clippy::too_many_arguments, reason = "one argument per count keeps the call site explicit")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one argument per count keeps the call site explicit"
+)]
 pub fn kpi(
     intake: i64,
     closed: i64,
