@@ -1,5 +1,6 @@
 //! `rexian`: the hotline and work-order product in one binary.
 
+mod bench;
 mod demo;
 mod import;
 mod settings;
@@ -50,6 +51,8 @@ enum Command {
         #[command(subcommand)]
         action: CalendarAction,
     },
+    /// Load a server over HTTP and measure throughput, latency and memory (see BENCHMARKS.md).
+    Bench(bench::BenchArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -148,6 +151,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User { action, db } => user(action, db).await,
+        Command::Bench(a) => bench::run(a).await,
         Command::Import {
             what: ImportWhat::Customers { file, company, db },
         } => {

@@ -1,0 +1,633 @@
+//! `rexian bench`: HTTP load on a server it starts itself (or on `--url`), with the database's
+//! own durable insert rate measured in the same run as the ceiling. See BENCHMARKS.md.
+
+mod ceiling;
+mod data;
+mod http;
+mod scenarios;
+mod server;
+mod stats;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+
+use ceiling::Ceiling;
+use scenarios::Outcome;
+use stats::{ProcReading, Summary};
+
+/// Flags of `rexian bench`.
+#[derive(Debug, Args, Clone)]
+pub struct BenchArgs {
+    /// Scenarios to run, in order (comma-separated).
+    #[arg(long, value_delimiter = ',', default_value = "intake,life,read")]
+    pub scenarios: Vec<Scenario>,
+    /// Clients sending at once, each on its own keep-alive connection.
+    #[arg(long, default_value_t = 64)]
+    pub concurrency: usize,
+    /// Seconds each scenario runs.
+    #[arg(long, default_value_t = 10.0)]
+    pub duration: f64,
+    /// Seconds of each ceiling figure (0: no ceiling).
+    #[arg(long, default_value_t = 3.0)]
+    pub ceiling_seconds: f64,
+    /// Orders that must exist before `read` (created unmeasured when the earlier scenarios made
+    /// fewer).
+    #[arg(long, default_value_t = 2000)]
+    pub read_orders: u64,
+    /// Load an already running server instead of starting one (`http://host:port`); needs the
+    /// admin's --login and --password.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Admin login on --url.
+    #[arg(long, default_value = "admin")]
+    pub login: String,
+    /// Admin password on --url.
+    #[arg(long, env = "REXIAN_ADMIN_PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
+    /// Process id of the --url server, to read its memory and CPU.
+    #[arg(long)]
+    pub server_pid: Option<u32>,
+    /// PostgreSQL (`postgres://…`): the bench makes a fresh database next to the one named,
+    /// runs the server and the ceiling on it, and drops it after. Never printed.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Data dir of the started server [default: a temp dir, removed after].
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// The `rexian` binary to start [default: this one].
+    #[arg(long)]
+    pub server_bin: Option<PathBuf>,
+    /// Seconds between timer sweeps (the bench moves the server's clock and runs its timers).
+    #[arg(long, default_value_t = 5)]
+    pub tick_seconds: u64,
+    /// Create orders without an Idempotency-Key (clients should send one; this shows its cost).
+    #[arg(long)]
+    pub no_idempotency_key: bool,
+    /// Write the figures as JSON to this file.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+}
+
+/// A load scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scenario {
+    /// Create orders in the usual category mix.
+    Intake,
+    /// Whole repair lifecycles: create, dispatch, accept, arrive, reply, review, callback, close.
+    Life,
+    /// Order detail (4 in 5) and filtered lists (1 in 5).
+    Read,
+}
+
+impl Scenario {
+    fn name(self) -> &'static str {
+        match self {
+            Scenario::Intake => "intake",
+            Scenario::Life => "life",
+            Scenario::Read => "read",
+        }
+    }
+
+    fn unit(self) -> &'static str {
+        match self {
+            Scenario::Intake => "orders",
+            Scenario::Life => "lifecycles",
+            Scenario::Read => "reads",
+        }
+    }
+}
+
+/// The machine the figures come from.
+#[derive(Debug, Serialize)]
+struct Machine {
+    cores: usize,
+    cpu: String,
+    kernel: String,
+    memory_gib: f64,
+}
+
+fn machine() -> Machine {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let cpu = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, v)| v.trim().to_owned())
+        .unwrap_or_default();
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("MemTotal:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|x| x.parse::<f64>().ok())
+        .unwrap_or(0.0);
+    Machine {
+        cores: std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
+        cpu,
+        kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
+            .unwrap_or_default()
+            .trim()
+            .to_owned(),
+        memory_gib: stats::round3(mem / 1024.0 / 1024.0),
+    }
+}
+
+/// One scenario's figures.
+#[derive(Debug, Serialize)]
+struct ScenarioReport {
+    name: &'static str,
+    concurrency: usize,
+    seconds: f64,
+    /// What `throughput` counts.
+    unit: &'static str,
+    /// Units per second.
+    throughput: f64,
+    /// HTTP calls per second (all operations).
+    requests_per_second: f64,
+    errors: u64,
+    ops: BTreeMap<&'static str, Summary>,
+    first_errors: Vec<String>,
+    /// The server after the scenario (peak RSS is since its start).
+    server: Option<ProcReading>,
+    /// Server CPU during the scenario, in cores (of `machine.cores`).
+    server_cpu_cores: Option<f64>,
+    /// Server CPU per unit, milliseconds.
+    server_cpu_ms_per_unit: Option<f64>,
+    /// The bench's own CPU during the scenario, in cores (it shares the machine).
+    bench_cpu_cores: Option<f64>,
+}
+
+/// The whole run's figures (`--json`).
+#[derive(Debug, Serialize)]
+struct Report {
+    date: String,
+    command: Vec<String>,
+    machine: Machine,
+    database: &'static str,
+    server: String,
+    concurrency: usize,
+    idempotency_key: bool,
+    ceiling: Option<Ceiling>,
+    /// Intake orders/s over the ceiling's commits/s.
+    intake_over_ceiling: Option<f64>,
+    scenarios: Vec<ScenarioReport>,
+    /// Timer sweeps run during the scenarios (`POST /admin/clock/advance`, which runs every due
+    /// timer before it answers).
+    timer_sweeps: Option<Summary>,
+    /// The server once the organisation is set up, before any load.
+    server_after_setup: Option<ProcReading>,
+    /// Peak RSS of the server over the whole run, MiB.
+    server_peak_rss_mib: Option<f64>,
+}
+
+/// Runs `rexian bench`.
+pub async fn run(a: BenchArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(a.concurrency > 0, "--concurrency must be at least 1");
+    anyhow::ensure!(a.duration > 0.0, "--duration must be positive");
+    let pg = a
+        .database_url
+        .clone()
+        .filter(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"));
+    if a.database_url.as_deref().is_some_and(|u| !u.is_empty()) && pg.is_none() {
+        anyhow::bail!("DATABASE_URL must be a postgres:// URL");
+    }
+    let m = machine();
+    println!(
+        "rexian bench: {} cores ({}), {} GiB, {}; concurrency {}, {} s per scenario",
+        m.cores, m.cpu, m.memory_gib, m.kernel, a.concurrency, a.duration
+    );
+    // The data dir and, on PostgreSQL, a database of the run's own.
+    let temp = if a.data_dir.is_none() && a.url.is_none() {
+        Some(tempfile::Builder::new().prefix("rexian-bench.").tempdir()?)
+    } else {
+        None
+    };
+    let data_dir = a
+        .data_dir
+        .clone()
+        .or_else(|| temp.as_ref().map(|t| t.path().to_path_buf()));
+    if let Some(d) = &data_dir {
+        std::fs::create_dir_all(d).with_context(|| format!("creating {}", d.display()))?;
+    }
+    let pg_db = match (&pg, &a.url) {
+        (Some(u), None) => Some(ceiling::pg_create_database(u).await?),
+        _ => None,
+    };
+    let result = run_with(&a, &m, data_dir.as_deref(), pg.as_deref(), pg_db.as_ref()).await;
+    if let (Some(u), Some((_, name))) = (&pg, &pg_db) {
+        if let Err(e) = ceiling::pg_drop_database(u, name).await {
+            eprintln!("warning: could not drop the bench database {name}: {e:#}");
+        }
+    }
+    let report = result?;
+    if let Some(f) = &a.json {
+        std::fs::write(f, serde_json::to_string_pretty(&report)? + "\n")
+            .with_context(|| format!("writing {}", f.display()))?;
+        println!("figures written to {}", f.display());
+    }
+    drop(temp);
+    Ok(())
+}
+
+async fn run_with(
+    a: &BenchArgs,
+    m: &Machine,
+    data_dir: Option<&std::path::Path>,
+    pg_admin_url: Option<&str>,
+    pg_db: Option<&(String, String)>,
+) -> anyhow::Result<Report> {
+    let database = if pg_admin_url.is_some() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    // The ceiling first, on an idle machine and the same disk or server.
+    let ceiling = if a.ceiling_seconds > 0.0 {
+        let c = match (pg_db, pg_admin_url, data_dir) {
+            (Some((url, _)), _, _) => {
+                Some(ceiling::postgres(url, a.ceiling_seconds, a.concurrency.min(16)).await?)
+            }
+            (None, Some(url), _) => {
+                Some(ceiling::postgres(url, a.ceiling_seconds, a.concurrency.min(16)).await?)
+            }
+            (None, None, Some(dir)) if a.url.is_none() => {
+                Some(ceiling::sqlite(dir, a.ceiling_seconds).await?)
+            }
+            _ => {
+                println!(
+                    "ceiling: skipped (SQLite of a --url server: give no --url to measure it)"
+                );
+                None
+            }
+        };
+        if let Some(c) = &c {
+            print_ceiling(c);
+        }
+        c
+    } else {
+        None
+    };
+
+    // The server.
+    let admin_password = format!("bench-admin-{}", std::process::id());
+    let mut child = match &a.url {
+        Some(_) => None,
+        None => {
+            let bin = match &a.server_bin {
+                Some(b) => b.clone(),
+                None => std::env::current_exe().context("locating the rexian binary")?,
+            };
+            let dir = data_dir.context("no data dir")?;
+            let s = server::ChildServer::start(
+                &bin,
+                dir,
+                pg_db.map(|(u, _)| u.as_str()),
+                &admin_password,
+            )
+            .await?;
+            println!(
+                "server: pid {} at {} on {} (log {})",
+                s.pid,
+                s.url,
+                database,
+                s.log.display()
+            );
+            Some(s)
+        }
+    };
+    let url = match (&a.url, &child) {
+        (Some(u), _) => u.clone(),
+        (None, Some(s)) => s.url.clone(),
+        (None, None) => unreachable!("a child is started when no --url is given"),
+    };
+    let pid = child.as_ref().map(|s| s.pid).or(a.server_pid);
+    let result = load(a, &url, pid, child.is_some(), &admin_password).await;
+    if let Some(s) = &mut child {
+        if !s.running() {
+            eprintln!(
+                "the server stopped during the run; its log:\n{}",
+                server::tail(&s.log)
+            );
+        }
+    }
+    let final_proc = pid.and_then(stats::read_proc);
+    if let Some(s) = child {
+        s.stop().await;
+    }
+    let Loaded {
+        scenarios,
+        sweeps,
+        after_setup,
+    } = result?;
+    let intake = scenarios
+        .iter()
+        .find(|s| s.name == "intake")
+        .map(|s| s.throughput);
+    let ratio = match (&ceiling, intake) {
+        (Some(c), Some(i)) if c.commits_per_second > 0.0 => {
+            Some(stats::round3(i / c.commits_per_second))
+        }
+        _ => None,
+    };
+    if let (Some(r), Some(c)) = (ratio, &ceiling) {
+        println!(
+            "intake / ceiling: {:.0} orders/s over {:.0} commits/s = {:.3}",
+            intake.unwrap_or(0.0),
+            c.commits_per_second,
+            r
+        );
+    }
+    let peak = final_proc.map(|p| p.peak_rss_mib).or_else(|| {
+        scenarios
+            .iter()
+            .filter_map(|s| s.server.map(|p| p.peak_rss_mib))
+            .reduce(f64::max)
+    });
+    if let Some(p) = peak {
+        println!("server peak RSS (VmHWM): {p:.1} MiB");
+    }
+    Ok(Report {
+        date: chrono::Utc::now().to_rfc3339(),
+        command: std::env::args().collect(),
+        machine: Machine {
+            cores: m.cores,
+            cpu: m.cpu.clone(),
+            kernel: m.kernel.clone(),
+            memory_gib: m.memory_gib,
+        },
+        database,
+        server: if a.url.is_some() {
+            "external".into()
+        } else {
+            "child".into()
+        },
+        concurrency: a.concurrency,
+        idempotency_key: !a.no_idempotency_key,
+        ceiling,
+        intake_over_ceiling: ratio,
+        scenarios,
+        timer_sweeps: sweeps,
+        server_after_setup: after_setup,
+        server_peak_rss_mib: peak,
+    })
+}
+
+fn print_ceiling(c: &Ceiling) {
+    println!(
+        "ceiling ({}): one INSERT per commit, 1 connection: {:.0}/s (p50 {:.2} ms, p99 {:.2} ms)",
+        c.engine, c.single.per_second, c.single.p50_ms, c.single.p99_ms
+    );
+    if let Some(x) = &c.concurrent {
+        println!(
+            "ceiling ({}): one INSERT per commit, {} connections: {:.0}/s (p50 {:.2} ms, p99 {:.2} ms)",
+            c.engine, c.connections, x.per_second, x.p50_ms, x.p99_ms
+        );
+    }
+    println!(
+        "ceiling ({}): {} INSERTs per commit (group commit): {:.0} rows/s",
+        c.engine,
+        ceiling::BATCH,
+        c.batched_rows_per_second
+    );
+}
+
+/// Sets up the organisation and runs the scenarios.
+async fn load(
+    a: &BenchArgs,
+    url: &str,
+    pid: Option<u32>,
+    own_server: bool,
+    admin_password: &str,
+) -> anyhow::Result<Loaded> {
+    let target = http::Target::parse(url).await?;
+    let (login, password) = if own_server {
+        ("admin".to_owned(), admin_password.to_owned())
+    } else {
+        (
+            a.login.clone(),
+            a.password
+                .clone()
+                .context("--url needs the admin password (--password or REXIAN_ADMIN_PASSWORD)")?,
+        )
+    };
+    let t = Instant::now();
+    let org = Arc::new(scenarios::setup(&target, &login, &password, !a.no_idempotency_key).await?);
+    println!(
+        "setup: {} companies, {} teams each, staff logged in ({:.1} s)",
+        org.companies.len(),
+        scenarios::TEAMS,
+        t.elapsed().as_secs_f64()
+    );
+    let after_setup = pid.and_then(stats::read_proc);
+    if let Some(p) = after_setup {
+        println!(
+            "server after setup: RSS {:.1} MiB, peak {:.1} MiB",
+            p.rss_mib, p.peak_rss_mib
+        );
+    }
+    // Time moves and timers run while the load runs (only on a server the bench started: its
+    // clock is manual so that callbacks fall in the allowed hours).
+    let stop = Arc::new(AtomicBool::new(false));
+    let ticker = own_server.then(|| {
+        tokio::spawn(scenarios::ticker(
+            org.clone(),
+            Duration::from_secs(a.tick_seconds.max(1)),
+            stop.clone(),
+        ))
+    });
+    let mut created: Vec<(usize, String)> = Vec::new();
+    let mut reports = Vec::new();
+    let result = async {
+        for s in &a.scenarios {
+            if *s == Scenario::Read && (created.len() as u64) < a.read_orders {
+                let missing = a.read_orders - created.len() as u64;
+                let t = Instant::now();
+                let per = missing.div_ceil(a.concurrency as u64);
+                let org2 = org.clone();
+                let far = Instant::now() + Duration::from_secs(3600);
+                let o = scenarios::drive(a.concurrency, move |w| {
+                    scenarios::intake_worker(org2.clone(), w, far, Some(per))
+                })
+                .await?;
+                created.extend(o.created);
+                println!(
+                    "read: {} orders created first ({:.1} s)",
+                    o.done,
+                    t.elapsed().as_secs_f64()
+                );
+            }
+            let before = pid.and_then(stats::read_proc);
+            let me_before = stats::read_proc(std::process::id());
+            let end = Instant::now() + Duration::from_secs_f64(a.duration);
+            let org2 = org.clone();
+            let outcome = match s {
+                Scenario::Intake => {
+                    scenarios::drive(a.concurrency, move |w| {
+                        scenarios::intake_worker(org2.clone(), w, end, None)
+                    })
+                    .await?
+                }
+                Scenario::Life => {
+                    scenarios::drive(a.concurrency, move |w| {
+                        scenarios::life_worker(org2.clone(), w, end)
+                    })
+                    .await?
+                }
+                Scenario::Read => {
+                    anyhow::ensure!(!created.is_empty(), "no orders to read");
+                    let orders = Arc::new(created.clone());
+                    scenarios::drive(a.concurrency, move |w| {
+                        scenarios::read_worker(org2.clone(), orders.clone(), w, end)
+                    })
+                    .await?
+                }
+            };
+            let after = pid.and_then(stats::read_proc);
+            let me_after = stats::read_proc(std::process::id());
+            let r = report(
+                *s,
+                a.concurrency,
+                &outcome,
+                before,
+                after,
+                me_before,
+                me_after,
+            );
+            print_scenario(&r);
+            created.extend(outcome.created);
+            reports.push(r);
+        }
+        Ok::<_, anyhow::Error>(())
+    }
+    .await;
+    stop.store(true, Ordering::Relaxed);
+    let sweeps = match ticker {
+        Some(t) => {
+            let s = t.await.context("the ticker panicked")?;
+            let seconds = a.duration * a.scenarios.len() as f64;
+            let sum = s.summary(seconds);
+            if sum.count > 0 || sum.errors > 0 {
+                println!(
+                    "timer sweeps under load: {} (p50 {:.1} ms, max {:.1} ms, {} failed)",
+                    sum.count, sum.p50_ms, sum.max_ms, sum.errors
+                );
+            }
+            Some(sum)
+        }
+        None => None,
+    };
+    result?;
+    Ok(Loaded {
+        scenarios: reports,
+        sweeps,
+        after_setup,
+    })
+}
+
+/// What [`load`] measured.
+struct Loaded {
+    scenarios: Vec<ScenarioReport>,
+    sweeps: Option<Summary>,
+    after_setup: Option<ProcReading>,
+}
+
+fn report(
+    s: Scenario,
+    concurrency: usize,
+    o: &Outcome,
+    before: Option<ProcReading>,
+    after: Option<ProcReading>,
+    me_before: Option<ProcReading>,
+    me_after: Option<ProcReading>,
+) -> ScenarioReport {
+    let ops: BTreeMap<&'static str, Summary> = o
+        .ops
+        .iter()
+        .map(|(k, v)| (*k, v.summary(o.seconds)))
+        .collect();
+    let requests: u64 = ops
+        .iter()
+        .filter(|(k, _)| **k != "lifecycle")
+        .map(|(_, v)| v.count)
+        .sum();
+    let errors = ops.values().map(|v| v.errors).sum();
+    let cpu = match (before, after) {
+        (Some(b), Some(a)) => Some(a.cpu_seconds - b.cpu_seconds),
+        _ => None,
+    };
+    let me_cpu = match (me_before, me_after) {
+        (Some(b), Some(a)) => Some(a.cpu_seconds - b.cpu_seconds),
+        _ => None,
+    };
+    ScenarioReport {
+        name: s.name(),
+        concurrency,
+        seconds: stats::round3(o.seconds),
+        unit: s.unit(),
+        throughput: stats::round3(o.done as f64 / o.seconds),
+        requests_per_second: stats::round3(requests as f64 / o.seconds),
+        errors,
+        ops,
+        first_errors: o.failures.clone(),
+        server: after,
+        server_cpu_cores: cpu.map(|c| stats::round3(c / o.seconds)),
+        server_cpu_ms_per_unit: cpu
+            .filter(|_| o.done > 0)
+            .map(|c| stats::round3(c * 1000.0 / o.done as f64)),
+        bench_cpu_cores: me_cpu.map(|c| stats::round3(c / o.seconds)),
+    }
+}
+
+/// Operations in the order a lifecycle takes them.
+const OP_ORDER: &[&str] = &[
+    "create",
+    "dispatch",
+    "accept",
+    "arrive",
+    "reply",
+    "review",
+    "callbacks",
+    "close",
+    "lifecycle",
+    "detail",
+    "list",
+];
+
+fn print_scenario(r: &ScenarioReport) {
+    println!(
+        "\n{}: {:.1} {}/s ({:.0} requests/s) over {:.1} s at concurrency {}, {} errors",
+        r.name, r.throughput, r.unit, r.requests_per_second, r.seconds, r.concurrency, r.errors
+    );
+    let mut ops: Vec<_> = r.ops.iter().collect();
+    ops.sort_by_key(|(op, _)| OP_ORDER.iter().position(|o| o == *op).unwrap_or(usize::MAX));
+    for (op, s) in ops {
+        println!(
+            "  {:<10} {:>8} ok {:>5} err  {:>9.1}/s  p50 {:>8.2} ms  p99 {:>8.2} ms  max {:>8.2} ms",
+            op, s.count, s.errors, s.per_second, s.p50_ms, s.p99_ms, s.max_ms
+        );
+    }
+    if let (Some(p), Some(c)) = (r.server, r.server_cpu_cores) {
+        println!(
+            "  server: peak RSS {:.1} MiB (now {:.1}), CPU {:.2} cores, {:.2} ms CPU per {}; bench CPU {:.2} cores",
+            p.peak_rss_mib,
+            p.rss_mib,
+            c,
+            r.server_cpu_ms_per_unit.unwrap_or(0.0),
+            r.unit.trim_end_matches('s'),
+            r.bench_cpu_cores.unwrap_or(0.0)
+        );
+    }
+    for e in &r.first_errors {
+        println!("  error: {e}");
+    }
+}

@@ -1,0 +1,524 @@
+//! The organisation the load runs in, and the workers of each scenario.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use serde_json::{json, Value};
+
+use super::data::{self, Rng};
+use super::http::{Conn, Resp, Target};
+use super::stats::{merge_ops, OpSamples};
+
+/// Teams (repair units) per company.
+pub const TEAMS: usize = 3;
+
+/// Password of the bench's staff.
+const STAFF_PASSWORD: &str = "bench-pass-2026";
+
+/// One company and the tokens of its staff.
+#[derive(Debug, Clone)]
+pub struct Company {
+    /// Company id.
+    pub id: String,
+    /// heat, power, gas or water.
+    pub utility: &'static str,
+    /// Repair teams with the token of each team's handler.
+    pub teams: Vec<(String, String)>,
+    /// Agent's token (intake).
+    pub agent: String,
+    /// Dispatcher's token (dispatch, review, reads).
+    pub dispatcher: String,
+    /// Callback agent's token (callback, close).
+    pub callback: String,
+}
+
+/// What the scenarios run in.
+#[derive(Debug)]
+pub struct Org {
+    /// The server.
+    pub target: Target,
+    /// Admin token.
+    pub admin: String,
+    /// The companies.
+    pub companies: Vec<Company>,
+    /// A tag unique to this run (logins, idempotency keys).
+    pub run: String,
+    /// Send an Idempotency-Key with each create, as clients should.
+    pub idempotency: bool,
+}
+
+async fn expect(r: anyhow::Result<Resp>, what: &str, status: &[u16]) -> anyhow::Result<Value> {
+    let r = r.with_context(|| what.to_owned())?;
+    if !status.contains(&r.status) {
+        bail!("{what}: HTTP {} {}", r.status, r.snippet());
+    }
+    Ok(r.json())
+}
+
+fn id_of(v: &Value) -> anyhow::Result<String> {
+    match &v["id"] {
+        Value::String(s) => Ok(s.clone()),
+        Value::Number(n) => Ok(n.to_string()),
+        other => bail!("no id in {other}"),
+    }
+}
+
+/// Logs in; returns the token.
+pub async fn login(c: &mut Conn, login: &str, password: &str) -> anyhow::Result<String> {
+    let v = expect(
+        c.call(
+            "POST",
+            "/api/v1/session",
+            None,
+            Some(&json!({"login": login, "password": password})),
+            None,
+        )
+        .await,
+        &format!("login {login}"),
+        &[200],
+    )
+    .await?;
+    v["token"]
+        .as_str()
+        .map(str::to_owned)
+        .context("no token in the session answer")
+}
+
+/// Creates the companies, units and staff of the run through the API.
+pub async fn setup(
+    target: &Target,
+    admin_login: &str,
+    admin_password: &str,
+    idempotency: bool,
+) -> anyhow::Result<Org> {
+    let mut c = Conn::new(target);
+    // The server may still be starting its listener's backlog: wait for health.
+    let t0 = Instant::now();
+    loop {
+        match c.call("GET", "/healthz", None, None, None).await {
+            Ok(r) if r.status == 200 => break,
+            _ if t0.elapsed() < Duration::from_secs(30) => {
+                tokio::time::sleep(Duration::from_millis(100)).await
+            }
+            Ok(r) => bail!("/healthz answers {}", r.status),
+            Err(e) => return Err(e.context("/healthz")),
+        }
+    }
+    let admin = login(&mut c, admin_login, admin_password).await?;
+    let run = format!(
+        "{:x}",
+        (chrono::Utc::now().timestamp_millis() as u64) ^ u64::from(std::process::id())
+    );
+    let mut companies = Vec::new();
+    for (utility, name) in data::UTILITIES {
+        let v = expect(
+            c.call(
+                "POST",
+                "/api/v1/companies",
+                Some(&admin),
+                Some(&json!({"name": format!("{name}{run}"), "utility": utility})),
+                None,
+            )
+            .await,
+            "create company",
+            &[201],
+        )
+        .await?;
+        let company = id_of(&v)?;
+        if *utility == "heat" {
+            expect(
+                c.call(
+                    "PUT",
+                    &format!("/api/v1/companies/{company}/season"),
+                    Some(&admin),
+                    Some(&json!({"start": "2025-11-15", "end": "2026-03-15"})),
+                    None,
+                )
+                .await,
+                "set season",
+                &[200, 204],
+            )
+            .await?;
+        }
+        let centre = create_unit(&mut c, &admin, &company, "客户服务中心".into(), "centre").await?;
+        let mut team_ids = Vec::new();
+        for t in 0..TEAMS {
+            let name = format!("第{}维修班", t + 1);
+            team_ids.push(create_unit(&mut c, &admin, &company, name, "repair_team").await?);
+        }
+        let login = |what: &str| format!("b{run}-{utility}-{what}");
+        let agent = create_user(&mut c, &admin, login("agent"), "agent", &centre).await?;
+        let dispatcher =
+            create_user(&mut c, &admin, login("dispatcher"), "dispatcher", &centre).await?;
+        let callback =
+            create_user(&mut c, &admin, login("callback"), "callback_agent", &centre).await?;
+        let mut teams = Vec::new();
+        for (t, team) in team_ids.iter().enumerate() {
+            let who = login(&format!("handler{t}"));
+            let handler = create_user(&mut c, &admin, who, "unit_handler", team).await?;
+            teams.push((team.clone(), handler));
+        }
+        companies.push(Company {
+            id: company,
+            utility,
+            teams,
+            agent,
+            dispatcher,
+            callback,
+        });
+    }
+    Ok(Org {
+        target: target.clone(),
+        admin,
+        companies,
+        run,
+        idempotency,
+    })
+}
+
+async fn create_unit(
+    c: &mut Conn,
+    admin: &str,
+    company: &str,
+    name: String,
+    kind: &str,
+) -> anyhow::Result<String> {
+    let body = json!({"company_id": company, "name": name, "kind": kind});
+    let r = c
+        .call("POST", "/api/v1/units", Some(admin), Some(&body), None)
+        .await;
+    id_of(&expect(r, "create unit", &[201]).await?)
+}
+
+/// Creates a staff member and logs in as them; returns the token.
+async fn create_user(
+    c: &mut Conn,
+    admin: &str,
+    login: String,
+    role: &str,
+    unit: &str,
+) -> anyhow::Result<String> {
+    let body = json!({"login": login, "name": "压测员", "password": STAFF_PASSWORD,
+        "roles": [role], "unit_id": unit});
+    let r = c
+        .call("POST", "/api/v1/users", Some(admin), Some(&body), None)
+        .await;
+    expect(r, "create user", &[201]).await?;
+    self::login(c, &login, STAFF_PASSWORD).await
+}
+
+/// What one worker hands back.
+#[derive(Debug, Default)]
+pub struct WorkerOut {
+    /// Latencies by operation.
+    pub ops: OpSamples,
+    /// Orders it created: (company index, id).
+    pub created: Vec<(usize, String)>,
+    /// The first few failures, for the report.
+    pub failures: Vec<String>,
+    /// Units of work completed (orders, lifecycles or reads).
+    pub done: u64,
+}
+
+impl WorkerOut {
+    fn fail(&mut self, op: &'static str, msg: String) {
+        self.ops.entry(op).or_default().errors += 1;
+        if self.failures.len() < 3 {
+            self.failures.push(format!("{op}: {msg}"));
+        }
+    }
+}
+
+/// All workers' results merged, with the wall time they took.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Latencies by operation.
+    pub ops: OpSamples,
+    /// Orders created.
+    pub created: Vec<(usize, String)>,
+    /// First failures.
+    pub failures: Vec<String>,
+    /// Units of work completed.
+    pub done: u64,
+    /// Wall seconds from start to the last worker's end.
+    pub seconds: f64,
+}
+
+/// Runs `concurrency` workers (each opens its own connection) and merges what they hand back.
+pub async fn drive<F, Fut>(concurrency: usize, f: F) -> anyhow::Result<Outcome>
+where
+    F: Fn(usize) -> Fut,
+    Fut: Future<Output = WorkerOut> + Send + 'static,
+{
+    let t0 = Instant::now();
+    let mut tasks = Vec::with_capacity(concurrency);
+    for w in 0..concurrency {
+        tasks.push(tokio::spawn(f(w)));
+    }
+    let mut out = Outcome::default();
+    for t in tasks {
+        let w = t.await.context("a worker panicked")?;
+        merge_ops(&mut out.ops, w.ops);
+        out.created.extend(w.created);
+        if out.failures.len() < 5 {
+            out.failures.extend(w.failures);
+        }
+        out.done += w.done;
+    }
+    out.seconds = t0.elapsed().as_secs_f64();
+    Ok(out)
+}
+
+impl Org {
+    /// A new connection to the server.
+    pub fn conn(&self) -> Conn {
+        Conn::new(&self.target)
+    }
+}
+
+/// Gives up a worker after this many transport failures in a row (the server is gone).
+const MAX_TRANSPORT_FAILURES: u32 = 50;
+
+/// Intake: create orders in the usual mix until `end`.
+pub async fn intake_worker(org: Arc<Org>, w: usize, end: Instant, limit: Option<u64>) -> WorkerOut {
+    let mut out = WorkerOut::default();
+    let mut c = org.conn();
+    let mut rng = Rng::new(w as u64 * 7919 + 1);
+    let ci = w % org.companies.len();
+    let company = &org.companies[ci];
+    let mut transport = 0;
+    let mut n = 0u64;
+    while Instant::now() < end && limit.is_none_or(|l| out.done < l) {
+        let body = data::order(&mut rng, &company.id, company.utility);
+        n += 1;
+        let key = format!("{}-i{w}-{n}", org.run);
+        let t = Instant::now();
+        match c
+            .call(
+                "POST",
+                "/api/v1/orders",
+                Some(&company.agent),
+                Some(&body),
+                org.idempotency.then_some(key.as_str()),
+            )
+            .await
+        {
+            Ok(r) if r.status == 201 => {
+                out.ops.entry("create").or_default().ok(t.elapsed());
+                transport = 0;
+                out.done += 1;
+                if let Ok(id) = id_of(&r.json()) {
+                    out.created.push((ci, id));
+                }
+            }
+            Ok(r) => {
+                transport = 0;
+                out.fail("create", format!("HTTP {} {}", r.status, r.snippet()));
+            }
+            Err(e) => {
+                out.fail("create", format!("{e:#}"));
+                transport += 1;
+                if transport >= MAX_TRANSPORT_FAILURES {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    }
+    out
+}
+
+/// The steps of a lifecycle after intake: (name, who, body).
+fn steps(company: &Company, team: usize) -> Vec<(&'static str, String, Value)> {
+    let (unit, handler) = &company.teams[team];
+    vec![
+        (
+            "dispatch",
+            company.dispatcher.clone(),
+            json!({"unit_id": unit}),
+        ),
+        ("accept", handler.clone(), json!({})),
+        ("arrive", handler.clone(), json!({})),
+        (
+            "reply",
+            handler.clone(),
+            json!({"result": "已到现场处理完毕，更换阀门一个，用户确认恢复正常"}),
+        ),
+        (
+            "review",
+            company.dispatcher.clone(),
+            json!({"approved": true}),
+        ),
+        (
+            "callbacks",
+            company.callback.clone(),
+            json!({"reached": true, "satisfaction": "satisfied", "matches_reply": true,
+                "note": "用户表示满意"}),
+        ),
+        ("close", company.callback.clone(), json!({})),
+    ]
+}
+
+/// Life: whole lifecycles of repair orders until `end`.
+pub async fn life_worker(org: Arc<Org>, w: usize, end: Instant) -> WorkerOut {
+    let mut out = WorkerOut::default();
+    let mut c = org.conn();
+    let mut rng = Rng::new(w as u64 * 104_729 + 3);
+    let ci = w % org.companies.len();
+    let company = &org.companies[ci];
+    let mut transport = 0;
+    let mut n = 0u64;
+    'life: while Instant::now() < end {
+        let start = Instant::now();
+        let body = data::repair(&mut rng, &company.id, company.utility);
+        n += 1;
+        let key = format!("{}-l{w}-{n}", org.run);
+        let t = Instant::now();
+        let id = match c
+            .call(
+                "POST",
+                "/api/v1/orders",
+                Some(&company.agent),
+                Some(&body),
+                org.idempotency.then_some(key.as_str()),
+            )
+            .await
+        {
+            Ok(r) if r.status == 201 => {
+                out.ops.entry("create").or_default().ok(t.elapsed());
+                transport = 0;
+                match id_of(&r.json()) {
+                    Ok(id) => id,
+                    Err(e) => {
+                        out.fail("create", e.to_string());
+                        continue;
+                    }
+                }
+            }
+            Ok(r) => {
+                out.fail("create", format!("HTTP {} {}", r.status, r.snippet()));
+                continue;
+            }
+            Err(e) => {
+                out.fail("create", format!("{e:#}"));
+                transport += 1;
+                if transport >= MAX_TRANSPORT_FAILURES {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                continue;
+            }
+        };
+        out.created.push((ci, id.clone()));
+        let team = rng.below(company.teams.len());
+        for (step, token, body) in steps(company, team) {
+            let t = Instant::now();
+            match c
+                .call(
+                    "POST",
+                    &format!("/api/v1/orders/{id}/{step}"),
+                    Some(&token),
+                    Some(&body),
+                    None,
+                )
+                .await
+            {
+                Ok(r) if r.status == 200 || r.status == 201 => {
+                    out.ops.entry(step).or_default().ok(t.elapsed());
+                }
+                Ok(r) => {
+                    out.fail(step, format!("HTTP {} {}", r.status, r.snippet()));
+                    continue 'life;
+                }
+                Err(e) => {
+                    out.fail(step, format!("{e:#}"));
+                    continue 'life;
+                }
+            }
+        }
+        out.ops.entry("lifecycle").or_default().ok(start.elapsed());
+        out.done += 1;
+    }
+    out
+}
+
+/// Read: order detail (4 in 5) and filtered lists (1 in 5) over `orders` until `end`.
+pub async fn read_worker(
+    org: Arc<Org>,
+    orders: Arc<Vec<(usize, String)>>,
+    w: usize,
+    end: Instant,
+) -> WorkerOut {
+    let mut out = WorkerOut::default();
+    let mut c = org.conn();
+    let mut rng = Rng::new(w as u64 * 31 + 11);
+    let mut transport = 0;
+    while Instant::now() < end {
+        let (ci, id) = rng.pick(&orders).clone();
+        let company = &org.companies[ci];
+        let (op, path) = if rng.below(5) == 0 {
+            let team = &rng.pick(&company.teams).0;
+            ("list", data::list_query(&mut rng, team))
+        } else {
+            ("detail", format!("/api/v1/orders/{id}"))
+        };
+        let t = Instant::now();
+        match c
+            .call("GET", &path, Some(&company.dispatcher), None, None)
+            .await
+        {
+            Ok(r) if r.status == 200 => {
+                out.ops.entry(op).or_default().ok(t.elapsed());
+                out.done += 1;
+                transport = 0;
+            }
+            Ok(r) => out.fail(op, format!("HTTP {} {}", r.status, r.snippet())),
+            Err(e) => {
+                out.fail(op, format!("{e:#}"));
+                transport += 1;
+                if transport >= MAX_TRANSPORT_FAILURES {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    }
+    out
+}
+
+/// Keeps the manual clock moving with real time, running the timers as the system clock's
+/// sweep would (every `every`); returns each sweep's latency when `stop` is set.
+pub async fn ticker(
+    org: Arc<Org>,
+    every: Duration,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+) -> super::stats::Samples {
+    let mut s = super::stats::Samples::default();
+    let mut c = org.conn();
+    let mut last = Instant::now();
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if last.elapsed() < every {
+            continue;
+        }
+        let secs = last.elapsed().as_secs_f64().round() as i64;
+        last = Instant::now();
+        let t = Instant::now();
+        match c
+            .call(
+                "POST",
+                "/api/v1/admin/clock/advance",
+                Some(&org.admin),
+                Some(&json!({"seconds": secs})),
+                None,
+            )
+            .await
+        {
+            Ok(r) if r.status == 200 => s.ok(t.elapsed()),
+            _ => s.errors += 1,
+        }
+    }
+    s
+}

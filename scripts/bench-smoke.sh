@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Benchmark smoke run: a few seconds of every scenario against a debug build, with the ceiling.
+# No thresholds: it fails only when the bench itself fails (server does not start, a scenario
+# cannot run, the JSON is not written). The figures worth recording come from a release build;
+# see BENCHMARKS.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+bin="${REXIAN_BIN:-${CARGO_TARGET_DIR:-$root/target}/debug/rexian}"
+if [ ! -x "$bin" ]; then
+  cargo build -j"${CARGO_BUILD_JOBS:-2}" -p rexian
+fi
+out=$(mktemp -d /tmp/rexian-bench-smoke.XXXXXX)
+trap 'rm -rf "$out"' EXIT
+# The smoke run is on SQLite even when the caller's environment names a PostgreSQL.
+env -u DATABASE_URL "$bin" bench \
+  --scenarios intake,life,read \
+  --concurrency 4 --duration 1 --ceiling-seconds 0.3 --read-orders 40 \
+  --json "$out/bench.json"
+test -s "$out/bench.json"
+echo "bench smoke: ok"
