@@ -99,6 +99,9 @@ pub enum DeadlineOp {
     Meet(DeadlineKind),
     /// Stop the active limits of these kinds (kept for reports).
     Stop(Vec<DeadlineKind>),
+    /// Stop the active limits of these kinds that belong to the unit (started by a dispatch);
+    /// limits counted from acceptance run on (a return to the centre).
+    StopUnit(Vec<DeadlineKind>),
     /// Move the due time of a limit (approved extension); the original stays on record.
     Move {
         /// Kind.
@@ -197,7 +200,7 @@ pub fn apply(
         }
         Step::Transfer { unit: u } => {
             unit = Some(u);
-            ops.push(DeadlineOp::Stop(UNIT_KINDS.to_vec()));
+            ops.push(DeadlineOp::StopUnit(UNIT_KINDS.to_vec()));
             ops.extend(start_limits(state, env, Anchor::Dispatched, now, unit));
         }
         Step::Accept => ops.push(DeadlineOp::Meet(DeadlineKind::Contact)),
@@ -205,7 +208,7 @@ pub fn apply(
             ops.push(DeadlineOp::Meet(DeadlineKind::Contact));
             ops.push(DeadlineOp::Meet(DeadlineKind::Arrive));
         }
-        Step::Return => ops.push(DeadlineOp::Stop(UNIT_KINDS.to_vec())),
+        Step::Return => ops.push(DeadlineOp::StopUnit(UNIT_KINDS.to_vec())),
         Step::Reply => {
             ops.extend(UNIT_KINDS.iter().map(|k| DeadlineOp::Meet(*k)));
             ops.extend(start_limits(state, env, Anchor::Replied, now, unit));

@@ -215,6 +215,8 @@ pub enum DeadlineChange {
     Stop {
         /// Kind names.
         kinds: Vec<String>,
+        /// Only those with a unit (started by a dispatch).
+        unit_only: bool,
     },
     /// Move the due time of the active deadline of this kind (an approved extension).
     Move {
@@ -472,11 +474,15 @@ async fn apply_deadlines(
                 .execute(&mut **tx)
                 .await?;
             }
-            DeadlineChange::Stop { kinds } => {
+            DeadlineChange::Stop { kinds, unit_only } => {
                 for k in kinds {
-                    sqlx::query("UPDATE deadlines SET active = 0 WHERE order_id = $1 AND kind = $2 AND active = 1")
+                    sqlx::query(
+                        "UPDATE deadlines SET active = 0 WHERE order_id = $1 AND kind = $2 AND active = 1 \
+                         AND ($3 = 0 OR unit_id IS NOT NULL)",
+                    )
                         .bind(order_id)
                         .bind(k)
+                        .bind(i64::from(*unit_only))
                         .execute(&mut **tx)
                         .await?;
                 }

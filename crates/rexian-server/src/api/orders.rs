@@ -563,6 +563,11 @@ pub(crate) fn to_changes(ops: &[DeadlineOp]) -> Vec<DeadlineChange> {
             },
             DeadlineOp::Stop(ks) => DeadlineChange::Stop {
                 kinds: ks.iter().map(|k| k.as_str().into()).collect(),
+                unit_only: false,
+            },
+            DeadlineOp::StopUnit(ks) => DeadlineChange::Stop {
+                kinds: ks.iter().map(|k| k.as_str().into()).collect(),
+                unit_only: true,
             },
             DeadlineOp::Move {
                 kind,

@@ -127,3 +127,32 @@ async fn repair_callback_48h_after_reply_000_s4_4_7() {
     assert_eq!(s, StatusCode::OK, "{o}");
     assert_eq!(due(&o, "callback"), "2026-12-07T02:00:00Z");
 }
+
+#[tokio::test]
+async fn a_return_keeps_the_24h_result_limit_counted_from_acceptance_000_s2_5_4() {
+    let h = heat_at("2026-12-05T02:00:00Z").await;
+    let o = h.repair("leak").await;
+    let id = o["id"].as_str().unwrap();
+    let (s, o) = h
+        .app
+        .post(
+            &format!("/api/v1/orders/{id}/return"),
+            &h.handler,
+            json!({"reason": "不属本站"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{o}");
+    assert_eq!(
+        due(&o, "finish"),
+        "2026-12-06T02:00:00Z",
+        "the 24 h from acceptance runs on"
+    );
+    assert!(
+        o["deadlines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["kind"] != "arrive"),
+        "the unit's clock stopped"
+    );
+}
