@@ -792,7 +792,8 @@ pub(crate) fn unit_staff(me: &CurrentUser) -> bool {
 }
 
 /// Which roles may take each step; the access table admits the union, this narrows per step.
-fn step_roles(step: &str) -> &'static [Role] {
+/// The web console uses it to choose which forms to offer.
+pub(crate) fn step_roles(step: &str) -> &'static [Role] {
     use Role::*;
     match step {
         "dispatch" | "transfer" => &[Agent, Dispatcher, Supervisor],

@@ -39,25 +39,6 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-/// The roles that may take each step, as the API's step table has them (the API decides; this
-/// only chooses which forms to offer).
-fn step_roles(step: &str) -> &'static [Role] {
-    use Role::*;
-    match step {
-        "dispatch" | "transfer" => &[Agent, Dispatcher, Supervisor],
-        "accept" | "return" | "assign" => &[UnitHandler, Supervisor],
-        "arrive" | "reply" => &[UnitHandler, FieldWorker, Supervisor],
-        "extensions" => &[UnitHandler, Supervisor],
-        "extension_decide" | "suspend" | "resume" => &[Supervisor],
-        "review" => &[Dispatcher, Supervisor],
-        "callbacks" => &[CallbackAgent, Supervisor],
-        "close" => &[Agent, Dispatcher, CallbackAgent, Supervisor],
-        "cancel" => &[Agent, Dispatcher, Supervisor],
-        "reopen" => &[Agent, Dispatcher, CallbackAgent, Supervisor],
-        _ => &[],
-    }
-}
-
 /// The steps the page may offer, in the order the forms appear.
 const STEPS: &[&str] = &[
     "dispatch",
@@ -116,7 +97,12 @@ fn allowed_steps(
         offset: offset_of(company),
         now: app.clock.now(),
     };
-    let role_ok = |step: &str| u.has(Role::Admin) || step_roles(step).iter().any(|r| u.has(*r));
+    let role_ok = |step: &str| {
+        u.has(Role::Admin)
+            || crate::api::orders::step_roles(step)
+                .iter()
+                .any(|r| u.has(*r))
+    };
     let mut out = Vec::new();
     for step in STEPS {
         if !role_ok(step) {
