@@ -232,6 +232,11 @@ pub static RULES: &[(&str, &str, Access)] = &[
     ("GET", "/field", Access::Roles(&[FieldWorker])),
     ("GET", "/orders/{id}", STAFF),
     ("GET", "/orders/{id}/print", STAFF),
+    (
+        "GET",
+        "/orders/{id}/callback_form",
+        Access::Roles(&[CallbackAgent, Supervisor, Assessor, Admin]),
+    ),
     ("POST", "/orders/{id}/{step}", STAFF),
     (
         "POST",

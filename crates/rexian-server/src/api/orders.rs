@@ -1387,7 +1387,16 @@ pub async fn callback_form(
     Extension(me): Extension<CurrentUser>,
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
-    let full = visible_order(&app, &me, &id).await?;
+    Ok(Json(callback_form_data(&app, &me, &id).await?))
+}
+
+/// The fields of the callback form of the order's latest callback (see [`callback_form`]).
+pub(crate) async fn callback_form_data(
+    app: &AppState,
+    me: &CurrentUser,
+    id: &str,
+) -> AppResult<Value> {
+    let full = visible_order(app, me, id).await?;
     let o = &full.order;
     let company = app.store.company(o.company_id).await?;
     let offset = offset_of(&company);
@@ -1414,13 +1423,13 @@ pub async fn callback_form(
         Some(a) => app.store.user(a).await.ok().map(|u| u.name),
         None => None,
     };
-    let customer = customer_json(&me, o);
+    let customer = customer_json(me, o);
     if o.customer_name.is_some() || o.customer_phone.is_some() {
         app.store
             .log_personal_view(me.id, Some(o.id), "callback_form", ms(app.clock.now()))
             .await?;
     }
-    Ok(Json(json!({
+    Ok(json!({
         "company": company.name,
         "form_number": format!("{}-HF{}", o.number, callbacks.len()),
         "customer": customer["name"],
@@ -1439,5 +1448,5 @@ pub async fn callback_form(
         "customer_signature": cb["form"]["customer_signature"],
         "callback_staff": agent,
         "department_head": Value::Null,
-    })))
+    }))
 }

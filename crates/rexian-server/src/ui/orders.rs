@@ -32,6 +32,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/orders/{id}", get(page))
         .route("/orders/{id}/print", get(print))
+        .route("/orders/{id}/callback_form", get(callback_form))
         .route("/orders/{id}/{step}", post(step))
         .route(
             "/orders/{id}/extensions/{eid}/{decision}",
@@ -601,6 +602,85 @@ async fn extension_decision(
     .await;
     match r {
         Ok(_) => after_step(&app, &u, &id, step).await,
+        Err(e) => error_page(t, &u, e),
+    }
+}
+
+/// The fields of the printed callback form, as text.
+struct CallbackFormFields {
+    customer: String,
+    number: String,
+    contact: String,
+    phone: String,
+    head: String,
+    head_phone: String,
+    address: String,
+    time: String,
+    method: String,
+    content: String,
+    demand: String,
+    result: String,
+    remaining: String,
+    satisfaction: String,
+    opinion: String,
+    signature: String,
+    staff: String,
+}
+
+#[derive(Template)]
+#[template(path = "callback_form.html")]
+struct CallbackFormPage {
+    t: Msgs,
+    user: Option<PageUser>,
+    flash: Option<String>,
+    id: String,
+    company: String,
+    f: CallbackFormFields,
+}
+
+/// The callback form (回访单, `000:附件`) of the order's latest callback, on screen and printable.
+async fn callback_form(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Extension(u): Extension<CurrentUser>,
+    Path(id): Path<String>,
+) -> Response {
+    let t = msgs(&headers);
+    match crate::api::orders::callback_form_data(&app, &u, &id).await {
+        Ok(v) => {
+            let satisfaction = match s(&v, "satisfaction") {
+                x if x.is_empty() => String::new(),
+                x => t.get(&format!("satisfaction.{x}")),
+            };
+            let f = CallbackFormFields {
+                customer: s(&v, "customer"),
+                number: s(&v, "form_number"),
+                contact: s(&v, "contact_person"),
+                phone: s(&v, "contact_phone"),
+                head: s(&v, "customer_head"),
+                head_phone: s(&v, "customer_head_phone"),
+                address: s(&v, "address"),
+                time: s(&v, "time"),
+                method: s(&v, "method"),
+                content: s(&v, "content"),
+                demand: s(&v, "demand"),
+                result: s(&v, "handling_and_result"),
+                remaining: s(&v, "remaining_issues"),
+                satisfaction,
+                opinion: s(&v, "customer_opinion"),
+                signature: s(&v, "customer_signature"),
+                staff: s(&v, "callback_staff"),
+            };
+            let company = s(&v, "company");
+            render(&CallbackFormPage {
+                t,
+                user: Some(PageUser::of(&u, &t)),
+                flash: None,
+                id,
+                company,
+                f,
+            })
+        }
         Err(e) => error_page(t, &u, e),
     }
 }
