@@ -53,6 +53,22 @@ pub async fn sqlite(dir: &Path, seconds: f64) -> anyhow::Result<Ceiling> {
         "CREATE TABLE IF NOT EXISTS ceiling (id INTEGER PRIMARY KEY, at BIGINT NOT NULL, note TEXT NOT NULL)",
     )
     .await?;
+    // Steady state first: a new WAL grows with every commit, and each growth costs the file
+    // system a metadata journal commit on top of the data sync. A server that has run a while
+    // rewrites its WAL in place after each checkpoint; so grow this one past the auto-checkpoint
+    // size once, checkpoint, and measure the rewrites.
+    {
+        let filler = "满".repeat(1000);
+        let mut tx = c.begin().await?;
+        for _ in 0..1500 {
+            sqlx::query("INSERT INTO ceiling (at, note) VALUES (0, $1)")
+                .bind(&filler)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        c.execute("PRAGMA wal_checkpoint(RESTART)").await?;
+    }
     let single = {
         let mut s = Samples::default();
         let end = Instant::now() + Duration::from_secs_f64(seconds);
