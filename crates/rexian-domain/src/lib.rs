@@ -27,6 +27,7 @@ pub use model::{
 pub use policy::{
     Anchor, DeadlinePlan, Limit, MilestonePlan, OrderFacts, Policy, PolicyError, SeasonPhase,
 };
+pub mod identity;
 pub mod reports;
 pub mod survey;
 pub mod workflow;

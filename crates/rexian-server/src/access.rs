@@ -169,6 +169,11 @@ pub static RULES: &[(&str, &str, Access)] = &[
     ),
     (
         "POST",
+        "/api/v1/customers/{id}/verify",
+        Access::Roles(&[Agent, Dispatcher, CallbackAgent, Supervisor, Admin]),
+    ),
+    (
+        "POST",
         "/api/v1/surveys",
         Access::Roles(&[Supervisor, Admin]),
     ),

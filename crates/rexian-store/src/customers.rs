@@ -282,4 +282,39 @@ impl Store {
         }
         Ok(())
     }
+
+    /// Records that `user_id` verified the caller's identity as customer `customer_id`.
+    pub async fn record_verification(
+        &self,
+        customer_id: i64,
+        user_id: i64,
+        matched: &str,
+        at: i64,
+    ) -> Result<()> {
+        sqlx::query("INSERT INTO customer_verifications (customer_id, user_id, matched, at) VALUES ($1, $2, $3, $4)")
+            .bind(customer_id)
+            .bind(user_id)
+            .bind(matched)
+            .bind(at)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// The latest verification of a customer by a user at or after `since`, if any.
+    pub async fn verified_since(
+        &self,
+        customer_id: i64,
+        user_id: i64,
+        since: i64,
+    ) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT MAX(at) FROM customer_verifications WHERE customer_id = $1 AND user_id = $2 AND at >= $3",
+        )
+        .bind(customer_id)
+        .bind(user_id)
+        .bind(since)
+        .fetch_one(self.pool())
+        .await?)
+    }
 }

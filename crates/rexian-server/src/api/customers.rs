@@ -6,6 +6,7 @@ use std::str::FromStr;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
+use rexian_domain::identity::{check, Claim, Record};
 use rexian_domain::model::Satisfaction;
 use rexian_domain::survey::{draw_sample, Household, SampleSpec};
 use rexian_store::customers::{Customer, Survey};
@@ -145,7 +146,12 @@ pub async fn find(
     ))
 }
 
-/// `GET /api/v1/customers/{id}`: the customer with their orders (by phone or account).
+/// How long a verified caller stays verified for the agent who checked them.
+const VERIFIED_FOR_MS: i64 = 30 * 60_000;
+
+/// `GET /api/v1/customers/{id}`: the customer; the account number and their orders (account
+/// information) only once this agent verified the caller's identity in the last 30 minutes
+/// (`002:§14(1)`).
 pub async fn get(
     State(app): State<AppState>,
     Extension(me): Extension<CurrentUser>,
@@ -155,22 +161,102 @@ pub async fn get(
     if me.company_id.is_some_and(|x| x != c.company_id) {
         return Err(AppError::NotFound);
     }
-    let key = c.phone.clone().unwrap_or_else(|| c.account_no.clone());
-    let orders = app
+    let now = ms(app.clock.now());
+    let verified = app
         .store
-        .list_orders(&OrderFilter {
-            company_id: Some(c.company_id),
-            q: Some(key),
-            limit: 100,
-            ..Default::default()
-        })
-        .await?;
+        .verified_since(c.id, me.id, now - VERIFIED_FOR_MS)
+        .await?
+        .is_some();
     app.store
-        .log_personal_view(me.id, None, "customer_detail", ms(app.clock.now()))
+        .log_personal_view(me.id, None, "customer_detail", now)
         .await?;
     let mut v = customer_json(&c);
-    v["orders"] = Value::Array(orders.iter().map(|o| summary_json(&me, o)).collect());
+    v["verified"] = Value::Bool(verified);
+    if verified {
+        let key = c.phone.clone().unwrap_or_else(|| c.account_no.clone());
+        let orders = app
+            .store
+            .list_orders(&OrderFilter {
+                company_id: Some(c.company_id),
+                q: Some(key),
+                limit: 100,
+                ..Default::default()
+            })
+            .await?;
+        v["orders"] = Value::Array(orders.iter().map(|o| summary_json(&me, o)).collect());
+    } else {
+        v["account_no"] = Value::Null;
+        v["orders"] = Value::Null;
+    }
     Ok(Json(v))
+}
+
+/// `POST /api/v1/customers/{id}/verify` body: what the caller says about themselves.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyBody {
+    name: Option<String>,
+    phone: Option<String>,
+    address: Option<String>,
+}
+
+/// Checks the caller's identity against the register: two matching fields and no wrong one.
+/// Every attempt is recorded.
+pub async fn verify(
+    State(app): State<AppState>,
+    Extension(me): Extension<CurrentUser>,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<VerifyBody>,
+) -> AppResult<Json<Value>> {
+    let c = app.store.customer(parse_id("id", &id)?).await?;
+    if me.company_id.is_some_and(|x| x != c.company_id) {
+        return Err(AppError::NotFound);
+    }
+    let record = Record {
+        name: c.name.clone(),
+        phone: c.phone.clone(),
+        address: [&c.community, &c.building, &c.unit_no, &c.room]
+            .iter()
+            .filter_map(|p| (*p).clone())
+            .collect(),
+    };
+    let claim = Claim {
+        name: b.name,
+        phone: b.phone,
+        address: b.address,
+    };
+    let verdict = check(&claim, &record);
+    let now = ms(app.clock.now());
+    let data = json!({"matched": verdict.matched, "mismatched": verdict.mismatched});
+    if verdict.verified() {
+        app.store
+            .record_verification(c.id, me.id, &verdict.matched.join(","), now)
+            .await?;
+        app.store
+            .audit(
+                "customer",
+                c.id,
+                "identity_verified",
+                Some(me.id),
+                now,
+                &data,
+            )
+            .await?;
+    } else {
+        app.store
+            .audit(
+                "customer",
+                c.id,
+                "identity_check_failed",
+                Some(me.id),
+                now,
+                &data,
+            )
+            .await?;
+    }
+    Ok(Json(
+        json!({"verified": verdict.verified(), "matched": verdict.matched, "mismatched": verdict.mismatched}),
+    ))
 }
 
 /// `POST /api/v1/surveys` body.

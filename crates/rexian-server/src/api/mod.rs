@@ -76,6 +76,7 @@ pub fn routes(manual_clock: bool) -> Router<AppState> {
             get(customers::find).post(customers::create),
         )
         .route("/api/v1/customers/{id}", get(customers::get))
+        .route("/api/v1/customers/{id}/verify", post(customers::verify))
         .route("/api/v1/surveys", post(customers::create_survey))
         .route("/api/v1/surveys/{id}", get(customers::get_survey))
         .route("/api/v1/surveys/{id}/answers", post(customers::answer));

@@ -63,3 +63,39 @@ async fn role_route_matrix() {
     }
     assert!(checked >= RULES.len() * Role::ALL.len());
 }
+
+/// Every path the routers register has a rule in the access table (a route without one is
+/// refused to everybody, so it would be dead).
+#[test]
+fn every_routed_path_has_an_access_rule() {
+    let src = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+    let mut files = vec![std::path::PathBuf::from(src)];
+    let mut missing = Vec::new();
+    let mut seen = 0;
+    while let Some(p) = files.pop() {
+        if p.is_dir() {
+            files.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
+            continue;
+        }
+        if p.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&p).unwrap();
+        for (i, _) in text.match_indices(".route(") {
+            let rest = text[i + 7..].trim_start();
+            let Some(rest) = rest.strip_prefix('"') else {
+                continue;
+            };
+            let path = &rest[..rest.find('"').unwrap()];
+            seen += 1;
+            if !RULES.iter().any(|(_, p, _)| *p == path) {
+                missing.push(path.to_owned());
+            }
+        }
+    }
+    assert!(seen > 40, "found {seen} routes");
+    assert!(
+        missing.is_empty(),
+        "routes without an access rule: {missing:?}"
+    );
+}

@@ -953,3 +953,32 @@ async fn unit_asks_for_suspension_and_the_company_approves_000_s8_4() {
     let o = g.step(&g.supervisor, &o, "resume", json!({})).await;
     assert_eq!(o["status"], "dispatched");
 }
+
+#[tokio::test]
+async fn duplicate_call_is_merged_into_the_first_order() {
+    let g = gas().await;
+    let first = g.repair().await;
+    let dup = g.repair().await;
+    let id = dup["id"].as_str().unwrap();
+    let (s, v) = g
+        .app
+        .post(
+            &format!("/api/v1/orders/{id}/merge"),
+            &g.dispatcher,
+            json!({"into": id}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["error"]["field"], "into");
+    let m = g
+        .step(&g.dispatcher, &dup, "merge", json!({"into": first["id"]}))
+        .await;
+    assert_eq!(m["status"], "cancelled");
+    let e = m["events"].as_array().unwrap().last().unwrap();
+    assert_eq!(e["type"], "merged");
+    assert_eq!(e["data"]["into"], first["id"]);
+    assert!(
+        m["deadlines"].as_array().unwrap().is_empty(),
+        "a merged order's clocks stop"
+    );
+}

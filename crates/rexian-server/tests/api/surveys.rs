@@ -142,13 +142,35 @@ async fn customer_lookup_by_phone_prefix_shows_their_orders() {
     let (s, _) = app.post("/api/v1/orders", &agent, json!({"company_id": c, "category": "repair", "subtype": "not_warm",
         "channel": "phone", "description": "暖气不热", "customer": {"phone": cust["phone"], "account_no": cust["account_no"]}})).await;
     assert_eq!(s, StatusCode::CREATED);
-    let (_, detail) = app
-        .get(
-            &format!("/api/v1/customers/{}", cust["id"].as_str().unwrap()),
+    let path = format!("/api/v1/customers/{}", cust["id"].as_str().unwrap());
+    // Account information only after the caller's identity is verified (002:§14(1)).
+    let (_, detail) = app.get(&path, &agent).await;
+    assert_eq!(detail["verified"], false, "{detail}");
+    assert!(detail["account_no"].is_null() && detail["orders"].is_null());
+    let (_, v) = app
+        .post(
+            &format!("{path}/verify"),
             &agent,
+            json!({"name": cust["name"], "phone": "13999999999"}),
         )
         .await;
+    assert_eq!(v["verified"], false);
+    assert_eq!(v["mismatched"], json!(["phone"]));
+    let (_, v) = app
+        .post(
+            &format!("{path}/verify"),
+            &agent,
+            json!({"name": cust["name"], "phone": cust["phone"]}),
+        )
+        .await;
+    assert_eq!(v["verified"], true, "{v}");
+    let (_, detail) = app.get(&path, &agent).await;
+    assert_eq!(detail["verified"], true);
+    assert_eq!(detail["account_no"], cust["account_no"]);
     assert_eq!(detail["orders"].as_array().unwrap().len(), 1);
+    app.advance(31 * 60).await;
+    let (_, detail) = app.get(&path, &agent).await;
+    assert_eq!(detail["verified"], false, "a verification lasts 30 minutes");
     let (s, v) = app
         .post(
             "/api/v1/customers",
