@@ -189,6 +189,10 @@ pub struct AssessmentRule {
     pub points: Option<u32>,
     /// Seed clause.
     pub clause: Option<String>,
+    /// The product event that makes an entry by itself: `deadline_missed:<kind>` (the unit or
+    /// first responder behind the missed limit) or `month_end_open` (an order still open at
+    /// month end). None: entered by an assessor.
+    pub on: Option<String>,
 }
 
 /// One `[[rule]]`: limits for a category, optionally narrowed.
@@ -365,6 +369,7 @@ struct RawAssessment {
     amount_yuan: Option<u32>,
     points: Option<u32>,
     clause: Option<String>,
+    on: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -737,15 +742,37 @@ impl Policy {
                     format!("assessment {}: code given twice", a.code),
                 ));
             }
+            if let Some(on) = &a.on {
+                let ok = on == "month_end_open"
+                    || on
+                        .strip_prefix("deadline_missed:")
+                        .is_some_and(|k| k.parse::<DeadlineKind>().is_ok());
+                if !ok {
+                    return Err(cx.err(
+                        Some(span),
+                        format!("assessment {}: on must be month_end_open or deadline_missed:<kind>, got {on:?}", a.code),
+                    ));
+                }
+            }
             p.assessment.push(AssessmentRule {
                 code: a.code,
                 description: a.description,
                 amount_yuan: a.amount_yuan,
                 points: a.points,
                 clause: a.clause,
+                on: a.on,
             });
         }
         Ok(p)
+    }
+
+    /// The assessment rules that fire on a product event (`deadline_missed:<kind>`,
+    /// `month_end_open`).
+    pub fn assessment_on(&self, event: &str) -> Vec<&AssessmentRule> {
+        self.assessment
+            .iter()
+            .filter(|r| r.on.as_deref() == Some(event))
+            .collect()
     }
 
     /// A shipped preset by name ("heat", "power", "gas", "water").

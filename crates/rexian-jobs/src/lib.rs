@@ -26,6 +26,9 @@ pub async fn run_due(store: &Store, now: DateTime<Utc>, batch: i64) -> anyhow::R
                     Ok(Some(f)) => {
                         progressed += 1;
                         tracing::info!(order.id = f.order_id, deadline.kind = %f.kind, level = f.level, sweep = ?kind, "timer fired");
+                        if kind == Sweep::Missed {
+                            assess_missed(store, &f, now).await?;
+                        }
                     }
                     Ok(None) => {}
                     // A user step changed the order at the same moment: the next sweep retries.
@@ -43,4 +46,46 @@ pub async fn run_due(store: &Store, now: DateTime<Utc>, batch: i64) -> anyhow::R
         }
     }
     Ok(applied)
+}
+
+/// Applies the company's assessment rules that fire on a missed limit (`deadline_missed:<kind>`):
+/// an entry for the unit whose clock it was, else the order's first responder. The entry's
+/// source key makes it once per deadline, however many nodes run the sweep.
+async fn assess_missed(
+    store: &Store,
+    f: &rexian_store::timers::Fired,
+    now: i64,
+) -> anyhow::Result<()> {
+    let order = store.order(f.order_id).await?;
+    let company = store.company(order.company_id).await?;
+    let policy = company
+        .policy()
+        .map_err(|e| anyhow::anyhow!("policy of company {}: {e}", company.id))?;
+    let month = chrono::DateTime::from_timestamp_millis(f.due_at)
+        .unwrap_or_default()
+        .with_timezone(&company.offset())
+        .format("%Y-%m")
+        .to_string();
+    for rule in policy.assessment_on(&format!("deadline_missed:{}", f.kind)) {
+        let (subject_kind, subject_id) = match f.unit_id {
+            Some(u) => ("unit", u),
+            None => ("user", order.first_responder_id),
+        };
+        let entry = rexian_store::reports::Entry {
+            company_id: company.id,
+            month: month.clone(),
+            subject_kind: subject_kind.into(),
+            subject_id,
+            rule_code: Some(rule.code.clone()),
+            points: -f64::from(rule.points.unwrap_or(0)),
+            yuan: -f64::from(rule.amount_yuan.unwrap_or(0)),
+            order_id: Some(order.id),
+            source_key: Some(format!("deadline:{}:{}", f.deadline_id, rule.code)),
+            reason: format!("{} ({} {})", rule.description, order.number, f.kind),
+            created_at: now,
+            ..Default::default()
+        };
+        store.add_entry(&entry).await?;
+    }
+    Ok(())
 }

@@ -76,6 +76,10 @@ pub static RULES: &[(&str, &str, Access)] = &[
         Access::Roles(&[Supervisor, Admin]),
     ),
     ("GET", "/api/v1/orders/{id}/supervision", STAFF),
+    // Photos: anyone who may see the order sees them; adding is narrowed in `api::photos`.
+    ("GET", "/api/v1/orders/{id}/photos", STAFF),
+    ("POST", "/api/v1/orders/{id}/photos", STAFF),
+    ("GET", "/api/v1/orders/{id}/photos/{pid}", STAFF),
     (
         "GET",
         "/api/v1/orders/{id}/callback_form",
@@ -151,6 +155,42 @@ pub static RULES: &[(&str, &str, Access)] = &[
         Access::Roles(&[Supervisor, Assessor, Admin, Dispatcher]),
     ),
     ("GET", "/api/v1/search", STAFF),
+    // Reports, supervision board, assessment ledger, month-end.
+    (
+        "GET",
+        "/api/v1/reports/kpi/breakdown",
+        Access::Roles(&[Supervisor, Assessor, Admin, Dispatcher]),
+    ),
+    (
+        "POST",
+        "/api/v1/reports/month_end",
+        Access::Roles(&[Supervisor, Assessor, Admin]),
+    ),
+    (
+        "GET",
+        "/api/v1/supervision",
+        Access::Roles(&[Supervisor, UnitHandler, Assessor, Admin, Dispatcher]),
+    ),
+    (
+        "POST",
+        "/api/v1/supervision/{id}/ack",
+        Access::Roles(&[Supervisor, UnitHandler, Admin]),
+    ),
+    (
+        "POST",
+        "/api/v1/assessment/entries",
+        Access::Roles(&[Assessor, Admin]),
+    ),
+    (
+        "POST",
+        "/api/v1/assessment/entries/{id}/reverse",
+        Access::Roles(&[Assessor, Admin]),
+    ),
+    (
+        "GET",
+        "/api/v1/assessment/statement",
+        Access::Roles(&[Assessor, Supervisor, Admin]),
+    ),
     // Customer register and surveys.
     (
         "GET",
@@ -243,6 +283,8 @@ pub static RULES: &[(&str, &str, Access)] = &[
         Access::Roles(&[CallbackAgent, Supervisor, Assessor, Admin]),
     ),
     ("POST", "/orders/{id}/{step}", STAFF),
+    ("POST", "/orders/{id}/photos", STAFF),
+    ("GET", "/orders/{id}/photos/{pid}", STAFF),
     (
         "POST",
         "/orders/{id}/extensions/{eid}/{decision}",

@@ -36,6 +36,8 @@ pub struct Settings {
     pub lockout_minutes: i64,
     /// Mark cookies `Secure` (behind HTTPS).
     pub secure_cookies: bool,
+    /// Where files live (photos under `photos/`).
+    pub data_dir: std::path::PathBuf,
 }
 
 impl Default for Settings {
@@ -46,6 +48,7 @@ impl Default for Settings {
             lockout_threshold: 5,
             lockout_minutes: 15,
             secure_cookies: false,
+            data_dir: std::env::temp_dir().join("rexian-data"),
         }
     }
 }
@@ -63,6 +66,17 @@ pub struct AppState {
     pub dummy_hash: String,
     /// The business calendar (holidays and adjusted working days).
     pub calendar: Arc<rexian_domain::calendar::BusinessCalendar>,
+    /// Order changes on this node, for live queues (SSE).
+    pub changes: tokio::sync::broadcast::Sender<OrderChanged>,
+}
+
+/// An order was created or changed (what live queues listen to).
+#[derive(Debug, Clone, Copy)]
+pub struct OrderChanged {
+    /// The order.
+    pub order_id: i64,
+    /// Its company.
+    pub company_id: i64,
 }
 
 impl AppState {
@@ -79,7 +93,16 @@ impl AppState {
             settings: Arc::new(settings),
             dummy_hash,
             calendar: Arc::new(rexian_domain::calendar::BusinessCalendar::embedded()),
+            changes: tokio::sync::broadcast::channel(256).0,
         })
+    }
+
+    /// Tells live queues that an order changed (nobody listening is fine).
+    pub fn notify(&self, o: &rexian_store::orders::OrderRow) {
+        let _ = self.changes.send(OrderChanged {
+            order_id: o.id,
+            company_id: o.company_id,
+        });
     }
 
     /// Runs every timer that is due at the clock's now.

@@ -10,6 +10,7 @@ pub mod customers;
 mod error;
 pub mod orders;
 pub mod org;
+pub mod photos;
 pub mod rechecks;
 pub mod reports;
 pub mod timers;

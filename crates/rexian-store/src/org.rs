@@ -29,6 +29,35 @@ pub struct Company {
     pub created_at: i64,
 }
 
+impl Company {
+    /// The company's policy: its preset with its override merged over it.
+    pub fn policy(
+        &self,
+    ) -> std::result::Result<rexian_domain::policy::Policy, rexian_domain::policy::PolicyError>
+    {
+        let base = rexian_domain::policy::Policy::preset(&self.policy).ok_or_else(|| {
+            rexian_domain::policy::PolicyError {
+                policy: self.policy.clone(),
+                line: None,
+                reason: format!(
+                    "company {} names unknown policy preset {}",
+                    self.id, self.policy
+                ),
+            }
+        })?;
+        match &self.policy_override {
+            Some(o) => base.with_overrides(o),
+            None => Ok(base),
+        }
+    }
+
+    /// The company's zone as an offset from UTC.
+    pub fn offset(&self) -> chrono::FixedOffset {
+        chrono::FixedOffset::east_opt((self.tz_offset_minutes * 60) as i32)
+            .unwrap_or_else(|| chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset"))
+    }
+}
+
 /// Fields of a new company.
 #[derive(Debug, Clone)]
 pub struct NewCompany {

@@ -2,7 +2,7 @@
 
 use sqlx::Row;
 
-use crate::{Result, Store};
+use crate::{Result, Store, StoreError};
 
 /// The raw counts behind the KPIs of one company (or unit) and period.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -27,7 +27,377 @@ pub struct KpiCounts {
     pub satisfied: i64,
 }
 
+/// A dimension reports are broken down by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dimension {
+    /// The unit handling the order.
+    Unit,
+    /// The first responder.
+    Person,
+    /// The category.
+    Category,
+    /// The channel.
+    Channel,
+}
+
+impl Dimension {
+    fn column(self) -> &'static str {
+        match self {
+            Dimension::Unit => "o.unit_id",
+            Dimension::Person => "o.first_responder_id",
+            Dimension::Category => "o.category",
+            Dimension::Channel => "o.channel",
+        }
+    }
+}
+
+/// A supervision notice on the board.
+#[derive(Debug, Clone)]
+pub struct Notice {
+    /// Row id.
+    pub id: i64,
+    /// Order.
+    pub order_id: i64,
+    /// Order number.
+    pub number: String,
+    /// Deadline kind.
+    pub kind: String,
+    /// Level.
+    pub level: i64,
+    /// Unit of the deadline.
+    pub unit_id: Option<i64>,
+    /// When.
+    pub at: i64,
+    /// Acknowledged at.
+    pub acknowledged_at: Option<i64>,
+}
+
+/// An assessment entry.
+#[derive(Debug, Clone, Default)]
+pub struct Entry {
+    /// Row id (0 before insert).
+    pub id: i64,
+    /// Company.
+    pub company_id: i64,
+    /// Month `YYYY-MM`.
+    pub month: String,
+    /// `user` or `unit`.
+    pub subject_kind: String,
+    /// User or unit id.
+    pub subject_id: i64,
+    /// Rule behind it (none for a manual entry).
+    pub rule_code: Option<String>,
+    /// Points.
+    pub points: f64,
+    /// 元.
+    pub yuan: f64,
+    /// Order behind it.
+    pub order_id: Option<i64>,
+    /// What caused it, unique per company so an automatic entry is made once.
+    pub source_key: Option<String>,
+    /// Why.
+    pub reason: String,
+    /// The entry this one reverses.
+    pub reversal_of: Option<i64>,
+    /// Who made it (none for a rule).
+    pub created_by: Option<i64>,
+    /// When.
+    pub created_at: i64,
+}
+
+fn entry_from(r: &sqlx::any::AnyRow) -> Result<Entry> {
+    Ok(Entry {
+        id: r.try_get("id")?,
+        company_id: r.try_get("company_id")?,
+        month: r.try_get("month")?,
+        subject_kind: r.try_get("subject_kind")?,
+        subject_id: r.try_get("subject_id")?,
+        rule_code: r.try_get("rule_code")?,
+        points: r.try_get("points")?,
+        yuan: r.try_get("yuan")?,
+        order_id: r.try_get("order_id")?,
+        source_key: r.try_get("source_key")?,
+        reason: r.try_get("reason")?,
+        reversal_of: r.try_get("reversal_of")?,
+        created_by: r.try_get("created_by")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+const ENTRY_COLS: &str = "id, company_id, month, subject_kind, subject_id, rule_code, points, yuan, order_id, source_key, \
+    reason, reversal_of, created_by, created_at";
+
 impl Store {
+    /// The KPI counts of each value of `by` (as text; empty for none), for orders accepted in
+    /// `[from, to)`; satisfaction counted over the callbacks of those orders.
+    pub async fn kpi_breakdown(
+        &self,
+        company_id: i64,
+        by: Dimension,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(String, KpiCounts)>> {
+        let col = by.column();
+        let q = format!(
+            "SELECT COALESCE(CAST({col} AS TEXT), '') AS k, COUNT(*) AS intake, \
+             COALESCE(SUM(CASE WHEN o.status = 'closed' THEN 1 ELSE 0 END), 0) AS closed, \
+             COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM deadlines d WHERE d.order_id = o.id) THEN 1 ELSE 0 END), 0) AS with_limits, \
+             COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM deadlines d WHERE d.order_id = o.id) AND NOT EXISTS (SELECT 1 FROM deadlines d WHERE d.order_id = o.id AND d.state = 'missed') THEN 1 ELSE 0 END), 0) AS timely, \
+             COALESCE(SUM(CASE WHEN o.status NOT IN ('closed', 'cancelled') AND EXISTS (SELECT 1 FROM deadlines d WHERE d.order_id = o.id AND d.state = 'missed' AND d.active = 1) THEN 1 ELSE 0 END), 0) AS overdue, \
+             COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM deadlines d WHERE d.order_id = o.id AND d.kind = 'callback') THEN 1 ELSE 0 END), 0) AS cb_required, \
+             COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM deadlines d WHERE d.order_id = o.id AND d.kind = 'callback') AND EXISTS (SELECT 1 FROM callbacks c WHERE c.order_id = o.id AND c.reached = 1) THEN 1 ELSE 0 END), 0) AS cb_done, \
+             CAST(COALESCE(SUM((SELECT COUNT(*) FROM callbacks c WHERE c.order_id = o.id AND c.satisfaction IS NOT NULL)), 0) AS BIGINT) AS rated, \
+             CAST(COALESCE(SUM((SELECT COUNT(*) FROM callbacks c WHERE c.order_id = o.id AND c.satisfaction IN ('satisfied', 'basic'))), 0) AS BIGINT) AS satisfied \
+             FROM orders o WHERE o.company_id = $1 AND o.created_at >= $2 AND o.created_at < $3 AND o.status <> 'cancelled' \
+             GROUP BY {col} ORDER BY COUNT(*) DESC"
+        );
+        let rows = sqlx::query(&q)
+            .bind(company_id)
+            .bind(from)
+            .bind(to)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("k")?,
+                    KpiCounts {
+                        intake: r.try_get("intake")?,
+                        closed: r.try_get("closed")?,
+                        with_limits: r.try_get("with_limits")?,
+                        timely: r.try_get("timely")?,
+                        overdue: r.try_get("overdue")?,
+                        callback_required: r.try_get("cb_required")?,
+                        callback_done: r.try_get("cb_done")?,
+                        rated: r.try_get("rated")?,
+                        satisfied: r.try_get("satisfied")?,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    /// Supervision notices of a company, newest first; optionally only unacknowledged ones.
+    pub async fn notices(
+        &self,
+        company_id: Option<i64>,
+        open_only: bool,
+        limit: i64,
+    ) -> Result<Vec<Notice>> {
+        let rows = sqlx::query(
+            "SELECT n.id, n.order_id, o.number, d.kind, n.level, n.unit_id, n.at, n.acknowledged_at \
+             FROM supervision_notices n JOIN orders o ON o.id = n.order_id JOIN deadlines d ON d.id = n.deadline_id \
+             WHERE ($1 IS NULL OR o.company_id = $1) AND ($2 = 0 OR n.acknowledged_at IS NULL) \
+             ORDER BY n.id DESC LIMIT $3",
+        )
+        .bind(company_id)
+        .bind(i64::from(open_only))
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Notice {
+                    id: r.try_get("id")?,
+                    order_id: r.try_get("order_id")?,
+                    number: r.try_get("number")?,
+                    kind: r.try_get("kind")?,
+                    level: r.try_get("level")?,
+                    unit_id: r.try_get("unit_id")?,
+                    at: r.try_get("at")?,
+                    acknowledged_at: r.try_get("acknowledged_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Acknowledges a supervision notice (once) with an event on its order.
+    pub async fn acknowledge_notice(
+        &self,
+        id: i64,
+        company_id: Option<i64>,
+        user_id: i64,
+        at: i64,
+    ) -> Result<i64> {
+        let mut tx = self.pool().begin().await?;
+        let order_id: Option<i64> = sqlx::query_scalar(
+            "SELECT n.order_id FROM supervision_notices n JOIN orders o ON o.id = n.order_id \
+             WHERE n.id = $1 AND ($2 IS NULL OR o.company_id = $2)",
+        )
+        .bind(id)
+        .bind(company_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let order_id = order_id.ok_or(StoreError::NotFound)?;
+        let n = sqlx::query("UPDATE supervision_notices SET acknowledged_at = $1 WHERE id = $2 AND acknowledged_at IS NULL")
+            .bind(at)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::Conflict(
+                "supervision_notices.acknowledged".into(),
+            ));
+        }
+        let version: i64 = sqlx::query_scalar("SELECT version FROM orders WHERE id = $1")
+            .bind(order_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query(
+            "UPDATE orders SET version = $1, updated_at = $2 WHERE id = $3 AND version = $4",
+        )
+        .bind(version + 1)
+        .bind(at)
+        .bind(order_id)
+        .bind(version)
+        .execute(&mut *tx)
+        .await?;
+        let e = crate::orders::NewEvent {
+            kind: "supervision_acknowledged".into(),
+            actor_id: Some(user_id),
+            at,
+            data: serde_json::json!({"notice_id": id.to_string()}),
+        };
+        crate::orders::insert_event(&mut tx, order_id, version + 1, &e).await?;
+        tx.commit().await?;
+        Ok(order_id)
+    }
+
+    /// Adds an assessment entry; an automatic one with a `source_key` already there is skipped.
+    /// Returns the id, or `None` when skipped.
+    pub async fn add_entry(&self, e: &Entry) -> Result<Option<i64>> {
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO assessment_entries (company_id, month, subject_kind, subject_id, rule_code, points, yuan, order_id, \
+             source_key, reason, reversal_of, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+             ON CONFLICT (company_id, source_key) DO NOTHING RETURNING id",
+        )
+        .bind(e.company_id)
+        .bind(&e.month)
+        .bind(&e.subject_kind)
+        .bind(e.subject_id)
+        .bind(&e.rule_code)
+        .bind(e.points)
+        .bind(e.yuan)
+        .bind(e.order_id)
+        .bind(&e.source_key)
+        .bind(&e.reason)
+        .bind(e.reversal_of)
+        .bind(e.created_by)
+        .bind(e.created_at)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(id)
+    }
+
+    /// One entry.
+    pub async fn entry(&self, id: i64) -> Result<Entry> {
+        let q = format!("SELECT {ENTRY_COLS} FROM assessment_entries WHERE id = $1");
+        let r = sqlx::query(&q).bind(id).fetch_optional(self.pool()).await?;
+        entry_from(&r.ok_or(StoreError::NotFound)?)
+    }
+
+    /// The entries of a company's month, oldest first.
+    pub async fn entries(&self, company_id: i64, month: &str) -> Result<Vec<Entry>> {
+        let q = format!("SELECT {ENTRY_COLS} FROM assessment_entries WHERE company_id = $1 AND month = $2 ORDER BY id");
+        let rows = sqlx::query(&q)
+            .bind(company_id)
+            .bind(month)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(entry_from).collect()
+    }
+
+    /// Orders of a company not closed or cancelled at `at` (accepted before it).
+    pub async fn open_orders_at(
+        &self,
+        company_id: i64,
+        at: i64,
+    ) -> Result<Vec<(i64, String, String, Option<i64>, i64)>> {
+        let rows = sqlx::query(
+            "SELECT id, number, status, unit_id, first_responder_id FROM orders WHERE company_id = $1 AND created_at < $2 \
+             AND (closed_at IS NULL OR closed_at >= $2) ORDER BY id",
+        )
+        .bind(company_id)
+        .bind(at)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("id")?,
+                    r.try_get("number")?,
+                    r.try_get("status")?,
+                    r.try_get("unit_id")?,
+                    r.try_get("first_responder_id")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Records a month-end closing and its open orders (once per company and month).
+    pub async fn record_month_end(
+        &self,
+        company_id: i64,
+        month: &str,
+        open: &[(i64, String, Option<i64>)],
+        by: i64,
+        at: i64,
+    ) -> Result<i64> {
+        let mut tx = self.pool().begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO month_end_closings (company_id, month, open_orders, closed_by, closed_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(company_id)
+        .bind(month)
+        .bind(open.len() as i64)
+        .bind(by)
+        .bind(at)
+        .fetch_one(&mut *tx)
+        .await?;
+        for (order_id, status, unit) in open {
+            sqlx::query("INSERT INTO month_end_orders (closing_id, order_id, status, unit_id) VALUES ($1, $2, $3, $4)")
+                .bind(id)
+                .bind(order_id)
+                .bind(status)
+                .bind(unit)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Logs an export (SPEC §7: every export is logged).
+    pub async fn log_export(
+        &self,
+        user_id: i64,
+        what: &str,
+        format: &str,
+        rows: i64,
+        at: i64,
+    ) -> Result<()> {
+        sqlx::query("INSERT INTO exports (user_id, what, format, row_count, at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(user_id)
+            .bind(what)
+            .bind(format)
+            .bind(rows)
+            .bind(at)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Number of logged exports of a user.
+    pub async fn export_count(&self, user_id: i64) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM exports WHERE user_id = $1")
+                .bind(user_id)
+                .fetch_one(self.pool())
+                .await?,
+        )
+    }
+
     /// Counts the KPIs of orders accepted in `[from, to)` (unix ms) of a company, optionally of one
     /// unit; callbacks are counted by their own time in the period.
     pub async fn kpi_counts(

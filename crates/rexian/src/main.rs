@@ -280,8 +280,11 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
     } else {
         Arc::new(SystemClock)
     };
-    let mut state =
-        rexian_server::AppState::new(store.clone(), clock.clone(), s.server.clone()).await?;
+    let server = rexian_server::Settings {
+        data_dir: s.data_dir.clone(),
+        ..s.server.clone()
+    };
+    let mut state = rexian_server::AppState::new(store.clone(), clock.clone(), server).await?;
     let calendar = load_calendar(&s.data_dir)?;
     let year = chrono::Datelike::year(&clock.now());
     let missing = calendar.missing_years(year, year + 1);

@@ -194,6 +194,7 @@ impl Settings {
                 .secure_cookies
                 .or(f.secure_cookies)
                 .unwrap_or(d.secure_cookies),
+            data_dir: d.data_dir.clone(),
         };
         for (name, v) in [
             ("token_ttl_minutes", server.token_ttl_minutes),

@@ -1,11 +1,13 @@
 //! The JSON API under `/api/v1` (see `shared/api-v1.md`).
 
+pub mod assessment;
 pub mod callbacks;
 pub mod clock;
 pub mod customers;
 pub mod matters;
 pub mod orders;
 pub mod org;
+pub mod photos;
 pub mod reports;
 pub mod search;
 pub mod session;
@@ -46,6 +48,15 @@ pub fn routes(manual_clock: bool) -> Router<AppState> {
             "/api/v1/orders/{id}/extensions/{eid}/{decision}",
             post(orders::extension_decision),
         )
+        .route(
+            "/api/v1/orders/{id}/photos",
+            get(photos::list)
+                .post(photos::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    photos::UPLOAD_BODY_LIMIT,
+                )),
+        )
+        .route("/api/v1/orders/{id}/photos/{pid}", get(photos::get))
         .route("/api/v1/matters/{id}", get(matters::get))
         .route("/api/v1/orders/{id}/supervision", get(orders::supervision))
         .route(
@@ -70,6 +81,16 @@ pub fn routes(manual_clock: bool) -> Router<AppState> {
             post(callbacks::report_outreach),
         )
         .route("/api/v1/search", get(search::search))
+        .route("/api/v1/reports/kpi/breakdown", get(reports::breakdown))
+        .route("/api/v1/reports/month_end", post(assessment::month_end))
+        .route("/api/v1/supervision", get(reports::board))
+        .route("/api/v1/supervision/{id}/ack", post(reports::acknowledge))
+        .route("/api/v1/assessment/entries", post(assessment::create))
+        .route(
+            "/api/v1/assessment/entries/{id}/reverse",
+            post(assessment::reverse),
+        )
+        .route("/api/v1/assessment/statement", get(assessment::statement))
         .route("/api/v1/reports/kpi", get(reports::kpi))
         .route(
             "/api/v1/customers",

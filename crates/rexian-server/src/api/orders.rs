@@ -29,24 +29,12 @@ use crate::AppState;
 
 /// The policy of a company: its preset with the company's overrides.
 pub fn company_policy(c: &Company) -> AppResult<Policy> {
-    let base = Policy::preset(&c.policy).ok_or_else(|| {
-        AppError::Internal(anyhow::anyhow!(
-            "company {} names unknown policy {}",
-            c.id,
-            c.policy
-        ))
-    })?;
-    match &c.policy_override {
-        Some(o) => base
-            .with_overrides(o)
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("policy override: {e}"))),
-        None => Ok(base),
-    }
+    c.policy()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("policy of company {}: {e}", c.id)))
 }
 
 pub(crate) fn offset_of(c: &Company) -> FixedOffset {
-    FixedOffset::east_opt((c.tz_offset_minutes * 60) as i32)
-        .unwrap_or_else(|| FixedOffset::east_opt(8 * 3600).expect("valid offset"))
+    c.offset()
 }
 
 fn season_start(c: &Company) -> Option<NaiveDate> {
@@ -637,7 +625,11 @@ pub(crate) fn state_of(f: &OrderFull, company: &Company) -> AppResult<OrderState
 }
 
 /// Loads an order the user may see, or `not_found`.
-async fn visible_order(app: &AppState, me: &CurrentUser, id: &str) -> AppResult<OrderFull> {
+pub(crate) async fn visible_order(
+    app: &AppState,
+    me: &CurrentUser,
+    id: &str,
+) -> AppResult<OrderFull> {
     let id = parse_id("id", id)?;
     let full = app.store.order_full(id).await?;
     if !can_see(me, &full.order) {

@@ -1,14 +1,18 @@
 //! Reports: `GET /api/v1/reports/kpi` (api-v1 "Reports", SPEC §5).
 
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use chrono::{DateTime, NaiveDate, Utc};
+use rexian_store::reports::Dimension;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::orders::offset_of;
+use super::orders::{offset_of, rfc3339};
 use super::parse_id;
 use crate::auth::CurrentUser;
+use crate::clock::ms;
 use crate::error::{AppError, AppResult};
 use crate::AppState;
 
@@ -102,4 +106,352 @@ pub async fn kpi(
         "intake": k.intake, "closed": k.closed, "timely_rate": k.timely_rate, "resolution_rate": k.resolution_rate,
         "satisfaction_rate": k.satisfaction_rate, "callback_rate": k.callback_rate, "overdue": k.overdue,
     })))
+}
+
+/// A table of figures with Chinese headers, rendered as JSON, CSV or an Excel workbook.
+pub struct Table {
+    /// Sheet / file name.
+    pub name: String,
+    /// Column keys (JSON) and Chinese headers (CSV, Excel).
+    pub columns: Vec<(&'static str, &'static str)>,
+    /// Rows of values.
+    pub rows: Vec<Vec<Value>>,
+}
+
+impl Table {
+    fn json(&self) -> Value {
+        let items: Vec<Value> = self
+            .rows
+            .iter()
+            .map(|r| {
+                Value::Object(
+                    self.columns
+                        .iter()
+                        .zip(r)
+                        .map(|((k, _), v)| ((*k).to_owned(), v.clone()))
+                        .collect(),
+                )
+            })
+            .collect();
+        json!({"items": items})
+    }
+
+    fn cell_text(v: &Value) -> String {
+        match v {
+            Value::Null => String::new(),
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        }
+    }
+
+    fn csv(&self) -> String {
+        let esc = |s: &str| {
+            if s.contains([',', '"', '\n']) {
+                format!("\"{}\"", s.replace('"', "\"\""))
+            } else {
+                s.to_owned()
+            }
+        };
+        // A BOM so Excel opens the Chinese headers as UTF-8.
+        let mut out = String::from("\u{feff}");
+        out += &self
+            .columns
+            .iter()
+            .map(|(_, h)| esc(h))
+            .collect::<Vec<_>>()
+            .join(",");
+        out.push('\n');
+        for r in &self.rows {
+            out += &r
+                .iter()
+                .map(|v| esc(&Self::cell_text(v)))
+                .collect::<Vec<_>>()
+                .join(",");
+            out.push('\n');
+        }
+        out
+    }
+
+    fn xlsx(&self) -> AppResult<Vec<u8>> {
+        let err = |e: rust_xlsxwriter::XlsxError| {
+            AppError::Internal(anyhow::anyhow!("writing xlsx: {e}"))
+        };
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.set_name(&self.name).map_err(err)?;
+        let bold = rust_xlsxwriter::Format::new().set_bold();
+        for (c, (_, h)) in self.columns.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, *h, &bold)
+                .map_err(err)?;
+        }
+        for (r, row) in self.rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                let (r, c) = (r as u32 + 1, c as u16);
+                match v {
+                    Value::Number(n) => {
+                        ws.write_number(r, c, n.as_f64().unwrap_or(0.0))
+                            .map_err(err)?;
+                    }
+                    Value::Null => {}
+                    other => {
+                        ws.write_string(r, c, Self::cell_text(other)).map_err(err)?;
+                    }
+                }
+            }
+        }
+        wb.save_to_buffer().map_err(err)
+    }
+
+    /// The response in `format` (`json`, `csv` or `xlsx`); exports are logged (SPEC §7).
+    pub async fn respond(
+        self,
+        app: &AppState,
+        me: &CurrentUser,
+        format: Option<&str>,
+    ) -> AppResult<Response> {
+        let what = self.name.clone();
+        let file = |ext: &str| {
+            format!(
+                "attachment; filename=\"{}.{ext}\"",
+                self.name.replace('"', "")
+            )
+        };
+        match format.unwrap_or("json") {
+            "json" => Ok(Json(self.json()).into_response()),
+            "csv" => {
+                app.store
+                    .log_export(
+                        me.id,
+                        &what,
+                        "csv",
+                        self.rows.len() as i64,
+                        ms(app.clock.now()),
+                    )
+                    .await?;
+                let body = self.csv();
+                Ok((
+                    [
+                        (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                        (header::CONTENT_DISPOSITION, file("csv")),
+                    ],
+                    body,
+                )
+                    .into_response())
+            }
+            "xlsx" => {
+                app.store
+                    .log_export(
+                        me.id,
+                        &what,
+                        "xlsx",
+                        self.rows.len() as i64,
+                        ms(app.clock.now()),
+                    )
+                    .await?;
+                let body = self.xlsx()?;
+                let ct =
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned();
+                Ok((
+                    [
+                        (header::CONTENT_TYPE, ct),
+                        (header::CONTENT_DISPOSITION, file("xlsx")),
+                    ],
+                    body,
+                )
+                    .into_response())
+            }
+            other => Err(AppError::invalid(
+                "format",
+                format!("format must be json, csv or xlsx, got {other:?}"),
+            )),
+        }
+    }
+}
+
+/// The company of a report: the one asked for, within the caller's own.
+async fn report_company(
+    app: &AppState,
+    me: &CurrentUser,
+    asked: Option<&str>,
+) -> AppResult<rexian_store::org::Company> {
+    let id = match (asked.filter(|s| !s.is_empty()), me.company_id) {
+        (Some(s), mine) => {
+            let c = parse_id("company_id", s)?;
+            if mine.is_some_and(|m| m != c) {
+                return Err(AppError::Forbidden);
+            }
+            c
+        }
+        (None, Some(m)) => m,
+        (None, None) => return Err(AppError::invalid("company_id", "company_id is required")),
+    };
+    app.store
+        .company(id)
+        .await
+        .map_err(|_| AppError::invalid("company_id", "company_id names no company"))
+}
+
+/// Query of the breakdown.
+#[derive(Debug, Deserialize)]
+pub struct BreakdownQuery {
+    company_id: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    by: Option<String>,
+    format: Option<String>,
+}
+
+/// `GET /api/v1/reports/kpi/breakdown?by=unit|person|category|channel&format=json|csv|xlsx`:
+/// the KPIs of each unit, person (first responder), category or channel of a period.
+pub async fn breakdown(
+    State(app): State<AppState>,
+    Extension(me): Extension<CurrentUser>,
+    Query(q): Query<BreakdownQuery>,
+) -> AppResult<Response> {
+    let company = report_company(&app, &me, q.company_id.as_deref()).await?;
+    let offset = offset_of(&company);
+    let from = q
+        .from
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| AppError::invalid("from", "from is required"))?;
+    let to =
+        q.to.as_deref()
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| AppError::invalid("to", "to is required"))?;
+    let (from, to) = (
+        bound("from", from, offset, false)?,
+        bound("to", to, offset, true)?,
+    );
+    let (by, label_header) = match q.by.as_deref().unwrap_or("unit") {
+        "unit" => (Dimension::Unit, "单位"),
+        "person" => (Dimension::Person, "首问责任人"),
+        "category" => (Dimension::Category, "业务类别"),
+        "channel" => (Dimension::Channel, "渠道"),
+        other => {
+            return Err(AppError::invalid(
+                "by",
+                format!("by must be unit, person, category or channel, got {other:?}"),
+            ))
+        }
+    };
+    let rows = app.store.kpi_breakdown(company.id, by, from, to).await?;
+    let units: std::collections::HashMap<String, String> = app
+        .store
+        .units(Some(company.id))
+        .await?
+        .into_iter()
+        .map(|u| (u.id.to_string(), u.name))
+        .collect();
+    let users: std::collections::HashMap<String, String> = app
+        .store
+        .users(Some(company.id))
+        .await?
+        .into_iter()
+        .map(|u| (u.id.to_string(), u.name))
+        .collect();
+    let mut out = Vec::new();
+    for (key, c) in rows {
+        let label = match by {
+            Dimension::Unit => units.get(&key).cloned().unwrap_or_else(|| {
+                if key.is_empty() {
+                    "（未派单）".into()
+                } else {
+                    key.clone()
+                }
+            }),
+            Dimension::Person => users.get(&key).cloned().unwrap_or_else(|| key.clone()),
+            _ => key.clone(),
+        };
+        let k = rexian_domain::reports::kpi(
+            c.intake,
+            c.closed,
+            c.with_limits,
+            c.timely,
+            c.overdue,
+            c.callback_required,
+            c.callback_done,
+            c.rated,
+            c.satisfied,
+        );
+        out.push(vec![
+            Value::String(key),
+            Value::String(label),
+            json!(k.intake),
+            json!(k.closed),
+            json!(k.timely_rate),
+            json!(k.resolution_rate),
+            json!(k.satisfaction_rate),
+            json!(k.callback_rate),
+            json!(k.overdue),
+        ]);
+    }
+    let table = Table {
+        name: format!("kpi-{}", q.by.as_deref().unwrap_or("unit")),
+        columns: vec![
+            ("key", "编码"),
+            ("label", label_header),
+            ("intake", "受理量"),
+            ("closed", "办结量"),
+            ("timely_rate", "及时率"),
+            ("resolution_rate", "解决率"),
+            ("satisfaction_rate", "满意率"),
+            ("callback_rate", "回访率"),
+            ("overdue", "超期工单"),
+        ],
+        rows: out,
+    };
+    table.respond(&app, &me, q.format.as_deref()).await
+}
+
+/// Query of the supervision board.
+#[derive(Debug, Deserialize)]
+pub struct BoardQuery {
+    company_id: Option<String>,
+    open: Option<String>,
+}
+
+/// `GET /api/v1/supervision`: supervision notices (督办) by level, newest first.
+pub async fn board(
+    State(app): State<AppState>,
+    Extension(me): Extension<CurrentUser>,
+    Query(q): Query<BoardQuery>,
+) -> AppResult<Json<Value>> {
+    let company = match me.company_id {
+        Some(c) => Some(c),
+        None => q
+            .company_id
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(|s| parse_id("company_id", s))
+            .transpose()?,
+    };
+    let open = q.open.as_deref() == Some("true");
+    let notices = app.store.notices(company, open, 500).await?;
+    let items: Vec<Value> = notices
+        .iter()
+        .map(|n| json!({"id": n.id.to_string(), "order_id": n.order_id.to_string(), "number": n.number, "deadline": n.kind,
+            "level": n.level, "unit_id": n.unit_id.map(|u| u.to_string()), "at": rfc3339(n.at),
+            "acknowledged_at": n.acknowledged_at.map(rfc3339)}))
+        .collect();
+    Ok(Json(json!({"items": items})))
+}
+
+/// `POST /api/v1/supervision/{id}/ack`: the supervised unit or head acknowledges a notice.
+pub async fn acknowledge(
+    State(app): State<AppState>,
+    Extension(me): Extension<CurrentUser>,
+    Path(id): Path<String>,
+) -> AppResult<StatusCode> {
+    let id = parse_id("id", &id)?;
+    app.store
+        .acknowledge_notice(id, me.company_id, me.id, ms(app.clock.now()))
+        .await
+        .map_err(|e| match e {
+            rexian_store::StoreError::Conflict(_) => {
+                AppError::InvalidTransition("this notice is already acknowledged".into())
+            }
+            other => other.into(),
+        })?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -35,6 +35,13 @@ pub fn routes() -> Router<AppState> {
         .route("/orders/{id}/callback_form", get(callback_form))
         .route("/orders/{id}/{step}", post(step))
         .route(
+            "/orders/{id}/photos",
+            post(photos_upload).layer(axum::extract::DefaultBodyLimit::max(
+                crate::api::photos::UPLOAD_BODY_LIMIT,
+            )),
+        )
+        .route("/orders/{id}/photos/{pid}", get(crate::api::photos::get))
+        .route(
             "/orders/{id}/extensions/{eid}/{decision}",
             post(extension_decision),
         )
@@ -216,6 +223,15 @@ struct OrderPage {
     repair: RepairForm,
     print: bool,
     now: i64,
+    photos: Vec<PhotoLine>,
+    can_photo: bool,
+}
+
+/// A photo of the order.
+pub struct PhotoLine {
+    url: String,
+    at: String,
+    by: String,
 }
 
 impl OrderPage {
@@ -474,6 +490,22 @@ async fn build(
         })
         .map(|x| (x.id.to_string(), x.name.clone()))
         .collect();
+    let photos = app
+        .store
+        .photos(o.id)
+        .await?
+        .iter()
+        .map(|p| PhotoLine {
+            url: format!("/orders/{}/photos/{}", o.id, p.id),
+            at: local_time(p.at, offset),
+            by: p
+                .uploaded_by
+                .and_then(|x| user_names.get(&x).cloned())
+                .unwrap_or_default(),
+        })
+        .collect();
+    let can_photo =
+        crate::api::photos::may_upload(u) && o.status != "closed" && o.status != "cancelled";
     let c = &v["customer"];
     let subtype = o.subtype.clone().unwrap_or_default();
     Ok(OrderPage {
@@ -535,6 +567,8 @@ async fn build(
         repair,
         print,
         now,
+        photos,
+        can_photo,
     })
 }
 
@@ -577,6 +611,20 @@ async fn step(
     .await;
     match r {
         Ok(_) => after_step(&app, &u, &id, &step).await,
+        Err(e) => error_page(t, &u, e),
+    }
+}
+
+async fn photos_upload(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Extension(u): Extension<CurrentUser>,
+    Path(id): Path<String>,
+    mp: Result<axum::extract::multipart::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    let t = msgs(&headers);
+    match crate::api::photos::upload_photos(&app, &u, &id, mp).await {
+        Ok(_) => after_step(&app, &u, &id, "photos").await,
         Err(e) => error_page(t, &u, e),
     }
 }

@@ -1,6 +1,7 @@
 //! API tests, in one binary, run on SQLite and (with `REXIAN_TEST_DB=postgres`) PostgreSQL.
 
 mod access_matrix;
+mod assessment;
 mod auth;
 mod callbacks;
 mod heating;
