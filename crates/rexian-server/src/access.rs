@@ -158,6 +158,11 @@ pub static RULES: &[(&str, &str, Access)] = &[
     // Reports, supervision board, assessment ledger, month-end.
     (
         "GET",
+        "/reports",
+        Access::Roles(&[Supervisor, Assessor, Admin, Dispatcher]),
+    ),
+    (
+        "GET",
         "/api/v1/reports/kpi/breakdown",
         Access::Roles(&[Supervisor, Assessor, Admin, Dispatcher]),
     ),

@@ -6,6 +6,7 @@ mod field;
 mod intake;
 mod orders;
 mod queues;
+mod reports;
 
 use askama::Template;
 use axum::extract::State;
@@ -35,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .merge(queues::routes())
         .merge(orders::routes())
         .merge(field::routes())
+        .merge(reports::routes())
 }
 
 /// What every page's header needs to know of the user.
@@ -53,6 +55,8 @@ pub struct PageUser {
     pub can_intake: bool,
     /// Shows the field worker's list.
     pub is_field: bool,
+    /// Shows the reports link.
+    pub can_report: bool,
 }
 
 impl PageUser {
@@ -72,6 +76,14 @@ impl PageUser {
                 .iter()
                 .any(|r| u.has(*r)),
             is_field: u.has(Role::FieldWorker),
+            can_report: [
+                Role::Supervisor,
+                Role::Assessor,
+                Role::Admin,
+                Role::Dispatcher,
+            ]
+            .iter()
+            .any(|r| u.has(*r)),
         }
     }
 }
