@@ -184,6 +184,9 @@ struct Report {
     /// Timer sweeps run during the scenarios (`POST /admin/clock/advance`, which runs every due
     /// timer before it answers).
     timer_sweeps: Option<Summary>,
+    /// Timer sweeps with nothing due after the scenarios (HTTP round trip of a zero-second
+    /// advance, auth included), on the data the run left.
+    idle_timer_sweeps: Option<Summary>,
     /// The server once the organisation is set up, before any load.
     server_after_setup: Option<ProcReading>,
     /// Peak RSS of the server over the whole run, MiB.
@@ -327,6 +330,7 @@ async fn run_with(
     let Loaded {
         scenarios,
         sweeps,
+        idle_sweeps,
         after_setup,
     } = result?;
     let intake = scenarios
@@ -377,6 +381,7 @@ async fn run_with(
         intake_over_ceiling: ratio,
         scenarios,
         timer_sweeps: sweeps,
+        idle_timer_sweeps: idle_sweeps,
         server_after_setup: after_setup,
         server_peak_rss_mib: peak,
     })
@@ -527,9 +532,23 @@ async fn load(
         None => None,
     };
     result?;
+    // The sweep with nothing due, on the data the scenarios left: the ticker has just run every
+    // due timer, and a zero-second advance makes nothing new due.
+    let idle_sweeps = if own_server {
+        let s = scenarios::idle_sweeps(&org, 20).await;
+        let sum = s.summary(0.0);
+        println!(
+            "timer sweep with nothing due: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} sweeps, {} failed)",
+            sum.p50_ms, sum.p99_ms, sum.max_ms, sum.count, sum.errors
+        );
+        Some(sum)
+    } else {
+        None
+    };
     Ok(Loaded {
         scenarios: reports,
         sweeps,
+        idle_sweeps,
         after_setup,
     })
 }
@@ -538,6 +557,7 @@ async fn load(
 struct Loaded {
     scenarios: Vec<ScenarioReport>,
     sweeps: Option<Summary>,
+    idle_sweeps: Option<Summary>,
     after_setup: Option<ProcReading>,
 }
 

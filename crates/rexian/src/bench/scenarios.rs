@@ -488,6 +488,29 @@ pub async fn read_worker(
     out
 }
 
+/// `n` sweeps with nothing due: zero-second advances of the clock, one after another.
+pub async fn idle_sweeps(org: &Org, n: usize) -> super::stats::Samples {
+    let mut s = super::stats::Samples::default();
+    let mut c = org.conn();
+    for _ in 0..n {
+        let t = Instant::now();
+        match c
+            .call(
+                "POST",
+                "/api/v1/admin/clock/advance",
+                Some(&org.admin),
+                Some(&json!({"seconds": 0})),
+                None,
+            )
+            .await
+        {
+            Ok(r) if r.status == 200 => s.ok(t.elapsed()),
+            _ => s.errors += 1,
+        }
+    }
+    s
+}
+
 /// Keeps the manual clock moving with real time, running the timers as the system clock's
 /// sweep would (every `every`); returns each sweep's latency when `stop` is set.
 pub async fn ticker(
