@@ -29,5 +29,6 @@ pub use policy::{
 };
 pub mod identity;
 pub mod reports;
+pub mod search;
 pub mod survey;
 pub mod workflow;

@@ -84,19 +84,28 @@ pub async fn search(
     let want = |k: &str| kind.is_none_or(|x| x == k);
     let mut hits: Vec<(u8, i64, Value)> = Vec::new();
     if want("order") {
-        let mut f = OrderFilter {
-            q: Some(q.clone()),
-            limit: 200,
-            ..Default::default()
-        };
-        if scope_filter(&me, &mut f) {
+        // The query and the words callers use for the same problem (停电/断电/没电 …); a
+        // synonym's hit ranks below a hit of the words as typed.
+        let mut seen = std::collections::HashSet::new();
+        for (n, alt) in rexian_domain::search::expand(&q).into_iter().enumerate() {
+            let mut f = OrderFilter {
+                q: Some(alt.clone()),
+                limit: 200,
+                ..Default::default()
+            };
+            if !scope_filter(&me, &mut f) {
+                break;
+            }
             for o in app
                 .store
                 .list_orders(&f)
                 .await?
                 .iter()
-                .filter(|o| findable(&me, o, Some(&q)))
+                .filter(|o| findable(&me, o, Some(&alt)))
             {
+                if !seen.insert(o.id) {
+                    continue;
+                }
                 let hidden = o.anonymous && unit_staff(&me);
                 let fields: Vec<Option<&str>> = if hidden {
                     vec![
@@ -114,12 +123,13 @@ pub async fn search(
                         o.customer_community.as_deref(),
                     ]
                 };
-                let s = fields.iter().map(|f| score(*f, &q)).max().unwrap_or(0);
+                let s = fields.iter().map(|f| score(*f, &alt)).max().unwrap_or(0);
                 if s == 0 {
                     continue;
                 }
+                let s = if n == 0 { s + 1 } else { s };
                 hits.push((s, o.created_at, json!({"kind": "order", "id": o.id.to_string(),
-                    "title": format!("{} {}", o.number, o.category), "snippet": snippet(&o.description, &q)})));
+                    "title": format!("{} {}", o.number, o.category), "snippet": snippet(&o.description, &alt)})));
             }
         }
     }

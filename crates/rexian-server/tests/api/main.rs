@@ -11,4 +11,5 @@ mod org;
 mod rechecks;
 mod reports;
 mod search;
+mod search_quality;
 mod surveys;
