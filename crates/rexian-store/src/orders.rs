@@ -52,6 +52,21 @@ pub struct ContactRow {
     pub handled_at: Option<i64>,
 }
 
+fn contact_from(r: &AnyRow) -> Result<ContactRow> {
+    Ok(ContactRow {
+        id: r.try_get("id")?,
+        company_id: r.try_get("company_id")?,
+        channel: r.try_get("channel")?,
+        caller_name: r.try_get("caller_name")?,
+        caller_phone: r.try_get("caller_phone")?,
+        summary: r.try_get("summary")?,
+        agent_id: r.try_get("agent_id")?,
+        at: r.try_get("at")?,
+        dropped: r.try_get::<i64, _>("dropped")? != 0,
+        handled_at: r.try_get("handled_at")?,
+    })
+}
+
 /// An order waiting for its callback, with what the queue shows.
 #[derive(Debug, Clone)]
 pub struct QueuedCallback {
@@ -556,22 +571,7 @@ impl Store {
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ContactRow {
-                    id: r.try_get("id")?,
-                    company_id: r.try_get("company_id")?,
-                    channel: r.try_get("channel")?,
-                    caller_name: r.try_get("caller_name")?,
-                    caller_phone: r.try_get("caller_phone")?,
-                    summary: r.try_get("summary")?,
-                    agent_id: r.try_get("agent_id")?,
-                    at: r.try_get("at")?,
-                    dropped: r.try_get::<i64, _>("dropped")? != 0,
-                    handled_at: r.try_get("handled_at")?,
-                })
-            })
-            .collect()
+        rows.iter().map(contact_from).collect()
     }
 
     /// Marks a dropped call as called back; `NotFound` when it is not an open task of the company.
@@ -679,22 +679,7 @@ impl Store {
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ContactRow {
-                    id: r.try_get("id")?,
-                    company_id: r.try_get("company_id")?,
-                    channel: r.try_get("channel")?,
-                    caller_name: r.try_get("caller_name")?,
-                    caller_phone: r.try_get("caller_phone")?,
-                    summary: r.try_get("summary")?,
-                    agent_id: r.try_get("agent_id")?,
-                    at: r.try_get("at")?,
-                    dropped: r.try_get::<i64, _>("dropped")? != 0,
-                    handled_at: r.try_get("handled_at")?,
-                })
-            })
-            .collect()
+        rows.iter().map(contact_from).collect()
     }
 
     /// The company of a contact, if the contact exists.

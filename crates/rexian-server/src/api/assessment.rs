@@ -186,28 +186,6 @@ pub struct StatementQuery {
     detail: Option<String>,
 }
 
-async fn statement_company(
-    app: &AppState,
-    me: &CurrentUser,
-    asked: Option<&str>,
-) -> AppResult<rexian_store::org::Company> {
-    let id = match (asked.filter(|s| !s.is_empty()), me.company_id) {
-        (Some(s), mine) => {
-            let c = parse_id("company_id", s)?;
-            if mine.is_some_and(|m| m != c) {
-                return Err(AppError::Forbidden);
-            }
-            c
-        }
-        (None, Some(m)) => m,
-        (None, None) => return Err(AppError::invalid("company_id", "company_id is required")),
-    };
-    app.store
-        .company(id)
-        .await
-        .map_err(|_| AppError::invalid("company_id", "company_id names no company"))
-}
-
 /// `GET /api/v1/assessment/statement?month=&format=json|csv|xlsx[&detail=true]`: the monthly
 /// statement per person and unit (totals of points and 元), or every entry with `detail=true`.
 pub async fn statement(
@@ -215,7 +193,7 @@ pub async fn statement(
     Extension(me): Extension<CurrentUser>,
     Query(q): Query<StatementQuery>,
 ) -> AppResult<Response> {
-    let company = statement_company(&app, &me, q.company_id.as_deref()).await?;
+    let company = super::reports::report_company(&app, &me, q.company_id.as_deref()).await?;
     let month = q
         .month
         .as_deref()

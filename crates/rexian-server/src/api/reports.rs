@@ -269,7 +269,7 @@ impl Table {
 }
 
 /// The company of a report: the one asked for, within the caller's own.
-async fn report_company(
+pub(crate) async fn report_company(
     app: &AppState,
     me: &CurrentUser,
     asked: Option<&str>,
