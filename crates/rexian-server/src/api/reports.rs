@@ -48,25 +48,7 @@ pub async fn kpi(
     Extension(me): Extension<CurrentUser>,
     Query(q): Query<KpiQuery>,
 ) -> AppResult<Json<Value>> {
-    let company_id = match (
-        q.company_id.as_deref().filter(|s| !s.is_empty()),
-        me.company_id,
-    ) {
-        (Some(s), mine) => {
-            let c = parse_id("company_id", s)?;
-            if mine.is_some_and(|m| m != c) {
-                return Err(AppError::Forbidden);
-            }
-            c
-        }
-        (None, Some(m)) => m,
-        (None, None) => return Err(AppError::invalid("company_id", "company_id is required")),
-    };
-    let company = app
-        .store
-        .company(company_id)
-        .await
-        .map_err(|_| AppError::invalid("company_id", "company_id names no company"))?;
+    let company = report_company(&app, &me, q.company_id.as_deref()).await?;
     let offset = offset_of(&company);
     let from = q
         .from
