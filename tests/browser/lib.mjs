@@ -249,3 +249,48 @@ export async function horizontalOverflow(page) {
 export function unique() {
   return `${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
 }
+
+/** Signs in through the API; returns the bearer token. */
+export async function apiToken(loginName, password = DEMO_PASSWORD) {
+  const r = await fetch(`${BASE_URL}/api/v1/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ login: loginName, password }),
+  });
+  const v = await r.json();
+  assert.ok(v.token, `API login of ${loginName}: ${r.status} ${JSON.stringify(v)}`);
+  return v.token;
+}
+
+/** One API call with a bearer token; returns the JSON body (asserts a 2xx status). */
+export async function api(token, method, p, body) {
+  const r = await fetch(`${BASE_URL}${p}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await r.text();
+  assert.ok(r.ok, `${method} ${p}: ${r.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+/**
+ * A fresh heating repair order made through the API, dispatched to the unit of heat-handler,
+ * accepted and assigned to heat-field. Returns { id, number }.
+ */
+export async function heatOrderForField(description) {
+  const agent = await apiToken('heat-agent');
+  const handler = await apiToken('heat-handler');
+  const field = await apiToken('heat-field');
+  const me = await api(agent, 'GET', '/api/v1/me');
+  const hme = await api(handler, 'GET', '/api/v1/me');
+  const fme = await api(field, 'GET', '/api/v1/me');
+  const o = await api(agent, 'POST', '/api/v1/orders', {
+    company_id: me.company_id, category: 'repair', subtype: 'leak', channel: 'phone', description,
+    customer: { name: '照片测试', phone: '13900001111', address: '和平里小区5号楼1单元101室', community: '和平里小区' },
+  });
+  await api(agent, 'POST', `/api/v1/orders/${o.id}/dispatch`, { unit_id: hme.unit_id });
+  await api(handler, 'POST', `/api/v1/orders/${o.id}/accept`, {});
+  await api(handler, 'POST', `/api/v1/orders/${o.id}/assign`, { user_id: fme.id });
+  return { id: o.id, number: o.number };
+}

@@ -8,6 +8,7 @@ mod heating;
 mod matters;
 mod orders;
 mod org;
+mod photos;
 mod rechecks;
 mod reports;
 mod search;
