@@ -316,7 +316,28 @@ pub struct Policy {
     pub assessment: Vec<AssessmentRule>,
     /// Other numbers of the seeds the product shows or checks (free-form).
     pub settings: Table,
+    /// One-time-notification checklists (一次性告知, `004:第三章`) by subtype.
+    pub checklist: BTreeMap<String, Checklist>,
     source: Table,
+}
+
+/// What an agent tells a customer at once about a service item (一次性告知, `004:第九条`): the
+/// materials to bring, the procedure, the promised time limit, the fees and their legal basis.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Checklist {
+    /// Name of the service item as read out.
+    pub title: String,
+    /// Materials to submit (所需材料).
+    pub materials: Vec<String>,
+    /// Procedure, step by step (办理程序).
+    pub procedure: Vec<String>,
+    /// Promised time limit (承诺时限).
+    pub time_limit: String,
+    /// Fees (收费标准).
+    pub fees: String,
+    /// Basis of the fees and the procedure (依据).
+    pub basis: String,
 }
 
 // ---------- raw form ----------
@@ -339,6 +360,8 @@ struct RawPolicy {
     assessment: Vec<Spanned<RawAssessment>>,
     #[serde(default)]
     settings: Table,
+    #[serde(default)]
+    checklist: BTreeMap<String, Spanned<Checklist>>,
 }
 
 #[derive(Deserialize)]
@@ -556,6 +579,7 @@ impl Policy {
             rules: Vec::new(),
             assessment: Vec::new(),
             settings: raw.settings,
+            checklist: BTreeMap::new(),
             source,
         };
         if let Some(o) = raw.utc_offset {
@@ -645,6 +669,39 @@ impl Policy {
                 }
             }
             p.subtypes.insert(cat, list);
+        }
+        for (subtype, c) in raw.checklist {
+            let span = c.span();
+            let c = c.into_inner();
+            if !p.subtypes.values().any(|l| l.contains(&subtype)) {
+                return Err(cx.err(
+                    Some(span),
+                    format!("checklist.{subtype}: no category has the subtype {subtype:?}"),
+                ));
+            }
+            let blank = |v: &str| v.trim().is_empty();
+            let empty = if blank(&c.title) {
+                Some("title")
+            } else if c.materials.is_empty() || c.materials.iter().any(|m| blank(m)) {
+                Some("materials")
+            } else if c.procedure.is_empty() || c.procedure.iter().any(|m| blank(m)) {
+                Some("procedure")
+            } else if blank(&c.time_limit) {
+                Some("time_limit")
+            } else if blank(&c.fees) {
+                Some("fees")
+            } else if blank(&c.basis) {
+                Some("basis")
+            } else {
+                None
+            };
+            if let Some(f) = empty {
+                return Err(cx.err(
+                    Some(span),
+                    format!("checklist.{subtype}.{f}: must not be empty"),
+                ));
+            }
+            p.checklist.insert(subtype, c);
         }
         for r in raw.rules {
             let span = r.span();

@@ -47,6 +47,9 @@
     setInterval(tick, 30000);
     setupSignatures(document);
     document.body.addEventListener('htmx:afterSwap', function () { syncClock(); });
+    // Live queues: mark whether the SSE stream is open (polling goes on either way).
+    document.body.addEventListener('htmx:sseOpen', function (e) { e.target.dataset.live = 'on'; });
+    document.body.addEventListener('htmx:sseError', function (e) { e.target.dataset.live = 'off'; });
   }
 
   // Keyboard: elements with data-key="F2" are focused by that key; Ctrl+Enter submits a form

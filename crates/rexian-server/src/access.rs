@@ -263,10 +263,21 @@ pub static RULES: &[(&str, &str, Access)] = &[
     ),
     (
         "GET",
+        "/intake/checklist",
+        Access::Roles(&[Agent, Dispatcher, Supervisor, Admin]),
+    ),
+    (
+        "GET",
+        "/intake/checklist/print",
+        Access::Roles(&[Agent, Dispatcher, Supervisor, Admin]),
+    ),
+    (
+        "GET",
         "/intake/subtypes",
         Access::Roles(&[Agent, Dispatcher, Supervisor, Admin]),
     ),
     ("GET", "/queues", STAFF),
+    ("GET", "/queues/stream", STAFF),
     (
         "GET",
         "/queues/callbacks",

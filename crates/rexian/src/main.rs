@@ -347,6 +347,7 @@ async fn shutdown() {
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
     tracing::info!("shutting down");
+    rexian_server::ui::live::close_streams();
 }
 
 /// First start with no users: creates `admin` with the given or a generated password.

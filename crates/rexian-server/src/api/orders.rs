@@ -523,6 +523,7 @@ pub async fn create_order(app: &AppState, me: &CurrentUser, b: NewOrderBody) -> 
         crate::api::matters::regrade_matter(app, m, Some(id)).await?;
     }
     let full = app.store.order_full(id).await?;
+    app.notify(&full.order);
     Ok(order_json(me, &full, now_ms))
 }
 
@@ -1273,6 +1274,7 @@ pub async fn do_step(
         other => other.into(),
     })?;
     let full = app.store.order_full(full.order.id).await?;
+    app.notify(&full.order);
     if outcome.status == Status::Closed {
         super::callbacks::after_close(app, &full.order).await?;
     }
@@ -1369,6 +1371,7 @@ async fn annotate(
         other => other.into(),
     })?;
     let full = app.store.order_full(full.order.id).await?;
+    app.notify(&full.order);
     Ok(order_json(me, &full, now_ms))
 }
 

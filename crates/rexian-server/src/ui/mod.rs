@@ -1,9 +1,11 @@
 //! The web console: server-rendered pages (askama) with htmx, every asset embedded.
 
 mod admin;
+mod checklist;
 mod common;
 mod field;
 mod intake;
+pub mod live;
 mod orders;
 mod queues;
 mod reports;
@@ -31,8 +33,10 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(login_page).post(login_submit))
         .route("/logout", post(logout))
         .route("/lang", post(set_lang))
+        .route("/queues/stream", get(live::stream))
         .merge(admin::routes())
         .merge(intake::routes())
+        .merge(checklist::routes())
         .merge(queues::routes())
         .merge(orders::routes())
         .merge(field::routes())
@@ -138,6 +142,10 @@ pub async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> Re
         ),
         "htmx.min.js" => (
             include_bytes!("../../assets/htmx.min.js"),
+            "text/javascript; charset=utf-8",
+        ),
+        "htmx-ext-sse.min.js" => (
+            include_bytes!("../../assets/htmx-ext-sse.min.js"),
             "text/javascript; charset=utf-8",
         ),
         _ => return AppError::NotFound.into_response(),
