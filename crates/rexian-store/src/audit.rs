@@ -1,6 +1,6 @@
 //! The audit event log: every change to organisation, staff and sessions is a row here.
 
-use sqlx::{Any, Row, Transaction};
+use sqlx::{AnyConnection, Row};
 
 use crate::{Result, Store};
 
@@ -25,7 +25,7 @@ pub struct AuditEvent {
 
 /// Writes one event inside the caller's transaction.
 pub(crate) async fn record(
-    tx: &mut Transaction<'_, Any>,
+    tx: &mut AnyConnection,
     entity: &str,
     entity_id: i64,
     kind: &str,
@@ -43,7 +43,7 @@ pub(crate) async fn record(
     .bind(actor)
     .bind(at)
     .bind(data.to_string())
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }
@@ -59,7 +59,7 @@ impl Store {
         at: i64,
         data: &serde_json::Value,
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         record(&mut tx, entity, entity_id, kind, actor, at, data).await?;
         tx.commit().await?;
         Ok(())

@@ -30,7 +30,7 @@ impl Store {
         now: i64,
         expires_at: i64,
     ) -> Result<i64> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO auth_tokens (user_id, token_hash, kind, csrf, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -77,7 +77,7 @@ impl Store {
 
     /// Revokes one token (logout).
     pub async fn revoke_token(&self, id: i64, user_id: i64, now: i64) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let n = sqlx::query(
             "UPDATE auth_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
         )
@@ -113,7 +113,7 @@ impl Store {
         lock_until: i64,
         now: i64,
     ) -> Result<i64> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let n: i64 = sqlx::query_scalar(
             "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
         )

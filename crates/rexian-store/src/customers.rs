@@ -94,7 +94,7 @@ impl Store {
         at: i64,
         mut progress: impl FnMut(usize),
     ) -> Result<usize> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         for (i, c) in rows.iter().enumerate() {
             sqlx::query(
                 "INSERT INTO customers (company_id, account_no, name, phone, district, community, building, unit_no, \
@@ -183,7 +183,7 @@ impl Store {
 
     /// Stores a survey and its sample in one transaction; returns its id.
     pub async fn create_survey(&self, s: &Survey, sample: &[i64], by: i64, at: i64) -> Result<i64> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO surveys (company_id, month, title, per_mille, residential_share, seed, population, created_by, \
              created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
@@ -264,6 +264,7 @@ impl Store {
         by: i64,
         at: i64,
     ) -> Result<()> {
+        let _w = self.write_guard().await;
         let n = sqlx::query(
             "UPDATE survey_samples SET satisfaction = $1, answers = $2, answered_by = $3, answered_at = $4 \
              WHERE survey_id = $5 AND customer_id = $6",
@@ -291,6 +292,7 @@ impl Store {
         matched: &str,
         at: i64,
     ) -> Result<()> {
+        let _w = self.write_guard().await;
         sqlx::query("INSERT INTO customer_verifications (customer_id, user_id, matched, at) VALUES ($1, $2, $3, $4)")
             .bind(customer_id)
             .bind(user_id)

@@ -14,6 +14,7 @@ pub mod photos;
 pub mod rechecks;
 pub mod reports;
 pub mod timers;
+mod write;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -22,6 +23,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use error::StoreError;
+pub use write::WriteTx;
 
 /// Result of a storage call.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -40,6 +42,8 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite only: the write lock and group-commit writer (see [`write`]).
+    writer: Option<std::sync::Arc<write::Writer>>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -86,7 +90,13 @@ impl Store {
                     .await?
             }
         };
-        Ok(Store { pool, backend })
+        let writer = (backend == Backend::Sqlite)
+            .then(|| std::sync::Arc::new(write::Writer::start(pool.clone())));
+        Ok(Store {
+            pool,
+            backend,
+            writer,
+        })
     }
 
     /// Opens (creating if needed) the SQLite database in `dir`.

@@ -2,7 +2,7 @@
 //! written with its event in one transaction; the order row is the projection of its events.
 
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{AnyConnection, Row};
 
 use crate::{Result, Store, StoreError};
 
@@ -431,7 +431,7 @@ fn deadline_from(r: &AnyRow) -> Result<DeadlineRow> {
 }
 
 pub(crate) async fn insert_event(
-    tx: &mut Transaction<'_, Any>,
+    tx: &mut AnyConnection,
     order_id: i64,
     seq: i64,
     e: &NewEvent,
@@ -443,13 +443,13 @@ pub(crate) async fn insert_event(
         .bind(e.actor_id)
         .bind(e.at)
         .bind(e.data.to_string())
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     Ok(())
 }
 
 async fn apply_deadlines(
-    tx: &mut Transaction<'_, Any>,
+    tx: &mut AnyConnection,
     order_id: i64,
     changes: &[DeadlineChange],
 ) -> Result<()> {
@@ -460,7 +460,7 @@ async fn apply_deadlines(
                 sqlx::query("UPDATE deadlines SET active = 0 WHERE order_id = $1 AND kind = $2 AND active = 1")
                     .bind(order_id)
                     .bind(&d.kind)
-                    .execute(&mut **tx)
+                    .execute(&mut *tx)
                     .await?;
                 sqlx::query(
                     "INSERT INTO deadlines (order_id, kind, unit_id, started_at, due_at, original_due_at, \
@@ -475,7 +475,7 @@ async fn apply_deadlines(
                 .bind(d.amber_at)
                 .bind(i64::from(d.provisional))
                 .bind(d.limit_ms)
-                .execute(&mut **tx)
+                .execute(&mut *tx)
                 .await?;
             }
             DeadlineChange::Meet { kind, at } => {
@@ -486,7 +486,7 @@ async fn apply_deadlines(
                 .bind(at)
                 .bind(order_id)
                 .bind(kind)
-                .execute(&mut **tx)
+                .execute(&mut *tx)
                 .await?;
             }
             DeadlineChange::Stop { kinds, unit_only } => {
@@ -498,7 +498,7 @@ async fn apply_deadlines(
                         .bind(order_id)
                         .bind(k)
                         .bind(i64::from(*unit_only))
-                        .execute(&mut **tx)
+                        .execute(&mut *tx)
                         .await?;
                 }
             }
@@ -516,7 +516,7 @@ async fn apply_deadlines(
                 .bind(amber_at)
                 .bind(order_id)
                 .bind(kind)
-                .execute(&mut **tx)
+                .execute(&mut *tx)
                 .await?;
             }
         }
@@ -524,22 +524,230 @@ async fn apply_deadlines(
     Ok(())
 }
 
+/// An order with its events, deadlines, callbacks and extensions, on one connection.
+async fn load_full(c: &mut AnyConnection, id: i64) -> Result<OrderFull> {
+    let q = format!("SELECT {ORDER_COLS} FROM orders WHERE id = $1");
+    let row = sqlx::query(&q).bind(id).fetch_optional(&mut *c).await?;
+    let order = order_from(&row.ok_or(StoreError::NotFound)?)?;
+    let events = sqlx::query(
+        "SELECT seq, type, actor_id, at, data FROM order_events WHERE order_id = $1 ORDER BY seq",
+    )
+    .bind(id)
+    .fetch_all(&mut *c)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(EventRow {
+            seq: r.try_get("seq")?,
+            kind: r.try_get("type")?,
+            actor_id: r.try_get("actor_id")?,
+            at: r.try_get("at")?,
+            data: r.try_get("data")?,
+        })
+    })
+    .collect::<Result<Vec<_>>>()?;
+    let q = format!("SELECT {DEADLINE_COLS} FROM deadlines WHERE order_id = $1 ORDER BY id");
+    let deadlines = sqlx::query(&q)
+        .bind(id)
+        .fetch_all(&mut *c)
+        .await?
+        .iter()
+        .map(deadline_from)
+        .collect::<Result<Vec<_>>>()?;
+    let callbacks = sqlx::query(
+        "SELECT at, agent_id, reached, satisfaction, matches_reply, note FROM callbacks WHERE order_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(&mut *c)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(CallbackRow {
+            at: r.try_get("at")?,
+            agent_id: r.try_get("agent_id")?,
+            reached: r.try_get::<i64, _>("reached")? != 0,
+            satisfaction: r.try_get("satisfaction")?,
+            matches_reply: r.try_get::<Option<i64>, _>("matches_reply")?.map(|v| v != 0),
+            note: r.try_get("note")?,
+        })
+    })
+    .collect::<Result<Vec<_>>>()?;
+    let extensions = sqlx::query("SELECT id, order_id, until_at, reason, status FROM extensions WHERE order_id = $1 ORDER BY id")
+        .bind(id)
+        .fetch_all(&mut *c)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(ExtensionRow {
+                id: r.try_get("id")?,
+                order_id: r.try_get("order_id")?,
+                until_at: r.try_get("until_at")?,
+                reason: r.try_get("reason")?,
+                status: r.try_get("status")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(OrderFull {
+        order,
+        events,
+        deadlines,
+        callbacks,
+        extensions,
+    })
+}
+
+/// A new order, with what is written along with it.
+pub struct NewOrder {
+    /// The contact of the call, when it is new (its id then becomes the order's `contact_id`).
+    pub contact: Option<NewContact>,
+    /// The order (number and id are set here).
+    pub row: OrderRow,
+    /// The company's local day, which numbers the order.
+    pub day: String,
+    /// Forms the number from the day's sequence.
+    pub number_of: Box<dyn Fn(i64) -> String + Send>,
+    /// The first events, given the contact id.
+    pub events: Box<dyn FnOnce(Option<i64>) -> Vec<NewEvent> + Send>,
+    /// Deadlines to start.
+    pub deadlines: Vec<DeadlineChange>,
+    /// Store the answer under an idempotency key.
+    pub idempotency: Option<Idempotency>,
+}
+
+/// An idempotency key and how to render the answer stored under it.
+pub struct Idempotency {
+    /// Whose key.
+    pub user_id: i64,
+    /// The key.
+    pub key: String,
+    /// The answer's HTTP status.
+    pub status: i64,
+    /// Renders the answer from the stored order.
+    pub render: Box<dyn FnOnce(&OrderFull) -> String + Send>,
+}
+
+/// A temporary order number, unique until the real one is set in the same transaction.
+fn provisional_number() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(N.fetch_add(1, Ordering::Relaxed));
+    format!("~{:016x}{:x}", h.finish(), N.load(Ordering::Relaxed))
+}
+
+async fn insert_order(c: &mut AnyConnection, n: NewOrder) -> Result<(OrderFull, Option<String>)> {
+    let mut o = n.row;
+    if let Some(ct) = &n.contact {
+        o.contact_id = Some(insert_contact(&mut *c, ct).await?);
+    }
+    let events = (n.events)(o.contact_id);
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO orders (company_id, number, contact_id, category, subtype, channel, status, grade, \
+         matter_id, unit_id, first_responder_id, customer_name, customer_phone, customer_address, \
+         customer_community, account_no, anonymous, description, callback_pref, complainants, \
+         media_exposed, lawsuit, version, created_at, updated_at, closed_at, callback_at, linked_order_id, onsite_consent) VALUES \
+         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
+         $21, $22, $23, $24, $24, $25, $26, $27, $28) RETURNING id",
+    )
+    .bind(o.company_id)
+    .bind(provisional_number())
+    .bind(o.contact_id)
+    .bind(&o.category)
+    .bind(&o.subtype)
+    .bind(&o.channel)
+    .bind(&o.status)
+    .bind(o.grade)
+    .bind(o.matter_id)
+    .bind(o.unit_id)
+    .bind(o.first_responder_id)
+    .bind(&o.customer_name)
+    .bind(&o.customer_phone)
+    .bind(&o.customer_address)
+    .bind(&o.customer_community)
+    .bind(&o.account_no)
+    .bind(i64::from(o.anonymous))
+    .bind(&o.description)
+    .bind(&o.callback_pref)
+    .bind(o.complainants)
+    .bind(i64::from(o.media_exposed))
+    .bind(i64::from(o.lawsuit))
+    .bind(events.len() as i64)
+    .bind(o.created_at)
+    .bind(o.closed_at)
+    .bind(o.callback_at)
+    .bind(o.linked_order_id)
+    .bind(i64::from(o.onsite_consent))
+    .fetch_one(&mut *c)
+    .await?;
+    for (i, e) in events.iter().enumerate() {
+        insert_event(&mut *c, id, i as i64 + 1, e).await?;
+    }
+    apply_deadlines(&mut *c, id, &n.deadlines).await?;
+    let mut full = load_full(&mut *c, id).await?;
+    // The day's sequence last: on PostgreSQL its row stays locked until the commit.
+    let seq = Store::next_seq(&mut *c, o.company_id, &n.day).await?;
+    let number = (n.number_of)(seq);
+    sqlx::query("UPDATE orders SET number = $1 WHERE id = $2")
+        .bind(&number)
+        .bind(id)
+        .execute(&mut *c)
+        .await?;
+    full.order.number = number;
+    let answer = match n.idempotency {
+        Some(k) => {
+            let body = (k.render)(&full);
+            sqlx::query(
+                "INSERT INTO idempotency_keys (user_id, key, status, body, created_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(k.user_id)
+            .bind(&k.key)
+            .bind(k.status)
+            .bind(&body)
+            .bind(o.created_at)
+            .execute(&mut *c)
+            .await?;
+            Some(body)
+        }
+        None => None,
+    };
+    Ok((full, answer))
+}
+
+async fn insert_contact(c: &mut AnyConnection, ct: &NewContact) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO contacts (company_id, channel, caller_name, caller_phone, summary, agent_id, at, dropped) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(ct.company_id)
+    .bind(&ct.channel)
+    .bind(&ct.caller_name)
+    .bind(&ct.caller_phone)
+    .bind(&ct.summary)
+    .bind(ct.agent_id)
+    .bind(ct.at)
+    .bind(i64::from(ct.dropped))
+    .fetch_one(&mut *c)
+    .await?)
+}
+
 impl Store {
     /// Allocates the next number of a company's day (atomic across nodes).
-    async fn next_seq(tx: &mut Transaction<'_, Any>, company_id: i64, day: &str) -> Result<i64> {
+    async fn next_seq(tx: &mut AnyConnection, company_id: i64, day: &str) -> Result<i64> {
         let seq: i64 = sqlx::query_scalar(
             "INSERT INTO order_counters (company_id, day, seq) VALUES ($1, $2, 1) \
              ON CONFLICT (company_id, day) DO UPDATE SET seq = order_counters.seq + 1 RETURNING seq",
         )
         .bind(company_id)
         .bind(day)
-        .fetch_one(&mut **tx)
+        .fetch_one(&mut *tx)
         .await?;
         Ok(seq)
     }
 
     /// Records a contact in the contact ledger; returns its id.
     pub async fn create_contact(&self, c: &NewContact) -> Result<i64> {
+        let _w = self.write_guard().await;
         Ok(sqlx::query_scalar(
             "INSERT INTO contacts (company_id, channel, caller_name, caller_phone, summary, agent_id, at, dropped) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -582,6 +790,7 @@ impl Store {
         user_id: i64,
         at: i64,
     ) -> Result<()> {
+        let _w = self.write_guard().await;
         let n = sqlx::query(
             "UPDATE contacts SET handled_at = $1, handled_by = $2 WHERE id = $3 AND dropped = 1 \
              AND handled_at IS NULL AND ($4 IS NULL OR company_id = $4)",
@@ -701,6 +910,7 @@ impl Store {
         title: &str,
         at: i64,
     ) -> Result<i64> {
+        let _w = self.write_guard().await;
         Ok(sqlx::query_scalar(
             "INSERT INTO matters (company_id, subtype, place, title, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
@@ -749,63 +959,13 @@ impl Store {
         rows.iter().map(order_from).collect()
     }
 
-    /// Inserts a new order with its first event and deadlines; `number_of(seq)` forms the number
-    /// from the day's sequence. Returns the id and number.
-    pub async fn create_order(
-        &self,
-        o: &OrderRow,
-        day: &str,
-        number_of: impl Fn(i64) -> String,
-        events: &[NewEvent],
-        deadlines: &[DeadlineChange],
-    ) -> Result<(i64, String)> {
-        let mut tx = self.pool().begin().await?;
-        let seq = Self::next_seq(&mut tx, o.company_id, day).await?;
-        let number = number_of(seq);
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO orders (company_id, number, contact_id, category, subtype, channel, status, grade, \
-             matter_id, unit_id, first_responder_id, customer_name, customer_phone, customer_address, \
-             customer_community, account_no, anonymous, description, callback_pref, complainants, \
-             media_exposed, lawsuit, version, created_at, updated_at, closed_at, callback_at, linked_order_id, onsite_consent) VALUES \
-             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
-             $21, $22, $23, $24, $24, $25, $26, $27, $28) RETURNING id",
-        )
-        .bind(o.company_id)
-        .bind(&number)
-        .bind(o.contact_id)
-        .bind(&o.category)
-        .bind(&o.subtype)
-        .bind(&o.channel)
-        .bind(&o.status)
-        .bind(o.grade)
-        .bind(o.matter_id)
-        .bind(o.unit_id)
-        .bind(o.first_responder_id)
-        .bind(&o.customer_name)
-        .bind(&o.customer_phone)
-        .bind(&o.customer_address)
-        .bind(&o.customer_community)
-        .bind(&o.account_no)
-        .bind(i64::from(o.anonymous))
-        .bind(&o.description)
-        .bind(&o.callback_pref)
-        .bind(o.complainants)
-        .bind(i64::from(o.media_exposed))
-        .bind(i64::from(o.lawsuit))
-        .bind(events.len() as i64)
-        .bind(o.created_at)
-        .bind(o.closed_at)
-        .bind(o.callback_at)
-        .bind(o.linked_order_id)
-        .bind(i64::from(o.onsite_consent))
-        .fetch_one(&mut *tx)
-        .await?;
-        for (i, e) in events.iter().enumerate() {
-            insert_event(&mut tx, id, i as i64 + 1, e).await?;
-        }
-        apply_deadlines(&mut tx, id, deadlines).await?;
-        tx.commit().await?;
-        Ok((id, number))
+    /// Stores a new order in one unit of the group commit: the contact (when new), the order,
+    /// its events and deadlines, its number (taken last, so the day's counter row is locked
+    /// only briefly on PostgreSQL) and the idempotency record with the rendered answer.
+    /// Returns the order as stored and the rendered answer. A repeated idempotency key gives
+    /// `Conflict("idempotency_keys…")` and stores nothing.
+    pub async fn create_order(&self, n: NewOrder) -> Result<(OrderFull, Option<String>)> {
+        self.grouped(move |c| Box::pin(insert_order(c, n))).await
     }
 
     /// One order row.
@@ -817,80 +977,24 @@ impl Store {
 
     /// An order with its events, deadlines, callbacks and extensions.
     pub async fn order_full(&self, id: i64) -> Result<OrderFull> {
-        let order = self.order(id).await?;
-        let events = sqlx::query("SELECT seq, type, actor_id, at, data FROM order_events WHERE order_id = $1 ORDER BY seq")
-            .bind(id)
-            .fetch_all(self.pool())
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(EventRow {
-                    seq: r.try_get("seq")?,
-                    kind: r.try_get("type")?,
-                    actor_id: r.try_get("actor_id")?,
-                    at: r.try_get("at")?,
-                    data: r.try_get("data")?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let q = format!("SELECT {DEADLINE_COLS} FROM deadlines WHERE order_id = $1 ORDER BY id");
-        let deadlines = sqlx::query(&q)
-            .bind(id)
-            .fetch_all(self.pool())
-            .await?
-            .iter()
-            .map(deadline_from)
-            .collect::<Result<Vec<_>>>()?;
-        let callbacks = sqlx::query(
-            "SELECT at, agent_id, reached, satisfaction, matches_reply, note FROM callbacks WHERE order_id = $1 ORDER BY id",
-        )
-        .bind(id)
-        .fetch_all(self.pool())
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(CallbackRow {
-                at: r.try_get("at")?,
-                agent_id: r.try_get("agent_id")?,
-                reached: r.try_get::<i64, _>("reached")? != 0,
-                satisfaction: r.try_get("satisfaction")?,
-                matches_reply: r.try_get::<Option<i64>, _>("matches_reply")?.map(|v| v != 0),
-                note: r.try_get("note")?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-        let extensions = sqlx::query("SELECT id, order_id, until_at, reason, status FROM extensions WHERE order_id = $1 ORDER BY id")
-            .bind(id)
-            .fetch_all(self.pool())
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(ExtensionRow {
-                    id: r.try_get("id")?,
-                    order_id: r.try_get("order_id")?,
-                    until_at: r.try_get("until_at")?,
-                    reason: r.try_get("reason")?,
-                    status: r.try_get("status")?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok(OrderFull {
-            order,
-            events,
-            deadlines,
-            callbacks,
-            extensions,
-        })
+        let mut c = self.pool().acquire().await?;
+        load_full(&mut c, id).await
     }
 
     /// Writes one step: the order row (guarded by its version), the event, deadline changes,
     /// and any callback or extension. Returns the extension id when one was asked.
     /// A concurrent change of the same order gives `Conflict("orders.version")`.
     pub async fn apply_change(&self, c: &OrderChange) -> Result<Option<i64>> {
-        let mut tx = self.pool().begin().await?;
-        let o = &c.after;
-        let seq = c.before_version + 1;
-        let n = sqlx::query(
+        let c = c.clone();
+        self.grouped(move |tx| Box::pin(async move { write_change(tx, &c).await }))
+            .await
+    }
+}
+
+async fn write_change(tx: &mut AnyConnection, c: &OrderChange) -> Result<Option<i64>> {
+    let o = &c.after;
+    let seq = c.before_version + 1;
+    let n = sqlx::query(
             "UPDATE orders SET status = $1, unit_id = $2, grade = $3, matter_id = $4, version = $5, \
              updated_at = $6, closed_at = $7, assignee_id = $10, callback_at = $11 WHERE id = $8 AND version = $9",
         )
@@ -908,13 +1012,13 @@ impl Store {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        if n == 0 {
-            return Err(StoreError::Conflict("orders.version".into()));
-        }
-        insert_event(&mut tx, o.id, seq, &c.event).await?;
-        apply_deadlines(&mut tx, o.id, &c.deadlines).await?;
-        if let Some(cb) = &c.callback {
-            sqlx::query(
+    if n == 0 {
+        return Err(StoreError::Conflict("orders.version".into()));
+    }
+    insert_event(&mut *tx, o.id, seq, &c.event).await?;
+    apply_deadlines(&mut *tx, o.id, &c.deadlines).await?;
+    if let Some(cb) = &c.callback {
+        sqlx::query(
                 "INSERT INTO callbacks (order_id, agent_id, at, reached, satisfaction, matches_reply, note) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
@@ -927,11 +1031,11 @@ impl Store {
             .bind(&cb.note)
             .execute(&mut *tx)
             .await?;
-        }
-        let mut ext_id = None;
-        match &c.extension {
-            Some(ExtensionChange::Ask { until_at, reason }) => {
-                ext_id = Some(
+    }
+    let mut ext_id = None;
+    match &c.extension {
+        Some(ExtensionChange::Ask { until_at, reason }) => {
+            ext_id = Some(
                     sqlx::query_scalar(
                         "INSERT INTO extensions (order_id, until_at, reason, status, asked_by, asked_at) \
                          VALUES ($1, $2, $3, 'pending', $4, $5) RETURNING id",
@@ -944,9 +1048,9 @@ impl Store {
                     .fetch_one(&mut *tx)
                     .await?,
                 );
-            }
-            Some(ExtensionChange::Decide { id, status, reason }) => {
-                let n = sqlx::query(
+        }
+        Some(ExtensionChange::Decide { id, status, reason }) => {
+            let n = sqlx::query(
                     "UPDATE extensions SET status = $1, decided_by = $2, decided_at = $3, decision_reason = $4 \
                      WHERE id = $5 AND order_id = $6 AND status = 'pending'",
                 )
@@ -959,16 +1063,16 @@ impl Store {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
-                if n == 0 {
-                    return Err(StoreError::Conflict("extensions.status".into()));
-                }
+            if n == 0 {
+                return Err(StoreError::Conflict("extensions.status".into()));
             }
-            None => {}
         }
-        tx.commit().await?;
-        Ok(ext_id)
+        None => {}
     }
+    Ok(ext_id)
+}
 
+impl Store {
     /// Sets the grade of an order with an event (matter grew); guarded by version.
     pub async fn regrade(
         &self,
@@ -978,7 +1082,10 @@ impl Store {
         event: &NewEvent,
         deadlines: &[DeadlineChange],
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let event = event.clone();
+        let deadlines = deadlines.to_vec();
+        self.grouped(move |tx| {
+            Box::pin(async move {
         let n = sqlx::query("UPDATE orders SET grade = $1, version = $2, updated_at = $3 WHERE id = $4 AND version = $5")
             .bind(grade)
             .bind(version + 1)
@@ -991,10 +1098,12 @@ impl Store {
         if n == 0 {
             return Err(StoreError::Conflict("orders.version".into()));
         }
-        insert_event(&mut tx, order_id, version + 1, event).await?;
-        apply_deadlines(&mut tx, order_id, deadlines).await?;
-        tx.commit().await?;
+        insert_event(&mut *tx, order_id, version + 1, &event).await?;
+        apply_deadlines(&mut *tx, order_id, &deadlines).await?;
         Ok(())
+            })
+        })
+        .await
     }
 
     /// Lists orders, newest first.
@@ -1093,6 +1202,7 @@ impl Store {
         body: &str,
         at: i64,
     ) -> Result<()> {
+        let _w = self.write_guard().await;
         sqlx::query(
             "INSERT INTO idempotency_keys (user_id, key, status, body, created_at) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (user_id, key) DO NOTHING",
@@ -1115,6 +1225,7 @@ impl Store {
         what: &str,
         at: i64,
     ) -> Result<()> {
+        let _w = self.write_guard().await;
         sqlx::query(
             "INSERT INTO personal_data_views (user_id, order_id, what, at) VALUES ($1, $2, $3, $4)",
         )

@@ -1,6 +1,7 @@
 //! Companies, units and staff.
 
 use sqlx::Row;
+use std::collections::HashMap;
 
 use crate::{audit, join_list, split_list, Result, Store, StoreError};
 
@@ -32,6 +33,34 @@ pub struct Company {
 impl Company {
     /// The company's policy: its preset with its override merged over it.
     pub fn policy(
+        &self,
+    ) -> std::result::Result<rexian_domain::policy::Policy, rexian_domain::policy::PolicyError>
+    {
+        // Parsing TOML on every request showed in the profile: keep what was parsed, keyed
+        // by its source (a changed override is a new key).
+        type Key = (String, Option<String>);
+        static PARSED: std::sync::Mutex<Option<HashMap<Key, rexian_domain::policy::Policy>>> =
+            std::sync::Mutex::new(None);
+        let key = (self.policy.clone(), self.policy_override.clone());
+        if let Some(p) = PARSED
+            .lock()
+            .ok()
+            .and_then(|m| m.as_ref().and_then(|m| m.get(&key).cloned()))
+        {
+            return Ok(p);
+        }
+        let p = self.parse_policy()?;
+        if let Ok(mut m) = PARSED.lock() {
+            let m = m.get_or_insert_with(HashMap::new);
+            if m.len() > 256 {
+                m.clear();
+            }
+            m.insert(key, p.clone());
+        }
+        Ok(p)
+    }
+
+    fn parse_policy(
         &self,
     ) -> std::result::Result<rexian_domain::policy::Policy, rexian_domain::policy::PolicyError>
     {
@@ -190,7 +219,7 @@ impl Store {
         actor: Option<i64>,
         now: i64,
     ) -> Result<i64> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO companies (name, utility, policy, number_prefix, created_at) \
              VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -231,7 +260,7 @@ impl Store {
         actor: Option<i64>,
         now: i64,
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let n =
             sqlx::query("UPDATE companies SET season_start = $1, season_end = $2 WHERE id = $3")
                 .bind(start)
@@ -257,7 +286,7 @@ impl Store {
         actor: Option<i64>,
         now: i64,
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let n = sqlx::query("UPDATE companies SET policy_override = $1 WHERE id = $2")
             .bind(policy_override)
             .bind(id)
@@ -292,7 +321,7 @@ impl Store {
         actor: Option<i64>,
         now: i64,
     ) -> Result<i64> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO units (company_id, parent_id, name, kind, created_at) \
              VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -335,7 +364,7 @@ impl Store {
 
     /// Creates a user.
     pub async fn create_user(&self, u: &NewUser, actor: Option<i64>, now: i64) -> Result<i64> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO users (login, name, password_hash, roles, company_id, unit_id, staff_no, \
              created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -401,7 +430,7 @@ impl Store {
         actor: Option<i64>,
         now: i64,
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let n = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
             .bind(i64::from(disabled))
             .bind(id)
@@ -443,7 +472,7 @@ impl Store {
         actor: Option<i64>,
         now: i64,
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         // Clear old pairings of either side, then pair both ways.
         sqlx::query("UPDATE users SET partner_id = NULL WHERE partner_id = $1 OR id = $1")
             .bind(id)
@@ -484,7 +513,7 @@ impl Store {
         actor: Option<i64>,
         now: i64,
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let n = sqlx::query(
             "UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = NULL WHERE id = $2",
         )

@@ -82,7 +82,7 @@ impl Store {
         };
         let order_id = first.order_id;
         let n = photos.len() as i64;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let changed = sqlx::query(
             "UPDATE orders SET version = $1, updated_at = $2 WHERE id = $3 AND version = $4",
         )

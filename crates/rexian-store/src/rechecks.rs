@@ -94,6 +94,7 @@ impl Store {
         kind: &str,
         at: i64,
     ) -> Result<()> {
+        let _w = self.write_guard().await;
         sqlx::query(
             "INSERT INTO rechecks (company_id, order_id, kind, created_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (order_id, kind) DO NOTHING",
@@ -138,6 +139,7 @@ impl Store {
         by: i64,
         at: i64,
     ) -> Result<()> {
+        let _w = self.write_guard().await;
         let n = sqlx::query(
             "UPDATE rechecks SET done_at = $1, done_by = $2, reached = $3, answers = $4 WHERE id = $5 AND done_at IS NULL",
         )
@@ -157,6 +159,7 @@ impl Store {
 
     /// Adds an outreach event; returns its id.
     pub async fn create_outreach(&self, o: &Outreach, by: i64, at: i64) -> Result<i64> {
+        let _w = self.write_guard().await;
         Ok(sqlx::query_scalar(
             "INSERT INTO outreach_events (company_id, title, starts_on, ends_on, report_due, created_by, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -205,6 +208,7 @@ impl Store {
         report: &str,
         at: i64,
     ) -> Result<()> {
+        let _w = self.write_guard().await;
         let n = sqlx::query(
             "UPDATE outreach_events SET report = $1, reported_at = $2 WHERE id = $3 AND reported_at IS NULL \
              AND ($4 IS NULL OR company_id = $4)",

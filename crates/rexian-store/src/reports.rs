@@ -219,7 +219,7 @@ impl Store {
         user_id: i64,
         at: i64,
     ) -> Result<i64> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let order_id: Option<i64> = sqlx::query_scalar(
             "SELECT n.order_id FROM supervision_notices n JOIN orders o ON o.id = n.order_id \
              WHERE n.id = $1 AND ($2 IS NULL OR o.company_id = $2)",
@@ -267,6 +267,7 @@ impl Store {
     /// Adds an assessment entry; an automatic one with a `source_key` already there is skipped.
     /// Returns the id, or `None` when skipped.
     pub async fn add_entry(&self, e: &Entry) -> Result<Option<i64>> {
+        let _w = self.write_guard().await;
         let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO assessment_entries (company_id, month, subject_kind, subject_id, rule_code, points, yuan, order_id, \
              source_key, reason, reversal_of, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
@@ -344,7 +345,7 @@ impl Store {
         by: i64,
         at: i64,
     ) -> Result<i64> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO month_end_closings (company_id, month, open_orders, closed_by, closed_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
@@ -377,6 +378,7 @@ impl Store {
         rows: i64,
         at: i64,
     ) -> Result<()> {
+        let _w = self.write_guard().await;
         sqlx::query("INSERT INTO exports (user_id, what, format, row_count, at) VALUES ($1, $2, $3, $4, $5)")
             .bind(user_id)
             .bind(what)

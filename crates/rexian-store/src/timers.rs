@@ -73,7 +73,7 @@ impl Store {
         deadline_id: i64,
         now: i64,
     ) -> Result<Option<Fired>> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let claimed = match kind {
             Sweep::Amber => sqlx::query(
                 "UPDATE deadlines SET amber_noted = 1 WHERE id = $1 AND amber_noted = 0 AND state = 'pending' AND active = 1",

@@ -253,7 +253,7 @@ async fn seed_orders(app: &AppState, per_company: usize) -> anyhow::Result<usize
                 body["resolved_at_once"] = json!({"answer": "已按政策当场答复"});
             }
             let b = serde_json::from_value(body)?;
-            let o = create_order(app, &agent, b)
+            let o = create_order(app, &agent, b, None)
                 .await
                 .map_err(|e| anyhow::anyhow!("demo order: {e}"))?;
             n += 1;

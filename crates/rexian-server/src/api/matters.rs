@@ -122,47 +122,72 @@ pub async fn regrade_matter(app: &AppState, matter_id: i64, except: Option<i64>)
         };
         let g = i64::from(grading::grade_with(&matter, &complaint_facts(o), &rules).get());
         if o.grade != Some(g) {
-            let now = app.clock.now();
-            // While a unit holds it, the grade's finish limit restarts from the dispatch.
-            let full = app.store.order_full(o.id).await?;
-            let company = app.store.company(o.company_id).await?;
-            let policy = orders::company_policy(&company)?;
-            let mut state = orders::state_of(&full, &company)?;
-            state.grade = Grade::new(g as u8).ok();
-            let env = Env {
-                policy: &policy,
-                calendar: &app.calendar,
-                offset: orders::offset_of(&company),
-                now,
-            };
-            let dispatched_at = full
-                .events
-                .iter()
-                .rev()
-                .find(|e| matches!(e.kind.as_str(), "dispatched" | "transferred" | "reopened"))
-                .map(|e| from_ms(e.at));
-            let ops = match dispatched_at {
-                Some(at) => workflow::on_regrade(&state, &env, at),
-                None => Vec::new(),
-            };
-            let event = NewEvent {
-                kind: "regraded".into(),
-                actor_id: None,
-                at: now.timestamp_millis(),
-                data: json!({"from": o.grade, "to": g, "matter_id": matter_id.to_string(), "size": valid.len()}),
-            };
-            app.store
-                .regrade(
-                    o.id,
-                    full.order.version,
-                    g,
-                    &event,
-                    &orders::to_changes(&ops),
-                )
-                .await?;
+            regrade_one(app, o.id, matter_id, g, valid.len()).await?;
         }
     }
     Ok(())
+}
+
+/// Sets one order's new grade with its event, restarting the grade's finish limit from the
+/// dispatch while a unit holds it. A concurrent change of the order is retried on a fresh read.
+async fn regrade_one(
+    app: &AppState,
+    order_id: i64,
+    matter_id: i64,
+    g: i64,
+    size: usize,
+) -> AppResult<()> {
+    for _ in 0..5 {
+        let now = app.clock.now();
+        let full = app.store.order_full(order_id).await?;
+        if full.order.grade == Some(g) {
+            return Ok(());
+        }
+        let company = app.store.company(full.order.company_id).await?;
+        let policy = orders::company_policy(&company)?;
+        let mut state = orders::state_of(&full, &company)?;
+        state.grade = Grade::new(g as u8).ok();
+        let env = Env {
+            policy: &policy,
+            calendar: &app.calendar,
+            offset: orders::offset_of(&company),
+            now,
+        };
+        let dispatched_at = full
+            .events
+            .iter()
+            .rev()
+            .find(|e| matches!(e.kind.as_str(), "dispatched" | "transferred" | "reopened"))
+            .map(|e| from_ms(e.at));
+        let ops = match dispatched_at {
+            Some(at) => workflow::on_regrade(&state, &env, at),
+            None => Vec::new(),
+        };
+        let event = NewEvent {
+            kind: "regraded".into(),
+            actor_id: None,
+            at: now.timestamp_millis(),
+            data: json!({"from": full.order.grade, "to": g, "matter_id": matter_id.to_string(), "size": size}),
+        };
+        match app
+            .store
+            .regrade(
+                order_id,
+                full.order.version,
+                g,
+                &event,
+                &orders::to_changes(&ops),
+            )
+            .await
+        {
+            Ok(()) => return Ok(()),
+            Err(rexian_store::StoreError::Conflict(_)) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(AppError::Internal(anyhow::anyhow!(
+        "order {order_id} kept changing while being regraded"
+    )))
 }
 
 /// `GET /api/v1/matters/{id}`: the matter's orders.

@@ -13,8 +13,8 @@ use rexian_domain::model::{Category, Channel, Grade, Role, Satisfaction, Status}
 use rexian_domain::policy::Policy;
 use rexian_domain::workflow::{self, DeadlineOp, Env, OrderState};
 use rexian_store::orders::{
-    CallbackRow, DeadlineChange, ExtensionChange, NewContact, NewDeadline, NewEvent, OrderChange,
-    OrderFilter, OrderFull, OrderRow,
+    CallbackRow, DeadlineChange, ExtensionChange, Idempotency, NewContact, NewDeadline, NewEvent,
+    NewOrder, OrderChange, OrderFilter, OrderFull, OrderRow,
 };
 use rexian_store::org::Company;
 use serde::Deserialize;
@@ -283,17 +283,59 @@ pub async fn create(
         }
     }
     let b: NewOrderBody = parse_json(if body.is_empty() { b"{}" } else { &body })?;
-    let v = create_order(&app, &me, b).await?;
-    if let Some(k) = &key {
-        app.store
-            .save_idempotent_response(me.id, k, 201, &v.to_string(), ms(app.clock.now()))
-            .await?;
+    let Some(k) = key else {
+        let v = create_order(&app, &me, b, None).await?;
+        return Ok((StatusCode::CREATED, Json(v)).into_response());
+    };
+    let now_ms = ms(app.clock.now());
+    let viewer = me.clone();
+    let idem = Idempotency {
+        user_id: me.id,
+        key: k.clone(),
+        status: 201,
+        render: Box::new(move |full| order_json(&viewer, full, now_ms).to_string()),
+    };
+    match create_order_with(&app, &me, b, Some(idem)).await {
+        Ok((_, Some(body))) => Ok((
+            StatusCode::CREATED,
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response()),
+        Ok((v, None)) => Ok((StatusCode::CREATED, Json(v)).into_response()),
+        // The same key raced this request and won: answer as it was answered.
+        Err(e @ AppError::Conflict { .. }) if e.field() == Some("Idempotency-Key") => {
+            match app.store.idempotent_response(me.id, &k).await? {
+                Some((status, body)) => {
+                    let status = StatusCode::from_u16(status as u16).unwrap_or(StatusCode::CREATED);
+                    let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+                    Ok((status, Json(v)).into_response())
+                }
+                None => Err(e),
+            }
+        }
+        Err(e) => Err(e),
     }
-    Ok((StatusCode::CREATED, Json(v)).into_response())
 }
 
 /// Validates an intake and stores the order; returns it as the API shows it.
-pub async fn create_order(app: &AppState, me: &CurrentUser, b: NewOrderBody) -> AppResult<Value> {
+/// With `idem`, the answer rendered by it is stored under its key in the same transaction.
+pub async fn create_order(
+    app: &AppState,
+    me: &CurrentUser,
+    b: NewOrderBody,
+    idem: Option<Idempotency>,
+) -> AppResult<Value> {
+    Ok(create_order_with(app, me, b, idem).await?.0)
+}
+
+/// [`create_order`], also returning the answer stored under the idempotency key.
+pub async fn create_order_with(
+    app: &AppState,
+    me: &CurrentUser,
+    b: NewOrderBody,
+    idem: Option<Idempotency>,
+) -> AppResult<(Value, Option<String>)> {
     let company = app
         .store
         .company(b.company_id.0)
@@ -368,21 +410,18 @@ pub async fn create_order(app: &AppState, me: &CurrentUser, b: NewOrderBody) -> 
             }
             Some(id.0)
         }
-        None => Some(
-            app.store
-                .create_contact(&NewContact {
-                    company_id: company.id,
-                    channel: channel.as_str().into(),
-                    caller_name: name.clone(),
-                    caller_phone: phone.clone(),
-                    summary: description.clone(),
-                    agent_id: me.id,
-                    at: now_ms,
-                    dropped: false,
-                })
-                .await?,
-        ),
+        None => None,
     };
+    let new_contact = contact_id.is_none().then(|| NewContact {
+        company_id: company.id,
+        channel: channel.as_str().into(),
+        caller_name: name.clone(),
+        caller_phone: phone.clone(),
+        summary: description.clone(),
+        agent_id: me.id,
+        at: now_ms,
+        dropped: false,
+    });
     // Complaints belong to a matter: the one given, the proposed match, or a new one.
     let (matter_id, grade) = if category == Category::Complaint {
         let matter = match b.matter_id {
@@ -491,40 +530,62 @@ pub async fn create_order(app: &AppState, me: &CurrentUser, b: NewOrderBody) -> 
         now,
     };
     let ops = workflow::on_create(&state, &env);
-    let mut events = vec![NewEvent {
-        kind: "created".into(),
-        actor_id: Some(me.id),
-        at: now_ms,
-        data: json!({"category": category, "subtype": state.subtype, "channel": channel,
-            "contact_id": id_str(contact_id), "matter_id": id_str(matter_id), "grade": row.grade,
-            "linked_order_id": id_str(linked_order_id), "callback_at": b.callback_at}),
-    }];
-    if let Some(a) = &answer {
-        events.push(NewEvent {
-            kind: "closed".into(),
-            actor_id: Some(me.id),
+    let created = json!({"category": category, "subtype": state.subtype, "channel": channel,
+        "matter_id": id_str(matter_id), "grade": row.grade,
+        "linked_order_id": id_str(linked_order_id), "callback_at": b.callback_at});
+    let me_id = me.id;
+    let events = move |contact_id: Option<i64>| {
+        let mut data = created;
+        data["contact_id"] = json!(id_str(contact_id));
+        let mut events = vec![NewEvent {
+            kind: "created".into(),
+            actor_id: Some(me_id),
             at: now_ms,
-            data: json!({"answered_at_once": a}),
-        });
-    }
+            data,
+        }];
+        if let Some(a) = answer {
+            events.push(NewEvent {
+                kind: "closed".into(),
+                actor_id: Some(me_id),
+                at: now_ms,
+                data: json!({"answered_at_once": a}),
+            });
+        }
+        events
+    };
     let local_date = now.with_timezone(&env.offset).date_naive();
     let prefix = company.number_prefix.clone();
-    let (id, _) = app
+    let (full, stored) = app
         .store
-        .create_order(
-            &row,
-            &local_date.to_string(),
-            |seq| workflow::order_number(&prefix, local_date, seq),
-            &events,
-            &to_changes(&ops),
-        )
-        .await?;
+        .create_order(NewOrder {
+            contact: new_contact,
+            row,
+            day: local_date.to_string(),
+            number_of: Box::new(move |seq| workflow::order_number(&prefix, local_date, seq)),
+            events: Box::new(events),
+            deadlines: to_changes(&ops),
+            idempotency: idem,
+        })
+        .await
+        .map_err(|e| match e {
+            rexian_store::StoreError::Conflict(c) if c.starts_with("idempotency_keys") => {
+                AppError::Conflict {
+                    field: Some("Idempotency-Key".into()),
+                    message: "this Idempotency-Key was used by another request".into(),
+                }
+            }
+            e => e.into(),
+        })?;
+    let id = full.order.id;
     if let Some(m) = matter_id {
-        crate::api::matters::regrade_matter(app, m, Some(id)).await?;
+        // The order is stored: a failure to regrade its matter's other complaints must not
+        // turn into an error the client would retry (creating the order twice).
+        if let Err(e) = crate::api::matters::regrade_matter(app, m, Some(id)).await {
+            tracing::error!(error = %e, matter.id = m, order.id = id, "regrading the matter failed");
+        }
     }
-    let full = app.store.order_full(id).await?;
     app.notify(&full.order);
-    Ok(order_json(me, &full, now_ms))
+    Ok((order_json(me, &full, now_ms), stored))
 }
 
 pub(crate) fn to_changes(ops: &[DeadlineOp]) -> Vec<DeadlineChange> {

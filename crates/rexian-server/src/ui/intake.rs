@@ -18,10 +18,10 @@ use super::common::{body, field, msgs, s, Fields};
 use super::{error_page, render, PageUser};
 use crate::api::orders::{company_policy, create_order};
 use crate::auth::{random_secret, CurrentUser};
-use crate::clock::ms;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Msgs;
 use crate::AppState;
+use rexian_store::orders::Idempotency;
 
 /// Intake routes.
 pub fn routes() -> Router<AppState> {
@@ -226,25 +226,32 @@ async fn submit(
             Err(e) => return error_page(t, &u, e.into()),
         }
     }
+    let idem_key = key.clone().unwrap_or_default();
+    let idem = key.map(|k| Idempotency {
+        user_id: u.id,
+        key: k,
+        status: 201,
+        render: Box::new(|full| json!({"id": full.order.id.to_string()}).to_string()),
+    });
     let created = async {
         let b = order_body(&u, &d)?;
-        create_order(&app, &u, body(b)?).await
+        create_order(&app, &u, body(b)?, idem).await
     }
     .await;
     match created {
         Ok(v) => {
             let id = s(&v, "id");
-            if let Some(k) = &key {
-                let saved = json!({"id": id}).to_string();
-                if let Err(e) = app
-                    .store
-                    .save_idempotent_response(u.id, k, 201, &saved, ms(app.clock.now()))
-                    .await
-                {
-                    tracing::warn!(error = %e, order.id = %id, "intake could not save its idempotency key");
-                }
-            }
             Redirect::to(&format!("/orders/{id}?done=created")).into_response()
+        }
+        // A second submit of the same form raced this one: go where the first one went.
+        Err(e) if e.field() == Some("Idempotency-Key") => {
+            match app.store.idempotent_response(u.id, &idem_key).await {
+                Ok(Some((_, saved))) => {
+                    let v: Value = serde_json::from_str(&saved).unwrap_or(Value::Null);
+                    Redirect::to(&format!("/orders/{}", s(&v, "id"))).into_response()
+                }
+                _ => error_page(t, &u, e),
+            }
         }
         Err(AppError::Internal(e)) => error_page(t, &u, AppError::Internal(e)),
         Err(e) => {

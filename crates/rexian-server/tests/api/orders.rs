@@ -338,6 +338,57 @@ async fn idempotency_key_creates_once() {
 }
 
 #[tokio::test]
+async fn concurrent_intakes_commit_together_and_a_raced_key_creates_once() {
+    // Many intakes at once go through the group commit: each gets its own number; eight
+    // requests racing with one key make one order and all get its answer.
+    let g = gas().await;
+    let body = |i: usize| {
+        json!({"company_id": g.company, "category": "repair", "channel": "phone",
+            "description": format!("并发报修 {i}")})
+        .to_string()
+    };
+    let mut calls = Vec::new();
+    for i in 0..40 {
+        let key = if i < 8 {
+            "same-call".to_string()
+        } else {
+            format!("call-{i}")
+        };
+        let app = &g.app;
+        let agent = g.agent.clone();
+        let b = body(i);
+        calls.push(async move {
+            let h = [("idempotency-key", key.as_str())];
+            app.raw(
+                "POST",
+                "/api/v1/orders",
+                Some(&agent),
+                Some(b),
+                "application/json",
+                &h,
+            )
+            .await
+        });
+    }
+    let answers = futures_util::future::join_all(calls).await;
+    let mut numbers = std::collections::BTreeSet::new();
+    let mut same = std::collections::BTreeSet::new();
+    for (i, (status, _, bytes)) in answers.iter().enumerate() {
+        assert_eq!(*status, StatusCode::CREATED, "request {i}");
+        let v: Value = serde_json::from_slice(bytes).unwrap();
+        assert!(v["number"].as_str().unwrap().starts_with("RQ"), "{v}");
+        if i < 8 {
+            same.insert(v["id"].to_string());
+        }
+        numbers.insert(v["number"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(same.len(), 1, "one order for the raced key");
+    assert_eq!(numbers.len(), 33, "32 distinct keys plus the raced one");
+    let (_, list) = g.app.get("/api/v1/orders?limit=100", &g.agent).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 33);
+}
+
+#[tokio::test]
 async fn deadline_crosses_national_day_and_lands_on_adjusted_saturday() {
     // Wednesday 2026-09-30 10:00 Beijing; 1–7 October are holidays; Saturday 10 October works.
     let g = gas_at("2026-09-30T02:00:00Z").await;

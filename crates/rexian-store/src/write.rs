@@ -1,0 +1,189 @@
+//! Write transactions.
+//!
+//! SQLite allows one writer at a time; left to itself, every other writer sleeps in the busy
+//! handler (1, 2, 5 … 100 ms) and a durable commit costs one `fsync` each. So on SQLite every
+//! write of this process queues on one async lock (FIFO, no sleeping), and the hot writes
+//! (intake, order steps) go to a writer task as *units* of a group commit: the writer takes what
+//! is queued, runs each unit inside its own `SAVEPOINT` (a failing unit rolls back alone and gets
+//! its own error), commits once — one `fsync` for the batch — and then answers every unit.
+//!
+//! On PostgreSQL, which has row locks and its own group commit, a unit is a plain transaction.
+
+use std::sync::Arc;
+
+use futures_core::future::BoxFuture;
+use sqlx::{AnyConnection, AnyPool, Executor, Transaction};
+use tokio::sync::{mpsc, oneshot, Mutex, OwnedMutexGuard};
+
+use crate::{Result, Store, StoreError};
+
+/// Most units committed together.
+const MAX_BATCH: usize = 512;
+
+/// What a unit leaves to do once the batch's commit is known.
+type Finish = Box<dyn FnOnce(Result<()>) + Send>;
+/// A write unit: runs on the writer's connection and says whether it succeeded.
+type Unit = Box<dyn for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, (bool, Finish)> + Send>;
+
+/// The SQLite writer: the lock every write takes, and the queue of group-commit units.
+#[derive(Debug)]
+pub(crate) struct Writer {
+    lock: Arc<Mutex<()>>,
+    units: mpsc::UnboundedSender<Unit>,
+}
+
+impl Writer {
+    /// Starts the writer task over `pool`.
+    pub(crate) fn start(pool: AnyPool) -> Writer {
+        let lock = Arc::new(Mutex::new(()));
+        let (units, rx) = mpsc::unbounded_channel();
+        tokio::spawn(run(pool, lock.clone(), rx));
+        Writer { lock, units }
+    }
+}
+
+async fn run(pool: AnyPool, lock: Arc<Mutex<()>>, mut rx: mpsc::UnboundedReceiver<Unit>) {
+    let mut batch: Vec<Unit> = Vec::new();
+    while let Some(first) = rx.recv().await {
+        batch.push(first);
+        let _guard = lock.lock().await;
+        // Whatever queued while the lock was busy joins this batch.
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(u) => batch.push(u),
+                Err(_) => break,
+            }
+        }
+        let mut conn = match pool.acquire().await {
+            Ok(c) => c,
+            Err(e) => {
+                // Dropping the units drops their answer channels: each caller gets an error.
+                tracing::error!(error = %e, units = batch.len(), "writer could not get a connection");
+                batch.clear();
+                continue;
+            }
+        };
+        if let Err(e) = conn.execute("BEGIN IMMEDIATE").await {
+            tracing::error!(error = %e, units = batch.len(), "writer could not begin");
+            batch.clear();
+            continue;
+        }
+        let mut finishes = Vec::with_capacity(batch.len());
+        for unit in batch.drain(..) {
+            if conn.execute("SAVEPOINT unit").await.is_err() {
+                continue;
+            }
+            let (ok, finish) = unit(&mut conn).await;
+            let end = if ok {
+                "RELEASE unit"
+            } else {
+                "ROLLBACK TO unit; RELEASE unit"
+            };
+            match conn.execute(end).await {
+                Ok(_) => finishes.push(finish),
+                Err(e) => tracing::error!(error = %e, "writer could not end a unit"),
+            }
+        }
+        match conn.execute("COMMIT").await {
+            Ok(_) => {
+                for f in finishes {
+                    f(Ok(()));
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "group commit failed");
+                let _ = conn.execute("ROLLBACK").await;
+                let msg = e.to_string();
+                for f in finishes {
+                    f(Err(StoreError::Db(sqlx::Error::Protocol(format!(
+                        "group commit failed: {msg}"
+                    )))));
+                }
+            }
+        }
+    }
+}
+
+/// A write transaction: on SQLite it holds the process's write lock until it ends.
+pub struct WriteTx {
+    tx: Transaction<'static, sqlx::Any>,
+    _guard: Option<OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    /// Commits, then lets the next writer in.
+    pub async fn commit(self) -> Result<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+}
+
+/// Held while a single-statement write runs outside a transaction.
+pub(crate) struct WriteGuard(#[allow(dead_code)] Option<OwnedMutexGuard<()>>);
+
+impl Store {
+    /// Begins a write transaction (queued behind the other writers on SQLite).
+    pub(crate) async fn begin_write(&self) -> Result<WriteTx> {
+        let guard = self.write_guard().await;
+        let tx = self.pool().begin().await?;
+        Ok(WriteTx {
+            tx,
+            _guard: guard.0,
+        })
+    }
+
+    /// Takes the write lock for a single statement (a no-op on PostgreSQL).
+    pub(crate) async fn write_guard(&self) -> WriteGuard {
+        match &self.writer {
+            Some(w) => WriteGuard(Some(w.lock.clone().lock_owned().await)),
+            None => WriteGuard(None),
+        }
+    }
+
+    /// Runs `f` as one unit of a group commit; its result is returned once it is durable.
+    /// An error of `f` rolls back only what `f` wrote.
+    pub(crate) async fn grouped<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T>> + Send + 'static,
+    {
+        let Some(w) = &self.writer else {
+            let mut tx = self.pool().begin().await?;
+            let v = f(&mut tx).await?;
+            tx.commit().await?;
+            return Ok(v);
+        };
+        let (answer, rx) = oneshot::channel::<Result<T>>();
+        let unit: Unit = Box::new(move |conn| {
+            Box::pin(async move {
+                let r = f(conn).await;
+                let ok = r.is_ok();
+                let finish: Finish = Box::new(move |commit| {
+                    let _ = answer.send(commit.and(r));
+                });
+                (ok, finish)
+            })
+        });
+        w.units
+            .send(unit)
+            .map_err(|_| StoreError::Config("the writer has stopped".into()))?;
+        rx.await.map_err(|_| {
+            StoreError::Db(sqlx::Error::Protocol(
+                "the writer dropped the change (see the log)".into(),
+            ))
+        })?
+    }
+}
