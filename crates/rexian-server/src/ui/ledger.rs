@@ -81,6 +81,14 @@ fn amount(v: f64) -> String {
     }
 }
 
+/// A statement total: zero is shown.
+fn total(v: f64) -> String {
+    match amount(v) {
+        s if s.is_empty() => "0".into(),
+        s => s,
+    }
+}
+
 /// One entry of the month.
 pub struct EntryLine {
     id: String,
@@ -234,8 +242,8 @@ async fn build_ledger(
         .map(|((k, id), (p, y, n))| StatementLine {
             kind: kind_label(k),
             subject: name(k, *id),
-            points: amount(*p),
-            yuan: amount(*y),
+            points: total(*p),
+            yuan: total(*y),
             count: *n,
         })
         .collect();

@@ -176,9 +176,9 @@ async fn build(
         let id = parse_id("id", &s(o, "id"))?;
         let full = app.store.order_full(id).await?;
         let company_id = full.order.company_id;
-        if !offsets.contains_key(&company_id) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = offsets.entry(company_id) {
             let c = app.store.company(company_id).await?;
-            offsets.insert(company_id, offset_of(&c));
+            slot.insert(offset_of(&c));
             for x in app.store.units(Some(company_id)).await? {
                 units.push((x.id.to_string(), x.name.clone()));
                 unit_names.insert(x.id, x.name);
@@ -328,7 +328,12 @@ async fn notices(
             order_id: s(n, "order_id"),
             number: s(n, "number"),
             deadline: t.get(&format!("deadline.{}", s(n, "deadline"))),
-            level: format!("{}{}", t.get("sup.level_pre"), s(n, "level")),
+            level: format!(
+                "{}{}{}",
+                t.get("sup.level_pre"),
+                s(n, "level"),
+                t.get("sup.level_post")
+            ),
             unit: s(n, "unit_id")
                 .parse::<i64>()
                 .ok()
