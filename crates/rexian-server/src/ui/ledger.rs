@@ -9,13 +9,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Form, Json, Router};
+use axum::{Extension, Form, Router};
 use chrono::{Datelike, Months};
 use rexian_domain::model::Role;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::common::{body, field, local_time, msgs, s, Fields};
+use super::common::{body, field, local_time, msgs, Fields};
 use super::{error_page, render, PageUser};
 use crate::api::orders::{company_policy, offset_of};
 use crate::api::parse_id;
@@ -370,14 +370,24 @@ pub struct OpenLine {
     id: String,
     number: String,
     status: String,
+    now: String,
     unit: String,
 }
 
-/// What a closing did.
-pub struct Closing {
+/// What a closing found and entered.
+pub struct ClosingView {
     month: String,
+    by: String,
+    at: String,
     orders: Vec<OpenLine>,
-    entries: i64,
+    entries: usize,
+}
+
+/// A closed month in the list.
+pub struct ClosedMonth {
+    month: String,
+    open_orders: i64,
+    at: String,
 }
 
 #[derive(Template)]
@@ -389,12 +399,14 @@ struct MonthEndPage {
     csrf: String,
     company: String,
     month: String,
-    closing: Option<Closing>,
+    closing: Option<ClosingView>,
+    closed: Vec<ClosedMonth>,
 }
 
 #[derive(Deserialize)]
 struct MonthQuery {
     month: Option<String>,
+    done: Option<String>,
 }
 
 async fn month_end_page(
@@ -404,27 +416,99 @@ async fn month_end_page(
     Query(q): Query<MonthQuery>,
 ) -> Response {
     let t = msgs(&headers);
-    let r = async {
-        let company = company_of(&app, &u).await?;
-        let month = month_param(q.month.as_deref(), month_of_today(&app, &company, 1))?;
-        Ok::<_, AppError>(MonthEndPage {
-            t,
-            user: Some(PageUser::of(&u, &t)),
-            flash: None,
-            csrf: u.csrf.clone().unwrap_or_default(),
-            company: company.name,
-            month,
-            closing: None,
-        })
-    }
-    .await;
-    match r {
+    let flash = q.done.is_some().then(|| t.get("monthend.done"));
+    match build_month_end(&app, t, &u, q.month.as_deref(), flash).await {
         Ok(p) => render(&p),
         Err(e) => error_page(t, &u, e),
     }
 }
 
-/// Closes the month through the API's call and shows what it listed and entered.
+/// The closing screen: the month asked for (by default last month), its closing when it is
+/// closed (the orders open at its end, now and then, and the entries it made), every closed
+/// month.
+async fn build_month_end(
+    app: &AppState,
+    t: Msgs,
+    u: &CurrentUser,
+    month: Option<&str>,
+    flash: Option<String>,
+) -> AppResult<MonthEndPage> {
+    let company = company_of(app, u).await?;
+    let month = month_param(month, month_of_today(app, &company, 1))?;
+    let offset = offset_of(&company);
+    let closing = match app.store.closing(company.id, &month).await? {
+        None => None,
+        Some((c, orders)) => {
+            let units: HashMap<i64, String> = app
+                .store
+                .units(Some(company.id))
+                .await?
+                .into_iter()
+                .map(|x| (x.id, x.name))
+                .collect();
+            let mut lines = Vec::new();
+            for o in orders {
+                let now = app.store.order(o.order_id).await?.status;
+                lines.push(OpenLine {
+                    id: o.order_id.to_string(),
+                    number: o.number,
+                    status: t.get(&format!("status.{}", o.status)),
+                    now: t.get(&format!("status.{now}")),
+                    unit: o
+                        .unit_id
+                        .and_then(|x| units.get(&x).cloned())
+                        .unwrap_or_else(|| t.get("report.no_unit")),
+                });
+            }
+            let prefix = format!("month_end:{month}:");
+            let entries = app
+                .store
+                .entries(company.id, &month)
+                .await?
+                .iter()
+                .filter(|e| {
+                    e.source_key
+                        .as_deref()
+                        .is_some_and(|k| k.starts_with(&prefix))
+                })
+                .count();
+            let by = match c.closed_by {
+                Some(id) => app.store.user(id).await.map(|x| x.name).unwrap_or_default(),
+                None => String::new(),
+            };
+            Some(ClosingView {
+                month: c.month,
+                by,
+                at: local_time(c.closed_at, offset),
+                orders: lines,
+                entries,
+            })
+        }
+    };
+    let closed = app
+        .store
+        .closings(company.id)
+        .await?
+        .into_iter()
+        .map(|c| ClosedMonth {
+            month: c.month,
+            open_orders: c.open_orders,
+            at: local_time(c.closed_at, offset),
+        })
+        .collect();
+    Ok(MonthEndPage {
+        t,
+        user: Some(PageUser::of(u, &t)),
+        flash,
+        csrf: u.csrf.clone().unwrap_or_default(),
+        company: company.name,
+        month,
+        closing,
+        closed,
+    })
+}
+
+/// Closes the month through the API's call, then shows the closing (POST-redirect-GET).
 async fn month_end_run(
     State(app): State<AppState>,
     headers: HeaderMap,
@@ -439,48 +523,14 @@ async fn month_end_run(
             return Err(AppError::invalid("month", "month is required"));
         }
         let b = body(json!({"company_id": company.id.to_string(), "month": month}))?;
-        let (_, Json(v)) =
+        let _closed =
             crate::api::assessment::month_end(State(app.clone()), Extension(u.clone()), ApiJson(b))
                 .await?;
-        let units: HashMap<String, String> = app
-            .store
-            .units(Some(company.id))
-            .await?
-            .into_iter()
-            .map(|x| (x.id.to_string(), x.name))
-            .collect();
-        let orders = v["open_orders"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-            .iter()
-            .map(|o| OpenLine {
-                id: s(o, "id"),
-                number: s(o, "number"),
-                status: t.get(&format!("status.{}", s(o, "status"))),
-                unit: units
-                    .get(&s(o, "unit_id"))
-                    .cloned()
-                    .unwrap_or_else(|| t.get("report.no_unit")),
-            })
-            .collect();
-        Ok(MonthEndPage {
-            t,
-            user: Some(PageUser::of(&u, &t)),
-            flash: Some(t.get("monthend.done")),
-            csrf: u.csrf.clone().unwrap_or_default(),
-            company: company.name,
-            month: month.clone(),
-            closing: Some(Closing {
-                month,
-                orders,
-                entries: v["assessment_entries"].as_i64().unwrap_or(0),
-            }),
-        })
+        Ok(month)
     }
     .await;
     match r {
-        Ok(p) => render(&p),
+        Ok(month) => Redirect::to(&format!("/month_end?month={month}&done=1")).into_response(),
         Err(e) => error_page(t, &u, e),
     }
 }

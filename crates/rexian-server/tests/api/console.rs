@@ -489,9 +489,18 @@ async fn month_end_screen_closes_a_month_once_and_lists_its_open_orders() {
     assert_eq!(s, StatusCode::BAD_REQUEST, "not ended yet");
     assert!(body.contains("month"), "{body}");
     c.app.advance(31 * 86400).await;
-    let (s, _, body) = c.form("/month_end", &c.supervisor, "month=2026-03").await;
-    assert_eq!(s, StatusCode::OK, "{body}");
+    let html = c.page("/month_end?month=2026-03", &c.supervisor).await;
+    assert!(html.contains("id=\"month-end-run\""), "not closed yet");
+    let (s, loc, _) = c.form("/month_end", &c.supervisor, "month=2026-03").await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(loc, "/month_end?month=2026-03&done=1");
+    let body = c.page(&loc, &c.supervisor).await;
     assert!(body.contains(&number), "the open order is listed");
+    assert!(!body.contains("id=\"month-end-run\""), "closed");
+    assert!(
+        body.contains("href=\"/month_end?month=2026-03\""),
+        "in the closed months"
+    );
     assert!(body.contains("id=\"month-end-open\">1<"), "{body}");
     assert!(body.contains("id=\"month-end-entries\">1<"), "{body}");
     let (s, _, _) = c.form("/month_end", &c.supervisor, "month=2026-03").await;
