@@ -372,6 +372,7 @@ pub struct OpenLine {
     status: String,
     now: String,
     unit: String,
+    supervision: String,
 }
 
 /// What a closing found and entered.
@@ -449,6 +450,18 @@ async fn build_month_end(
             let mut lines = Vec::new();
             for o in orders {
                 let now = app.store.order(o.order_id).await?.status;
+                // The highest supervision (督办) level the order reached.
+                let level = app
+                    .store
+                    .supervision_notices(o.order_id)
+                    .await?
+                    .iter()
+                    .map(|(level, _, _)| *level)
+                    .max();
+                let supervision = match level {
+                    Some(l) => format!("{}{l}{}", t.get("sup.level_pre"), t.get("sup.level_post")),
+                    None => String::new(),
+                };
                 lines.push(OpenLine {
                     id: o.order_id.to_string(),
                     number: o.number,
@@ -458,6 +471,7 @@ async fn build_month_end(
                         .unit_id
                         .and_then(|x| units.get(&x).cloned())
                         .unwrap_or_else(|| t.get("report.no_unit")),
+                    supervision,
                 });
             }
             let prefix = format!("month_end:{month}:");

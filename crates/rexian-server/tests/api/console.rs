@@ -496,6 +496,10 @@ async fn month_end_screen_closes_a_month_once_and_lists_its_open_orders() {
     assert_eq!(loc, "/month_end?month=2026-03&done=1");
     let body = c.page(&loc, &c.supervisor).await;
     assert!(body.contains(&number), "the open order is listed");
+    assert!(
+        body.contains("class=\"supervision\">第"),
+        "its supervision level: {body}"
+    );
     assert!(!body.contains("id=\"month-end-run\""), "closed");
     assert!(
         body.contains("href=\"/month_end?month=2026-03\""),
