@@ -42,10 +42,23 @@
     if (now) skew = now - Date.now();
   }
 
+  // A file input with data-fill="<textarea id>" reads the chosen text file into that textarea.
+  function setupFileFill(root) {
+    root.querySelectorAll('input[type=file][data-fill]').forEach(function (input) {
+      input.addEventListener('change', function () {
+        var target = document.getElementById(input.dataset.fill);
+        var file = input.files && input.files[0];
+        if (!target || !file) return;
+        file.text().then(function (text) { target.value = text; });
+      });
+    });
+  }
+
   function init() {
     syncClock();
     setInterval(tick, 30000);
     setupSignatures(document);
+    setupFileFill(document);
     document.body.addEventListener('htmx:afterSwap', function () { syncClock(); });
     // Live queues: mark whether the SSE stream is open (polling goes on either way).
     document.body.addEventListener('htmx:sseOpen', function (e) { e.target.dataset.live = 'on'; });

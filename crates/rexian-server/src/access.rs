@@ -245,6 +245,34 @@ pub static RULES: &[(&str, &str, Access)] = &[
     ("POST", "/admin/users", ADMIN),
     ("POST", "/admin/users/{id}/disabled", ADMIN),
     ("POST", "/admin/users/{id}/partner", ADMIN),
+    ("GET", "/admin/policies", ADMIN),
+    ("POST", "/admin/policies/{id}", ADMIN),
+    ("GET", "/admin/calendar", ADMIN),
+    ("POST", "/admin/calendar", ADMIN),
+    // Supervisor's screen, assessment ledger, month-end closing.
+    ("GET", "/supervise", ADMIN_SUPERVISOR),
+    ("POST", "/supervise/notices/{id}/ack", ADMIN_SUPERVISOR),
+    (
+        "GET",
+        "/ledger",
+        Access::Roles(&[Assessor, Supervisor, Admin]),
+    ),
+    ("POST", "/ledger/entries", Access::Roles(&[Assessor, Admin])),
+    (
+        "POST",
+        "/ledger/entries/{id}/reverse",
+        Access::Roles(&[Assessor, Admin]),
+    ),
+    (
+        "GET",
+        "/month_end",
+        Access::Roles(&[Supervisor, Assessor, Admin]),
+    ),
+    (
+        "POST",
+        "/month_end",
+        Access::Roles(&[Supervisor, Assessor, Admin]),
+    ),
     // Web console
     (
         "GET",

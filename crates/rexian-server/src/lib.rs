@@ -23,6 +23,10 @@ use tower_http::trace::TraceLayer;
 
 use crate::clock::Clock;
 
+/// File name of the holiday calendar installed in the data dir (`rexian calendar load`, or the
+/// admin's calendar screen); `serve` reads it at start instead of the embedded one.
+pub const CALENDAR_FILE: &str = "calendar.toml";
+
 /// Server settings that handlers need (the rest stay in the binary).
 #[derive(Debug, Clone)]
 pub struct Settings {

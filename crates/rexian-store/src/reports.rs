@@ -105,6 +105,44 @@ pub struct Entry {
     pub created_at: i64,
 }
 
+/// A recorded month-end closing.
+#[derive(Debug, Clone)]
+pub struct Closing {
+    /// Row id.
+    pub id: i64,
+    /// `YYYY-MM`.
+    pub month: String,
+    /// Number of orders open at the month's end.
+    pub open_orders: i64,
+    /// Who closed it.
+    pub closed_by: Option<i64>,
+    /// When, unix ms.
+    pub closed_at: i64,
+}
+
+/// An order open at a month's end, as the closing recorded it.
+#[derive(Debug, Clone)]
+pub struct ClosingOrder {
+    /// Order.
+    pub order_id: i64,
+    /// Its number.
+    pub number: String,
+    /// Its status at the closing.
+    pub status: String,
+    /// The unit holding it then.
+    pub unit_id: Option<i64>,
+}
+
+fn closing_from(r: &sqlx::any::AnyRow) -> Result<Closing> {
+    Ok(Closing {
+        id: r.try_get("id")?,
+        month: r.try_get("month")?,
+        open_orders: r.try_get("open_orders")?,
+        closed_by: r.try_get("closed_by")?,
+        closed_at: r.try_get("closed_at")?,
+    })
+}
+
 fn entry_from(r: &sqlx::any::AnyRow) -> Result<Entry> {
     Ok(Entry {
         id: r.try_get("id")?,
@@ -367,6 +405,57 @@ impl Store {
         }
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// The month-end closings of a company, newest month first.
+    pub async fn closings(&self, company_id: i64) -> Result<Vec<Closing>> {
+        let rows = sqlx::query(
+            "SELECT id, month, open_orders, closed_by, closed_at FROM month_end_closings \
+             WHERE company_id = $1 ORDER BY month DESC",
+        )
+        .bind(company_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(closing_from).collect()
+    }
+
+    /// One month's closing and the orders it found open, if the month is closed.
+    pub async fn closing(
+        &self,
+        company_id: i64,
+        month: &str,
+    ) -> Result<Option<(Closing, Vec<ClosingOrder>)>> {
+        let r = sqlx::query(
+            "SELECT id, month, open_orders, closed_by, closed_at FROM month_end_closings \
+             WHERE company_id = $1 AND month = $2",
+        )
+        .bind(company_id)
+        .bind(month)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(r) = r else {
+            return Ok(None);
+        };
+        let c = closing_from(&r)?;
+        let rows = sqlx::query(
+            "SELECT m.order_id, o.number, m.status, m.unit_id FROM month_end_orders m \
+             JOIN orders o ON o.id = m.order_id WHERE m.closing_id = $1 ORDER BY m.order_id",
+        )
+        .bind(c.id)
+        .fetch_all(self.pool())
+        .await?;
+        let orders = rows
+            .iter()
+            .map(|r| {
+                Ok(ClosingOrder {
+                    order_id: r.try_get("order_id")?,
+                    number: r.try_get("number")?,
+                    status: r.try_get("status")?,
+                    unit_id: r.try_get("unit_id")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Some((c, orders)))
     }
 
     /// Logs an export (SPEC §7: every export is logged).

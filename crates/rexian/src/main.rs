@@ -224,7 +224,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// File name of an installed calendar in the data dir.
-const CALENDAR_FILE: &str = "calendar.toml";
+const CALENDAR_FILE: &str = rexian_server::CALENDAR_FILE;
 
 fn read_calendar(f: &std::path::Path) -> anyhow::Result<rexian_domain::calendar::BusinessCalendar> {
     let text = std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;

@@ -13,8 +13,8 @@ use rexian_domain::model::{Category, Channel, Grade, Role, Satisfaction, Status}
 use rexian_domain::policy::Policy;
 use rexian_domain::workflow::{self, DeadlineOp, Env, OrderState};
 use rexian_store::orders::{
-    CallbackRow, DeadlineChange, ExtensionChange, Idempotency, NewContact, NewDeadline, NewEvent,
-    NewOrder, OrderChange, OrderFilter, OrderFull, OrderRow,
+    CallbackRow, DeadlineChange, EventRow, ExtensionChange, Idempotency, NewContact, NewDeadline,
+    NewEvent, NewOrder, OrderChange, OrderFilter, OrderFull, OrderRow,
 };
 use rexian_store::org::Company;
 use serde::Deserialize;
@@ -854,7 +854,7 @@ pub(crate) fn step_roles(step: &str) -> &'static [Role] {
         "accept" | "return" | "assign" => &[UnitHandler, Supervisor],
         "arrive" | "reply" => &[UnitHandler, FieldWorker, Supervisor],
         "extensions" => &[UnitHandler, Supervisor],
-        "extension_decide" | "suspend" | "resume" => &[Supervisor],
+        "extension_decide" | "suspend" | "resume" | "suspend_refuse" => &[Supervisor],
         "suspend_request" => &[UnitHandler, Supervisor],
         "review" => &[Dispatcher, Supervisor],
         "callbacks" | "callback_appointment" => &[CallbackAgent, Supervisor],
@@ -864,6 +864,19 @@ pub(crate) fn step_roles(step: &str) -> &'static [Role] {
         "reopen" => &[Agent, Dispatcher, CallbackAgent, Supervisor],
         _ => &[],
     }
+}
+
+/// The unit's suspension request still waiting for the company's decision: the last
+/// `suspension_requested` event with no `suspended`, `suspension_refused` or `resumed` after it.
+pub(crate) fn pending_suspension(full: &OrderFull) -> Option<&EventRow> {
+    let last = full.events.iter().rev().find(|e| {
+        matches!(
+            e.kind.as_str(),
+            "suspension_requested" | "suspended" | "suspension_refused" | "resumed"
+        )
+    })?;
+    let open = Status::from_str(&full.order.status).is_ok_and(rexian_domain::lifecycle::with_unit);
+    (last.kind == "suspension_requested" && open).then_some(last)
 }
 
 /// Bodies of the steps.
@@ -995,6 +1008,26 @@ pub async fn do_step(
                 &full,
                 after,
                 "suspension_requested",
+                json!({"reason": reason}),
+            )
+            .await
+            .map(|v| (v, None));
+        }
+        "suspend_refuse" => {
+            // The company refuses a unit's pending suspension request, with a reason.
+            if pending_suspension(&full).is_none() {
+                return Err(AppError::InvalidTransition(
+                    "no suspension request is pending on this order".into(),
+                ));
+            }
+            let reason = need_text(b.reason, "reason")?;
+            let after = full.order.clone();
+            return annotate(
+                app,
+                me,
+                &full,
+                after,
+                "suspension_refused",
                 json!({"reason": reason}),
             )
             .await

@@ -5,10 +5,13 @@ mod checklist;
 mod common;
 mod field;
 mod intake;
+mod ledger;
 pub mod live;
 mod orders;
 mod queues;
 mod reports;
+mod settings;
+mod supervise;
 
 use askama::Template;
 use axum::extract::State;
@@ -41,6 +44,9 @@ pub fn routes() -> Router<AppState> {
         .merge(orders::routes())
         .merge(field::routes())
         .merge(reports::routes())
+        .merge(supervise::routes())
+        .merge(settings::routes())
+        .merge(ledger::routes())
 }
 
 /// What every page's header needs to know of the user.
@@ -61,6 +67,10 @@ pub struct PageUser {
     pub is_field: bool,
     /// Shows the reports link.
     pub can_report: bool,
+    /// Shows the supervisor's screen link.
+    pub can_supervise: bool,
+    /// Shows the assessment ledger and month-end links.
+    pub can_ledger: bool,
 }
 
 impl PageUser {
@@ -88,6 +98,10 @@ impl PageUser {
             ]
             .iter()
             .any(|r| u.has(*r)),
+            can_supervise: u.has(Role::Supervisor) || u.has(Role::Admin),
+            can_ledger: [Role::Supervisor, Role::Assessor, Role::Admin]
+                .iter()
+                .any(|r| u.has(*r)),
         }
     }
 }

@@ -60,7 +60,9 @@ const STEPS: &[&str] = &[
     "extensions",
     "return",
     "transfer",
+    "suspend_request",
     "suspend",
+    "suspend_refuse",
     "resume",
     "reopen",
     "cancel",
@@ -83,7 +85,7 @@ fn trial(step: &str) -> Option<Step> {
         "close" => Step::Close,
         "cancel" => Step::Cancel,
         "reopen" => Step::Reopen,
-        "suspend" => Step::Suspend,
+        "suspend" | "suspend_request" => Step::Suspend,
         "resume" => Step::Resume,
         "extensions" => Step::ExtensionAsk,
         _ => return None,
@@ -120,6 +122,7 @@ fn allowed_steps(
             "assign" => rexian_domain::lifecycle::with_unit(state.status),
             // Arrived once in this dispatch: the reply is what comes next.
             "arrive" if state.arrived => false,
+            "suspend_refuse" => crate::api::orders::pending_suspension(full).is_some(),
             other => trial(other).is_some_and(|t| workflow::apply(&state, &t, &env, None).is_ok()),
         };
         if ok {
@@ -572,6 +575,14 @@ async fn build(
     })
 }
 
+/// The screen a step form asked to return to (`_back`): only the console's own work screens.
+fn back_to(f: &Fields, step: &str) -> Option<Response> {
+    let back = super::common::field(f, "_back");
+    ["/supervise"]
+        .contains(&back)
+        .then(|| Redirect::to(&format!("{back}?done={step}")).into_response())
+}
+
 /// Where to go after a step: the order, or the field worker's list when the order left them.
 async fn after_step(app: &AppState, u: &CurrentUser, id: &str, step: &str) -> Response {
     let still_visible = crate::api::orders::get(
@@ -610,7 +621,10 @@ async fn step(
     }
     .await;
     match r {
-        Ok(_) => after_step(&app, &u, &id, &step).await,
+        Ok(_) => match back_to(&f, &step) {
+            Some(back) => back,
+            None => after_step(&app, &u, &id, &step).await,
+        },
         Err(e) => error_page(t, &u, e),
     }
 }
@@ -649,7 +663,10 @@ async fn extension_decision(
     }
     .await;
     match r {
-        Ok(_) => after_step(&app, &u, &id, step).await,
+        Ok(_) => match back_to(&f, step) {
+            Some(back) => back,
+            None => after_step(&app, &u, &id, step).await,
+        },
         Err(e) => error_page(t, &u, e),
     }
 }

@@ -4,6 +4,7 @@ mod access_matrix;
 mod assessment;
 mod auth;
 mod callbacks;
+mod console;
 mod heating;
 mod matters;
 mod orders;
