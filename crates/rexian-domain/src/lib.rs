@@ -28,6 +28,7 @@ pub use policy::{
     Anchor, DeadlinePlan, Limit, MilestonePlan, OrderFacts, Policy, PolicyError, SeasonPhase,
 };
 pub mod identity;
+pub mod kb;
 pub mod reports;
 pub mod search;
 pub mod survey;

@@ -34,9 +34,9 @@ pub struct Customer {
     pub residential: bool,
 }
 
-const COLS: &str = "id, company_id, account_no, name, phone, district, community, building, unit_no, room, station, residential";
+pub(crate) const COLS: &str = "id, company_id, account_no, name, phone, district, community, building, unit_no, room, station, residential";
 
-fn customer_from(r: &AnyRow) -> Result<Customer> {
+pub(crate) fn customer_from(r: &AnyRow) -> Result<Customer> {
     Ok(Customer {
         id: r.try_get("id")?,
         company_id: r.try_get("company_id")?,
@@ -96,9 +96,9 @@ impl Store {
     ) -> Result<usize> {
         let mut tx = self.begin_write().await?;
         for (i, c) in rows.iter().enumerate() {
-            sqlx::query(
+            let id = sqlx::query(
                 "INSERT INTO customers (company_id, account_no, name, phone, district, community, building, unit_no, \
-                 room, station, residential, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                 room, station, residential, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
             )
             .bind(c.company_id)
             .bind(&c.account_no)
@@ -112,8 +112,10 @@ impl Store {
             .bind(&c.station)
             .bind(i64::from(c.residential))
             .bind(at)
-            .execute(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?;
+            let id: i64 = id.try_get(0)?;
+            crate::search::outbox(&mut tx, "customer", id, at).await?;
             if (i + 1) % 500 == 0 {
                 progress(i + 1);
             }

@@ -8,11 +8,13 @@ pub mod audit;
 pub mod auth;
 pub mod customers;
 mod error;
+pub mod kb;
 pub mod orders;
 pub mod org;
 pub mod photos;
 pub mod rechecks;
 pub mod reports;
+pub mod search;
 pub mod timers;
 mod write;
 

@@ -52,7 +52,7 @@ pub struct ContactRow {
     pub handled_at: Option<i64>,
 }
 
-fn contact_from(r: &AnyRow) -> Result<ContactRow> {
+pub(crate) fn contact_from(r: &AnyRow) -> Result<ContactRow> {
     Ok(ContactRow {
         id: r.try_get("id")?,
         company_id: r.try_get("company_id")?,
@@ -367,12 +367,12 @@ pub struct OrderFilter {
     pub assignee_id: Option<i64>,
 }
 
-const ORDER_COLS: &str = "id, company_id, number, contact_id, category, subtype, channel, status, \
+pub(crate) const ORDER_COLS: &str = "id, company_id, number, contact_id, category, subtype, channel, status, \
     grade, matter_id, unit_id, first_responder_id, customer_name, customer_phone, customer_address, \
     customer_community, account_no, anonymous, description, callback_pref, complainants, \
     media_exposed, lawsuit, version, created_at, updated_at, closed_at, assignee_id, callback_at, linked_order_id, onsite_consent";
 
-fn order_from(r: &AnyRow) -> Result<OrderRow> {
+pub(crate) fn order_from(r: &AnyRow) -> Result<OrderRow> {
     Ok(OrderRow {
         id: r.try_get("id")?,
         company_id: r.try_get("company_id")?,
@@ -684,6 +684,7 @@ async fn insert_order(c: &mut AnyConnection, n: NewOrder) -> Result<(OrderFull, 
         insert_event(&mut *c, id, i as i64 + 1, e).await?;
     }
     apply_deadlines(&mut *c, id, &n.deadlines).await?;
+    crate::search::outbox(&mut *c, "order", id, o.created_at).await?;
     let mut full = load_full(&mut *c, id).await?;
     // The day's sequence last: on PostgreSQL its row stays locked until the commit.
     let seq = Store::next_seq(&mut *c, o.company_id, &n.day).await?;
@@ -715,7 +716,7 @@ async fn insert_order(c: &mut AnyConnection, n: NewOrder) -> Result<(OrderFull, 
 }
 
 async fn insert_contact(c: &mut AnyConnection, ct: &NewContact) -> Result<i64> {
-    Ok(sqlx::query_scalar(
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO contacts (company_id, channel, caller_name, caller_phone, summary, agent_id, at, dropped) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
@@ -728,7 +729,9 @@ async fn insert_contact(c: &mut AnyConnection, ct: &NewContact) -> Result<i64> {
     .bind(ct.at)
     .bind(i64::from(ct.dropped))
     .fetch_one(&mut *c)
-    .await?)
+    .await?;
+    crate::search::outbox(&mut *c, "contact", id, ct.at).await?;
+    Ok(id)
 }
 
 impl Store {
@@ -747,21 +750,10 @@ impl Store {
 
     /// Records a contact in the contact ledger; returns its id.
     pub async fn create_contact(&self, c: &NewContact) -> Result<i64> {
-        let _w = self.write_guard().await;
-        Ok(sqlx::query_scalar(
-            "INSERT INTO contacts (company_id, channel, caller_name, caller_phone, summary, agent_id, at, dropped) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-        )
-        .bind(c.company_id)
-        .bind(&c.channel)
-        .bind(&c.caller_name)
-        .bind(&c.caller_phone)
-        .bind(&c.summary)
-        .bind(c.agent_id)
-        .bind(c.at)
-        .bind(i64::from(c.dropped))
-        .fetch_one(self.pool())
-        .await?)
+        let mut tx = self.begin_write().await?;
+        let id = insert_contact(&mut tx, c).await?;
+        tx.commit().await?;
+        Ok(id)
     }
 
     /// Dropped calls of a company not yet called back, oldest first.
@@ -1069,6 +1061,7 @@ async fn write_change(tx: &mut AnyConnection, c: &OrderChange) -> Result<Option<
         }
         None => {}
     }
+    crate::search::outbox(&mut *tx, "order", o.id, c.event.at).await?;
     Ok(ext_id)
 }
 

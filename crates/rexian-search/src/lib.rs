@@ -1,0 +1,643 @@
+//! Full-text search for Rexian: a tantivy index with Chinese tokenizers (jieba words and
+//! character grams) over orders, customers, contacts and published knowledge articles.
+//!
+//! The index is derived data. It is fed from the store's `search_outbox`, written in the same
+//! transaction as each change; every node keeps its own index directory and its own cursor
+//! (stored in the index's commit payload, so index and cursor move together).
+
+pub mod tokens;
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use rexian_store::search::OutboxRow;
+use rexian_store::Store;
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::schema::{
+    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, Value, STRING,
+};
+use tantivy::{doc, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tokio::sync::Mutex;
+
+/// Version of the schema and tokenizers; an index of another version is rebuilt.
+const SCHEMA_VERSION: &str = "rexian-search-3";
+/// Outbox rows read per batch.
+const BATCH: i64 = 1000;
+/// How long an outbox id skipped by the cursor (its transaction had not committed) is looked
+/// for again.
+const GAP_TTL: Duration = Duration::from_secs(120);
+
+/// Errors of the index.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// The index itself.
+    #[error("search index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    /// Reading what to index.
+    #[error("reading records to index: {0}")]
+    Store(#[from] rexian_store::StoreError),
+    /// Files of the index directory.
+    #[error("search index directory: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Result of an index call.
+pub type Result<T> = std::result::Result<T, SearchError>;
+
+#[derive(Clone, Copy)]
+struct Fields {
+    key: Field,
+    kind: Field,
+    id: Field,
+    company: Field,
+    unit: Field,
+    assignee: Field,
+    anon: Field,
+    at: Field,
+    words: Field,
+    grams: Field,
+    pwords: Field,
+    pgrams: Field,
+    ident: Field,
+    ident_prefix: Field,
+    pident: Field,
+    pident_prefix: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = |tok: &str, pos: bool| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(tok)
+                .set_index_option(if pos {
+                    IndexRecordOption::WithFreqsAndPositions
+                } else {
+                    IndexRecordOption::WithFreqs
+                }),
+        )
+    };
+    let num = || NumericOptions::default().set_indexed();
+    let f = Fields {
+        key: b.add_text_field("key", STRING),
+        kind: b.add_text_field("kind", STRING),
+        id: b.add_i64_field("id", NumericOptions::default().set_stored()),
+        company: b.add_i64_field("company", num()),
+        unit: b.add_i64_field("unit", num()),
+        assignee: b.add_i64_field("assignee", num()),
+        anon: b.add_i64_field("anon", num()),
+        at: b.add_i64_field("at", NumericOptions::default().set_stored()),
+        words: b.add_text_field("words", text("rx_jieba", false)),
+        grams: b.add_text_field("grams", text("rx_gram", true)),
+        pwords: b.add_text_field("pwords", text("rx_jieba", false)),
+        pgrams: b.add_text_field("pgrams", text("rx_gram", true)),
+        ident: b.add_text_field("ident", STRING),
+        ident_prefix: b.add_text_field("ident_prefix", STRING),
+        pident: b.add_text_field("pident", STRING),
+        pident_prefix: b.add_text_field("pident_prefix", STRING),
+    };
+    (b.build(), f)
+}
+
+/// Normal form of an identifier (phone, account, order number): lower case, no spaces or
+/// dashes.
+pub fn ident_norm(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// What a searching user may see; the server builds it from the user's scope.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    /// Only this company's records (and shared articles); `None`: every company.
+    pub company: Option<i64>,
+    /// Only orders of this unit (unit staff).
+    pub unit: Option<i64>,
+    /// Only orders assigned to this field worker.
+    pub assignee: Option<i64>,
+    /// Unit staff: anonymous complainants are not found by name, phone or address, and the
+    /// register and contact ledger are not searched.
+    pub unit_staff: bool,
+}
+
+/// A hit: kind, record id, score, and the record's time (newer first on equal scores).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    /// `order`, `customer`, `contact` or `article`.
+    pub kind: String,
+    /// Record id.
+    pub id: i64,
+    /// Relevance.
+    pub score: f32,
+    /// Record time, unix ms.
+    pub at: i64,
+}
+
+struct Feed {
+    writer: IndexWriter,
+    cursor: i64,
+    gaps: Vec<(i64, Instant)>,
+}
+
+/// A node's search index with its outbox cursor.
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    f: Fields,
+    feed: Mutex<Feed>,
+}
+
+fn payload(cursor: i64) -> String {
+    format!("{SCHEMA_VERSION} cursor={cursor}")
+}
+
+fn cursor_of(payload: Option<&str>) -> Option<i64> {
+    payload?
+        .strip_prefix(SCHEMA_VERSION)?
+        .trim()
+        .strip_prefix("cursor=")?
+        .parse()
+        .ok()
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating it (cursor 0: the whole outbox is read) when missing
+    /// or of another schema version. Fails when another process holds the directory.
+    pub fn open(dir: &Path) -> Result<SearchIndex> {
+        std::fs::create_dir_all(dir)?;
+        let (schema, f) = schema();
+        let existing = Index::open_in_dir(dir).ok().and_then(|i| {
+            let c = cursor_of(i.load_metas().ok()?.payload.as_deref())?;
+            (i.schema() == schema).then_some((i, c))
+        });
+        let (index, cursor) = match existing {
+            Some(x) => x,
+            None => {
+                for e in std::fs::read_dir(dir)? {
+                    let p = e?.path();
+                    if p.is_dir() {
+                        std::fs::remove_dir_all(&p)?;
+                    } else {
+                        std::fs::remove_file(&p)?;
+                    }
+                }
+                (Index::create_in_dir(dir, schema)?, 0)
+            }
+        };
+        Self::with_index(index, f, cursor)
+    }
+
+    /// An index in memory (tests and tools).
+    pub fn in_memory() -> Result<SearchIndex> {
+        let (schema, f) = schema();
+        Self::with_index(Index::create_in_ram(schema), f, 0)
+    }
+
+    fn with_index(index: Index, f: Fields, cursor: i64) -> Result<SearchIndex> {
+        index
+            .tokenizers()
+            .register("rx_gram", tokens::GramTokenizer);
+        index
+            .tokenizers()
+            .register("rx_jieba", tokens::JiebaTokenizer);
+        tokens::warm_up();
+        let writer = index.writer_with_num_threads(1, 32_000_000)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(SearchIndex {
+            index,
+            reader,
+            f,
+            feed: Mutex::new(Feed {
+                writer,
+                cursor,
+                gaps: Vec::new(),
+            }),
+        })
+    }
+
+    /// The outbox id up to which this index is current.
+    pub async fn cursor(&self) -> i64 {
+        self.feed.lock().await.cursor
+    }
+
+    /// Reads the outbox from the cursor to its end into the index and commits; returns how
+    /// many outbox rows were applied. Searches call it first, so results are never older than
+    /// the last committed change.
+    pub async fn catch_up(&self, store: &Store) -> Result<usize> {
+        let target = store.outbox_max().await?;
+        let mut feed = self.feed.lock().await;
+        if feed.cursor >= target && feed.gaps.is_empty() {
+            return Ok(0);
+        }
+        let mut applied = 0;
+        // Ids skipped earlier: committed since, or still missing (rolled back, or in flight).
+        let now = Instant::now();
+        feed.gaps.retain(|(_, t)| now.duration_since(*t) < GAP_TTL);
+        if !feed.gaps.is_empty() {
+            let ids: Vec<i64> = feed.gaps.iter().map(|g| g.0).collect();
+            let found = store.outbox_rows(&ids).await?;
+            feed.gaps.retain(|g| !found.iter().any(|r| r.id == g.0));
+            applied += self.apply(store, &feed.writer, &found).await?;
+        }
+        loop {
+            let rows = store.outbox_after(feed.cursor, BATCH).await?;
+            let Some(last) = rows.last().map(|r| r.id) else {
+                break;
+            };
+            let mut expect = feed.cursor + 1;
+            for r in &rows {
+                while expect < r.id {
+                    feed.gaps.push((expect, now));
+                    expect += 1;
+                }
+                expect = r.id + 1;
+            }
+            applied += self.apply(store, &feed.writer, &rows).await?;
+            feed.cursor = last;
+            if (rows.len() as i64) < BATCH {
+                break;
+            }
+        }
+        if applied > 0 {
+            let cursor = feed.cursor;
+            let mut commit = feed.writer.prepare_commit()?;
+            commit.set_payload(&payload(cursor));
+            commit.commit()?;
+            self.reader.reload()?;
+        }
+        Ok(applied)
+    }
+
+    /// Re-reads the records of these outbox rows and replaces their documents.
+    async fn apply(&self, store: &Store, w: &IndexWriter, rows: &[OutboxRow]) -> Result<usize> {
+        let mut by_kind: HashMap<&str, BTreeSet<i64>> = HashMap::new();
+        for r in rows {
+            by_kind
+                .entry(r.kind.as_str())
+                .or_default()
+                .insert(r.entity_id);
+        }
+        for (kind, ids) in by_kind {
+            let ids: Vec<i64> = ids.into_iter().collect();
+            for chunk in ids.chunks(500) {
+                self.index_records(store, w, kind, chunk).await?;
+            }
+        }
+        Ok(rows.len())
+    }
+
+    /// Replaces the documents of records `ids` of `kind` with their current state.
+    async fn index_records(
+        &self,
+        store: &Store,
+        w: &IndexWriter,
+        kind: &str,
+        ids: &[i64],
+    ) -> Result<()> {
+        let f = self.f;
+        for id in ids {
+            w.delete_term(Term::from_field_text(f.key, &format!("{kind}:{id}")));
+        }
+        let mut docs = Vec::new();
+        match kind {
+            "order" => {
+                for o in store.orders_by_ids(ids).await? {
+                    let mut d = doc!(f.key => format!("order:{}", o.id), f.kind => "order",
+                        f.id => o.id, f.company => o.company_id, f.unit => o.unit_id.unwrap_or(0),
+                        f.assignee => o.assignee_id.unwrap_or(0), f.anon => i64::from(o.anonymous),
+                        f.at => o.created_at);
+                    let public = [
+                        Some(o.description.as_str()),
+                        o.customer_community.as_deref(),
+                    ];
+                    add_text(&mut d, f.words, f.grams, &public);
+                    let personal = [o.customer_name.as_deref(), o.customer_address.as_deref()];
+                    add_text(&mut d, f.pwords, f.pgrams, &personal);
+                    add_ident(&mut d, f.ident, f.ident_prefix, Some(&o.number));
+                    add_ident(
+                        &mut d,
+                        f.pident,
+                        f.pident_prefix,
+                        o.customer_phone.as_deref(),
+                    );
+                    add_ident(&mut d, f.pident, f.pident_prefix, o.account_no.as_deref());
+                    docs.push(d);
+                }
+            }
+            "customer" => {
+                for c in store.customers_by_ids(ids).await? {
+                    let mut d = doc!(f.key => format!("customer:{}", c.id), f.kind => "customer",
+                        f.id => c.id, f.company => c.company_id, f.unit => 0i64, f.assignee => 0i64,
+                        f.anon => 0i64, f.at => 0i64);
+                    let text = [
+                        Some(c.name.as_str()),
+                        c.district.as_deref(),
+                        c.community.as_deref(),
+                        c.building.as_deref(),
+                        c.unit_no.as_deref(),
+                        c.room.as_deref(),
+                        c.station.as_deref(),
+                    ];
+                    add_text(&mut d, f.words, f.grams, &text);
+                    add_ident(&mut d, f.ident, f.ident_prefix, Some(&c.account_no));
+                    add_ident(&mut d, f.ident, f.ident_prefix, c.phone.as_deref());
+                    docs.push(d);
+                }
+            }
+            "contact" => {
+                for c in store.contacts_by_ids(ids).await? {
+                    let mut d = doc!(f.key => format!("contact:{}", c.id), f.kind => "contact",
+                        f.id => c.id, f.company => c.company_id, f.unit => 0i64, f.assignee => 0i64,
+                        f.anon => 0i64, f.at => c.at);
+                    add_text(
+                        &mut d,
+                        f.words,
+                        f.grams,
+                        &[c.caller_name.as_deref(), Some(c.summary.as_str())],
+                    );
+                    add_ident(&mut d, f.ident, f.ident_prefix, c.caller_phone.as_deref());
+                    docs.push(d);
+                }
+            }
+            "article" => {
+                for a in store.article_docs(ids).await? {
+                    let Some(v) = a.published else { continue };
+                    let mut d = doc!(f.key => format!("article:{}", a.id), f.kind => "article",
+                        f.id => a.id, f.company => a.company_id.unwrap_or(0), f.unit => 0i64,
+                        f.assignee => 0i64, f.anon => 0i64, f.at => v.state_at);
+                    // The title counts twice: it names the situation.
+                    let tags = v.tags.replace(',', " ");
+                    add_text(
+                        &mut d,
+                        f.words,
+                        f.grams,
+                        &[Some(&v.title), Some(&v.title), Some(&v.body), Some(&tags)],
+                    );
+                    docs.push(d);
+                }
+            }
+            other => tracing::warn!(outbox.kind = other, "unknown kind in the search outbox"),
+        }
+        for d in docs {
+            w.add_document(d)?;
+        }
+        Ok(())
+    }
+
+    /// Empties the index and indexes every record of the database again, telling `progress`
+    /// (done, total) as it goes; the cursor becomes the outbox's end at the start.
+    pub async fn rebuild(&self, store: &Store, mut progress: impl FnMut(u64, u64)) -> Result<u64> {
+        let mut feed = self.feed.lock().await;
+        let target = store.outbox_max().await?;
+        let total = store.searchable_count().await?.max(0) as u64;
+        feed.writer.delete_all_documents()?;
+        let mut done = 0u64;
+        progress(0, total);
+        for kind in ["order", "customer", "contact", "article"] {
+            let mut after = 0;
+            loop {
+                let ids = store.record_ids(kind, after, 500).await?;
+                let Some(last) = ids.last().copied() else {
+                    break;
+                };
+                self.index_records(store, &feed.writer, kind, &ids).await?;
+                done += ids.len() as u64;
+                progress(done.min(total), total);
+                after = last;
+            }
+        }
+        feed.cursor = target;
+        feed.gaps.clear();
+        let mut commit = feed.writer.prepare_commit()?;
+        commit.set_payload(&payload(target));
+        commit.commit()?;
+        self.reader.reload()?;
+        Ok(done)
+    }
+
+    /// Searches `q` (words, phone/account/order number whole or a prefix, address
+    /// fragments; the synonyms of the domain vocabulary too) among `kinds` within `scope`;
+    /// best first, at most `limit`.
+    pub fn search(&self, q: &str, kinds: &[&str], scope: &Scope, limit: usize) -> Result<Vec<Hit>> {
+        let f = self.f;
+        let text = self.text_query(q, scope.unit_staff);
+        let Some(text) = text else {
+            return Ok(Vec::new());
+        };
+        let mut visible: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for k in kinds {
+            let mut must: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, term_str(f.kind, k))];
+            match *k {
+                "order" => {
+                    if let Some(u) = scope.unit {
+                        must.push((Occur::Must, term_i64(f.unit, u)));
+                    }
+                    if let Some(a) = scope.assignee {
+                        must.push((Occur::Must, term_i64(f.assignee, a)));
+                    }
+                }
+                "customer" | "contact" if scope.unit_staff => continue,
+                _ => {}
+            }
+            visible.push((Occur::Should, Box::new(BooleanQuery::new(must))));
+        }
+        if visible.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut all: Vec<(Occur, Box<dyn Query>)> = vec![
+            (Occur::Must, text),
+            (Occur::Must, Box::new(BooleanQuery::new(visible))),
+        ];
+        if let Some(c) = scope.company {
+            let company = BooleanQuery::new(vec![
+                (Occur::Should, term_i64(f.company, c)),
+                (Occur::Should, term_i64(f.company, 0)),
+            ]);
+            all.push((Occur::Must, Box::new(company)));
+        }
+        let query = BooleanQuery::new(all);
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&query, &TopDocs::with_limit(limit.max(1)).order_by_score())?;
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, addr) in top {
+            let d: TantivyDocument = searcher.doc(addr)?;
+            let kind = d
+                .get_first(f.kind)
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_owned();
+            let id = d.get_first(f.id).and_then(|v| v.as_i64()).unwrap_or(0);
+            let at = d.get_first(f.at).and_then(|v| v.as_i64()).unwrap_or(0);
+            hits.push(Hit {
+                kind,
+                id,
+                score,
+                at,
+            });
+        }
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(b.at.cmp(&a.at)));
+        Ok(hits)
+    }
+
+    /// The text part of a query: the query as typed (boosted) or any of its synonym
+    /// alternatives; within one, every whitespace-separated term must match.
+    fn text_query(&self, q: &str, unit_staff: bool) -> Option<Box<dyn Query>> {
+        let mut alts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (n, alt) in rexian_domain::search::expand(q).iter().enumerate() {
+            let mut terms: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            for t in alt.split_whitespace() {
+                match self.term_query(t, unit_staff) {
+                    Some(tq) => terms.push((Occur::Must, tq)),
+                    None => {
+                        terms.clear();
+                        break;
+                    }
+                }
+            }
+            if terms.is_empty() {
+                continue;
+            }
+            let b: Box<dyn Query> = Box::new(BooleanQuery::new(terms));
+            let boost = if n == 0 { 2.0 } else { 1.0 };
+            alts.push((Occur::Should, Box::new(BoostQuery::new(b, boost))));
+        }
+        (!alts.is_empty()).then(|| Box::new(BooleanQuery::new(alts)) as Box<dyn Query>)
+    }
+
+    /// One term: a substring (grams), its jieba words, or an identifier whole or a prefix;
+    /// personal fields only where the searcher may find them.
+    fn term_query(&self, t: &str, unit_staff: bool) -> Option<Box<dyn Query>> {
+        let f = self.f;
+        let mut public: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut personal: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if let Some(g) = gram_phrase(f.grams, t) {
+            public.push((Occur::Should, g));
+        }
+        if let Some(g) = gram_phrase(f.pgrams, t) {
+            personal.push((Occur::Should, g));
+        }
+        if let Some(ws) = tokens::query_words(t) {
+            let all = |field: Field| -> Box<dyn Query> {
+                Box::new(BoostQuery::new(
+                    Box::new(BooleanQuery::new(
+                        ws.iter()
+                            .map(|w| (Occur::Must, term_str(field, w)))
+                            .collect(),
+                    )),
+                    0.5,
+                ))
+            };
+            public.push((Occur::Should, all(f.words)));
+            personal.push((Occur::Should, all(f.pwords)));
+        }
+        let id = ident_norm(t);
+        if id.chars().count() >= 3 && id.chars().all(|c| c.is_ascii_alphanumeric()) {
+            public.push((Occur::Should, boosted(term_str(f.ident, &id), 8.0)));
+            public.push((Occur::Should, boosted(term_str(f.ident_prefix, &id), 4.0)));
+            personal.push((Occur::Should, boosted(term_str(f.pident, &id), 8.0)));
+            personal.push((Occur::Should, boosted(term_str(f.pident_prefix, &id), 4.0)));
+        }
+        if public.is_empty() && personal.is_empty() {
+            return None;
+        }
+        if !personal.is_empty() {
+            let p: Box<dyn Query> = Box::new(BooleanQuery::new(personal));
+            let p: Box<dyn Query> = if unit_staff {
+                Box::new(BooleanQuery::new(vec![
+                    (Occur::Must, p),
+                    (Occur::Must, term_i64(f.anon, 0)),
+                ]))
+            } else {
+                p
+            };
+            public.push((Occur::Should, p));
+        }
+        Some(Box::new(BooleanQuery::new(public)))
+    }
+
+    /// Number of documents in the index (as last committed).
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Whether the index holds no document.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The tantivy index (for tools).
+    pub fn index(&self) -> &Index {
+        &self.index
+    }
+}
+
+fn boosted(q: Box<dyn Query>, b: f32) -> Box<dyn Query> {
+    Box::new(BoostQuery::new(q, b))
+}
+
+fn term_str(f: Field, s: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(
+        Term::from_field_text(f, s),
+        IndexRecordOption::WithFreqs,
+    ))
+}
+
+fn term_i64(f: Field, v: i64) -> Box<dyn Query> {
+    Box::new(TermQuery::new(
+        Term::from_field_i64(f, v),
+        IndexRecordOption::Basic,
+    ))
+}
+
+/// The grams of a query term as a phrase (a substring match).
+fn gram_phrase(field: Field, t: &str) -> Option<Box<dyn Query>> {
+    let toks = tokens::grams(t, true);
+    match toks.len() {
+        0 => None,
+        1 => Some(term_str(field, &toks[0].text)),
+        _ => Some(Box::new(PhraseQuery::new_with_offset(
+            toks.iter()
+                .map(|x| (x.pos, Term::from_field_text(field, &x.text)))
+                .collect(),
+        ))),
+    }
+}
+
+fn add_text(d: &mut TantivyDocument, words: Field, grams: Field, parts: &[Option<&str>]) {
+    for p in parts.iter().flatten().filter(|p| !p.is_empty()) {
+        d.add_text(words, p);
+        d.add_text(grams, p);
+    }
+}
+
+/// An identifier whole (exact) and its prefixes of three or more characters.
+fn add_ident(d: &mut TantivyDocument, exact: Field, prefix: Field, v: Option<&str>) {
+    let Some(v) = v.map(ident_norm).filter(|v| !v.is_empty()) else {
+        return;
+    };
+    d.add_text(exact, &v);
+    let chars: Vec<(usize, char)> = v.char_indices().collect();
+    for (i, _) in chars.iter().skip(3) {
+        d.add_text(prefix, &v[..*i]);
+    }
+    d.add_text(prefix, &v);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payload_round_trips() {
+        assert_eq!(cursor_of(Some(&payload(42))), Some(42));
+        assert_eq!(cursor_of(Some("rexian-search-0 cursor=5")), None);
+        assert_eq!(ident_norm("0531-8888 8888"), "053188888888");
+    }
+}
