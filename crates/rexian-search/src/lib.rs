@@ -16,13 +16,14 @@ use rexian_store::Store;
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{
-    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, Value, STRING,
+    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, Value,
+    STORED, STRING,
 };
 use tantivy::{doc, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 use tokio::sync::Mutex;
 
 /// Version of the schema and tokenizers; an index of another version is rebuilt.
-const SCHEMA_VERSION: &str = "rexian-search-3";
+const SCHEMA_VERSION: &str = "rexian-search-5";
 /// Outbox rows read per batch.
 const BATCH: i64 = 1000;
 /// How long an outbox id skipped by the cursor (its transaction had not committed) is looked
@@ -82,7 +83,7 @@ fn schema() -> (Schema, Fields) {
     let num = || NumericOptions::default().set_indexed();
     let f = Fields {
         key: b.add_text_field("key", STRING),
-        kind: b.add_text_field("kind", STRING),
+        kind: b.add_text_field("kind", STRING | STORED),
         id: b.add_i64_field("id", NumericOptions::default().set_stored()),
         company: b.add_i64_field("company", num()),
         unit: b.add_i64_field("unit", num()),
@@ -475,6 +476,12 @@ impl SearchIndex {
                 .to_owned();
             let id = d.get_first(f.id).and_then(|v| v.as_i64()).unwrap_or(0);
             let at = d.get_first(f.at).and_then(|v| v.as_i64()).unwrap_or(0);
+            // A contact repeats its order's words: the order ranks first.
+            let score = if kind == "contact" {
+                score * 0.8
+            } else {
+                score
+            };
             hits.push(Hit {
                 kind,
                 id,
@@ -639,5 +646,59 @@ mod tests {
         assert_eq!(cursor_of(Some(&payload(42))), Some(42));
         assert_eq!(cursor_of(Some("rexian-search-0 cursor=5")), None);
         assert_eq!(ident_norm("0531-8888 8888"), "053188888888");
+    }
+}
+
+#[cfg(test)]
+mod query_tests {
+    use super::*;
+
+    #[test]
+    fn finds_an_order_by_words_and_grams() {
+        let s = SearchIndex::in_memory().unwrap();
+        let f = s.f;
+        let mut d = doc!(f.key => "order:1", f.kind => "order", f.id => 1i64, f.company => 5i64,
+            f.unit => 0i64, f.assignee => 0i64, f.anon => 0i64, f.at => 1i64);
+        add_text(&mut d, f.words, f.grams, &[Some("小区断电两个小时了")]);
+        add_ident(&mut d, f.ident, f.ident_prefix, Some("GAS20260302001"));
+        {
+            let mut feed = s.feed.blocking_lock();
+            feed.writer.add_document(d).unwrap();
+            feed.writer.commit().unwrap();
+        }
+        s.reader.reload().unwrap();
+        let scope = Scope {
+            company: Some(5),
+            ..Default::default()
+        };
+        for q in ["断电", "停电", "小区", "电", "gas2026", "GAS20260302001"] {
+            let h = s.search(q, &["order"], &scope, 10).unwrap();
+            assert_eq!(h.len(), 1, "{q}");
+            assert_eq!(h[0].kind, "order");
+        }
+        assert!(s.search("漏水", &["order"], &scope, 10).unwrap().is_empty());
+    }
+}
+#[cfg(test)]
+mod number_tests {
+    use super::*;
+
+    #[test]
+    fn finds_by_dashed_number_and_prefix() {
+        let s = SearchIndex::in_memory().unwrap();
+        let f = s.f;
+        let mut d = doc!(f.key => "order:1", f.kind => "order", f.id => 1i64, f.company => 5i64,
+            f.unit => 0i64, f.assignee => 0i64, f.anon => 0i64, f.at => 1i64);
+        add_ident(&mut d, f.ident, f.ident_prefix, Some("RQ20260302-0001"));
+        {
+            let mut feed = s.feed.blocking_lock();
+            feed.writer.add_document(d).unwrap();
+            feed.writer.commit().unwrap();
+        }
+        s.reader.reload().unwrap();
+        for q in ["RQ20260302-0001", "rq2026"] {
+            let h = s.search(q, &["order"], &Scope::default(), 10).unwrap();
+            assert_eq!(h.len(), 1, "{q}");
+        }
     }
 }

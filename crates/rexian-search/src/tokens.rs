@@ -62,8 +62,6 @@ pub fn grams(text: &str, query: bool) -> Vec<Tok> {
                         from: bk,
                         to: end_byte(start + k + 2),
                     });
-                } else if query && run.len() > 1 {
-                    break;
                 }
                 pos += 1;
             }

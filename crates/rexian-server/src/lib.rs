@@ -72,6 +72,8 @@ pub struct AppState {
     pub calendar: Arc<rexian_domain::calendar::BusinessCalendar>,
     /// Order changes on this node, for live queues (SSE).
     pub changes: tokio::sync::broadcast::Sender<OrderChanged>,
+    /// This node's full-text index (under `data_dir/search-index`), fed from the outbox.
+    pub search: Arc<rexian_search::SearchIndex>,
 }
 
 /// An order was created or changed (what live queues listen to).
@@ -91,7 +93,11 @@ impl AppState {
         settings: Settings,
     ) -> anyhow::Result<Self> {
         let dummy_hash = auth::hash_password(auth::random_secret()).await?;
+        let dir = settings.data_dir.join("search-index");
+        let search = rexian_search::SearchIndex::open(&dir)
+            .map_err(|e| anyhow::anyhow!("opening the search index in {}: {e}", dir.display()))?;
         Ok(AppState {
+            search: Arc::new(search),
             store,
             clock,
             settings: Arc::new(settings),
@@ -107,6 +113,14 @@ impl AppState {
             order_id: o.id,
             company_id: o.company_id,
         });
+    }
+
+    /// Brings this node's search index up to the end of the outbox.
+    pub async fn index_catch_up(&self) -> Result<usize, error::AppError> {
+        self.search
+            .catch_up(&self.store)
+            .await
+            .map_err(|e| error::AppError::Internal(e.into()))
     }
 
     /// Runs every timer that is due at the clock's now.

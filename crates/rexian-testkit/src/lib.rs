@@ -31,6 +31,7 @@ pub struct TestApp {
     /// URL of the test database (to open a second node on it).
     pub url: String,
     _db: TestDb,
+    _files: tempfile::TempDir,
 }
 
 enum TestDb {
@@ -118,8 +119,10 @@ impl TestApp {
     pub async fn at(start: DateTime<Utc>) -> TestApp {
         let (store, db, url) = fresh_store().await;
         let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(start));
+        let files = tempfile::tempdir().expect("tempdir");
         let settings = Settings {
             token_ttl_minutes: 60 * 24 * 60,
+            data_dir: files.path().to_owned(),
             ..Settings::default()
         }; // tests move the clock by days
         let state = AppState::new(store, clock, settings).await.expect("state");
@@ -147,6 +150,7 @@ impl TestApp {
             admin: String::new(),
             url,
             _db: db,
+            _files: files,
         };
         app.admin = app.login("admin", PASSWORD).await;
         app

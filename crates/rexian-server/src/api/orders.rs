@@ -66,7 +66,7 @@ fn is_field_only(u: &CurrentUser) -> bool {
     is_unit_staff(u) && !u.has(Role::UnitHandler)
 }
 
-fn can_see(u: &CurrentUser, o: &OrderRow) -> bool {
+pub(crate) fn can_see(u: &CurrentUser, o: &OrderRow) -> bool {
     same_company(u, o.company_id)
         && (!is_unit_staff(u) || (o.unit_id.is_some() && o.unit_id == u.unit_id))
         && (!is_field_only(u) || o.assignee_id == Some(u.id))
