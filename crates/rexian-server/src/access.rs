@@ -155,6 +155,34 @@ pub static RULES: &[(&str, &str, Access)] = &[
         Access::Roles(&[Supervisor, Assessor, Admin, Dispatcher]),
     ),
     ("GET", "/api/v1/search", STAFF),
+    // Knowledge base: every staff member reads what is published; supervisors and admins
+    // write and review (a reviewer other than the author, checked in `api::kb`).
+    ("GET", "/api/v1/kb/articles", STAFF),
+    ("POST", "/api/v1/kb/articles", ADMIN_SUPERVISOR),
+    ("GET", "/api/v1/kb/articles/{id}", STAFF),
+    ("PUT", "/api/v1/kb/articles/{id}", ADMIN_SUPERVISOR),
+    (
+        "POST",
+        "/api/v1/kb/articles/{id}/{action}",
+        ADMIN_SUPERVISOR,
+    ),
+    ("GET", "/api/v1/kb/articles/{id}/versions/{version}", STAFF),
+    ("GET", "/api/v1/kb/suggest", STAFF),
+    ("GET", "/api/v1/kb/checklists", STAFF),
+    ("GET", "/search", STAFF),
+    ("GET", "/search/results", STAFF),
+    ("GET", "/kb", STAFF),
+    ("GET", "/kb/new", ADMIN_SUPERVISOR),
+    ("POST", "/kb/new", ADMIN_SUPERVISOR),
+    ("GET", "/kb/checklists", STAFF),
+    ("GET", "/kb/{id}", STAFF),
+    ("POST", "/kb/{id}/edit", ADMIN_SUPERVISOR),
+    ("POST", "/kb/{id}/{action}", ADMIN_SUPERVISOR),
+    (
+        "GET",
+        "/intake/suggest",
+        Access::Roles(&[Agent, Dispatcher, Supervisor, Admin]),
+    ),
     // Reports, supervision board, assessment ledger, month-end.
     (
         "GET",

@@ -4,6 +4,7 @@ pub mod assessment;
 pub mod callbacks;
 pub mod clock;
 pub mod customers;
+pub mod kb;
 pub mod matters;
 pub mod orders;
 pub mod org;
@@ -81,6 +82,15 @@ pub fn routes(manual_clock: bool) -> Router<AppState> {
             post(callbacks::report_outreach),
         )
         .route("/api/v1/search", get(search::search))
+        .route("/api/v1/kb/articles", get(kb::list).post(kb::create))
+        .route("/api/v1/kb/articles/{id}", get(kb::get).put(kb::update))
+        .route("/api/v1/kb/articles/{id}/{action}", post(kb::step))
+        .route(
+            "/api/v1/kb/articles/{id}/versions/{version}",
+            get(kb::version),
+        )
+        .route("/api/v1/kb/suggest", get(kb::suggest))
+        .route("/api/v1/kb/checklists", get(kb::checklists))
         .route("/api/v1/reports/kpi/breakdown", get(reports::breakdown))
         .route("/api/v1/reports/month_end", post(assessment::month_end))
         .route("/api/v1/supervision", get(reports::board))
