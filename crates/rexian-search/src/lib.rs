@@ -427,8 +427,54 @@ impl SearchIndex {
     /// fragments; the synonyms of the domain vocabulary too) among `kinds` within `scope`;
     /// best first, at most `limit`.
     pub fn search(&self, q: &str, kinds: &[&str], scope: &Scope, limit: usize) -> Result<Vec<Hit>> {
-        let f = self.f;
         let text = self.text_query(q, scope.unit_staff);
+        self.run(text, kinds, scope, limit)
+    }
+
+    /// Documents for free text (what a caller says): any of its words (jieba words of two or
+    /// more characters and the vocabulary's problem words, each with its synonyms) may
+    /// match; documents matching more of them rank first.
+    pub fn suggest(
+        &self,
+        text: &str,
+        kinds: &[&str],
+        scope: &Scope,
+        limit: usize,
+    ) -> Result<Vec<Hit>> {
+        let mut keys: Vec<String> = Vec::new();
+        for group in rexian_domain::search::SYNONYMS {
+            for w in group.iter().filter(|w| text.contains(**w)) {
+                if !keys.iter().any(|k| k == w) {
+                    keys.push((*w).to_owned());
+                }
+            }
+        }
+        for w in tokens::words(text) {
+            if w.text.chars().count() >= 2
+                && w.text.chars().all(char::is_alphanumeric)
+                && !keys.contains(&w.text)
+            {
+                keys.push(w.text);
+            }
+        }
+        keys.truncate(30);
+        let any: Vec<(Occur, Box<dyn Query>)> = keys
+            .iter()
+            .filter_map(|k| self.text_query(k, scope.unit_staff))
+            .map(|q| (Occur::Should, q))
+            .collect();
+        let text = (!any.is_empty()).then(|| Box::new(BooleanQuery::new(any)) as Box<dyn Query>);
+        self.run(text, kinds, scope, limit)
+    }
+
+    fn run(
+        &self,
+        text: Option<Box<dyn Query>>,
+        kinds: &[&str],
+        scope: &Scope,
+        limit: usize,
+    ) -> Result<Vec<Hit>> {
+        let f = self.f;
         let Some(text) = text else {
             return Ok(Vec::new());
         };

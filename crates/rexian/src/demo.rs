@@ -132,6 +132,7 @@ pub async fn seed(app: &AppState) -> anyhow::Result<Vec<(String, String)>> {
         let n = seed_orders(app, 80).await?;
         tracing::info!(orders = n, "demo orders seeded");
     }
+    seed_knowledge(app, now).await?;
     Ok(logins)
 }
 
@@ -305,4 +306,57 @@ async fn seed_orders(app: &AppState, per_company: usize) -> anyhow::Result<usize
         }
     }
     Ok(n)
+}
+
+/// Answers agents look up during calls, seeded with the phrasebook (idempotent by key).
+const FAQ: &[(&str, &str, &str, &str)] = &[
+    (
+        "demo.faq.not_warm",
+        "暖气不热怎么办",
+        "先请用户确认暖气阀门全部打开、暖气片已放气；仍不热的，受理“暖气不热”报修，供热期内4小时内上门，24小时内处理完毕并回复。室温争议可申请测温（08:00–21:00入户）。",
+        "暖气不热,温度低,测温,放气",
+    ),
+    (
+        "demo.faq.outage",
+        "停电时如何答复用户",
+        "先查询是否有计划停电或故障停电公告；有公告的，告知用户停电原因和预计恢复送电时间；没有公告的，受理故障报修并告知抢修人员到达时间。",
+        "停电,断电,没电,跳闸,抢修",
+    ),
+    (
+        "demo.faq.payment",
+        "缴费方式",
+        "可通过营业厅柜台、银行代收、网上营业厅和手机应用缴费；缴费后如未到账，请用户提供缴费凭证，受理查询。",
+        "缴费,交费,账单",
+    ),
+    (
+        "demo.faq.gas_smell",
+        "闻到燃气味的应急处置",
+        "请用户立即关闭燃气总阀，打开门窗通风，不要开关电器、不要使用明火，到室外安全地点拨打热线；按报警受理，立即电话通知抢修单位，工单随后补录。",
+        "漏气,燃气泄漏,煤气味,报警",
+    ),
+];
+
+/// Seeds the service phrasebook (服务用语) of the seeds and a few answers as published
+/// knowledge articles shared by every company.
+pub async fn seed_knowledge(app: &AppState, now: i64) -> anyhow::Result<()> {
+    let phrases = rexian_domain::kb::PHRASEBOOK
+        .iter()
+        .map(|p| (p.key, "phrasebook", p.title, p.body, p.tags));
+    let faq = FAQ.iter().map(|(k, t, b, g)| (*k, "faq", *t, *b, *g));
+    for (key, category, title, body, tags) in phrases.chain(faq) {
+        if app.store.article_by_slug(key).await?.is_some() {
+            continue;
+        }
+        let v = rexian_store::kb::NewVersion {
+            category: category.into(),
+            title: title.into(),
+            body: body.into(),
+            tags: rexian_domain::kb::parse_tags(tags).join(","),
+        };
+        app.store
+            .create_article(None, Some(key), &v, "published", None, now)
+            .await
+            .with_context(|| format!("seeding knowledge article {key}"))?;
+    }
+    Ok(())
 }

@@ -53,6 +53,21 @@ enum Command {
     },
     /// Load a server over HTTP and measure throughput, latency and memory (see BENCHMARKS.md).
     Bench(bench::BenchArgs),
+    /// The full-text search index of this node.
+    Search {
+        #[command(subcommand)]
+        action: SearchAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SearchAction {
+    /// Rebuild this node's index (DATA_DIR/search-index) from the database, with a progress
+    /// bar. Stop `serve` on this node first: the index is held by the running server.
+    Rebuild {
+        #[command(flatten)]
+        db: ServeArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -152,6 +167,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::User { action, db } => user(action, db).await,
         Command::Bench(a) => bench::run(a).await,
+        Command::Search {
+            action: SearchAction::Rebuild { db },
+        } => {
+            let s = Settings::resolve(&db)?;
+            init_logging("warn");
+            let store = open_store(&s).await?;
+            let r = search_rebuild(&store, &s.data_dir).await;
+            store.close().await;
+            r
+        }
         Command::Import {
             what: ImportWhat::Customers { file, company, db },
         } => {
@@ -221,6 +246,38 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `rexian search rebuild`: every record of the database into a fresh index, with a progress
+/// bar; the cursor becomes the end of the outbox at the start.
+async fn search_rebuild(store: &Store, data_dir: &std::path::Path) -> anyhow::Result<()> {
+    let dir = data_dir.join("search-index");
+    let index = rexian_search::SearchIndex::open(&dir).with_context(|| {
+        format!(
+            "opening the search index in {} (is `rexian serve` running on this data dir? stop it first)",
+            dir.display()
+        )
+    })?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} records {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let started = std::time::Instant::now();
+    let n = index
+        .rebuild(store, |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        })
+        .await
+        .context("rebuilding the search index")?;
+    bar.finish();
+    println!(
+        "search index rebuilt: {n} records in {:.1} s, cursor at outbox row {}",
+        started.elapsed().as_secs_f64(),
+        index.cursor().await
+    );
+    Ok(())
 }
 
 /// File name of an installed calendar in the data dir.
@@ -319,6 +376,19 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
                 tick.tick().await;
                 if let Err(e) = st.run_timers().await {
                     tracing::error!(error = %e, "timer sweep failed");
+                }
+            }
+        });
+    }
+    {
+        // This node's index follows the outbox; searches also catch up before answering.
+        let st = state.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                if let Err(e) = st.index_catch_up().await {
+                    tracing::error!(error = %e, "search index could not read the outbox");
                 }
             }
         });

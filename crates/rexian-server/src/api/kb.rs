@@ -463,11 +463,11 @@ pub(crate) async fn suggestions(
     q: &str,
     limit: usize,
 ) -> AppResult<Vec<Value>> {
-    let q: String = q.trim().chars().take(100).collect();
+    let q: String = q.trim().chars().take(200).collect();
     if q.is_empty() {
         return Ok(Vec::new());
     }
-    super::search::run(app, me, &q, &["article"], limit).await
+    super::search::run(app, me, &q, &["article"], limit, true).await
 }
 
 /// `GET /api/v1/kb/suggest?q=&limit=`: articles for what the caller said.

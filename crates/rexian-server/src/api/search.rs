@@ -29,6 +29,17 @@ pub struct SearchQuery {
     limit: Option<String>,
 }
 
+impl SearchQuery {
+    /// A query as the search page sends it.
+    pub fn new(q: &str, kind: Option<&str>, limit: usize) -> Self {
+        SearchQuery {
+            q: Some(q.to_owned()),
+            kind: kind.map(str::to_owned),
+            limit: Some(limit.to_string()),
+        }
+    }
+}
+
 /// Up to 60 characters of `text` around the first of `q`'s alternatives it contains.
 pub(crate) fn snippet(text: &str, q: &str) -> String {
     let alts = rexian_domain::search::expand(q);
@@ -97,7 +108,7 @@ pub async fn search(
     Query(p): Query<SearchQuery>,
 ) -> AppResult<Json<Value>> {
     let p = parse(&p)?;
-    let items = run(&app, &me, &p.q, &p.kinds, p.limit).await?;
+    let items = run(&app, &me, &p.q, &p.kinds, p.limit, false).await?;
     if !items.is_empty() {
         app.store
             .log_personal_view(me.id, None, "search", ms(app.clock.now()))
@@ -107,12 +118,14 @@ pub async fn search(
 }
 
 /// The search itself: index hits of the caller's scope, each re-checked against the database.
+/// `any_word`: free text where any word may match (intake suggestions).
 pub(crate) async fn run(
     app: &AppState,
     me: &CurrentUser,
     q: &str,
     kinds: &[&str],
     limit: usize,
+    any_word: bool,
 ) -> AppResult<Vec<Value>> {
     app.index_catch_up().await?;
     let mut f = OrderFilter::default();
@@ -129,10 +142,12 @@ pub(crate) async fn run(
         assignee: f.assignee_id,
         unit_staff: unit_staff(me),
     };
-    let hits = app
-        .search
-        .search(q, &kinds, &scope, limit * 3 + 20)
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let hits = if any_word {
+        app.search.suggest(q, &kinds, &scope, limit * 3 + 20)
+    } else {
+        app.search.search(q, &kinds, &scope, limit * 3 + 20)
+    }
+    .map_err(|e| AppError::Internal(e.into()))?;
     let ids = |k: &str| -> Vec<i64> { hits.iter().filter(|h| h.kind == k).map(|h| h.id).collect() };
     let mut found: HashMap<(&str, i64), Value> = HashMap::new();
     for o in app.store.orders_by_ids(&ids("order")).await? {

@@ -6,6 +6,7 @@ mod common;
 mod field;
 mod intake;
 mod ledger;
+mod kb;
 pub mod live;
 mod orders;
 mod queues;
@@ -40,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::routes())
         .merge(intake::routes())
         .merge(checklist::routes())
+        .merge(kb::routes())
         .merge(queues::routes())
         .merge(orders::routes())
         .merge(field::routes())
@@ -361,7 +363,51 @@ mod catalogue_tests {
                 Satisfaction::ALL.iter().map(|x| x.as_str()).collect(),
             ),
         ];
-        for (prefix, names) in enums {
+        let kb = [
+            (
+                "kbcat",
+                rexian_domain::kb::KbCategory::ALL
+                    .iter()
+                    .map(|x| x.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+            (
+                "kbstate",
+                rexian_domain::kb::KbState::ALL
+                    .iter()
+                    .map(|x| x.as_str())
+                    .collect(),
+            ),
+            (
+                "kbevent",
+                rexian_domain::kb::KbAction::ALL
+                    .iter()
+                    .map(|x| x.event())
+                    .chain(["created", "edited", "superseded"])
+                    .collect(),
+            ),
+            (
+                "kbdone",
+                rexian_domain::kb::KbAction::ALL
+                    .iter()
+                    .map(|x| x.as_str())
+                    .chain(["created", "edited"])
+                    .collect(),
+            ),
+            (
+                "search",
+                ["order", "customer", "contact", "article"]
+                    .iter()
+                    .map(|k| match *k {
+                        "order" => "kind_order",
+                        "customer" => "kind_customer",
+                        "contact" => "kind_contact",
+                        _ => "kind_article",
+                    })
+                    .collect(),
+            ),
+        ];
+        for (prefix, names) in enums.into_iter().chain(kb) {
             for n in names {
                 wanted.push(("enum".into(), format!("{prefix}.{n}")));
             }

@@ -6,6 +6,7 @@ mod auth;
 mod callbacks;
 mod console;
 mod heating;
+mod kb;
 mod matters;
 mod orders;
 mod org;
