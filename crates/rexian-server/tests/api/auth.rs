@@ -300,6 +300,10 @@ async fn openapi_document_lists_the_contract() {
         "/api/v1/orders/{id}/dispatch",
         "/api/v1/admin/clock/advance",
         "/api/v1/callbacks/queue",
+        "/api/v1/search",
+        "/api/v1/kb/articles",
+        "/api/v1/kb/articles/{id}/{action}",
+        "/api/v1/kb/suggest",
     ] {
         assert!(v["paths"][p].is_object(), "{p} missing");
     }
