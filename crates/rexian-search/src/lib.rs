@@ -310,26 +310,7 @@ impl SearchIndex {
         match kind {
             "order" => {
                 for o in store.orders_by_ids(ids).await? {
-                    let mut d = doc!(f.key => format!("order:{}", o.id), f.kind => "order",
-                        f.id => o.id, f.company => o.company_id, f.unit => o.unit_id.unwrap_or(0),
-                        f.assignee => o.assignee_id.unwrap_or(0), f.anon => i64::from(o.anonymous),
-                        f.at => o.created_at);
-                    let public = [
-                        Some(o.description.as_str()),
-                        o.customer_community.as_deref(),
-                    ];
-                    add_text(&mut d, f.words, f.grams, &public);
-                    let personal = [o.customer_name.as_deref(), o.customer_address.as_deref()];
-                    add_text(&mut d, f.pwords, f.pgrams, &personal);
-                    add_ident(&mut d, f.ident, f.ident_prefix, Some(&o.number));
-                    add_ident(
-                        &mut d,
-                        f.pident,
-                        f.pident_prefix,
-                        o.customer_phone.as_deref(),
-                    );
-                    add_ident(&mut d, f.pident, f.pident_prefix, o.account_no.as_deref());
-                    docs.push(d);
+                    docs.push(self.order_doc(&o));
                 }
             }
             "customer" => {
@@ -389,6 +370,52 @@ impl SearchIndex {
         for d in docs {
             w.add_document(d)?;
         }
+        Ok(())
+    }
+
+    /// The document of an order.
+    fn order_doc(&self, o: &rexian_store::orders::OrderRow) -> TantivyDocument {
+        let f = self.f;
+        let mut d = doc!(f.key => format!("order:{}", o.id), f.kind => "order",
+            f.id => o.id, f.company => o.company_id, f.unit => o.unit_id.unwrap_or(0),
+            f.assignee => o.assignee_id.unwrap_or(0), f.anon => i64::from(o.anonymous),
+            f.at => o.created_at);
+        let public = [
+            Some(o.description.as_str()),
+            o.customer_community.as_deref(),
+        ];
+        add_text(&mut d, f.words, f.grams, &public);
+        let personal = [o.customer_name.as_deref(), o.customer_address.as_deref()];
+        add_text(&mut d, f.pwords, f.pgrams, &personal);
+        add_ident(&mut d, f.ident, f.ident_prefix, Some(&o.number));
+        add_ident(
+            &mut d,
+            f.pident,
+            f.pident_prefix,
+            o.customer_phone.as_deref(),
+        );
+        add_ident(&mut d, f.pident, f.pident_prefix, o.account_no.as_deref());
+        d
+    }
+
+    /// Adds orders to the index without the outbox (the search benchmark's synthetic data);
+    /// call [`SearchIndex::commit`] after.
+    pub async fn add_orders(&self, rows: &[rexian_store::orders::OrderRow]) -> Result<()> {
+        let feed = self.feed.lock().await;
+        for o in rows {
+            feed.writer.add_document(self.order_doc(o))?;
+        }
+        Ok(())
+    }
+
+    /// Commits what was added and makes it searchable (cursor unchanged).
+    pub async fn commit(&self) -> Result<()> {
+        let mut feed = self.feed.lock().await;
+        let cursor = feed.cursor;
+        let mut commit = feed.writer.prepare_commit()?;
+        commit.set_payload(&payload(cursor));
+        commit.commit()?;
+        self.reader.reload()?;
         Ok(())
     }
 

@@ -3,6 +3,7 @@
 mod bench;
 mod demo;
 mod import;
+mod search_bench;
 mod settings;
 
 use std::sync::Arc;
@@ -67,6 +68,15 @@ enum SearchAction {
     Rebuild {
         #[command(flatten)]
         db: ServeArgs,
+    },
+    /// Measure search latency on an index of synthetic orders (in a temp dir).
+    Bench {
+        /// Synthetic orders to index.
+        #[arg(long, default_value_t = 200_000)]
+        orders: u64,
+        /// Times each query is run per scope.
+        #[arg(long, default_value_t = 20)]
+        rounds: usize,
     },
 }
 
@@ -176,6 +186,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let r = search_rebuild(&store, &s.data_dir).await;
             store.close().await;
             r
+        }
+        Command::Search {
+            action: SearchAction::Bench { orders, rounds },
+        } => {
+            anyhow::ensure!(
+                orders > 0 && rounds > 0,
+                "--orders and --rounds must be positive"
+            );
+            search_bench::run(orders, rounds).await
         }
         Command::Import {
             what: ImportWhat::Customers { file, company, db },
