@@ -16,14 +16,17 @@ use rexian_store::Store;
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{
-    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, Value,
-    STORED, STRING,
+    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, STORED,
+    STRING,
 };
 use tantivy::{doc, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 use tokio::sync::Mutex;
 
+/// Kinds of records, by their number in the `kind_n` fast field.
+const KINDS: [&str; 4] = ["order", "customer", "contact", "article"];
+
 /// Version of the schema and tokenizers; an index of another version is rebuilt.
-const SCHEMA_VERSION: &str = "rexian-search-5";
+const SCHEMA_VERSION: &str = "rexian-search-6";
 /// Outbox rows read per batch.
 const BATCH: i64 = 1000;
 /// How long an outbox id skipped by the cursor (its transaction had not committed) is looked
@@ -57,6 +60,7 @@ struct Fields {
     assignee: Field,
     anon: Field,
     at: Field,
+    kind_n: Field,
     words: Field,
     grams: Field,
     pwords: Field,
@@ -84,12 +88,13 @@ fn schema() -> (Schema, Fields) {
     let f = Fields {
         key: b.add_text_field("key", STRING),
         kind: b.add_text_field("kind", STRING | STORED),
-        id: b.add_i64_field("id", NumericOptions::default().set_stored()),
+        id: b.add_i64_field("id", NumericOptions::default().set_stored().set_fast()),
         company: b.add_i64_field("company", num()),
         unit: b.add_i64_field("unit", num()),
         assignee: b.add_i64_field("assignee", num()),
         anon: b.add_i64_field("anon", num()),
-        at: b.add_i64_field("at", NumericOptions::default().set_stored()),
+        at: b.add_i64_field("at", NumericOptions::default().set_stored().set_fast()),
+        kind_n: b.add_i64_field("kind_n", NumericOptions::default().set_fast()),
         words: b.add_text_field("words", text("rx_jieba", false)),
         grams: b.add_text_field("grams", text("rx_gram", true)),
         pwords: b.add_text_field("pwords", text("rx_jieba", false)),
@@ -315,7 +320,7 @@ impl SearchIndex {
             }
             "customer" => {
                 for c in store.customers_by_ids(ids).await? {
-                    let mut d = doc!(f.key => format!("customer:{}", c.id), f.kind => "customer",
+                    let mut d = doc!(f.key => format!("customer:{}", c.id), f.kind => "customer", f.kind_n => 1i64,
                         f.id => c.id, f.company => c.company_id, f.unit => 0i64, f.assignee => 0i64,
                         f.anon => 0i64, f.at => 0i64);
                     let text = [
@@ -335,7 +340,7 @@ impl SearchIndex {
             }
             "contact" => {
                 for c in store.contacts_by_ids(ids).await? {
-                    let mut d = doc!(f.key => format!("contact:{}", c.id), f.kind => "contact",
+                    let mut d = doc!(f.key => format!("contact:{}", c.id), f.kind => "contact", f.kind_n => 2i64,
                         f.id => c.id, f.company => c.company_id, f.unit => 0i64, f.assignee => 0i64,
                         f.anon => 0i64, f.at => c.at);
                     add_text(
@@ -351,7 +356,7 @@ impl SearchIndex {
             "article" => {
                 for a in store.article_docs(ids).await? {
                     let Some(v) = a.published else { continue };
-                    let mut d = doc!(f.key => format!("article:{}", a.id), f.kind => "article",
+                    let mut d = doc!(f.key => format!("article:{}", a.id), f.kind => "article", f.kind_n => 3i64,
                         f.id => a.id, f.company => a.company_id.unwrap_or(0), f.unit => 0i64,
                         f.assignee => 0i64, f.anon => 0i64, f.at => v.state_at);
                     // The title counts twice: it names the situation.
@@ -376,7 +381,7 @@ impl SearchIndex {
     /// The document of an order.
     fn order_doc(&self, o: &rexian_store::orders::OrderRow) -> TantivyDocument {
         let f = self.f;
-        let mut d = doc!(f.key => format!("order:{}", o.id), f.kind => "order",
+        let mut d = doc!(f.key => format!("order:{}", o.id), f.kind => "order", f.kind_n => 0i64,
             f.id => o.id, f.company => o.company_id, f.unit => o.unit_id.unwrap_or(0),
             f.assignee => o.assignee_id.unwrap_or(0), f.anon => i64::from(o.anonymous),
             f.at => o.created_at);
@@ -540,15 +545,23 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         let top = searcher.search(&query, &TopDocs::with_limit(limit.max(1)).order_by_score())?;
         let mut hits = Vec::with_capacity(top.len());
+        // Kind, id and time from the fast fields: no stored document is read.
+        let mut columns = HashMap::new();
         for (score, addr) in top {
-            let d: TantivyDocument = searcher.doc(addr)?;
-            let kind = d
-                .get_first(f.kind)
-                .and_then(|v| v.as_str())
+            let cols = match columns.entry(addr.segment_ord) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    let ff = searcher.segment_reader(addr.segment_ord).fast_fields();
+                    v.insert((ff.i64("kind_n")?, ff.i64("id")?, ff.i64("at")?))
+                }
+            };
+            let kind = KINDS
+                .get(cols.0.first(addr.doc_id).unwrap_or(-1).max(0) as usize)
+                .copied()
                 .unwrap_or("")
                 .to_owned();
-            let id = d.get_first(f.id).and_then(|v| v.as_i64()).unwrap_or(0);
-            let at = d.get_first(f.at).and_then(|v| v.as_i64()).unwrap_or(0);
+            let id = cols.1.first(addr.doc_id).unwrap_or(0);
+            let at = cols.2.first(addr.doc_id).unwrap_or(0);
             // A contact repeats its order's words: the order ranks first.
             let score = if kind == "contact" {
                 score * 0.8
@@ -730,7 +743,7 @@ mod query_tests {
     fn finds_an_order_by_words_and_grams() {
         let s = SearchIndex::in_memory().unwrap();
         let f = s.f;
-        let mut d = doc!(f.key => "order:1", f.kind => "order", f.id => 1i64, f.company => 5i64,
+        let mut d = doc!(f.key => "order:1", f.kind => "order", f.kind_n => 0i64, f.id => 1i64, f.company => 5i64,
             f.unit => 0i64, f.assignee => 0i64, f.anon => 0i64, f.at => 1i64);
         add_text(&mut d, f.words, f.grams, &[Some("小区断电两个小时了")]);
         add_ident(&mut d, f.ident, f.ident_prefix, Some("GAS20260302001"));
@@ -760,7 +773,7 @@ mod number_tests {
     fn finds_by_dashed_number_and_prefix() {
         let s = SearchIndex::in_memory().unwrap();
         let f = s.f;
-        let mut d = doc!(f.key => "order:1", f.kind => "order", f.id => 1i64, f.company => 5i64,
+        let mut d = doc!(f.key => "order:1", f.kind => "order", f.kind_n => 0i64, f.id => 1i64, f.company => 5i64,
             f.unit => 0i64, f.assignee => 0i64, f.anon => 0i64, f.at => 1i64);
         add_ident(&mut d, f.ident, f.ident_prefix, Some("RQ20260302-0001"));
         {
