@@ -67,7 +67,7 @@ enum SearchAction {
     /// bar. Stop `serve` on this node first: the index is held by the running server.
     Rebuild {
         #[command(flatten)]
-        db: ServeArgs,
+        db: Box<ServeArgs>,
     },
     /// Measure search latency on an index of synthetic orders (in a temp dir).
     Bench {
