@@ -13,6 +13,7 @@ pub mod org;
 pub mod photos;
 pub mod rechecks;
 pub mod reports;
+pub mod seed;
 pub mod timers;
 mod write;
 
