@@ -458,7 +458,7 @@ impl Generator {
         });
         // Answered on the call.
         if let Some(answer) = body.get("resolved_at_once") {
-            let closed = at + self.between(60_000, 600_000);
+            let closed = (at + self.between(60_000, 600_000)).min(self.now);
             o.closed_at = Some(closed);
             o.updated_at = closed;
             o.events.push(SeedEvent {
