@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmark smoke run: a few seconds of every scenario against a debug build, with the ceiling.
+# Benchmark smoke run: a few seconds of every scenario against a debug build, with the ceiling,
+# and a tiny seeded data dir (`bench seed`) for the report, read and timers scenarios.
 # No thresholds: it fails only when the bench itself fails (server does not start, a scenario
 # cannot run, the JSON is not written). The figures worth recording come from a release build;
 # see BENCHMARKS.md.
@@ -18,4 +19,11 @@ env -u DATABASE_URL "$bin" bench \
   --concurrency 4 --duration 1 --ceiling-seconds 0.3 --read-orders 40 \
   --json "$out/bench.json"
 test -s "$out/bench.json"
+# A tiny seeded data dir, then the monthly KPI, reads and idle sweeps on it.
+env -u DATABASE_URL "$bin" bench seed --orders 2000 --batch 500 --data-dir "$out/seeded"
+env -u DATABASE_URL "$bin" bench --data-dir "$out/seeded" \
+  --scenarios report,read,timers \
+  --concurrency 4 --duration 1 --ceiling-seconds 0 \
+  --json "$out/seeded.json"
+test -s "$out/seeded.json"
 echo "bench smoke: ok"

@@ -15,6 +15,7 @@ pub mod photos;
 pub mod rechecks;
 pub mod reports;
 pub mod search;
+pub mod seed;
 pub mod timers;
 mod write;
 

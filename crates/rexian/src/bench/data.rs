@@ -124,7 +124,8 @@ fn demands(utility: &str, category: &str) -> &'static [Demand] {
 const SURNAMES: &[&str] = &[
     "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭",
 ];
-const PLACES: &[&str] = &[
+/// Neighbourhoods of the generated communities.
+pub const PLACES: &[&str] = &[
     "和平里",
     "安贞",
     "望京",

@@ -5,6 +5,7 @@ mod ceiling;
 mod data;
 mod http;
 mod scenarios;
+mod seed;
 mod server;
 mod stats;
 
@@ -25,6 +26,8 @@ use stats::{ProcReading, Summary};
 /// Flags of `rexian bench`.
 #[derive(Debug, Args, Clone)]
 pub struct BenchArgs {
+    #[command(subcommand)]
+    pub action: Option<BenchAction>,
     /// Scenarios to run, in order (comma-separated).
     #[arg(long, value_delimiter = ',', default_value = "intake,life,read")]
     pub scenarios: Vec<Scenario>,
@@ -75,6 +78,13 @@ pub struct BenchArgs {
     pub json: Option<PathBuf>,
 }
 
+/// Subcommands of `rexian bench`.
+#[derive(Debug, clap::Subcommand, Clone)]
+pub enum BenchAction {
+    /// Generate realistic orders straight into a data dir (or DATABASE_URL), for runs at scale.
+    Seed(seed::SeedArgs),
+}
+
 /// A load scenario.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -85,6 +95,10 @@ pub enum Scenario {
     Life,
     /// Order detail (4 in 5) and filtered lists (1 in 5).
     Read,
+    /// The monthly KPI of a company (a random month of the data).
+    Report,
+    /// Timer sweeps with nothing due, one after another.
+    Timers,
 }
 
 impl Scenario {
@@ -93,6 +107,8 @@ impl Scenario {
             Scenario::Intake => "intake",
             Scenario::Life => "life",
             Scenario::Read => "read",
+            Scenario::Report => "report",
+            Scenario::Timers => "timers",
         }
     }
 
@@ -101,6 +117,8 @@ impl Scenario {
             Scenario::Intake => "orders",
             Scenario::Life => "lifecycles",
             Scenario::Read => "reads",
+            Scenario::Report => "reports",
+            Scenario::Timers => "sweeps",
         }
     }
 }
@@ -195,6 +213,9 @@ struct Report {
 
 /// Runs `rexian bench`.
 pub async fn run(a: BenchArgs) -> anyhow::Result<()> {
+    if let Some(BenchAction::Seed(s)) = a.action.clone() {
+        return seed::run(s).await;
+    }
     anyhow::ensure!(a.concurrency > 0, "--concurrency must be at least 1");
     anyhow::ensure!(a.duration > 0.0, "--duration must be positive");
     let pg = a
@@ -203,6 +224,15 @@ pub async fn run(a: BenchArgs) -> anyhow::Result<()> {
         .filter(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"));
     if a.database_url.as_deref().is_some_and(|u| !u.is_empty()) && pg.is_none() {
         anyhow::bail!("DATABASE_URL must be a postgres:// URL");
+    }
+    let manifest = match &a.data_dir {
+        Some(d) if a.url.is_none() => seed::Manifest::read(d)?,
+        _ => None,
+    };
+    if manifest.is_some() && pg.is_some() {
+        anyhow::bail!(
+            "a seeded data dir runs on its SQLite database: unset DATABASE_URL (seeded PostgreSQL runs are not supported yet)"
+        );
     }
     let m = machine();
     println!(
@@ -226,7 +256,15 @@ pub async fn run(a: BenchArgs) -> anyhow::Result<()> {
         (Some(u), None) => Some(ceiling::pg_create_database(u).await?),
         _ => None,
     };
-    let result = run_with(&a, &m, data_dir.as_deref(), pg.as_deref(), pg_db.as_ref()).await;
+    let result = run_with(
+        &a,
+        &m,
+        data_dir.as_deref(),
+        pg.as_deref(),
+        pg_db.as_ref(),
+        manifest.as_ref(),
+    )
+    .await;
     if let (Some(u), Some((_, name))) = (&pg, &pg_db) {
         if let Err(e) = ceiling::pg_drop_database(u, name).await {
             eprintln!("warning: could not drop the bench database {name}: {e:#}");
@@ -248,6 +286,7 @@ async fn run_with(
     data_dir: Option<&std::path::Path>,
     pg_admin_url: Option<&str>,
     pg_db: Option<&(String, String)>,
+    manifest: Option<&seed::Manifest>,
 ) -> anyhow::Result<Report> {
     let database = if pg_admin_url.is_some() {
         "postgres"
@@ -296,6 +335,7 @@ async fn run_with(
                 dir,
                 pg_db.map(|(u, _)| u.as_str()),
                 &admin_password,
+                manifest.map_or(server::CLOCK_START, |m| m.now.as_str()),
             )
             .await?;
             println!(
@@ -314,7 +354,7 @@ async fn run_with(
         (None, None) => unreachable!("a child is started when no --url is given"),
     };
     let pid = child.as_ref().map(|s| s.pid).or(a.server_pid);
-    let result = load(a, &url, pid, child.is_some(), &admin_password).await;
+    let result = load(a, &url, pid, child.is_some(), &admin_password, manifest).await;
     if let Some(s) = &mut child {
         if !s.running() {
             eprintln!(
@@ -413,6 +453,7 @@ async fn load(
     pid: Option<u32>,
     own_server: bool,
     admin_password: &str,
+    manifest: Option<&seed::Manifest>,
 ) -> anyhow::Result<Loaded> {
     let target = http::Target::parse(url).await?;
     let (login, password) = if own_server {
@@ -426,13 +467,35 @@ async fn load(
         )
     };
     let t = Instant::now();
-    let org = Arc::new(scenarios::setup(&target, &login, &password, !a.no_idempotency_key).await?);
-    println!(
-        "setup: {} companies, {} teams each, staff logged in ({:.1} s)",
-        org.companies.len(),
-        scenarios::TEAMS,
-        t.elapsed().as_secs_f64()
-    );
+    let mut created: Vec<(usize, String)> = Vec::new();
+    let mut months = vec![server::CLOCK_START[..7].to_owned()];
+    let org = match manifest {
+        Some(m) => {
+            let org = scenarios::seeded(&target, m, !a.no_idempotency_key).await?;
+            created = scenarios::sample_orders(m, 100_000);
+            months = scenarios::months_before(&m.now, m.months)?;
+            println!(
+                "seeded data: {} companies, orders {}..={}, staff logged in ({:.1} s)",
+                org.companies.len(),
+                m.first_order_id,
+                m.last_order_id,
+                t.elapsed().as_secs_f64()
+            );
+            org
+        }
+        None => {
+            let org = scenarios::setup(&target, &login, &password, !a.no_idempotency_key).await?;
+            println!(
+                "setup: {} companies, {} teams each, staff logged in ({:.1} s)",
+                org.companies.len(),
+                scenarios::TEAMS,
+                t.elapsed().as_secs_f64()
+            );
+            org
+        }
+    };
+    let org = Arc::new(org);
+    let months = Arc::new(months);
     let after_setup = pid.and_then(stats::read_proc);
     if let Some(p) = after_setup {
         println!(
@@ -450,7 +513,6 @@ async fn load(
             stop.clone(),
         ))
     });
-    let mut created: Vec<(usize, String)> = Vec::new();
     let mut reports = Vec::new();
     let result = async {
         for s in &a.scenarios {
@@ -495,6 +557,22 @@ async fn load(
                         scenarios::read_worker(org2.clone(), orders.clone(), w, end)
                     })
                     .await?
+                }
+                Scenario::Report => {
+                    let months = months.clone();
+                    scenarios::drive(a.concurrency, move |w| {
+                        scenarios::report_worker(org2.clone(), months.clone(), w, end)
+                    })
+                    .await?
+                }
+                Scenario::Timers => {
+                    anyhow::ensure!(
+                        own_server,
+                        "the timers scenario needs a server the bench starts (no --url)"
+                    );
+                    // Sweeps run one at a time on a node, whatever the concurrency.
+                    scenarios::drive(1, move |_| scenarios::timers_worker(org2.clone(), end))
+                        .await?
                 }
             };
             let after = pid.and_then(stats::read_proc);
@@ -621,6 +699,8 @@ const OP_ORDER: &[&str] = &[
     "lifecycle",
     "detail",
     "list",
+    "kpi",
+    "sweep",
 ];
 
 fn print_scenario(r: &ScenarioReport) {

@@ -545,3 +545,190 @@ pub async fn ticker(
     }
     s
 }
+
+/// Logs in as the staff of a seeded data dir (see `rexian bench seed`).
+pub async fn seeded(
+    target: &Target,
+    m: &super::seed::Manifest,
+    idempotency: bool,
+) -> anyhow::Result<Org> {
+    let mut c = Conn::new(target);
+    let t0 = Instant::now();
+    loop {
+        match c.call("GET", "/healthz", None, None, None).await {
+            Ok(r) if r.status == 200 => break,
+            _ if t0.elapsed() < Duration::from_secs(30) => {
+                tokio::time::sleep(Duration::from_millis(100)).await
+            }
+            Ok(r) => bail!("/healthz answers {}", r.status),
+            Err(e) => return Err(e.context("/healthz")),
+        }
+    }
+    let admin = login(&mut c, &m.admin_login, &m.admin_password).await?;
+    let pw = &m.staff_password;
+    let mut companies = Vec::new();
+    for sc in &m.companies {
+        let utility = data::UTILITIES
+            .iter()
+            .map(|(u, _)| *u)
+            .find(|u| *u == sc.utility)
+            .with_context(|| format!("unknown utility {} in the manifest", sc.utility))?;
+        let mut teams = Vec::new();
+        for (unit, who) in &sc.teams {
+            teams.push((unit.to_string(), login(&mut c, who, pw).await?));
+        }
+        anyhow::ensure!(!teams.is_empty(), "company {} has no teams", sc.id);
+        companies.push(Company {
+            id: sc.id.to_string(),
+            utility,
+            teams,
+            agent: login(&mut c, &sc.agent, pw).await?,
+            dispatcher: login(&mut c, &sc.dispatcher, pw).await?,
+            callback: login(&mut c, &sc.callback, pw).await?,
+        });
+    }
+    anyhow::ensure!(!companies.is_empty(), "the manifest names no company");
+    let run = format!(
+        "{:x}",
+        (chrono::Utc::now().timestamp_millis() as u64) ^ u64::from(std::process::id())
+    );
+    Ok(Org {
+        target: target.clone(),
+        admin,
+        companies,
+        run,
+        idempotency,
+    })
+}
+
+/// Up to `n` random seeded orders with their company index.
+pub fn sample_orders(m: &super::seed::Manifest, n: usize) -> Vec<(usize, String)> {
+    let count = (m.last_order_id - m.first_order_id + 1).max(0) as u64;
+    let mut rng = Rng::new(42);
+    (0..n.min(count as usize))
+        .map(|_| {
+            let id = m.first_order_id + (rng.next_u64() % count) as i64;
+            (m.company_of(id), id.to_string())
+        })
+        .collect()
+}
+
+/// The `n` whole months (`YYYY-MM`) before the month of `now` (RFC 3339).
+pub fn months_before(now: &str, n: u32) -> anyhow::Result<Vec<String>> {
+    use chrono::Datelike;
+    let t = chrono::DateTime::parse_from_rfc3339(now)
+        .with_context(|| format!("bad time {now:?} in the manifest"))?;
+    let (mut y, mut mo) = (t.year(), t.month());
+    let mut out = Vec::new();
+    for _ in 0..n.max(1) {
+        if mo == 1 {
+            y -= 1;
+            mo = 12;
+        } else {
+            mo -= 1;
+        }
+        out.push(format!("{y:04}-{mo:02}"));
+    }
+    Ok(out)
+}
+
+/// The `from` and inclusive `to` dates of a `YYYY-MM` month.
+fn month_bounds(month: &str) -> Option<(String, String)> {
+    let first = chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").ok()?;
+    let next = first.checked_add_months(chrono::Months::new(1))?;
+    let last = next.pred_opt()?;
+    Some((first.to_string(), last.to_string()))
+}
+
+/// Report: the monthly KPI of a random company and month until `end`.
+pub async fn report_worker(
+    org: Arc<Org>,
+    months: Arc<Vec<String>>,
+    w: usize,
+    end: Instant,
+) -> WorkerOut {
+    let mut out = WorkerOut::default();
+    let mut c = org.conn();
+    let mut rng = Rng::new(w as u64 * 131 + 5);
+    let mut transport = 0;
+    while Instant::now() < end {
+        let company = rng.pick(&org.companies);
+        let Some((from, to)) = month_bounds(rng.pick::<String>(months.as_slice())) else {
+            out.fail("kpi", "bad month".into());
+            break;
+        };
+        let path = format!(
+            "/api/v1/reports/kpi?company_id={}&from={from}&to={to}",
+            company.id
+        );
+        let t = Instant::now();
+        match c.call("GET", &path, Some(&org.admin), None, None).await {
+            Ok(r) if r.status == 200 => {
+                out.ops.entry("kpi").or_default().ok(t.elapsed());
+                out.done += 1;
+                transport = 0;
+            }
+            Ok(r) => out.fail("kpi", format!("HTTP {} {}", r.status, r.snippet())),
+            Err(e) => {
+                out.fail("kpi", format!("{e:#}"));
+                transport += 1;
+                if transport >= MAX_TRANSPORT_FAILURES {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    }
+    out
+}
+
+/// Timers: sweeps with nothing due (zero-second advances of the clock) until `end`.
+pub async fn timers_worker(org: Arc<Org>, end: Instant) -> WorkerOut {
+    let mut out = WorkerOut::default();
+    let mut c = org.conn();
+    let mut transport = 0;
+    while Instant::now() < end {
+        let t = Instant::now();
+        match c
+            .call(
+                "POST",
+                "/api/v1/admin/clock/advance",
+                Some(&org.admin),
+                Some(&json!({"seconds": 0})),
+                None,
+            )
+            .await
+        {
+            Ok(r) if r.status == 200 => {
+                out.ops.entry("sweep").or_default().ok(t.elapsed());
+                out.done += 1;
+                transport = 0;
+            }
+            Ok(r) => out.fail("sweep", format!("HTTP {} {}", r.status, r.snippet())),
+            Err(e) => {
+                out.fail("sweep", format!("{e:#}"));
+                transport += 1;
+                if transport >= MAX_TRANSPORT_FAILURES {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_end_on_their_last_day() {
+        assert_eq!(
+            month_bounds("2024-02"),
+            Some(("2024-02-01".into(), "2024-02-29".into()))
+        );
+        let m = months_before("2026-01-10T00:00:00Z", 2).unwrap();
+        assert_eq!(m, vec!["2025-12".to_owned(), "2025-11".to_owned()]);
+    }
+}

@@ -1,4 +1,5 @@
-//! The server under test: `rexian serve` started as a child process on a temp data dir.
+//! The server under test: `rexian serve` started as a child process on a temp or seeded data
+//! dir.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -31,6 +32,7 @@ impl ChildServer {
         data_dir: &Path,
         database_url: Option<&str>,
         admin_password: &str,
+        clock_start: &str,
     ) -> anyhow::Result<ChildServer> {
         let log = data_dir.join("server.log");
         let log_file =
@@ -44,7 +46,7 @@ impl ChildServer {
             .arg("--clock")
             .arg("manual")
             .arg("--clock-start")
-            .arg(CLOCK_START)
+            .arg(clock_start)
             .arg("--log")
             .arg("warn")
             // No rexian.toml of the caller's directory.
