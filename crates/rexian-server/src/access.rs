@@ -195,6 +195,11 @@ pub static RULES: &[(&str, &str, Access)] = &[
         Access::Roles(&[Supervisor, Assessor, Admin, Dispatcher]),
     ),
     (
+        "GET",
+        "/api/v1/reports/matters",
+        Access::Roles(&[Supervisor, Assessor, Admin, Dispatcher]),
+    ),
+    (
         "POST",
         "/api/v1/reports/month_end",
         Access::Roles(&[Supervisor, Assessor, Admin]),

@@ -115,7 +115,9 @@ impl Store {
         };
         m.run(&self.pool)
             .await
-            .map_err(|e| StoreError::Migrate(e.to_string()))
+            .map_err(|e| StoreError::Migrate(e.to_string()))?;
+        self.catch_up_facts().await?;
+        Ok(())
     }
 
     /// The engine behind this store.

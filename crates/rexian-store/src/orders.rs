@@ -684,6 +684,7 @@ async fn insert_order(c: &mut AnyConnection, n: NewOrder) -> Result<(OrderFull, 
         insert_event(&mut *c, id, i as i64 + 1, e).await?;
     }
     apply_deadlines(&mut *c, id, &n.deadlines).await?;
+    crate::reports::refresh_facts(&mut *c, id, id).await?;
     crate::search::outbox(&mut *c, "order", id, o.created_at).await?;
     let mut full = load_full(&mut *c, id).await?;
     // The day's sequence last: on PostgreSQL its row stays locked until the commit.
@@ -1061,6 +1062,7 @@ async fn write_change(tx: &mut AnyConnection, c: &OrderChange) -> Result<Option<
         }
         None => {}
     }
+    crate::reports::refresh_facts(&mut *tx, o.id, o.id).await?;
     crate::search::outbox(&mut *tx, "order", o.id, c.event.at).await?;
     Ok(ext_id)
 }

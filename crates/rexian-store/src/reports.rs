@@ -1,6 +1,6 @@
 //! Report figures, computed by the database over the orders of a period.
 
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 use crate::{Result, Store, StoreError};
 
@@ -25,6 +25,8 @@ pub struct KpiCounts {
     pub rated: i64,
     /// Of those, satisfied or basically satisfied.
     pub satisfied: i64,
+    /// Complaints whose complainant had complained of the same matter before.
+    pub repeat_complaints: i64,
 }
 
 /// A dimension reports are broken down by.
@@ -36,6 +38,8 @@ pub enum Dimension {
     Person,
     /// The category.
     Category,
+    /// The subtype (what the demand was about: the top matters).
+    Subtype,
     /// The channel.
     Channel,
 }
@@ -43,10 +47,11 @@ pub enum Dimension {
 impl Dimension {
     fn column(self) -> &'static str {
         match self {
-            Dimension::Unit => "o.unit_id",
-            Dimension::Person => "o.first_responder_id",
-            Dimension::Category => "o.category",
-            Dimension::Channel => "o.channel",
+            Dimension::Unit => "f.unit_id",
+            Dimension::Person => "f.first_responder_id",
+            Dimension::Category => "f.category",
+            Dimension::Subtype => "f.subtype",
+            Dimension::Channel => "f.channel",
         }
     }
 }
@@ -167,7 +172,7 @@ const ENTRY_COLS: &str = "id, company_id, month, subject_kind, subject_id, rule_
 
 impl Store {
     /// The KPI counts of each value of `by` (as text; empty for none), for orders accepted in
-    /// `[from, to)`; satisfaction counted over the callbacks of those orders.
+    /// `[from, to)`, busiest first.
     pub async fn kpi_breakdown(
         &self,
         company_id: i64,
@@ -177,16 +182,8 @@ impl Store {
     ) -> Result<Vec<(String, KpiCounts)>> {
         let col = by.column();
         let q = format!(
-            "SELECT COALESCE(CAST({col} AS TEXT), '') AS k, COUNT(*) AS intake, \
-             COALESCE(SUM(CASE WHEN o.status = 'closed' THEN 1 ELSE 0 END), 0) AS closed, \
-             COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM deadlines d WHERE d.order_id = o.id) THEN 1 ELSE 0 END), 0) AS with_limits, \
-             COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM deadlines d WHERE d.order_id = o.id) AND NOT EXISTS (SELECT 1 FROM deadlines d WHERE d.order_id = o.id AND d.state = 'missed') THEN 1 ELSE 0 END), 0) AS timely, \
-             COALESCE(SUM(CASE WHEN o.status NOT IN ('closed', 'cancelled') AND EXISTS (SELECT 1 FROM deadlines d WHERE d.order_id = o.id AND d.state = 'missed' AND d.active = 1) THEN 1 ELSE 0 END), 0) AS overdue, \
-             COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM deadlines d WHERE d.order_id = o.id AND d.kind = 'callback') THEN 1 ELSE 0 END), 0) AS cb_required, \
-             COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM deadlines d WHERE d.order_id = o.id AND d.kind = 'callback') AND EXISTS (SELECT 1 FROM callbacks c WHERE c.order_id = o.id AND c.reached = 1) THEN 1 ELSE 0 END), 0) AS cb_done, \
-             CAST(COALESCE(SUM((SELECT COUNT(*) FROM callbacks c WHERE c.order_id = o.id AND c.satisfaction IS NOT NULL)), 0) AS BIGINT) AS rated, \
-             CAST(COALESCE(SUM((SELECT COUNT(*) FROM callbacks c WHERE c.order_id = o.id AND c.satisfaction IN ('satisfied', 'basic'))), 0) AS BIGINT) AS satisfied \
-             FROM orders o WHERE o.company_id = $1 AND o.created_at >= $2 AND o.created_at < $3 AND o.status <> 'cancelled' \
+            "SELECT COALESCE(CAST({col} AS TEXT), '') AS k, {KPI_SUMS} FROM order_facts f \
+             WHERE f.company_id = $1 AND f.created_at >= $2 AND f.created_at < $3 AND f.status <> 'cancelled' \
              GROUP BY {col} ORDER BY COUNT(*) DESC"
         );
         let rows = sqlx::query(&q)
@@ -196,22 +193,7 @@ impl Store {
             .fetch_all(self.pool())
             .await?;
         rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("k")?,
-                    KpiCounts {
-                        intake: r.try_get("intake")?,
-                        closed: r.try_get("closed")?,
-                        with_limits: r.try_get("with_limits")?,
-                        timely: r.try_get("timely")?,
-                        overdue: r.try_get("overdue")?,
-                        callback_required: r.try_get("cb_required")?,
-                        callback_done: r.try_get("cb_done")?,
-                        rated: r.try_get("rated")?,
-                        satisfied: r.try_get("satisfied")?,
-                    },
-                ))
-            })
+            .map(|r| Ok((r.try_get("k")?, kpi_from(r)?)))
             .collect()
     }
 
@@ -490,7 +472,7 @@ impl Store {
     }
 
     /// Counts the KPIs of orders accepted in `[from, to)` (unix ms) of a company, optionally of one
-    /// unit; callbacks are counted by their own time in the period.
+    /// unit, from their facts.
     pub async fn kpi_counts(
         &self,
         company_id: i64,
@@ -498,54 +480,164 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<KpiCounts> {
-        let missed =
-            "EXISTS (SELECT 1 FROM deadlines d WHERE d.order_id = o.id AND d.state = 'missed')";
-        let limits = "EXISTS (SELECT 1 FROM deadlines d WHERE d.order_id = o.id)";
-        let active_missed = "EXISTS (SELECT 1 FROM deadlines d WHERE d.order_id = o.id AND d.state = 'missed' AND d.active = 1)";
-        let cb_limit =
-            "EXISTS (SELECT 1 FROM deadlines d WHERE d.order_id = o.id AND d.kind = 'callback')";
-        let reached =
-            "EXISTS (SELECT 1 FROM callbacks c WHERE c.order_id = o.id AND c.reached = 1)";
         let q = format!(
-            "SELECT COUNT(*) AS intake, \
-             COALESCE(SUM(CASE WHEN o.status = 'closed' THEN 1 ELSE 0 END), 0) AS closed, \
-             COALESCE(SUM(CASE WHEN {limits} THEN 1 ELSE 0 END), 0) AS with_limits, \
-             COALESCE(SUM(CASE WHEN {limits} AND NOT {missed} THEN 1 ELSE 0 END), 0) AS timely, \
-             COALESCE(SUM(CASE WHEN o.status NOT IN ('closed', 'cancelled') AND {active_missed} THEN 1 ELSE 0 END), 0) AS overdue, \
-             COALESCE(SUM(CASE WHEN {cb_limit} THEN 1 ELSE 0 END), 0) AS cb_required, \
-             COALESCE(SUM(CASE WHEN {cb_limit} AND {reached} THEN 1 ELSE 0 END), 0) AS cb_done \
-             FROM orders o WHERE o.company_id = $1 AND ($2 IS NULL OR o.unit_id = $2) \
-             AND o.created_at >= $3 AND o.created_at < $4 AND o.status <> 'cancelled'"
+            "SELECT {KPI_SUMS} FROM order_facts f WHERE f.company_id = $1 AND f.created_at >= $2 \
+             AND f.created_at < $3 AND f.status <> 'cancelled' AND ($4 IS NULL OR f.unit_id = $4)"
         );
         let r = sqlx::query(&q)
             .bind(company_id)
-            .bind(unit_id)
             .bind(from)
             .bind(to)
+            .bind(unit_id)
             .fetch_one(self.pool())
             .await?;
-        let c = sqlx::query(
-            "SELECT COUNT(*) AS rated, \
-             COALESCE(SUM(CASE WHEN c.satisfaction IN ('satisfied', 'basic') THEN 1 ELSE 0 END), 0) AS satisfied \
-             FROM callbacks c JOIN orders o ON o.id = c.order_id WHERE o.company_id = $1 AND ($2 IS NULL OR o.unit_id = $2) \
-             AND c.satisfaction IS NOT NULL AND c.at >= $3 AND c.at < $4",
+        kpi_from(&r)
+    }
+}
+
+impl Store {
+    /// The complaint matters (事项) with the most complaints accepted in `[from, to)`, with how
+    /// many of those were repeats; most complaints first.
+    pub async fn top_matters(
+        &self,
+        company_id: i64,
+        from: i64,
+        to: i64,
+        limit: i64,
+    ) -> Result<Vec<MatterCount>> {
+        let rows = sqlx::query(
+            "SELECT t.matter_id, m.title, m.subtype, m.place, t.complaints, t.repeats, t.open FROM \
+             (SELECT f.matter_id, COUNT(*) AS complaints, \
+              CAST(COALESCE(SUM(f.repeat_complaint), 0) AS BIGINT) AS repeats, \
+              CAST(COALESCE(SUM(CASE WHEN f.status = 'closed' THEN 0 ELSE 1 END), 0) AS BIGINT) AS open \
+              FROM order_facts f WHERE f.company_id = $1 AND f.created_at >= $2 AND f.created_at < $3 \
+              AND f.status <> 'cancelled' AND f.matter_id IS NOT NULL GROUP BY f.matter_id \
+              ORDER BY COUNT(*) DESC, f.matter_id LIMIT $4) t \
+             JOIN matters m ON m.id = t.matter_id ORDER BY t.complaints DESC, t.matter_id",
         )
         .bind(company_id)
-        .bind(unit_id)
         .bind(from)
         .bind(to)
-        .fetch_one(self.pool())
+        .bind(limit)
+        .fetch_all(self.pool())
         .await?;
-        Ok(KpiCounts {
-            intake: r.try_get("intake")?,
-            closed: r.try_get("closed")?,
-            with_limits: r.try_get("with_limits")?,
-            timely: r.try_get("timely")?,
-            overdue: r.try_get("overdue")?,
-            callback_required: r.try_get("cb_required")?,
-            callback_done: r.try_get("cb_done")?,
-            rated: c.try_get("rated")?,
-            satisfied: c.try_get("satisfied")?,
-        })
+        rows.iter()
+            .map(|r| {
+                Ok(MatterCount {
+                    matter_id: r.try_get("matter_id")?,
+                    title: r.try_get("title")?,
+                    subtype: r.try_get("subtype")?,
+                    place: r.try_get("place")?,
+                    complaints: r.try_get("complaints")?,
+                    repeats: r.try_get("repeats")?,
+                    open: r.try_get("open")?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// A complaint matter with its complaints of a period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatterCount {
+    /// Matter.
+    pub matter_id: i64,
+    /// Its title.
+    pub title: String,
+    /// Its subtype.
+    pub subtype: Option<String>,
+    /// Its place.
+    pub place: Option<String>,
+    /// Complaints accepted in the period.
+    pub complaints: i64,
+    /// Of those, repeats by an earlier complainant.
+    pub repeats: i64,
+    /// Of those, not closed.
+    pub open: i64,
+}
+
+/// The sums behind [`KpiCounts`] over `order_facts f`.
+const KPI_SUMS: &str = "COUNT(*) AS intake, \
+    CAST(COALESCE(SUM(CASE WHEN f.status = 'closed' THEN 1 ELSE 0 END), 0) AS BIGINT) AS closed, \
+    CAST(COALESCE(SUM(f.has_limits), 0) AS BIGINT) AS with_limits, \
+    CAST(COALESCE(SUM(f.has_limits * (1 - f.missed)), 0) AS BIGINT) AS timely, \
+    CAST(COALESCE(SUM(CASE WHEN f.status NOT IN ('closed', 'cancelled') THEN f.missed_active ELSE 0 END), 0) AS BIGINT) AS overdue, \
+    CAST(COALESCE(SUM(f.callback_required), 0) AS BIGINT) AS cb_required, \
+    CAST(COALESCE(SUM(f.callback_required * f.callback_reached), 0) AS BIGINT) AS cb_done, \
+    CAST(COALESCE(SUM(f.rated), 0) AS BIGINT) AS rated, \
+    CAST(COALESCE(SUM(f.satisfied), 0) AS BIGINT) AS satisfied, \
+    CAST(COALESCE(SUM(f.repeat_complaint), 0) AS BIGINT) AS repeats";
+
+fn kpi_from(r: &sqlx::any::AnyRow) -> Result<KpiCounts> {
+    Ok(KpiCounts {
+        intake: r.try_get("intake")?,
+        closed: r.try_get("closed")?,
+        with_limits: r.try_get("with_limits")?,
+        timely: r.try_get("timely")?,
+        overdue: r.try_get("overdue")?,
+        callback_required: r.try_get("cb_required")?,
+        callback_done: r.try_get("cb_done")?,
+        rated: r.try_get("rated")?,
+        satisfied: r.try_get("satisfied")?,
+        repeat_complaints: r.try_get("repeats")?,
+    })
+}
+
+/// Recomputes the report facts (`order_facts`) of the orders with ids in `[lo, hi]` from the
+/// orders, their deadlines and their callbacks. Every write unit that changes an order, its
+/// deadlines or its callbacks calls it before committing, so the facts never lag the orders.
+pub(crate) async fn refresh_facts(c: &mut AnyConnection, lo: i64, hi: i64) -> Result<()> {
+    const SQL: &str = "INSERT INTO order_facts (company_id, created_at, order_id, unit_id, \
+        first_responder_id, category, subtype, channel, status, matter_id, has_limits, missed, \
+        missed_active, callback_required, callback_reached, rated, satisfied, repeat_complaint) \
+        SELECT o.company_id, o.created_at, o.id, o.unit_id, o.first_responder_id, o.category, \
+        o.subtype, o.channel, o.status, o.matter_id, \
+        CASE WHEN EXISTS (SELECT 1 FROM deadlines d WHERE d.order_id = o.id) THEN 1 ELSE 0 END, \
+        CASE WHEN EXISTS (SELECT 1 FROM deadlines d WHERE d.order_id = o.id AND d.state = 'missed') THEN 1 ELSE 0 END, \
+        CASE WHEN EXISTS (SELECT 1 FROM deadlines d WHERE d.order_id = o.id AND d.state = 'missed' AND d.active = 1) THEN 1 ELSE 0 END, \
+        CASE WHEN EXISTS (SELECT 1 FROM deadlines d WHERE d.order_id = o.id AND d.kind = 'callback') THEN 1 ELSE 0 END, \
+        CASE WHEN EXISTS (SELECT 1 FROM callbacks cb WHERE cb.order_id = o.id AND cb.reached = 1) THEN 1 ELSE 0 END, \
+        (SELECT COUNT(*) FROM callbacks cb WHERE cb.order_id = o.id AND cb.satisfaction IS NOT NULL), \
+        (SELECT COUNT(*) FROM callbacks cb WHERE cb.order_id = o.id AND cb.satisfaction IN ('satisfied', 'basic')), \
+        CASE WHEN o.category = 'complaint' AND o.matter_id IS NOT NULL AND EXISTS (SELECT 1 FROM orders p \
+            WHERE p.matter_id = o.matter_id AND p.id < o.id AND p.status <> 'cancelled' \
+            AND COALESCE(p.customer_phone, p.account_no, p.customer_name) = COALESCE(o.customer_phone, o.account_no, o.customer_name)) \
+            THEN 1 ELSE 0 END \
+        FROM orders o WHERE o.id BETWEEN $1 AND $2 \
+        ON CONFLICT (order_id) DO UPDATE SET unit_id = excluded.unit_id, \
+        first_responder_id = excluded.first_responder_id, category = excluded.category, \
+        subtype = excluded.subtype, channel = excluded.channel, status = excluded.status, \
+        matter_id = excluded.matter_id, has_limits = excluded.has_limits, missed = excluded.missed, \
+        missed_active = excluded.missed_active, callback_required = excluded.callback_required, \
+        callback_reached = excluded.callback_reached, rated = excluded.rated, \
+        satisfied = excluded.satisfied, repeat_complaint = excluded.repeat_complaint";
+    sqlx::query(SQL).bind(lo).bind(hi).execute(&mut *c).await?;
+    Ok(())
+}
+
+/// Orders per transaction when the facts catch up with the orders.
+const FACTS_BATCH: i64 = 20_000;
+
+impl Store {
+    /// Writes the facts of every order above the highest one that has them: after the migration
+    /// that made the table, and after a bulk load that wrote orders only. Cheap when up to date.
+    pub async fn catch_up_facts(&self) -> Result<u64> {
+        let done: Option<i64> = sqlx::query_scalar("SELECT MAX(order_id) FROM order_facts")
+            .fetch_one(self.pool())
+            .await?;
+        let top: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM orders")
+            .fetch_one(self.pool())
+            .await?;
+        let (mut lo, top) = (done.unwrap_or(0) + 1, top.unwrap_or(0));
+        let mut n = 0;
+        while lo <= top {
+            let hi = (lo + FACTS_BATCH - 1).min(top);
+            let mut tx = self.begin_write().await?;
+            refresh_facts(&mut tx, lo, hi).await?;
+            tx.commit().await?;
+            n += (hi - lo + 1) as u64;
+            lo = hi + 1;
+        }
+        Ok(n)
     }
 }

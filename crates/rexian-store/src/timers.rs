@@ -165,6 +165,9 @@ impl Store {
             return Err(StoreError::Conflict("orders.version".into()));
         }
         insert_event(&mut tx, fired.order_id, version + 1, &event).await?;
+        if kind == Sweep::Missed {
+            crate::reports::refresh_facts(&mut tx, fired.order_id, fired.order_id).await?;
+        }
         tx.commit().await?;
         Ok(Some(fired))
     }

@@ -92,6 +92,7 @@ pub fn routes(manual_clock: bool) -> Router<AppState> {
         .route("/api/v1/kb/suggest", get(kb::suggest))
         .route("/api/v1/kb/checklists", get(kb::checklists))
         .route("/api/v1/reports/kpi/breakdown", get(reports::breakdown))
+        .route("/api/v1/reports/matters", get(reports::matters))
         .route("/api/v1/reports/month_end", post(assessment::month_end))
         .route("/api/v1/supervision", get(reports::board))
         .route("/api/v1/supervision/{id}/ack", post(reports::acknowledge))

@@ -41,6 +41,29 @@ fn bound(field: &str, v: &str, offset: chrono::FixedOffset, end: bool) -> AppRes
     Ok(t.timestamp_millis())
 }
 
+/// The period `[from, to)` in unix ms of the `from` and `to` parameters, both required.
+fn period(
+    company: &rexian_store::org::Company,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> AppResult<(i64, i64)> {
+    let offset = offset_of(company);
+    let from = from
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| AppError::invalid("from", "from is required"))?;
+    let to = to
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| AppError::invalid("to", "to is required"))?;
+    let (from, to) = (
+        bound("from", from, offset, false)?,
+        bound("to", to, offset, true)?,
+    );
+    if to <= from {
+        return Err(AppError::invalid("to", "to must be after from"));
+    }
+    Ok((from, to))
+}
+
 /// `GET /api/v1/reports/kpi?company_id=&from=&to=&unit_id=`: intake, closed, timeliness,
 /// resolution, satisfaction and callback rates (0..1, null when undefined), overdue.
 pub async fn kpi(
@@ -49,23 +72,7 @@ pub async fn kpi(
     Query(q): Query<KpiQuery>,
 ) -> AppResult<Json<Value>> {
     let company = report_company(&app, &me, q.company_id.as_deref()).await?;
-    let offset = offset_of(&company);
-    let from = q
-        .from
-        .as_deref()
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| AppError::invalid("from", "from is required"))?;
-    let to =
-        q.to.as_deref()
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| AppError::invalid("to", "to is required"))?;
-    let (from, to) = (
-        bound("from", from, offset, false)?,
-        bound("to", to, offset, true)?,
-    );
-    if to <= from {
-        return Err(AppError::invalid("to", "to must be after from"));
-    }
+    let (from, to) = period(&company, q.from.as_deref(), q.to.as_deref())?;
     let unit_id = q
         .unit_id
         .as_deref()
@@ -291,29 +298,17 @@ pub async fn breakdown(
     Query(q): Query<BreakdownQuery>,
 ) -> AppResult<Response> {
     let company = report_company(&app, &me, q.company_id.as_deref()).await?;
-    let offset = offset_of(&company);
-    let from = q
-        .from
-        .as_deref()
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| AppError::invalid("from", "from is required"))?;
-    let to =
-        q.to.as_deref()
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| AppError::invalid("to", "to is required"))?;
-    let (from, to) = (
-        bound("from", from, offset, false)?,
-        bound("to", to, offset, true)?,
-    );
+    let (from, to) = period(&company, q.from.as_deref(), q.to.as_deref())?;
     let (by, label_header) = match q.by.as_deref().unwrap_or("unit") {
         "unit" => (Dimension::Unit, "单位"),
         "person" => (Dimension::Person, "首问责任人"),
         "category" => (Dimension::Category, "业务类别"),
+        "subtype" => (Dimension::Subtype, "诉求事项"),
         "channel" => (Dimension::Channel, "渠道"),
         other => {
             return Err(AppError::invalid(
                 "by",
-                format!("by must be unit, person, category or channel, got {other:?}"),
+                format!("by must be unit, person, category, subtype or channel, got {other:?}"),
             ))
         }
     };
@@ -366,6 +361,7 @@ pub async fn breakdown(
             json!(k.satisfaction_rate),
             json!(k.callback_rate),
             json!(k.overdue),
+            json!(c.repeat_complaints),
         ]);
     }
     let table = Table {
@@ -380,8 +376,66 @@ pub async fn breakdown(
             ("satisfaction_rate", "满意率"),
             ("callback_rate", "回访率"),
             ("overdue", "超期工单"),
+            ("repeat_complaints", "重复投诉"),
         ],
         rows: out,
+    };
+    table.respond(&app, &me, q.format.as_deref()).await
+}
+
+/// Query of the top matters.
+#[derive(Debug, Deserialize)]
+pub struct MattersQuery {
+    company_id: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    limit: Option<String>,
+    format: Option<String>,
+}
+
+/// `GET /api/v1/reports/matters?company_id=&from=&to=&limit=&format=json|csv|xlsx`: the complaint
+/// matters (事项) with the most complaints of the period, with their repeat complaints.
+pub async fn matters(
+    State(app): State<AppState>,
+    Extension(me): Extension<CurrentUser>,
+    Query(q): Query<MattersQuery>,
+) -> AppResult<Response> {
+    let company = report_company(&app, &me, q.company_id.as_deref()).await?;
+    let (from, to) = period(&company, q.from.as_deref(), q.to.as_deref())?;
+    let limit = match q.limit.as_deref().filter(|s| !s.is_empty()) {
+        None => 10,
+        Some(s) => s
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=1000).contains(n))
+            .ok_or_else(|| AppError::invalid("limit", "limit must be 1 to 1000"))?,
+    };
+    let rows = app.store.top_matters(company.id, from, to, limit).await?;
+    let table = Table {
+        name: "top-matters".into(),
+        columns: vec![
+            ("matter_id", "事项编号"),
+            ("title", "事项"),
+            ("subtype", "诉求类型"),
+            ("place", "地点"),
+            ("complaints", "投诉量"),
+            ("repeat_complaints", "重复投诉"),
+            ("open", "未办结"),
+        ],
+        rows: rows
+            .into_iter()
+            .map(|m| {
+                vec![
+                    Value::String(m.matter_id.to_string()),
+                    Value::String(m.title),
+                    json!(m.subtype),
+                    json!(m.place),
+                    json!(m.complaints),
+                    json!(m.repeats),
+                    json!(m.open),
+                ]
+            })
+            .collect(),
     };
     table.respond(&app, &me, q.format.as_deref()).await
 }

@@ -1,5 +1,6 @@
 //! The report screen: the month's KPIs with server-drawn SVG charts (no chart library, nothing
-//! from outside), broken down by unit, person, category or channel, with CSV and Excel exports.
+//! from outside), broken down by unit, person, category, subtype or channel, with the top
+//! complaint matters and CSV and Excel exports.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -69,7 +70,11 @@ struct Row {
     satisfaction: String,
     callback: String,
     overdue: i64,
+    repeats: i64,
 }
+
+/// The dimensions a report is broken down by.
+const DIMS: [&str; 5] = ["unit", "person", "category", "subtype", "channel"];
 
 #[derive(Template)]
 #[template(path = "reports.html")]
@@ -85,6 +90,7 @@ struct ReportPage {
     total: Row,
     rows: Vec<Row>,
     charts: Vec<Chart>,
+    matters: Vec<rexian_store::reports::MatterCount>,
 }
 
 #[derive(Deserialize)]
@@ -138,7 +144,7 @@ async fn build(app: &AppState, t: Msgs, u: &CurrentUser, q: ReportQuery) -> AppR
         q.to.filter(|s| !s.is_empty())
             .unwrap_or_else(|| today.to_string());
     let by =
-        q.by.filter(|s| ["unit", "person", "category", "channel"].contains(&s.as_str()))
+        q.by.filter(|s| DIMS.contains(&s.as_str()))
             .unwrap_or_else(|| "unit".into());
     let parse = |field: &str, s: &str| {
         chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
@@ -157,6 +163,7 @@ async fn build(app: &AppState, t: Msgs, u: &CurrentUser, q: ReportQuery) -> AppR
     let dim = match by.as_str() {
         "person" => rexian_store::reports::Dimension::Person,
         "category" => rexian_store::reports::Dimension::Category,
+        "subtype" => rexian_store::reports::Dimension::Subtype,
         "channel" => rexian_store::reports::Dimension::Channel,
         _ => rexian_store::reports::Dimension::Unit,
     };
@@ -181,6 +188,8 @@ async fn build(app: &AppState, t: Msgs, u: &CurrentUser, q: ReportQuery) -> AppR
             .unwrap_or_else(|| t.get("report.no_unit")),
         "person" => users.get(k).cloned().unwrap_or_else(|| k.to_owned()),
         "category" => t.get(&format!("category.{k}")),
+        "subtype" if k.is_empty() => t.get("report.no_subtype"),
+        "subtype" => k.to_owned(),
         _ => t.get(&format!("channel.{k}")),
     };
     let row = |l: String, c: &rexian_store::reports::KpiCounts| {
@@ -205,6 +214,7 @@ async fn build(app: &AppState, t: Msgs, u: &CurrentUser, q: ReportQuery) -> AppR
                 satisfaction: pct(k.satisfaction_rate),
                 callback: pct(k.callback_rate),
                 overdue: k.overdue,
+                repeats: c.repeat_complaints,
             },
             k,
         )
@@ -235,7 +245,11 @@ async fn build(app: &AppState, t: Msgs, u: &CurrentUser, q: ReportQuery) -> AppR
         chart(t.get("report.chart_intake"), &intake_bars),
         chart(t.get("report.chart_timely"), &timely_bars),
     ];
-    let dims = ["unit", "person", "category", "channel"]
+    let matters = app
+        .store
+        .top_matters(company.id, from_ms, to_ms, 10)
+        .await?;
+    let dims = DIMS
         .iter()
         .map(|d| ((*d).to_owned(), t.get(&format!("report.by_{d}"))))
         .collect();
@@ -251,5 +265,6 @@ async fn build(app: &AppState, t: Msgs, u: &CurrentUser, q: ReportQuery) -> AppR
         total,
         rows,
         charts,
+        matters,
     })
 }

@@ -151,3 +151,77 @@ async fn kpi_equals_the_hand_computed_fixture() {
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn repeat_complaints_and_top_matters() {
+    let app = TestApp::new().await; // Monday 2026-03-02 09:00 Beijing
+    let c = app.company("西山燃气", "gas").await;
+    let centre = app.unit(&c, None, "客服中心", "centre").await;
+    let (_, agent) = app.user("agent", &["agent"], Some(&centre), None).await;
+    let (_, sup) = app.user("sup", &["supervisor"], Some(&centre), None).await;
+    let complaint = |phone: &'static str, description: &'static str| {
+        let app = &app;
+        let (c, agent) = (c.clone(), agent.clone());
+        async move {
+            let body = json!({"company_id": c, "category": "complaint", "channel": "phone",
+                "description": description, "customer": {"phone": phone, "community": "城北小区"}});
+            let (s, o) = app.post("/api/v1/orders", &agent, body).await;
+            assert_eq!(s, StatusCode::CREATED, "{o}");
+            o["matter_id"].as_str().unwrap().to_owned()
+        }
+    };
+    let road = "城北小区燃气管道施工后路面长期未恢复，出行困难";
+    // One matter: the same caller twice (one repeat), a neighbour once.
+    let m1 = complaint("13800000001", road).await;
+    assert_eq!(complaint("13800000001", road).await, m1);
+    assert_eq!(complaint("13800000002", road).await, m1);
+    // Another matter, one complaint.
+    let m2 = complaint("13900000009", "营业厅工作人员态度恶劣，拒绝办理过户").await;
+    assert_ne!(m1, m2);
+    let q = format!("company_id={c}&from=2026-03-02&to=2026-03-02");
+    let (s, v) = app.get(&format!("/api/v1/reports/matters?{q}"), &sup).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let items = v["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{v}");
+    assert_eq!(items[0]["matter_id"], m1.as_str());
+    assert_eq!(items[0]["complaints"], 3);
+    assert_eq!(items[0]["repeat_complaints"], 1);
+    assert_eq!(items[0]["open"], 3);
+    assert_eq!(items[1]["matter_id"], m2.as_str());
+    assert_eq!(items[1]["repeat_complaints"], 0);
+    let (_, v) = app
+        .get(&format!("/api/v1/reports/matters?{q}&limit=1"), &sup)
+        .await;
+    assert_eq!(v["items"].as_array().unwrap().len(), 1);
+    let (s, v) = app
+        .get(&format!("/api/v1/reports/matters?{q}&limit=0"), &sup)
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(v["error"]["field"], "limit");
+    // The breakdown counts the repeat against the category.
+    let (s, v) = app
+        .get(
+            &format!("/api/v1/reports/kpi/breakdown?{q}&by=category"),
+            &sup,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["items"][0]["key"], "complaint");
+    assert_eq!(v["items"][0]["intake"], 4);
+    assert_eq!(v["items"][0]["repeat_complaints"], 1);
+    // By subtype, every order is counted once.
+    let (s, v) = app
+        .get(
+            &format!("/api/v1/reports/kpi/breakdown?{q}&by=subtype"),
+            &sup,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let total: i64 = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["intake"].as_i64().unwrap())
+        .sum();
+    assert_eq!(total, 4);
+}
