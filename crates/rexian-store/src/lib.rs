@@ -74,9 +74,13 @@ impl Store {
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             // Durable commits: WAL with a full sync of the log on every commit.
+                            // Reads through a memory map (the OS page cache, no read call per
+                            // page: at millions of orders that was most of the CPU) and 8 MiB
+                            // of page cache per connection for what is written.
                             conn.execute(
                                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
-                                 PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;",
+                                 PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000; \
+                                 PRAGMA mmap_size=17179869184; PRAGMA cache_size=-8192;",
                             )
                             .await?;
                             Ok(())

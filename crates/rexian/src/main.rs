@@ -77,6 +77,12 @@ enum SearchAction {
         /// Times each query is run per scope.
         #[arg(long, default_value_t = 20)]
         rounds: usize,
+        /// Rank all orders together instead of recent ones first (as the server does).
+        #[arg(long)]
+        all_together: bool,
+        /// Keep the index in this directory and reuse it on the next run.
+        #[arg(long)]
+        keep: Option<std::path::PathBuf>,
     },
 }
 
@@ -188,13 +194,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             r
         }
         Command::Search {
-            action: SearchAction::Bench { orders, rounds },
+            action:
+                SearchAction::Bench {
+                    orders,
+                    rounds,
+                    all_together,
+                    keep,
+                },
         } => {
             anyhow::ensure!(
                 orders > 0 && rounds > 0,
                 "--orders and --rounds must be positive"
             );
-            search_bench::run(orders, rounds).await
+            search_bench::run(orders, rounds, !all_together, keep.as_deref()).await
         }
         Command::Import {
             what: ImportWhat::Customers { file, company, db },

@@ -76,7 +76,11 @@ impl Lcg {
     }
 }
 
-fn order(i: u64, r: &mut Lcg) -> OrderRow {
+/// The synthetic history ends here (2026-11-01, unix ms) and spans two years, like a seeded one.
+const END_MS: i64 = 1_793_491_200_000;
+const SPAN_MS: i64 = 2 * 365 * 86_400_000;
+
+fn order(i: u64, n: u64, r: &mut Lcg) -> OrderRow {
     let community = COMMUNITIES[r.next(COMMUNITIES.len())];
     let description = format!(
         "{}，{}",
@@ -100,7 +104,7 @@ fn order(i: u64, r: &mut Lcg) -> OrderRow {
         )),
         customer_community: Some(community.to_owned()),
         description,
-        created_at: 1_767_225_600_000 + i as i64 * 1000,
+        created_at: END_MS - SPAN_MS + (i as f64 * SPAN_MS as f64 / n as f64) as i64,
         ..Default::default()
     }
 }
@@ -115,11 +119,27 @@ fn dir_size(p: &std::path::Path) -> u64 {
         .unwrap_or(0)
 }
 
-/// Builds an index of `orders` synthetic orders in a temp dir, runs every query `rounds`
-/// times as a centre agent and as a unit, and prints the latency figures.
-pub async fn run(orders: u64, rounds: usize) -> anyhow::Result<()> {
+/// Builds an index of `orders` synthetic orders over two years (in `keep`, reused when it
+/// already holds them, or a temp dir), runs every query `rounds` times as a centre agent and
+/// as a unit, recent orders first as the server ranks them (`recent`) or all together,
+/// and prints the latency figures.
+pub async fn run(
+    orders: u64,
+    rounds: usize,
+    recent: bool,
+    keep: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
     let tmp = tempfile::tempdir().context("temp dir")?;
-    let index = SearchIndex::open(tmp.path()).context("opening the index")?;
+    let dir = keep.unwrap_or(tmp.path());
+    let index = SearchIndex::open(dir).context("opening the index")?;
+    let reused = index.len() == orders;
+    if !reused && !index.is_empty() {
+        anyhow::bail!(
+            "{} holds an index of {} documents, not {orders}",
+            dir.display(),
+            index.len()
+        );
+    }
     let bar = indicatif::ProgressBar::new(orders);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} orders {elapsed}")
@@ -127,10 +147,10 @@ pub async fn run(orders: u64, rounds: usize) -> anyhow::Result<()> {
     );
     let started = Instant::now();
     let mut r = Lcg(7);
-    let mut i = 0;
+    let mut i = if reused { orders } else { 0 };
     while i < orders {
         let n = (orders - i).min(10_000);
-        let batch: Vec<OrderRow> = (i..i + n).map(|k| order(k, &mut r)).collect();
+        let batch: Vec<OrderRow> = (i..i + n).map(|k| order(k, orders, &mut r)).collect();
         index.add_orders(&batch).await?;
         i += n;
         bar.set_position(i);
@@ -138,14 +158,26 @@ pub async fn run(orders: u64, rounds: usize) -> anyhow::Result<()> {
             index.commit().await?;
         }
     }
-    index.commit().await?;
+    if !reused {
+        index.commit().await?;
+    }
     bar.finish();
     let build = started.elapsed().as_secs_f64();
+    println!(
+        "ranking: {}",
+        if recent {
+            "recent first (last week, month, quarter, year, then older), as the server"
+        } else {
+            "all orders together"
+        }
+    );
+    let recent_from = recent.then_some(END_MS);
     let scopes = [
         (
             "centre",
             Scope {
                 company: Some(1),
+                recent_from,
                 ..Default::default()
             },
         ),
@@ -155,19 +187,23 @@ pub async fn run(orders: u64, rounds: usize) -> anyhow::Result<()> {
                 company: Some(1),
                 unit: Some(5),
                 unit_staff: true,
+                recent_from,
                 ..Default::default()
             },
         ),
     ];
     let mut all = Vec::new();
+    let mut per_query: Vec<(&str, Vec<f64>)> = QUERIES.iter().map(|q| (*q, Vec::new())).collect();
     for (name, scope) in &scopes {
         let mut ms = Vec::new();
         let mut hits = 0usize;
         for _ in 0..rounds {
-            for q in QUERIES {
+            for (q, times) in per_query.iter_mut() {
                 let t = Instant::now();
                 hits += index.search(q, &["order"], scope, 80)?.len();
-                ms.push(t.elapsed().as_secs_f64() * 1000.0);
+                let took = t.elapsed().as_secs_f64() * 1000.0;
+                ms.push(took);
+                times.push(took);
             }
         }
         ms.sort_by(f64::total_cmp);
@@ -184,10 +220,29 @@ pub async fn run(orders: u64, rounds: usize) -> anyhow::Result<()> {
         all.extend(ms);
     }
     all.sort_by(f64::total_cmp);
+    let p95 = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[((v.len() as f64 - 1.0) * 0.95).round() as usize]
+    };
+    let mut slowest: Vec<(&str, f64)> = per_query.iter_mut().map(|(q, v)| (*q, p95(v))).collect();
+    slowest.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let list: Vec<String> = slowest
+        .iter()
+        .take(5)
+        .map(|(q, t)| format!("{q} {t:.1} ms"))
+        .collect();
+    println!("slowest queries (p95): {}", list.join(", "));
+    let built = if reused {
+        "reused".to_owned()
+    } else {
+        format!(
+            "built in {build:.1} s ({:.0} orders/s)",
+            orders as f64 / build
+        )
+    };
     println!(
-        "index of {orders} orders: built in {build:.1} s ({:.0} orders/s), {:.0} MiB; overall p95 {:.2} ms",
-        orders as f64 / build,
-        dir_size(tmp.path()) as f64 / 1_048_576.0,
+        "index of {orders} orders: {built}, {:.0} MiB; overall p95 {:.2} ms",
+        dir_size(dir) as f64 / 1_048_576.0,
         all[((all.len() as f64 - 1.0) * 0.95).round() as usize]
     );
     Ok(())

@@ -141,6 +141,8 @@ pub(crate) async fn run(
         unit: f.unit_id,
         assignee: f.assignee_id,
         unit_staff: unit_staff(me),
+        // Free-text suggestions rank everything together; a search ranks recent orders first.
+        recent_from: (!any_word).then(|| ms(app.clock.now())),
     };
     let hits = if any_word {
         app.search.suggest(q, &kinds, &scope, limit * 3 + 20)

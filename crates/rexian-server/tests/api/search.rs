@@ -107,3 +107,64 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+#[tokio::test]
+async fn two_nodes_keep_their_own_index_from_the_shared_outbox() {
+    let app = TestApp::new().await;
+    let c = app.company("北辰热力", "heat").await;
+    let centre = app.unit(&c, None, "客服中心", "centre").await;
+    let (_, agent) = app.user("agent", &["agent"], Some(&centre), None).await;
+    let new_order = |desc: &'static str| {
+        let (app, c, agent) = (&app, c.clone(), agent.clone());
+        async move {
+            let (s, o) = app
+                .post(
+                    "/api/v1/orders",
+                    &agent,
+                    json!({"company_id": c, "category": "repair", "channel": "phone", "description": desc}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{o}");
+            o["id"].as_str().unwrap().parse::<i64>().unwrap()
+        }
+    };
+    let first = new_order("客厅暖气片漏水，地板泡了").await;
+    // Node B: its own connection pool on the same database and its own index directory.
+    let store_b = rexian_store::Store::connect(&app.url).await.unwrap();
+    let dir_b = tempfile::tempdir().unwrap();
+    let scope = rexian_search::Scope {
+        company: Some(c.parse().unwrap()),
+        ..Default::default()
+    };
+    let ids = |hits: Vec<rexian_search::Hit>| hits.into_iter().map(|h| h.id).collect::<Vec<_>>();
+    {
+        let b = rexian_search::SearchIndex::open(dir_b.path()).unwrap();
+        assert!(
+            b.catch_up(&store_b).await.unwrap() >= 1,
+            "B reads the outbox from the start"
+        );
+        assert_eq!(
+            ids(b.search("漏水", &["order"], &scope, 10).unwrap()),
+            vec![first]
+        );
+    }
+    // A change written through node A reaches B's index; A's own index has it too.
+    let second = new_order("楼道暖气管道漏水").await;
+    let (s, v) = app.get("/api/v1/search?q=漏水&kind=order", &agent).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["items"].as_array().unwrap().len(), 2, "{v}");
+    // B restarts: its cursor was kept in its own directory, so it reads only what is new.
+    let b = rexian_search::SearchIndex::open(dir_b.path()).unwrap();
+    let before = b.cursor().await;
+    assert!(before > 0);
+    assert!(b.catch_up(&store_b).await.unwrap() >= 1);
+    assert!(b.cursor().await > before);
+    let mut found = ids(b.search("漏水", &["order"], &scope, 10).unwrap());
+    found.sort_unstable();
+    assert_eq!(found, vec![first, second]);
+    assert_eq!(
+        b.catch_up(&store_b).await.unwrap(),
+        0,
+        "nothing new: nothing read"
+    );
+}
