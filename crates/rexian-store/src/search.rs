@@ -1,6 +1,7 @@
 //! The search outbox and what the search index reads: changed records by id, and every record
 //! in pages for a rebuild.
 
+use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use crate::customers::{customer_from, Customer, COLS as CUSTOMER_COLS};
@@ -85,77 +86,48 @@ impl Store {
     /// The outbox rows among `ids` that exist now (ids skipped earlier because their
     /// transaction had not committed yet).
     pub async fn outbox_rows(&self, ids: &[i64]) -> Result<Vec<OutboxRow>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let q = format!(
+        self.by_ids(
             "SELECT id, kind, entity_id FROM search_outbox WHERE id IN ({}) ORDER BY id",
-            placeholders(ids.len())
-        );
-        let mut query = sqlx::query(&q);
-        for id in ids {
-            query = query.bind(*id);
-        }
-        query
-            .fetch_all(self.pool())
-            .await?
-            .iter()
-            .map(outbox_from)
-            .collect()
+            ids,
+            outbox_from,
+        )
+        .await
     }
 
     /// Orders by id (missing ids are left out).
     pub async fn orders_by_ids(&self, ids: &[i64]) -> Result<Vec<OrderRow>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let q = format!(
-            "SELECT {ORDER_COLS} FROM orders WHERE id IN ({})",
-            placeholders(ids.len())
-        );
-        let mut query = sqlx::query(&q);
-        for id in ids {
-            query = query.bind(*id);
-        }
-        query
-            .fetch_all(self.pool())
-            .await?
-            .iter()
-            .map(order_from)
-            .collect()
+        let q = format!("SELECT {ORDER_COLS} FROM orders WHERE id IN ({{}})");
+        self.by_ids(&q, ids, order_from).await
     }
 
     /// Customers by id.
     pub async fn customers_by_ids(&self, ids: &[i64]) -> Result<Vec<Customer>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let q = format!(
-            "SELECT {CUSTOMER_COLS} FROM customers WHERE id IN ({})",
-            placeholders(ids.len())
-        );
-        let mut query = sqlx::query(&q);
-        for id in ids {
-            query = query.bind(*id);
-        }
-        query
-            .fetch_all(self.pool())
-            .await?
-            .iter()
-            .map(customer_from)
-            .collect()
+        let q = format!("SELECT {CUSTOMER_COLS} FROM customers WHERE id IN ({{}})");
+        self.by_ids(&q, ids, customer_from).await
     }
 
     /// Contacts by id.
     pub async fn contacts_by_ids(&self, ids: &[i64]) -> Result<Vec<ContactRow>> {
+        self.by_ids(
+            "SELECT id, company_id, channel, caller_name, caller_phone, summary, agent_id, at, dropped, handled_at \
+             FROM contacts WHERE id IN ({})",
+            ids,
+            contact_from,
+        )
+        .await
+    }
+
+    /// The rows of `sql` (whose `{}` becomes the placeholders of `ids`), each read by `from`.
+    async fn by_ids<T>(
+        &self,
+        sql: &str,
+        ids: &[i64],
+        from: impl Fn(&AnyRow) -> Result<T>,
+    ) -> Result<Vec<T>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let q = format!(
-            "SELECT id, company_id, channel, caller_name, caller_phone, summary, agent_id, at, dropped, handled_at \
-             FROM contacts WHERE id IN ({})",
-            placeholders(ids.len())
-        );
+        let q = sql.replacen("{}", &placeholders(ids.len()), 1);
         let mut query = sqlx::query(&q);
         for id in ids {
             query = query.bind(*id);
@@ -164,40 +136,28 @@ impl Store {
             .fetch_all(self.pool())
             .await?
             .iter()
-            .map(contact_from)
+            .map(from)
             .collect()
     }
 
     /// Articles by id, each with its published version if it has one.
     pub async fn article_docs(&self, ids: &[i64]) -> Result<Vec<ArticleDoc>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let q = format!(
-            "SELECT a.id AS a_id, a.company_id AS a_company, v.article_id, v.version, v.category, v.title, v.body, \
+        let q = "SELECT a.id AS a_id, a.company_id AS a_company, v.article_id, v.version, v.category, v.title, v.body, \
              v.tags, v.state, v.author_id, v.created_at, v.reviewer_id, v.state_at \
              FROM kb_articles a LEFT JOIN kb_versions v ON v.article_id = a.id AND v.state = 'published' \
-             WHERE a.id IN ({})",
-            placeholders(ids.len())
-        );
-        let mut query = sqlx::query(&q);
-        for id in ids {
-            query = query.bind(*id);
-        }
-        let rows = query.fetch_all(self.pool()).await?;
-        rows.iter()
-            .map(|r| {
-                let version: Option<i64> = r.try_get("version")?;
-                Ok(ArticleDoc {
-                    id: r.try_get("a_id")?,
-                    company_id: r.try_get("a_company")?,
-                    published: match version {
-                        Some(_) => Some(version_from(r)?),
-                        None => None,
-                    },
-                })
+             WHERE a.id IN ({})";
+        self.by_ids(q, ids, |r| {
+            let version: Option<i64> = r.try_get("version")?;
+            Ok(ArticleDoc {
+                id: r.try_get("a_id")?,
+                company_id: r.try_get("a_company")?,
+                published: match version {
+                    Some(_) => Some(version_from(r)?),
+                    None => None,
+                },
             })
-            .collect()
+        })
+        .await
     }
 
     /// Ids of one kind of record after `after`, ascending (a page of a rebuild).
