@@ -1138,7 +1138,9 @@ impl Store {
             );
         }
         if f.overdue {
-            q += " AND EXISTS (SELECT 1 FROM deadlines d WHERE d.order_id = o.id AND d.active = 1 AND d.state = 'missed')";
+            // The missed deadlines once (few), not a probe per order: a correlated probe made
+            // SQLite walk every missed deadline of the database for each order.
+            q += " AND o.id IN (SELECT d.order_id FROM deadlines d WHERE d.active = 1 AND d.state = 'missed')";
         }
         q += &format!(" ORDER BY id DESC LIMIT {}", p());
         let mut query = sqlx::query(&q);

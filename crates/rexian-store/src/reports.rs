@@ -584,7 +584,9 @@ fn kpi_from(r: &sqlx::any::AnyRow) -> Result<KpiCounts> {
 }
 
 /// Recomputes the report facts (`order_facts`) of the orders with ids in `[lo, hi]` from the
-/// orders, their deadlines and their callbacks. Every write unit that changes an order, its
+/// orders, their deadlines and their callbacks. Each subquery is constrained by the order alone:
+/// with `state = 'missed' AND active = 1` as well, SQLite chose the index on
+/// `(active, state, due_at)` and read every missed deadline of the database for each order. Every write unit that changes an order, its
 /// deadlines or its callbacks calls it before committing, so the facts never lag the orders.
 pub(crate) async fn refresh_facts(c: &mut AnyConnection, lo: i64, hi: i64) -> Result<()> {
     const SQL: &str = "INSERT INTO order_facts (company_id, created_at, order_id, unit_id, \
@@ -593,12 +595,12 @@ pub(crate) async fn refresh_facts(c: &mut AnyConnection, lo: i64, hi: i64) -> Re
         SELECT o.company_id, o.created_at, o.id, o.unit_id, o.first_responder_id, o.category, \
         o.subtype, o.channel, o.status, o.matter_id, \
         CASE WHEN EXISTS (SELECT 1 FROM deadlines d WHERE d.order_id = o.id) THEN 1 ELSE 0 END, \
-        CASE WHEN EXISTS (SELECT 1 FROM deadlines d WHERE d.order_id = o.id AND d.state = 'missed') THEN 1 ELSE 0 END, \
-        CASE WHEN EXISTS (SELECT 1 FROM deadlines d WHERE d.order_id = o.id AND d.state = 'missed' AND d.active = 1) THEN 1 ELSE 0 END, \
-        CASE WHEN EXISTS (SELECT 1 FROM deadlines d WHERE d.order_id = o.id AND d.kind = 'callback') THEN 1 ELSE 0 END, \
-        CASE WHEN EXISTS (SELECT 1 FROM callbacks cb WHERE cb.order_id = o.id AND cb.reached = 1) THEN 1 ELSE 0 END, \
-        (SELECT COUNT(*) FROM callbacks cb WHERE cb.order_id = o.id AND cb.satisfaction IS NOT NULL), \
-        (SELECT COUNT(*) FROM callbacks cb WHERE cb.order_id = o.id AND cb.satisfaction IN ('satisfied', 'basic')), \
+        (SELECT COALESCE(MAX(CASE WHEN d.state = 'missed' THEN 1 ELSE 0 END), 0) FROM deadlines d WHERE d.order_id = o.id), \
+        (SELECT COALESCE(MAX(CASE WHEN d.state = 'missed' AND d.active = 1 THEN 1 ELSE 0 END), 0) FROM deadlines d WHERE d.order_id = o.id), \
+        (SELECT COALESCE(MAX(CASE WHEN d.kind = 'callback' THEN 1 ELSE 0 END), 0) FROM deadlines d WHERE d.order_id = o.id), \
+        (SELECT COALESCE(MAX(CASE WHEN cb.reached = 1 THEN 1 ELSE 0 END), 0) FROM callbacks cb WHERE cb.order_id = o.id), \
+        (SELECT COUNT(cb.satisfaction) FROM callbacks cb WHERE cb.order_id = o.id), \
+        (SELECT COALESCE(SUM(CASE WHEN cb.satisfaction IN ('satisfied', 'basic') THEN 1 ELSE 0 END), 0) FROM callbacks cb WHERE cb.order_id = o.id), \
         CASE WHEN o.category = 'complaint' AND o.matter_id IS NOT NULL AND EXISTS (SELECT 1 FROM orders p \
             WHERE p.matter_id = o.matter_id AND p.id < o.id AND p.status <> 'cancelled' \
             AND COALESCE(p.customer_phone, p.account_no, p.customer_name) = COALESCE(o.customer_phone, o.account_no, o.customer_name)) \

@@ -718,9 +718,10 @@ fn print_scenario(r: &ScenarioReport) {
     }
     if let (Some(p), Some(c)) = (r.server, r.server_cpu_cores) {
         println!(
-            "  server: peak RSS {:.1} MiB (now {:.1}), CPU {:.2} cores, {:.2} ms CPU per {}; bench CPU {:.2} cores",
+            "  server: peak RSS {:.1} MiB (now {:.1}, of which {:.1} heap), CPU {:.2} cores, {:.2} ms CPU per {}; bench CPU {:.2} cores",
             p.peak_rss_mib,
             p.rss_mib,
+            p.anon_mib,
             c,
             r.server_cpu_ms_per_unit.unwrap_or(0.0),
             r.unit.trim_end_matches('s'),

@@ -100,6 +100,9 @@ pub struct ProcReading {
     pub peak_rss_mib: f64,
     /// Current resident set (VmRSS), MiB.
     pub rss_mib: f64,
+    /// Of it, anonymous memory (RssAnon), MiB: the heap. The rest is mapped files — SQLite's
+    /// memory map of the database and the search index, the OS page cache, reclaimable.
+    pub anon_mib: f64,
     /// User + system CPU time so far, seconds.
     pub cpu_seconds: f64,
 }
@@ -125,6 +128,7 @@ pub fn read_proc(pid: u32) -> Option<ProcReading> {
     Some(ProcReading {
         peak_rss_mib: round3(kb("VmHWM:") / 1024.0),
         rss_mib: round3(kb("VmRSS:") / 1024.0),
+        anon_mib: round3(kb("RssAnon:") / 1024.0),
         cpu_seconds: cpu,
     })
 }
