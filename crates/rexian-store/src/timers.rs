@@ -50,8 +50,10 @@ impl Store {
                  ORDER BY due_at LIMIT $2"
             }
             Sweep::Escalate => {
-                "SELECT id FROM deadlines WHERE active = 1 AND state = 'missed' AND met_at IS NULL \
-                 AND limit_ms > 0 AND due_at + level * limit_ms <= $1 ORDER BY due_at LIMIT $2"
+                // The expression of the index `deadlines_escalate` (migration 0017), verbatim.
+                "SELECT id FROM deadlines WHERE active = 1 AND state = 'missed' \
+                 AND (CASE WHEN limit_ms > 0 AND met_at IS NULL THEN due_at + level * limit_ms END) <= $1 \
+                 ORDER BY due_at LIMIT $2"
             }
         };
         let rows = sqlx::query(q)
