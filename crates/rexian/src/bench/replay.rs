@@ -803,6 +803,11 @@ pub struct Figures {
     pub missed: Vec<Missed>,
     /// Orders that could not be read back.
     pub readback_errors: u64,
+    /// The server's largest RSS sampled (about once a second) during the day, MiB, and when
+    /// (local simulated time); the read-back is not included.
+    pub server_rss_top_mib: f64,
+    /// See `server_rss_top_mib`.
+    pub server_rss_top_at: String,
     /// Staff logins at the shift changes (08:00, 16:00, 00:00).
     pub shift_logins: u64,
     /// Logins after a token had expired anyway (0 when the shift changes keep up).
@@ -912,6 +917,8 @@ pub async fn run(
     let mut next_report = start_ms + 2 * HOUR_MS;
     let mut last_at = start_ms;
     let mut unsent = 0;
+    let mut polls = 0u64;
+    let mut rss_top = (0.0, start_ms);
     loop {
         let idle = sh.in_flight.load(Ordering::SeqCst) == 0;
         let now = sh.server_now.load(Ordering::SeqCst);
@@ -935,15 +942,26 @@ pub async fn run(
                 }
             }
         }
+        // The server's memory about once a second: when it peaks says what drives it.
+        polls += 1;
+        let reading = (polls % 200 == 0)
+            .then(|| pid.and_then(stats::read_proc))
+            .flatten();
+        if let Some(p) = reading {
+            if p.rss_mib > rss_top.0 {
+                rss_top = (p.rss_mib, now);
+            }
+        }
         if now >= next_report {
             println!(
-                "  {} — {} orders created, {} closed, {} failed, {} steps waiting",
+                "  {} — {} orders created, {} closed, {} failed, {} steps waiting; server RSS {:.0} MiB",
                 local_time(now),
                 sh.created.load(Ordering::Relaxed),
                 sh.closed.load(Ordering::Relaxed),
                 sh.failed.load(Ordering::Relaxed),
                 sh.heap.lock().map(|h| h.len()).unwrap_or(0)
-                    + sh.in_flight.load(Ordering::Relaxed) as usize
+                    + sh.in_flight.load(Ordering::Relaxed) as usize,
+                pid.and_then(stats::read_proc).map_or(0.0, |p| p.rss_mib)
             );
             next_report += 2 * HOUR_MS;
         }
@@ -1059,6 +1077,8 @@ pub async fn run(
         supervision_notices: notices,
         missed: missed.into_iter().map(|m| m.1).collect(),
         readback_errors: back.errors,
+        server_rss_top_mib: stats::round3(rss_top.0),
+        server_rss_top_at: local_time(rss_top.1),
         shift_logins: sh.shift_logins.load(Ordering::Relaxed),
         relogins: sh.relogins.load(Ordering::Relaxed),
         conflict_retries: conflicts,
@@ -1247,6 +1267,10 @@ pub fn print(f: &Figures) {
     println!(
         "  amber on the way: {}; supervision notices: {}; orders not read back: {}; logins at shift changes {}, after expiry {}; steps retried after 409: {}",
         f.amber_events, f.supervision_notices, f.readback_errors, f.shift_logins, f.relogins, f.conflict_retries
+    );
+    println!(
+        "  server RSS sampled during the day: highest {:.0} MiB at {}",
+        f.server_rss_top_mib, f.server_rss_top_at
     );
     println!("  >>> MISSED DEADLINES: {} <<<", f.deadlines_missed);
     for m in &f.missed {
