@@ -808,6 +808,10 @@ pub struct Figures {
     pub server_rss_top_mib: f64,
     /// See `server_rss_top_mib`.
     pub server_rss_top_at: String,
+    /// The largest heap (RssAnon) sampled during the day, MiB, and when.
+    pub server_heap_top_mib: f64,
+    /// See `server_heap_top_mib`.
+    pub server_heap_top_at: String,
     /// Staff logins at the shift changes (08:00, 16:00, 00:00).
     pub shift_logins: u64,
     /// Logins after a token had expired anyway (0 when the shift changes keep up).
@@ -919,6 +923,7 @@ pub async fn run(
     let mut unsent = 0;
     let mut polls = 0u64;
     let mut rss_top = (0.0, start_ms);
+    let mut heap_top = (0.0, start_ms);
     loop {
         let idle = sh.in_flight.load(Ordering::SeqCst) == 0;
         let now = sh.server_now.load(Ordering::SeqCst);
@@ -951,17 +956,24 @@ pub async fn run(
             if p.rss_mib > rss_top.0 {
                 rss_top = (p.rss_mib, now);
             }
+            if p.anon_mib > heap_top.0 {
+                heap_top = (p.anon_mib, now);
+            }
         }
         if now >= next_report {
             println!(
-                "  {} — {} orders created, {} closed, {} failed, {} steps waiting; server RSS {:.0} MiB",
+                "  {} — {} orders created, {} closed, {} failed, {} steps waiting; server RSS {}",
                 local_time(now),
                 sh.created.load(Ordering::Relaxed),
                 sh.closed.load(Ordering::Relaxed),
                 sh.failed.load(Ordering::Relaxed),
                 sh.heap.lock().map(|h| h.len()).unwrap_or(0)
                     + sh.in_flight.load(Ordering::Relaxed) as usize,
-                pid.and_then(stats::read_proc).map_or(0.0, |p| p.rss_mib)
+                pid.and_then(stats::read_proc)
+                    .map_or(String::new(), |p| format!(
+                        "{:.0} MiB (heap {:.0})",
+                        p.rss_mib, p.anon_mib
+                    ))
             );
             next_report += 2 * HOUR_MS;
         }
@@ -1079,6 +1091,8 @@ pub async fn run(
         readback_errors: back.errors,
         server_rss_top_mib: stats::round3(rss_top.0),
         server_rss_top_at: local_time(rss_top.1),
+        server_heap_top_mib: stats::round3(heap_top.0),
+        server_heap_top_at: local_time(heap_top.1),
         shift_logins: sh.shift_logins.load(Ordering::Relaxed),
         relogins: sh.relogins.load(Ordering::Relaxed),
         conflict_retries: conflicts,
@@ -1269,8 +1283,8 @@ pub fn print(f: &Figures) {
         f.amber_events, f.supervision_notices, f.readback_errors, f.shift_logins, f.relogins, f.conflict_retries
     );
     println!(
-        "  server RSS sampled during the day: highest {:.0} MiB at {}",
-        f.server_rss_top_mib, f.server_rss_top_at
+        "  server memory sampled during the day: RSS highest {:.0} MiB at {}, heap highest {:.0} MiB at {}",
+        f.server_rss_top_mib, f.server_rss_top_at, f.server_heap_top_mib, f.server_heap_top_at
     );
     println!("  >>> MISSED DEADLINES: {} <<<", f.deadlines_missed);
     for m in &f.missed {
