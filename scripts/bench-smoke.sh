@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark smoke run: a few seconds of every scenario against a debug build, with the ceiling,
-# and a tiny seeded data dir (`bench seed`) for the report, read and timers scenarios.
+# a tiny seeded data dir (`bench seed`) for the report, read and timers scenarios, and a small
+# replay of the heating season's first day.
 # No thresholds: it fails only when the bench itself fails (server does not start, a scenario
 # cannot run, the JSON is not written). The figures worth recording come from a release build;
 # see BENCHMARKS.md.
@@ -26,4 +27,10 @@ env -u DATABASE_URL "$bin" bench --data-dir "$out/seeded" \
   --concurrency 4 --duration 1 --ceiling-seconds 0 \
   --json "$out/seeded.json"
 test -s "$out/seeded.json"
+# The heating-season peak day, scaled down: 300 calls (127 in the 07:00-09:00 peak) at 3000x, so
+# that the simulated day and the next morning's callbacks (about 35 simulated hours) take ~40 s.
+env -u DATABASE_URL "$bin" bench --scenarios replay \
+  --replay-calls 300 --replay-speed 3000 --concurrency 8 --ceiling-seconds 0 \
+  --json "$out/replay.json"
+test -s "$out/replay.json"
 echo "bench smoke: ok"

@@ -210,8 +210,11 @@ pub async fn postgres(url: &str, seconds: f64, connections: usize) -> anyhow::Re
 
 /// A fresh database for one bench run next to the one `url` names: (its URL, its name).
 pub async fn pg_create_database(url: &str) -> anyhow::Result<(String, String)> {
+    // A run may make two (the replay has its own).
+    static MADE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let name = format!(
-        "rexian_bench_{}_{}",
+        "rexian_bench_{}_{}_{n}",
         std::process::id(),
         chrono::Utc::now().timestamp()
     );

@@ -121,7 +121,8 @@ fn demands(utility: &str, category: &str) -> &'static [Demand] {
     }
 }
 
-const SURNAMES: &[&str] = &[
+/// Common surnames of callers.
+pub const SURNAMES: &[&str] = &[
     "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭",
 ];
 /// Neighbourhoods of the generated communities.
@@ -157,7 +158,8 @@ pub const PLACES: &[&str] = &[
     "左家庄",
     "酒仙桥",
 ];
-const SUFFIXES: &[&str] = &["小区", "西里", "北里", "家园", "花园", "新村"];
+/// Endings of community names.
+pub const SUFFIXES: &[&str] = &["小区", "西里", "北里", "家园", "花园", "新村"];
 const CHANNELS: &[(&str, u32)] = &[
     ("phone", 700),
     ("wechat", 120),

@@ -4,6 +4,7 @@
 mod ceiling;
 mod data;
 mod http;
+mod replay;
 mod scenarios;
 mod seed;
 mod server;
@@ -76,6 +77,15 @@ pub struct BenchArgs {
     /// Write the figures as JSON to this file.
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// `replay`: simulated seconds per real second.
+    #[arg(long, default_value_t = 100.0)]
+    pub replay_speed: f64,
+    /// `replay`: repair calls in the day (the share in the 07:00-09:00 peak is kept).
+    #[arg(long, default_value_t = replay::DAY_CALLS)]
+    pub replay_calls: u64,
+    /// `replay`: seed of the call schedule.
+    #[arg(long, default_value_t = 20_261_115)]
+    pub replay_seed: u64,
 }
 
 /// Subcommands of `rexian bench`.
@@ -99,6 +109,10 @@ pub enum Scenario {
     Report,
     /// Timer sweeps with nothing due, one after another.
     Timers,
+    /// The first day of Beijing's heating season (8,814 repair calls, 3,724 in two hours) at
+    /// `--replay-speed` x real time, every step and timer on the simulated clock, on a server of
+    /// its own.
+    Replay,
 }
 
 impl Scenario {
@@ -109,6 +123,7 @@ impl Scenario {
             Scenario::Read => "read",
             Scenario::Report => "report",
             Scenario::Timers => "timers",
+            Scenario::Replay => "replay",
         }
     }
 
@@ -119,6 +134,7 @@ impl Scenario {
             Scenario::Read => "reads",
             Scenario::Report => "reports",
             Scenario::Timers => "sweeps",
+            Scenario::Replay => "lifecycles",
         }
     }
 }
@@ -183,6 +199,9 @@ struct ScenarioReport {
     server_cpu_ms_per_unit: Option<f64>,
     /// The bench's own CPU during the scenario, in cores (it shares the machine).
     bench_cpu_cores: Option<f64>,
+    /// The replay's own figures (calls, lag, deadlines missed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    replay: Option<replay::Figures>,
 }
 
 /// The whole run's figures (`--json`).
@@ -322,57 +341,130 @@ async fn run_with(
 
     // The server.
     let admin_password = format!("bench-admin-{}", std::process::id());
-    let mut child = match &a.url {
-        Some(_) => None,
-        None => {
-            let bin = match &a.server_bin {
-                Some(b) => b.clone(),
-                None => std::env::current_exe().context("locating the rexian binary")?,
-            };
-            let dir = data_dir.context("no data dir")?;
-            let s = server::ChildServer::start(
-                &bin,
-                dir,
-                pg_db.map(|(u, _)| u.as_str()),
-                &admin_password,
-                manifest.map_or(server::CLOCK_START, |m| m.now.as_str()),
-            )
-            .await?;
-            println!(
-                "server: pid {} at {} on {} (log {})",
-                s.pid,
-                s.url,
-                database,
-                s.log.display()
-            );
-            Some(s)
-        }
-    };
-    let url = match (&a.url, &child) {
-        (Some(u), _) => u.clone(),
-        (None, Some(s)) => s.url.clone(),
-        (None, None) => unreachable!("a child is started when no --url is given"),
-    };
-    let pid = child.as_ref().map(|s| s.pid).or(a.server_pid);
-    let result = load(a, &url, pid, child.is_some(), &admin_password, manifest).await;
-    if let Some(s) = &mut child {
-        if !s.running() {
-            eprintln!(
-                "the server stopped during the run; its log:\n{}",
-                server::tail(&s.log)
-            );
-        }
+    let regular: Vec<Scenario> = a
+        .scenarios
+        .iter()
+        .copied()
+        .filter(|s| *s != Scenario::Replay)
+        .collect();
+    let with_replay = a.scenarios.contains(&Scenario::Replay);
+    if with_replay {
+        anyhow::ensure!(
+            a.url.is_none(),
+            "the replay scenario needs a server the bench starts (no --url)"
+        );
+        anyhow::ensure!(
+            manifest.is_none(),
+            "the replay scenario runs on a fresh data dir of its own: give no seeded --data-dir"
+        );
     }
-    let final_proc = pid.and_then(stats::read_proc);
-    if let Some(s) = child {
-        s.stop().await;
+    let bin = match &a.server_bin {
+        Some(b) => b.clone(),
+        None => std::env::current_exe().context("locating the rexian binary")?,
+    };
+    let mut loaded = Loaded {
+        scenarios: Vec::new(),
+        sweeps: None,
+        idle_sweeps: None,
+        after_setup: None,
+    };
+    let mut peak: Option<f64> = None;
+    if !regular.is_empty() {
+        let mut child = match &a.url {
+            Some(_) => None,
+            None => {
+                let dir = data_dir.context("no data dir")?;
+                let s = server::ChildServer::start(
+                    &bin,
+                    dir,
+                    pg_db.map(|(u, _)| u.as_str()),
+                    &admin_password,
+                    manifest.map_or(server::CLOCK_START, |m| m.now.as_str()),
+                )
+                .await?;
+                println!(
+                    "server: pid {} at {} on {} (log {})",
+                    s.pid,
+                    s.url,
+                    database,
+                    s.log.display()
+                );
+                Some(s)
+            }
+        };
+        let url = match (&a.url, &child) {
+            (Some(u), _) => u.clone(),
+            (None, Some(s)) => s.url.clone(),
+            (None, None) => unreachable!("a child is started when no --url is given"),
+        };
+        let pid = child.as_ref().map(|s| s.pid).or(a.server_pid);
+        let result = load(
+            a,
+            &regular,
+            &url,
+            pid,
+            child.is_some(),
+            &admin_password,
+            manifest,
+        )
+        .await;
+        if let Some(s) = &mut child {
+            if !s.running() {
+                eprintln!(
+                    "the server stopped during the run; its log:\n{}",
+                    server::tail(&s.log)
+                );
+            }
+        }
+        let final_proc = pid.and_then(stats::read_proc);
+        if let Some(s) = child {
+            s.stop().await;
+        }
+        loaded = result?;
+        peak = final_proc.map(|p| p.peak_rss_mib).or_else(|| {
+            loaded
+                .scenarios
+                .iter()
+                .filter_map(|s| s.server.map(|p| p.peak_rss_mib))
+                .reduce(f64::max)
+        });
+    }
+    if with_replay {
+        // On a fresh server (and database) of its own, its clock at the day's start: the other
+        // scenarios' open orders would otherwise fall due all at once when the clock jumps.
+        let base = data_dir.context("no data dir")?;
+        let dir = if regular.is_empty() {
+            base.to_path_buf()
+        } else {
+            base.join("replay")
+        };
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let extra_db = match pg_admin_url {
+            Some(u) if !regular.is_empty() => Some(ceiling::pg_create_database(u).await?),
+            _ => None,
+        };
+        let db = extra_db.as_ref().or(pg_db).map(|(u, _)| u.as_str());
+        let result = run_replay(a, &bin, &dir, db, &admin_password, database).await;
+        if let (Some(u), Some((_, name))) = (pg_admin_url, &extra_db) {
+            if let Err(e) = ceiling::pg_drop_database(u, name).await {
+                eprintln!("warning: could not drop the replay database {name}: {e:#}");
+            }
+        }
+        let (r, after_setup) = result?;
+        if let Some(p) = r.server.map(|p| p.peak_rss_mib) {
+            peak = Some(peak.map_or(p, |q| q.max(p)));
+        }
+        if loaded.after_setup.is_none() {
+            loaded.after_setup = after_setup;
+        }
+        loaded.scenarios.push(r);
     }
     let Loaded {
         scenarios,
         sweeps,
         idle_sweeps,
         after_setup,
-    } = result?;
+    } = loaded;
     let intake = scenarios
         .iter()
         .find(|s| s.name == "intake")
@@ -391,12 +483,6 @@ async fn run_with(
             r
         );
     }
-    let peak = final_proc.map(|p| p.peak_rss_mib).or_else(|| {
-        scenarios
-            .iter()
-            .filter_map(|s| s.server.map(|p| p.peak_rss_mib))
-            .reduce(f64::max)
-    });
     if let Some(p) = peak {
         println!("server peak RSS (VmHWM): {p:.1} MiB");
     }
@@ -427,6 +513,59 @@ async fn run_with(
     })
 }
 
+/// Runs the replay on a server of its own; returns its report and the server after setup.
+async fn run_replay(
+    a: &BenchArgs,
+    bin: &std::path::Path,
+    dir: &std::path::Path,
+    database_url: Option<&str>,
+    admin_password: &str,
+    database: &str,
+) -> anyhow::Result<(ScenarioReport, Option<ProcReading>)> {
+    let mut s =
+        server::ChildServer::start(bin, dir, database_url, admin_password, replay::DAY_START)
+            .await?;
+    println!(
+        "\nreplay server: pid {} at {} on {} (log {})",
+        s.pid,
+        s.url,
+        database,
+        s.log.display()
+    );
+    let settings = replay::Settings {
+        calls: a.replay_calls,
+        speed: a.replay_speed,
+        seed: a.replay_seed,
+        connections: a.concurrency,
+    };
+    let result = replay::run(&s.url, admin_password, Some(s.pid), settings).await;
+    if !s.running() {
+        eprintln!(
+            "the replay server stopped during the run; its log:\n{}",
+            server::tail(&s.log)
+        );
+    }
+    let end = stats::read_proc(s.pid);
+    s.stop().await;
+    let ran = result?;
+    let mut r = report(
+        Scenario::Replay,
+        a.concurrency,
+        &ran.outcome,
+        ran.server_before,
+        ran.server_after,
+        ran.me_before,
+        ran.me_after,
+    );
+    // Peak RSS over the whole replay, the read-back included.
+    if let (Some(p), Some(e)) = (&mut r.server, end) {
+        p.peak_rss_mib = p.peak_rss_mib.max(e.peak_rss_mib);
+    }
+    r.replay = Some(ran.figures);
+    print_scenario(&r);
+    Ok((r, ran.after_setup))
+}
+
 fn print_ceiling(c: &Ceiling) {
     println!(
         "ceiling ({}): one INSERT per commit, 1 connection: {:.0}/s (p50 {:.2} ms, p99 {:.2} ms)",
@@ -449,6 +588,7 @@ fn print_ceiling(c: &Ceiling) {
 /// Sets up the organisation and runs the scenarios.
 async fn load(
     a: &BenchArgs,
+    scenario_list: &[Scenario],
     url: &str,
     pid: Option<u32>,
     own_server: bool,
@@ -515,7 +655,7 @@ async fn load(
     });
     let mut reports = Vec::new();
     let result = async {
-        for s in &a.scenarios {
+        for s in scenario_list {
             if *s == Scenario::Read && (created.len() as u64) < a.read_orders {
                 let missing = a.read_orders - created.len() as u64;
                 let t = Instant::now();
@@ -574,6 +714,7 @@ async fn load(
                     scenarios::drive(1, move |_| scenarios::timers_worker(org2.clone(), end))
                         .await?
                 }
+                Scenario::Replay => anyhow::bail!("the replay runs on a server of its own"),
             };
             let after = pid.and_then(stats::read_proc);
             let me_after = stats::read_proc(std::process::id());
@@ -597,7 +738,7 @@ async fn load(
     let sweeps = match ticker {
         Some(t) => {
             let s = t.await.context("the ticker panicked")?;
-            let seconds = a.duration * a.scenarios.len() as f64;
+            let seconds = a.duration * scenario_list.len() as f64;
             let sum = s.summary(seconds);
             if sum.count > 0 || sum.errors > 0 {
                 println!(
@@ -683,6 +824,7 @@ fn report(
             .filter(|_| o.done > 0)
             .map(|c| stats::round3(c * 1000.0 / o.done as f64)),
         bench_cpu_cores: me_cpu.map(|c| stats::round3(c / o.seconds)),
+        replay: None,
     }
 }
 
@@ -730,5 +872,8 @@ fn print_scenario(r: &ScenarioReport) {
     }
     for e in &r.first_errors {
         println!("  error: {e}");
+    }
+    if let Some(f) = &r.replay {
+        replay::print(f);
     }
 }

@@ -15,7 +15,7 @@ use super::stats::{merge_ops, OpSamples};
 pub const TEAMS: usize = 3;
 
 /// Password of the bench's staff.
-const STAFF_PASSWORD: &str = "bench-pass-2026";
+pub(super) const STAFF_PASSWORD: &str = "bench-pass-2026";
 
 /// One company and the tokens of its staff.
 #[derive(Debug, Clone)]
@@ -49,7 +49,11 @@ pub struct Org {
     pub idempotency: bool,
 }
 
-async fn expect(r: anyhow::Result<Resp>, what: &str, status: &[u16]) -> anyhow::Result<Value> {
+pub(super) async fn expect(
+    r: anyhow::Result<Resp>,
+    what: &str,
+    status: &[u16],
+) -> anyhow::Result<Value> {
     let r = r.with_context(|| what.to_owned())?;
     if !status.contains(&r.status) {
         bail!("{what}: HTTP {} {}", r.status, r.snippet());
@@ -57,7 +61,7 @@ async fn expect(r: anyhow::Result<Resp>, what: &str, status: &[u16]) -> anyhow::
     Ok(r.json())
 }
 
-fn id_of(v: &Value) -> anyhow::Result<String> {
+pub(super) fn id_of(v: &Value) -> anyhow::Result<String> {
     match &v["id"] {
         Value::String(s) => Ok(s.clone()),
         Value::Number(n) => Ok(n.to_string()),
@@ -84,6 +88,21 @@ pub async fn login(c: &mut Conn, login: &str, password: &str) -> anyhow::Result<
         .as_str()
         .map(str::to_owned)
         .context("no token in the session answer")
+}
+
+/// Waits until the server answers `/healthz` (at most 30 s).
+pub(super) async fn wait_healthy(c: &mut Conn) -> anyhow::Result<()> {
+    let t0 = Instant::now();
+    loop {
+        match c.call("GET", "/healthz", None, None, None).await {
+            Ok(r) if r.status == 200 => return Ok(()),
+            _ if t0.elapsed() < Duration::from_secs(30) => {
+                tokio::time::sleep(Duration::from_millis(100)).await
+            }
+            Ok(r) => bail!("/healthz answers {}", r.status),
+            Err(e) => return Err(e.context("/healthz")),
+        }
+    }
 }
 
 /// Creates the companies, units and staff of the run through the API.
@@ -178,7 +197,7 @@ pub async fn setup(
     })
 }
 
-async fn create_unit(
+pub(super) async fn create_unit(
     c: &mut Conn,
     admin: &str,
     company: &str,
@@ -193,7 +212,7 @@ async fn create_unit(
 }
 
 /// Creates a staff member and logs in as them; returns the token.
-async fn create_user(
+pub(super) async fn create_user(
     c: &mut Conn,
     admin: &str,
     login: String,
@@ -223,7 +242,7 @@ pub struct WorkerOut {
 }
 
 impl WorkerOut {
-    fn fail(&mut self, op: &'static str, msg: String) {
+    pub(super) fn fail(&mut self, op: &'static str, msg: String) {
         self.ops.entry(op).or_default().errors += 1;
         if self.failures.len() < 3 {
             self.failures.push(format!("{op}: {msg}"));
@@ -279,7 +298,7 @@ impl Org {
 }
 
 /// Gives up a worker after this many transport failures in a row (the server is gone).
-const MAX_TRANSPORT_FAILURES: u32 = 50;
+pub(super) const MAX_TRANSPORT_FAILURES: u32 = 50;
 
 /// Intake: create orders in the usual mix until `end`.
 pub async fn intake_worker(org: Arc<Org>, w: usize, end: Instant, limit: Option<u64>) -> WorkerOut {
