@@ -949,7 +949,8 @@ pub async fn run(
         }
         // The server's memory about once a second: when it peaks says what drives it.
         polls += 1;
-        let reading = (polls % 200 == 0)
+        let reading = polls
+            .is_multiple_of(200)
             .then(|| pid.and_then(stats::read_proc))
             .flatten();
         if let Some(p) = reading {
@@ -1037,7 +1038,7 @@ pub async fn run(
     let summary_of = |pred: &dyn Fn(&str) -> bool| {
         let mut s = Samples::default();
         for (k, v) in &out.ops {
-            if pred(*k) {
+            if pred(k) {
                 s.merge(v.clone());
             }
         }
