@@ -812,6 +812,13 @@ pub struct Figures {
     pub server_heap_top_mib: f64,
     /// See `server_heap_top_mib`.
     pub server_heap_top_at: String,
+    /// The largest mapped-file part of the RSS (RSS - heap) sampled during the day, MiB, when,
+    /// and the files that held most of it then (MiB).
+    pub server_mapped_top_mib: f64,
+    /// See `server_mapped_top_mib`.
+    pub server_mapped_top_at: String,
+    /// See `server_mapped_top_mib`.
+    pub server_mapped_top_files: Vec<(String, f64)>,
     /// Staff logins at the shift changes (08:00, 16:00, 00:00).
     pub shift_logins: u64,
     /// Logins after a token had expired anyway (0 when the shift changes keep up).
@@ -924,6 +931,7 @@ pub async fn run(
     let mut polls = 0u64;
     let mut rss_top = (0.0, start_ms);
     let mut heap_top = (0.0, start_ms);
+    let mut mapped_top = (0.0, start_ms, Vec::new());
     loop {
         let idle = sh.in_flight.load(Ordering::SeqCst) == 0;
         let now = sh.server_now.load(Ordering::SeqCst);
@@ -959,6 +967,10 @@ pub async fn run(
             }
             if p.anon_mib > heap_top.0 {
                 heap_top = (p.anon_mib, now);
+            }
+            if p.rss_mib - p.anon_mib > mapped_top.0 + 1.0 {
+                let files = pid.map(|p| top_mappings(p, 4)).unwrap_or_default();
+                mapped_top = (p.rss_mib - p.anon_mib, now, files);
             }
         }
         if now >= next_report {
@@ -1094,6 +1106,9 @@ pub async fn run(
         server_rss_top_at: local_time(rss_top.1),
         server_heap_top_mib: stats::round3(heap_top.0),
         server_heap_top_at: local_time(heap_top.1),
+        server_mapped_top_mib: stats::round3(mapped_top.0),
+        server_mapped_top_at: local_time(mapped_top.1),
+        server_mapped_top_files: mapped_top.2,
         shift_logins: sh.shift_logins.load(Ordering::Relaxed),
         relogins: sh.relogins.load(Ordering::Relaxed),
         conflict_retries: conflicts,
@@ -1107,6 +1122,39 @@ pub async fn run(
         me_before,
         me_after,
     })
+}
+
+/// The mapped files that hold most of a process's resident memory, largest first (MiB); the
+/// search index's segment files count as one.
+fn top_mappings(pid: u32, n: usize) -> Vec<(String, f64)> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps")).unwrap_or_default();
+    let mut by: HashMap<String, f64> = HashMap::new();
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        let first = line.split_whitespace().next().unwrap_or("");
+        if first.contains('-') && !first.ends_with(':') {
+            // "start-end perms offset dev inode [path]"
+            current = line
+                .split_whitespace()
+                .nth(5)
+                .filter(|p| p.starts_with('/'))
+                .map(|p| match p.find("/search-index/") {
+                    Some(_) => "search-index/*".to_owned(),
+                    None => p.rsplit('/').next().unwrap_or(p).to_owned(),
+                });
+        } else if let (Some(rest), Some(name)) = (line.strip_prefix("Rss:"), &current) {
+            let kb = rest
+                .split_whitespace()
+                .next()
+                .and_then(|x| x.parse::<f64>().ok())
+                .unwrap_or(0.0);
+            *by.entry(name.clone()).or_default() += kb / 1024.0;
+        }
+    }
+    let mut v: Vec<(String, f64)> = by.into_iter().map(|(k, m)| (k, stats::round3(m))).collect();
+    v.sort_by(|a, b| b.1.total_cmp(&a.1));
+    v.truncate(n);
+    v
 }
 
 fn local_time(ms: i64) -> String {
@@ -1286,6 +1334,17 @@ pub fn print(f: &Figures) {
     println!(
         "  server memory sampled during the day: RSS highest {:.0} MiB at {}, heap highest {:.0} MiB at {}",
         f.server_rss_top_mib, f.server_rss_top_at, f.server_heap_top_mib, f.server_heap_top_at
+    );
+    let files: Vec<String> = f
+        .server_mapped_top_files
+        .iter()
+        .map(|(name, mib)| format!("{name} {mib:.0} MiB"))
+        .collect();
+    println!(
+        "  mapped files highest {:.0} MiB at {} ({})",
+        f.server_mapped_top_mib,
+        f.server_mapped_top_at,
+        files.join(", ")
     );
     println!("  >>> MISSED DEADLINES: {} <<<", f.deadlines_missed);
     for m in &f.missed {
