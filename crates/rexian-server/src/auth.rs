@@ -219,12 +219,11 @@ fn request_token(headers: &HeaderMap) -> Option<(&str, bool)> {
 /// Resolves the user behind a token, or why there is none.
 pub async fn authenticate(app: &AppState, token: &str) -> Result<CurrentUser, AppError> {
     let now = ms(app.clock.now());
-    let rec = app
+    let (rec, user) = app
         .store
         .live_token(&token_hash(token), now)
         .await?
         .ok_or_else(|| AppError::Unauthenticated("token is unknown, expired or revoked".into()))?;
-    let user = app.store.user(rec.user_id).await?;
     if user.disabled {
         return Err(AppError::Unauthenticated("account is disabled".into()));
     }

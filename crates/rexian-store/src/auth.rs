@@ -53,24 +53,45 @@ impl Store {
         Ok(id)
     }
 
-    /// The live (unexpired, unrevoked) token with this hash, if any.
-    pub async fn live_token(&self, token_hash: &str, now: i64) -> Result<Option<TokenRecord>> {
-        let row = sqlx::query(
-            "SELECT id, user_id, kind, csrf, expires_at FROM auth_tokens \
-             WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2",
-        )
-        .bind(token_hash)
-        .bind(now)
-        .fetch_optional(self.pool())
-        .await?;
+    /// The live (unexpired, unrevoked) token with this hash and its user, in one query (every
+    /// request asks this).
+    pub async fn live_token(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<Option<(TokenRecord, crate::org::User)>> {
+        use std::sync::OnceLock;
+        static Q: OnceLock<String> = OnceLock::new();
+        let q = Q.get_or_init(|| {
+            let user_cols = crate::org::USER_COLS
+                .split(',')
+                .map(|c| format!("u.{}", c.trim()))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!(
+                "SELECT t.id AS token_id, t.kind AS token_kind, t.csrf AS token_csrf, \
+                 t.expires_at AS token_expires_at, {user_cols} \
+                 FROM auth_tokens t JOIN users u ON u.id = t.user_id \
+                 WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2"
+            )
+        });
+        let row = sqlx::query(q)
+            .bind(token_hash)
+            .bind(now)
+            .fetch_optional(self.pool())
+            .await?;
         row.map(|r| {
-            Ok(TokenRecord {
-                id: r.try_get("id")?,
-                user_id: r.try_get("user_id")?,
-                kind: r.try_get("kind")?,
-                csrf: r.try_get("csrf")?,
-                expires_at: r.try_get("expires_at")?,
-            })
+            let user = crate::org::user_from(&r)?;
+            Ok((
+                TokenRecord {
+                    id: r.try_get("token_id")?,
+                    user_id: user.id,
+                    kind: r.try_get("token_kind")?,
+                    csrf: r.try_get("token_csrf")?,
+                    expires_at: r.try_get("token_expires_at")?,
+                },
+                user,
+            ))
         })
         .transpose()
     }

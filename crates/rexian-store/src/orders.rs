@@ -636,10 +636,25 @@ fn provisional_number() -> String {
     format!("~{:016x}{:x}", h.finish(), N.load(Ordering::Relaxed))
 }
 
+/// Writes a new order with everything that goes with it, and answers it from what was written:
+/// about ten statements, each a round trip to the connection's thread.
 async fn insert_order(c: &mut AnyConnection, n: NewOrder) -> Result<(OrderFull, Option<String>)> {
     let mut o = n.row;
-    if let Some(ct) = &n.contact {
-        o.contact_id = Some(insert_contact(&mut *c, ct).await?);
+    // SQLite has one writer, so the day's number is taken first and written with the order.
+    // On PostgreSQL the counter's row stays locked until the commit, so it is taken last.
+    let number_first = c.backend_name() == "SQLite";
+    let early_number = if number_first {
+        let seq = Store::next_seq(&mut *c, o.company_id, &n.day).await?;
+        Some((n.number_of)(seq))
+    } else {
+        None
+    };
+    let contact = match &n.contact {
+        Some(ct) => Some((insert_contact_row(&mut *c, ct).await?, ct.at)),
+        None => None,
+    };
+    if let Some((cid, _)) = contact {
+        o.contact_id = Some(cid);
     }
     let events = (n.events)(o.contact_id);
     let id: i64 = sqlx::query_scalar(
@@ -651,7 +666,7 @@ async fn insert_order(c: &mut AnyConnection, n: NewOrder) -> Result<(OrderFull, 
          $21, $22, $23, $24, $24, $25, $26, $27, $28) RETURNING id",
     )
     .bind(o.company_id)
-    .bind(provisional_number())
+    .bind(early_number.clone().unwrap_or_else(provisional_number))
     .bind(o.contact_id)
     .bind(&o.category)
     .bind(&o.subtype)
@@ -680,22 +695,50 @@ async fn insert_order(c: &mut AnyConnection, n: NewOrder) -> Result<(OrderFull, 
     .bind(i64::from(o.onsite_consent))
     .fetch_one(&mut *c)
     .await?;
-    for (i, e) in events.iter().enumerate() {
-        insert_event(&mut *c, id, i as i64 + 1, e).await?;
-    }
-    apply_deadlines(&mut *c, id, &n.deadlines).await?;
+    insert_first_events(&mut *c, id, &events).await?;
+    let deadlines = start_first_deadlines(&mut *c, id, &n.deadlines).await?;
     crate::reports::refresh_facts(&mut *c, id, id).await?;
-    crate::search::outbox(&mut *c, "order", id, o.created_at).await?;
-    let mut full = load_full(&mut *c, id).await?;
-    // The day's sequence last: on PostgreSQL its row stays locked until the commit.
-    let seq = Store::next_seq(&mut *c, o.company_id, &n.day).await?;
-    let number = (n.number_of)(seq);
-    sqlx::query("UPDATE orders SET number = $1 WHERE id = $2")
-        .bind(&number)
-        .bind(id)
-        .execute(&mut *c)
-        .await?;
-    full.order.number = number;
+    let mut indexed = Vec::with_capacity(2);
+    if let Some((cid, at)) = contact {
+        indexed.push(("contact", cid, at));
+    }
+    indexed.push(("order", id, o.created_at));
+    crate::search::outbox_many(&mut *c, &indexed).await?;
+    let number = match early_number {
+        Some(number) => number,
+        None => {
+            let seq = Store::next_seq(&mut *c, o.company_id, &n.day).await?;
+            let number = (n.number_of)(seq);
+            sqlx::query("UPDATE orders SET number = $1 WHERE id = $2")
+                .bind(&number)
+                .bind(id)
+                .execute(&mut *c)
+                .await?;
+            number
+        }
+    };
+    o.id = id;
+    o.number = number;
+    o.version = events.len() as i64;
+    o.updated_at = o.created_at;
+    o.assignee_id = None;
+    let full = OrderFull {
+        order: o,
+        events: events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| EventRow {
+                seq: i as i64 + 1,
+                kind: e.kind.clone(),
+                actor_id: e.actor_id,
+                at: e.at,
+                data: e.data.to_string(),
+            })
+            .collect(),
+        deadlines,
+        callbacks: Vec::new(),
+        extensions: Vec::new(),
+    };
     let answer = match n.idempotency {
         Some(k) => {
             let body = (k.render)(&full);
@@ -706,7 +749,7 @@ async fn insert_order(c: &mut AnyConnection, n: NewOrder) -> Result<(OrderFull, 
             .bind(&k.key)
             .bind(k.status)
             .bind(&body)
-            .bind(o.created_at)
+            .bind(full.order.created_at)
             .execute(&mut *c)
             .await?;
             Some(body)
@@ -716,7 +759,149 @@ async fn insert_order(c: &mut AnyConnection, n: NewOrder) -> Result<(OrderFull, 
     Ok((full, answer))
 }
 
+/// The first events of a new order, in one statement.
+async fn insert_first_events(
+    c: &mut AnyConnection,
+    order_id: i64,
+    events: &[NewEvent],
+) -> Result<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let rows = (0..events.len())
+        .map(|i| {
+            let b = i * 6;
+            format!(
+                "(${}, ${}, ${}, ${}, ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let q =
+        format!("INSERT INTO order_events (order_id, seq, type, actor_id, at, data) VALUES {rows}");
+    let mut query = sqlx::query(&q);
+    for (i, e) in events.iter().enumerate() {
+        query = query
+            .bind(order_id)
+            .bind(i as i64 + 1)
+            .bind(&e.kind)
+            .bind(e.actor_id)
+            .bind(e.at)
+            .bind(e.data.to_string());
+    }
+    query.execute(&mut *c).await?;
+    Ok(())
+}
+
+/// Starts the deadlines of a new order and returns them as stored: one statement when they are
+/// all new and of distinct kinds (nothing to supersede), else the general path.
+async fn start_first_deadlines(
+    c: &mut AnyConnection,
+    order_id: i64,
+    changes: &[DeadlineChange],
+) -> Result<Vec<DeadlineRow>> {
+    let adds: Option<Vec<&NewDeadline>> = changes
+        .iter()
+        .map(|d| match d {
+            DeadlineChange::Add(a) => Some(a),
+            _ => None,
+        })
+        .collect();
+    let distinct = |adds: &[&NewDeadline]| {
+        let mut kinds: Vec<&str> = adds.iter().map(|a| a.kind.as_str()).collect();
+        kinds.sort_unstable();
+        kinds.windows(2).all(|w| w[0] != w[1])
+    };
+    let Some(adds) = adds.filter(|a| !a.is_empty() && distinct(a)) else {
+        apply_deadlines(&mut *c, order_id, changes).await?;
+        let q = format!("SELECT {DEADLINE_COLS} FROM deadlines WHERE order_id = $1 ORDER BY id");
+        return sqlx::query(&q)
+            .bind(order_id)
+            .fetch_all(&mut *c)
+            .await?
+            .iter()
+            .map(deadline_from)
+            .collect();
+    };
+    let rows = (0..adds.len())
+        .map(|i| {
+            let b = i * 8;
+            format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 'pending', 1, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 5,
+                b + 6,
+                b + 7,
+                b + 8
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let q = format!(
+        "INSERT INTO deadlines (order_id, kind, unit_id, started_at, due_at, original_due_at, \
+         amber_at, provisional, state, active, limit_ms) VALUES {rows} RETURNING id, kind"
+    );
+    let mut query = sqlx::query(&q);
+    for d in &adds {
+        query = query
+            .bind(order_id)
+            .bind(&d.kind)
+            .bind(d.unit_id)
+            .bind(d.started_at)
+            .bind(d.due_at)
+            .bind(d.amber_at)
+            .bind(i64::from(d.provisional))
+            .bind(d.limit_ms);
+    }
+    let ids = query
+        .fetch_all(&mut *c)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get::<String, _>("kind")?, r.try_get::<i64, _>("id")?)))
+        .collect::<Result<std::collections::HashMap<_, _>>>()?;
+    let mut out = adds
+        .iter()
+        .map(|d| {
+            Ok(DeadlineRow {
+                id: *ids.get(&d.kind).ok_or(StoreError::NotFound)?,
+                order_id,
+                kind: d.kind.clone(),
+                unit_id: d.unit_id,
+                started_at: d.started_at,
+                due_at: d.due_at,
+                original_due_at: d.due_at,
+                amber_at: d.amber_at,
+                provisional: d.provisional,
+                state: "pending".into(),
+                active: true,
+                met_at: None,
+                level: 0,
+                limit_ms: d.limit_ms,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    out.sort_by_key(|d| d.id);
+    Ok(out)
+}
+
 async fn insert_contact(c: &mut AnyConnection, ct: &NewContact) -> Result<i64> {
+    let id = insert_contact_row(&mut *c, ct).await?;
+    crate::search::outbox(&mut *c, "contact", id, ct.at).await?;
+    Ok(id)
+}
+
+/// The contact row alone (its search outbox row is the caller's).
+async fn insert_contact_row(c: &mut AnyConnection, ct: &NewContact) -> Result<i64> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO contacts (company_id, channel, caller_name, caller_phone, summary, agent_id, at, dropped) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -731,7 +916,6 @@ async fn insert_contact(c: &mut AnyConnection, ct: &NewContact) -> Result<i64> {
     .bind(i64::from(ct.dropped))
     .fetch_one(&mut *c)
     .await?;
-    crate::search::outbox(&mut *c, "contact", id, ct.at).await?;
     Ok(id)
 }
 

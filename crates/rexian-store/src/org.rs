@@ -165,7 +165,8 @@ pub struct NewUser {
 
 const COMPANY_COLS: &str = "id, name, utility, policy, policy_override, number_prefix, \
     tz_offset_minutes, season_start, season_end, created_at";
-const USER_COLS: &str = "id, login, name, password_hash, roles, company_id, unit_id, staff_no, \
+pub(crate) const USER_COLS: &str =
+    "id, login, name, password_hash, roles, company_id, unit_id, staff_no, \
     partner_id, disabled, failed_logins, locked_until";
 
 fn company_from(r: &sqlx::any::AnyRow) -> Result<Company> {
@@ -193,7 +194,7 @@ fn unit_from(r: &sqlx::any::AnyRow) -> Result<Unit> {
     })
 }
 
-fn user_from(r: &sqlx::any::AnyRow) -> Result<User> {
+pub(crate) fn user_from(r: &sqlx::any::AnyRow) -> Result<User> {
     let roles: String = r.try_get("roles")?;
     Ok(User {
         id: r.try_get("id")?,

@@ -47,6 +47,24 @@ pub(crate) async fn outbox(
     Ok(())
 }
 
+/// Several outbox rows in one statement, in the order given.
+pub(crate) async fn outbox_many(tx: &mut AnyConnection, rows: &[(&str, i64, i64)]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let values = (0..rows.len())
+        .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let q = format!("INSERT INTO search_outbox (kind, entity_id, at) VALUES {values}");
+    let mut query = sqlx::query(&q);
+    for (kind, id, at) in rows {
+        query = query.bind(*kind).bind(*id).bind(*at);
+    }
+    query.execute(&mut *tx).await?;
+    Ok(())
+}
+
 fn placeholders(n: usize) -> String {
     (1..=n)
         .map(|i| format!("${i}"))
