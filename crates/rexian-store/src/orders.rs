@@ -818,7 +818,10 @@ async fn start_first_deadlines(
         kinds.sort_unstable();
         kinds.windows(2).all(|w| w[0] != w[1])
     };
-    let Some(adds) = adds.filter(|a| !a.is_empty() && distinct(a)) else {
+    if changes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let Some(adds) = adds.filter(|a| distinct(a)) else {
         apply_deadlines(&mut *c, order_id, changes).await?;
         let q = format!("SELECT {DEADLINE_COLS} FROM deadlines WHERE order_id = $1 ORDER BY id");
         return sqlx::query(&q)

@@ -880,7 +880,7 @@ pub(crate) fn pending_suspension(full: &OrderFull) -> Option<&EventRow> {
 }
 
 /// Bodies of the steps.
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct StepBody {
     unit_id: Option<Id>,
@@ -953,8 +953,36 @@ pub async fn extension_decision(
     Ok(Json(do_step(&app, &me, &id, step, Some(eid), b).await?.0))
 }
 
+/// What a step answers when the order changed between its read and its write.
+const ORDER_CHANGED: &str = "the order changed meanwhile; reload and retry";
+
 /// Runs one step: access, validation, the domain's decision, and the write.
+///
+/// The caller pins no version, so when something else (a timer firing a deadline, another
+/// user) changed the order between the step's read and its write, the step is decided again on
+/// the order as it now is; only a third clash in a row reaches the caller as `409`.
 pub async fn do_step(
+    app: &AppState,
+    me: &CurrentUser,
+    id: &str,
+    step: &str,
+    eid: Option<i64>,
+    b: StepBody,
+) -> AppResult<(Value, Option<i64>)> {
+    let mut attempt = 1;
+    loop {
+        match step_once(app, me, id, step, eid, b.clone()).await {
+            Err(AppError::Conflict {
+                field: None,
+                message,
+            }) if message == ORDER_CHANGED && attempt < 3 => attempt += 1,
+            other => return other,
+        }
+    }
+}
+
+/// One attempt of [`do_step`].
+async fn step_once(
     app: &AppState,
     me: &CurrentUser,
     id: &str,
@@ -1363,7 +1391,7 @@ pub async fn do_step(
     let ext = app.store.apply_change(&change).await.map_err(|e| match e {
         rexian_store::StoreError::Conflict(_) => AppError::Conflict {
             field: None,
-            message: "the order changed meanwhile; reload and retry".into(),
+            message: ORDER_CHANGED.into(),
         },
         other => other.into(),
     })?;
@@ -1460,7 +1488,7 @@ async fn annotate(
     app.store.apply_change(&change).await.map_err(|e| match e {
         rexian_store::StoreError::Conflict(_) => AppError::Conflict {
             field: None,
-            message: "the order changed meanwhile; reload and retry".into(),
+            message: ORDER_CHANGED.into(),
         },
         other => other.into(),
     })?;
