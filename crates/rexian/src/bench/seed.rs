@@ -47,6 +47,11 @@ pub struct SeedArgs {
     /// Seed of the random generator.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Orders per thousand left open, whatever their age (default: the usual mix, where about
+    /// half a percent of two years' orders are open). `1000` builds the backlog of a timer sweep
+    /// over a million open orders.
+    #[arg(long)]
+    pub open_permille: Option<u64>,
 }
 
 /// One seeded company: ids and logins.
@@ -126,6 +131,10 @@ pub async fn run(a: SeedArgs) -> anyhow::Result<()> {
     anyhow::ensure!(
         (1..=120).contains(&a.months),
         "--months must be between 1 and 120"
+    );
+    anyhow::ensure!(
+        a.open_permille.is_none_or(|p| p <= 1000),
+        "--open-permille must be between 0 and 1000"
     );
     anyhow::ensure!(
         (1..=500).contains(&a.teams),
@@ -354,6 +363,7 @@ struct Generator {
     step: f64,
     offset: FixedOffset,
     seqs: HashMap<(usize, String), i64>,
+    open_permille: Option<u64>,
 }
 
 impl Generator {
@@ -370,6 +380,7 @@ impl Generator {
             step: span as f64 / a.orders as f64,
             offset: FixedOffset::east_opt(8 * 3600).expect("valid offset"),
             seqs: HashMap::new(),
+            open_permille: a.open_permille,
         }
     }
 
@@ -471,10 +482,11 @@ impl Generator {
         }
         // The plan of a handled order; what lies after `now` has not happened yet.
         let age = self.now - at;
-        let open = match age {
-            a if a < DAY => self.chance(700),
-            a if a < 7 * DAY => self.chance(150),
-            _ => self.chance(3),
+        let open = match (self.open_permille, age) {
+            (Some(p), _) => self.chance(p),
+            (None, a) if a < DAY => self.chance(700),
+            (None, a) if a < 7 * DAY => self.chance(150),
+            (None, _) => self.chance(3),
         };
         if !open && self.chance(10) {
             o.status = "cancelled".into();
