@@ -1409,17 +1409,23 @@ impl Store {
         what: &str,
         at: i64,
     ) -> Result<()> {
-        let _w = self.write_guard().await;
-        sqlx::query(
-            "INSERT INTO personal_data_views (user_id, order_id, what, at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(user_id)
-        .bind(order_id)
-        .bind(what)
-        .bind(at)
-        .execute(self.pool())
-        .await?;
-        Ok(())
+        // A unit of the group commit: the views of many readers share one commit.
+        let what = what.to_owned();
+        self.grouped(move |c| {
+            Box::pin(async move {
+                sqlx::query(
+                    "INSERT INTO personal_data_views (user_id, order_id, what, at) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(user_id)
+                .bind(order_id)
+                .bind(what)
+                .bind(at)
+                .execute(&mut *c)
+                .await?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// Number of logged personal-data views of an order.
