@@ -68,6 +68,21 @@ async fn run(pool: AnyPool, lock: Arc<Mutex<()>>, mut rx: mpsc::UnboundedReceive
             batch.clear();
             continue;
         }
+        if batch.len() == 1 {
+            // A unit alone is the whole transaction: no savepoint, and a failure rolls back.
+            let Some(unit) = batch.pop() else { continue };
+            let (ok, finish) = unit(&mut conn).await;
+            if ok {
+                commit(&mut conn, vec![finish]).await;
+            } else {
+                if let Err(e) = conn.execute("ROLLBACK").await {
+                    tracing::error!(error = %e, "writer could not roll back a unit");
+                }
+                // The unit's own error is its answer.
+                finish(Ok(()));
+            }
+            continue;
+        }
         let mut finishes = Vec::with_capacity(batch.len());
         for unit in batch.drain(..) {
             if conn.execute("SAVEPOINT unit").await.is_err() {
@@ -84,21 +99,26 @@ async fn run(pool: AnyPool, lock: Arc<Mutex<()>>, mut rx: mpsc::UnboundedReceive
                 Err(e) => tracing::error!(error = %e, "writer could not end a unit"),
             }
         }
-        match conn.execute("COMMIT").await {
-            Ok(_) => {
-                for f in finishes {
-                    f(Ok(()));
-                }
+        commit(&mut conn, finishes).await;
+    }
+}
+
+/// Commits the batch, then answers each unit with the outcome.
+async fn commit(conn: &mut AnyConnection, finishes: Vec<Finish>) {
+    match conn.execute("COMMIT").await {
+        Ok(_) => {
+            for f in finishes {
+                f(Ok(()));
             }
-            Err(e) => {
-                tracing::error!(error = %e, "group commit failed");
-                let _ = conn.execute("ROLLBACK").await;
-                let msg = e.to_string();
-                for f in finishes {
-                    f(Err(StoreError::Db(sqlx::Error::Protocol(format!(
-                        "group commit failed: {msg}"
-                    )))));
-                }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "group commit failed");
+            let _ = conn.execute("ROLLBACK").await;
+            let msg = e.to_string();
+            for f in finishes {
+                f(Err(StoreError::Db(sqlx::Error::Protocol(format!(
+                    "group commit failed: {msg}"
+                )))));
             }
         }
     }

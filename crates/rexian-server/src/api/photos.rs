@@ -185,18 +185,34 @@ pub async fn upload_photos(
         at: now,
         data: json!({}),
     };
-    let ids = app
-        .store
-        .add_photos(o.version, &rows, &event)
-        .await
-        .map_err(|e| match e {
-            rexian_store::StoreError::Conflict(_) => AppError::Conflict {
-                field: None,
-                message: "the order changed meanwhile; retry".into(),
-            },
-            other => other.into(),
-        })?;
-    app.notify(o);
+    // The files are stored; when a timer or a step changed the order meanwhile, the photos
+    // join it as it now is (unless it closed), and only a third clash in a row answers 409.
+    let mut current = o.clone();
+    let mut attempt = 1;
+    let ids = loop {
+        match app.store.add_photos(current.version, &rows, &event).await {
+            Err(rexian_store::StoreError::Conflict(c)) if c == "orders.version" && attempt < 3 => {
+                attempt += 1;
+                current = app.store.order(current.id).await?;
+                if current.status == Status::Closed.as_str()
+                    || current.status == Status::Cancelled.as_str()
+                {
+                    return Err(AppError::InvalidTransition(format!(
+                        "the order is {}: no photos can be added",
+                        current.status
+                    )));
+                }
+            }
+            Err(rexian_store::StoreError::Conflict(_)) => {
+                return Err(AppError::Conflict {
+                    field: None,
+                    message: "the order changed meanwhile; retry".into(),
+                })
+            }
+            other => break other?,
+        }
+    };
+    app.notify(&current);
     let mut out = Vec::new();
     for pid in ids {
         out.push(app.store.photo(pid).await?);
