@@ -115,7 +115,7 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
             let id: i64 = id.try_get(0)?;
-            crate::search::outbox(&mut tx, "customer", id, at).await?;
+            crate::search::outbox(&mut crate::db::Db::Any(&mut tx), "customer", id, at).await?;
             if (i + 1) % 500 == 0 {
                 progress(i + 1);
             }

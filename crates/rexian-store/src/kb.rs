@@ -203,7 +203,7 @@ impl Store {
         if state == "published" {
             event(&mut tx, id, 1, "published", author, at, Some("seeded")).await?;
         }
-        outbox(&mut tx, "article", id, at).await?;
+        outbox(&mut crate::db::Db::Any(&mut tx), "article", id, at).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -225,7 +225,7 @@ impl Store {
         let n = last.ok_or(StoreError::NotFound)? + 1;
         insert_version(&mut tx, article_id, n, v, "draft", Some(author), at).await?;
         event(&mut tx, article_id, n, "edited", Some(author), at, None).await?;
-        outbox(&mut tx, "article", article_id, at).await?;
+        outbox(&mut crate::db::Db::Any(&mut tx), "article", article_id, at).await?;
         tx.commit().await?;
         Ok(n)
     }
@@ -292,7 +292,13 @@ impl Store {
             c.comment.as_deref(),
         )
         .await?;
-        outbox(&mut tx, "article", c.article_id, c.at).await?;
+        outbox(
+            &mut crate::db::Db::Any(&mut tx),
+            "article",
+            c.article_id,
+            c.at,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod auth;
 pub mod customers;
+pub(crate) mod db;
 mod error;
 pub mod kb;
 pub mod orders;
@@ -97,8 +98,16 @@ impl Store {
                     .await?
             }
         };
-        let writer = (backend == Backend::Sqlite)
-            .then(|| std::sync::Arc::new(write::Writer::start(pool.clone())));
+        let writer = match backend {
+            Backend::Sqlite => {
+                let path = url
+                    .trim_start_matches("sqlite://")
+                    .trim_start_matches("sqlite:");
+                let path = path.split('?').next().unwrap_or(path);
+                Some(std::sync::Arc::new(write::Writer::start(path)?))
+            }
+            Backend::Postgres => None,
+        };
         Ok(Store {
             pool,
             backend,

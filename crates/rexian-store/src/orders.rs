@@ -4,6 +4,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use crate::db::{query, Db, DbRow};
 use crate::{Result, Store, StoreError};
 
 /// A contact of the ledger (来电/来访台账).
@@ -411,7 +412,7 @@ pub(crate) fn order_from(r: &AnyRow) -> Result<OrderRow> {
 const DEADLINE_COLS: &str = "id, order_id, kind, unit_id, started_at, due_at, original_due_at, \
     amber_at, provisional, state, active, met_at, level, limit_ms";
 
-fn deadline_from(r: &AnyRow) -> Result<DeadlineRow> {
+fn deadline_from(r: &DbRow) -> Result<DeadlineRow> {
     Ok(DeadlineRow {
         id: r.try_get("id")?,
         order_id: r.try_get("order_id")?,
@@ -421,9 +422,9 @@ fn deadline_from(r: &AnyRow) -> Result<DeadlineRow> {
         due_at: r.try_get("due_at")?,
         original_due_at: r.try_get("original_due_at")?,
         amber_at: r.try_get("amber_at")?,
-        provisional: r.try_get::<i64, _>("provisional")? != 0,
+        provisional: r.try_get::<i64>("provisional")? != 0,
         state: r.try_get("state")?,
-        active: r.try_get::<i64, _>("active")? != 0,
+        active: r.try_get::<i64>("active")? != 0,
         met_at: r.try_get("met_at")?,
         level: r.try_get("level")?,
         limit_ms: r.try_get("limit_ms")?,
@@ -431,12 +432,12 @@ fn deadline_from(r: &AnyRow) -> Result<DeadlineRow> {
 }
 
 pub(crate) async fn insert_event(
-    tx: &mut AnyConnection,
+    tx: &mut Db<'_>,
     order_id: i64,
     seq: i64,
     e: &NewEvent,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO order_events (order_id, seq, type, actor_id, at, data) VALUES ($1, $2, $3, $4, $5, $6)")
+    query("INSERT INTO order_events (order_id, seq, type, actor_id, at, data) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(order_id)
         .bind(seq)
         .bind(&e.kind)
@@ -448,21 +449,17 @@ pub(crate) async fn insert_event(
     Ok(())
 }
 
-async fn apply_deadlines(
-    tx: &mut AnyConnection,
-    order_id: i64,
-    changes: &[DeadlineChange],
-) -> Result<()> {
+async fn apply_deadlines(tx: &mut Db<'_>, order_id: i64, changes: &[DeadlineChange]) -> Result<()> {
     for c in changes {
         match c {
             DeadlineChange::Add(d) => {
                 // A new deadline of a kind supersedes the active one (kept for reports).
-                sqlx::query("UPDATE deadlines SET active = 0 WHERE order_id = $1 AND kind = $2 AND active = 1")
+                query("UPDATE deadlines SET active = 0 WHERE order_id = $1 AND kind = $2 AND active = 1")
                     .bind(order_id)
                     .bind(&d.kind)
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query(
+                query(
                     "INSERT INTO deadlines (order_id, kind, unit_id, started_at, due_at, original_due_at, \
                      amber_at, provisional, state, active, limit_ms) \
                      VALUES ($1, $2, $3, $4, $5, $5, $6, $7, 'pending', 1, $8)",
@@ -479,7 +476,7 @@ async fn apply_deadlines(
                 .await?;
             }
             DeadlineChange::Meet { kind, at } => {
-                sqlx::query(
+                query(
                     "UPDATE deadlines SET met_at = $1, state = CASE WHEN state = 'pending' THEN 'met' ELSE state END \
                      WHERE order_id = $2 AND kind = $3 AND active = 1 AND met_at IS NULL",
                 )
@@ -491,7 +488,7 @@ async fn apply_deadlines(
             }
             DeadlineChange::Stop { kinds, unit_only } => {
                 for k in kinds {
-                    sqlx::query(
+                    query(
                         "UPDATE deadlines SET active = 0 WHERE order_id = $1 AND kind = $2 AND active = 1 \
                          AND ($3 = 0 OR unit_id IS NOT NULL)",
                     )
@@ -507,7 +504,7 @@ async fn apply_deadlines(
                 due_at,
                 amber_at,
             } => {
-                sqlx::query(
+                query(
                     "UPDATE deadlines SET due_at = $1, amber_at = $2, amber_noted = 0, \
                      state = CASE WHEN state = 'missed' AND $1 > due_at THEN 'pending' ELSE state END \
                      WHERE order_id = $3 AND kind = $4 AND active = 1 AND met_at IS NULL",
@@ -551,8 +548,8 @@ async fn load_full(c: &mut AnyConnection, id: i64) -> Result<OrderFull> {
         .bind(id)
         .fetch_all(&mut *c)
         .await?
-        .iter()
-        .map(deadline_from)
+        .into_iter()
+        .map(|r| deadline_from(&DbRow::Any(r)))
         .collect::<Result<Vec<_>>>()?;
     let callbacks = sqlx::query(
         "SELECT at, agent_id, reached, satisfaction, matches_reply, note FROM callbacks WHERE order_id = $1 ORDER BY id",
@@ -638,11 +635,11 @@ fn provisional_number() -> String {
 
 /// Writes a new order with everything that goes with it, and answers it from what was written:
 /// about ten statements, each a round trip to the connection's thread.
-async fn insert_order(c: &mut AnyConnection, n: NewOrder) -> Result<(OrderFull, Option<String>)> {
+async fn insert_order(c: &mut Db<'_>, n: NewOrder) -> Result<(OrderFull, Option<String>)> {
     let mut o = n.row;
     // SQLite has one writer, so the day's number is taken first and written with the order.
     // On PostgreSQL the counter's row stays locked until the commit, so it is taken last.
-    let number_first = c.backend_name() == "SQLite";
+    let number_first = c.is_sqlite();
     let early_number = if number_first {
         let seq = Store::next_seq(&mut *c, o.company_id, &n.day).await?;
         Some((n.number_of)(seq))
@@ -657,7 +654,7 @@ async fn insert_order(c: &mut AnyConnection, n: NewOrder) -> Result<(OrderFull, 
         o.contact_id = Some(cid);
     }
     let events = (n.events)(o.contact_id);
-    let id: i64 = sqlx::query_scalar(
+    let id: i64 = query(
         "INSERT INTO orders (company_id, number, contact_id, category, subtype, channel, status, grade, \
          matter_id, unit_id, first_responder_id, customer_name, customer_phone, customer_address, \
          customer_community, account_no, anonymous, description, callback_pref, complainants, \
@@ -693,7 +690,7 @@ async fn insert_order(c: &mut AnyConnection, n: NewOrder) -> Result<(OrderFull, 
     .bind(o.callback_at)
     .bind(o.linked_order_id)
     .bind(i64::from(o.onsite_consent))
-    .fetch_one(&mut *c)
+    .scalar(&mut *c)
     .await?;
     insert_first_events(&mut *c, id, &events).await?;
     let deadlines = start_first_deadlines(&mut *c, id, &n.deadlines).await?;
@@ -709,7 +706,7 @@ async fn insert_order(c: &mut AnyConnection, n: NewOrder) -> Result<(OrderFull, 
         None => {
             let seq = Store::next_seq(&mut *c, o.company_id, &n.day).await?;
             let number = (n.number_of)(seq);
-            sqlx::query("UPDATE orders SET number = $1 WHERE id = $2")
+            query("UPDATE orders SET number = $1 WHERE id = $2")
                 .bind(&number)
                 .bind(id)
                 .execute(&mut *c)
@@ -742,7 +739,7 @@ async fn insert_order(c: &mut AnyConnection, n: NewOrder) -> Result<(OrderFull, 
     let answer = match n.idempotency {
         Some(k) => {
             let body = (k.render)(&full);
-            sqlx::query(
+            query(
                 "INSERT INTO idempotency_keys (user_id, key, status, body, created_at) VALUES ($1, $2, $3, $4, $5)",
             )
             .bind(k.user_id)
@@ -760,11 +757,7 @@ async fn insert_order(c: &mut AnyConnection, n: NewOrder) -> Result<(OrderFull, 
 }
 
 /// The first events of a new order, in one statement.
-async fn insert_first_events(
-    c: &mut AnyConnection,
-    order_id: i64,
-    events: &[NewEvent],
-) -> Result<()> {
+async fn insert_first_events(c: &mut Db<'_>, order_id: i64, events: &[NewEvent]) -> Result<()> {
     if events.is_empty() {
         return Ok(());
     }
@@ -785,7 +778,7 @@ async fn insert_first_events(
         .join(", ");
     let q =
         format!("INSERT INTO order_events (order_id, seq, type, actor_id, at, data) VALUES {rows}");
-    let mut query = sqlx::query(&q);
+    let mut query = query(&q);
     for (i, e) in events.iter().enumerate() {
         query = query
             .bind(order_id)
@@ -802,7 +795,7 @@ async fn insert_first_events(
 /// Starts the deadlines of a new order and returns them as stored: one statement when they are
 /// all new and of distinct kinds (nothing to supersede), else the general path.
 async fn start_first_deadlines(
-    c: &mut AnyConnection,
+    c: &mut Db<'_>,
     order_id: i64,
     changes: &[DeadlineChange],
 ) -> Result<Vec<DeadlineRow>> {
@@ -824,7 +817,7 @@ async fn start_first_deadlines(
     let Some(adds) = adds.filter(|a| distinct(a)) else {
         apply_deadlines(&mut *c, order_id, changes).await?;
         let q = format!("SELECT {DEADLINE_COLS} FROM deadlines WHERE order_id = $1 ORDER BY id");
-        return sqlx::query(&q)
+        return query(&q)
             .bind(order_id)
             .fetch_all(&mut *c)
             .await?
@@ -854,7 +847,7 @@ async fn start_first_deadlines(
         "INSERT INTO deadlines (order_id, kind, unit_id, started_at, due_at, original_due_at, \
          amber_at, provisional, state, active, limit_ms) VALUES {rows} RETURNING id, kind"
     );
-    let mut query = sqlx::query(&q);
+    let mut query = query(&q);
     for d in &adds {
         query = query
             .bind(order_id)
@@ -870,7 +863,7 @@ async fn start_first_deadlines(
         .fetch_all(&mut *c)
         .await?
         .iter()
-        .map(|r| Ok((r.try_get::<String, _>("kind")?, r.try_get::<i64, _>("id")?)))
+        .map(|r| Ok((r.try_get::<String>("kind")?, r.try_get::<i64>("id")?)))
         .collect::<Result<std::collections::HashMap<_, _>>>()?;
     let mut out = adds
         .iter()
@@ -897,15 +890,15 @@ async fn start_first_deadlines(
     Ok(out)
 }
 
-async fn insert_contact(c: &mut AnyConnection, ct: &NewContact) -> Result<i64> {
+async fn insert_contact(c: &mut Db<'_>, ct: &NewContact) -> Result<i64> {
     let id = insert_contact_row(&mut *c, ct).await?;
     crate::search::outbox(&mut *c, "contact", id, ct.at).await?;
     Ok(id)
 }
 
 /// The contact row alone (its search outbox row is the caller's).
-async fn insert_contact_row(c: &mut AnyConnection, ct: &NewContact) -> Result<i64> {
-    let id: i64 = sqlx::query_scalar(
+async fn insert_contact_row(c: &mut Db<'_>, ct: &NewContact) -> Result<i64> {
+    let id: i64 = query(
         "INSERT INTO contacts (company_id, channel, caller_name, caller_phone, summary, agent_id, at, dropped) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
@@ -917,21 +910,21 @@ async fn insert_contact_row(c: &mut AnyConnection, ct: &NewContact) -> Result<i6
     .bind(ct.agent_id)
     .bind(ct.at)
     .bind(i64::from(ct.dropped))
-    .fetch_one(&mut *c)
+    .scalar(&mut *c)
     .await?;
     Ok(id)
 }
 
 impl Store {
     /// Allocates the next number of a company's day (atomic across nodes).
-    async fn next_seq(tx: &mut AnyConnection, company_id: i64, day: &str) -> Result<i64> {
-        let seq: i64 = sqlx::query_scalar(
+    async fn next_seq(tx: &mut Db<'_>, company_id: i64, day: &str) -> Result<i64> {
+        let seq: i64 = query(
             "INSERT INTO order_counters (company_id, day, seq) VALUES ($1, $2, 1) \
              ON CONFLICT (company_id, day) DO UPDATE SET seq = order_counters.seq + 1 RETURNING seq",
         )
         .bind(company_id)
         .bind(day)
-        .fetch_one(&mut *tx)
+        .scalar(&mut *tx)
         .await?;
         Ok(seq)
     }
@@ -939,7 +932,7 @@ impl Store {
     /// Records a contact in the contact ledger; returns its id.
     pub async fn create_contact(&self, c: &NewContact) -> Result<i64> {
         let mut tx = self.begin_write().await?;
-        let id = insert_contact(&mut tx, c).await?;
+        let id = insert_contact(&mut Db::Any(&mut tx), c).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -1171,10 +1164,10 @@ impl Store {
     }
 }
 
-async fn write_change(tx: &mut AnyConnection, c: &OrderChange) -> Result<Option<i64>> {
+async fn write_change(tx: &mut Db<'_>, c: &OrderChange) -> Result<Option<i64>> {
     let o = &c.after;
     let seq = c.before_version + 1;
-    let n = sqlx::query(
+    let n = query(
             "UPDATE orders SET status = $1, unit_id = $2, grade = $3, matter_id = $4, version = $5, \
              updated_at = $6, closed_at = $7, assignee_id = $10, callback_at = $11 WHERE id = $8 AND version = $9",
         )
@@ -1190,15 +1183,14 @@ async fn write_change(tx: &mut AnyConnection, c: &OrderChange) -> Result<Option<
         .bind(o.assignee_id)
         .bind(o.callback_at)
         .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        .await?;
     if n == 0 {
         return Err(StoreError::Conflict("orders.version".into()));
     }
     insert_event(&mut *tx, o.id, seq, &c.event).await?;
     apply_deadlines(&mut *tx, o.id, &c.deadlines).await?;
     if let Some(cb) = &c.callback {
-        sqlx::query(
+        query(
                 "INSERT INTO callbacks (order_id, agent_id, at, reached, satisfaction, matches_reply, note) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
@@ -1216,7 +1208,7 @@ async fn write_change(tx: &mut AnyConnection, c: &OrderChange) -> Result<Option<
     match &c.extension {
         Some(ExtensionChange::Ask { until_at, reason }) => {
             ext_id = Some(
-                    sqlx::query_scalar(
+                    query(
                         "INSERT INTO extensions (order_id, until_at, reason, status, asked_by, asked_at) \
                          VALUES ($1, $2, $3, 'pending', $4, $5) RETURNING id",
                     )
@@ -1225,12 +1217,12 @@ async fn write_change(tx: &mut AnyConnection, c: &OrderChange) -> Result<Option<
                     .bind(reason)
                     .bind(c.event.actor_id)
                     .bind(c.event.at)
-                    .fetch_one(&mut *tx)
+                    .scalar(&mut *tx)
                     .await?,
                 );
         }
         Some(ExtensionChange::Decide { id, status, reason }) => {
-            let n = sqlx::query(
+            let n = query(
                     "UPDATE extensions SET status = $1, decided_by = $2, decided_at = $3, decision_reason = $4 \
                      WHERE id = $5 AND order_id = $6 AND status = 'pending'",
                 )
@@ -1241,8 +1233,7 @@ async fn write_change(tx: &mut AnyConnection, c: &OrderChange) -> Result<Option<
                 .bind(id)
                 .bind(o.id)
                 .execute(&mut *tx)
-                .await?
-                .rows_affected();
+                .await?;
             if n == 0 {
                 return Err(StoreError::Conflict("extensions.status".into()));
             }
@@ -1268,15 +1259,14 @@ impl Store {
         let deadlines = deadlines.to_vec();
         self.grouped(move |tx| {
             Box::pin(async move {
-        let n = sqlx::query("UPDATE orders SET grade = $1, version = $2, updated_at = $3 WHERE id = $4 AND version = $5")
+        let n = query("UPDATE orders SET grade = $1, version = $2, updated_at = $3 WHERE id = $4 AND version = $5")
             .bind(grade)
             .bind(version + 1)
             .bind(event.at)
             .bind(order_id)
             .bind(version)
             .execute(&mut *tx)
-            .await?
-            .rows_affected();
+            .await?;
         if n == 0 {
             return Err(StoreError::Conflict("orders.version".into()));
         }
@@ -1413,7 +1403,7 @@ impl Store {
         let what = what.to_owned();
         self.grouped(move |c| {
             Box::pin(async move {
-                sqlx::query(
+                query(
                     "INSERT INTO personal_data_views (user_id, order_id, what, at) VALUES ($1, $2, $3, $4)",
                 )
                 .bind(user_id)

@@ -116,7 +116,13 @@ impl Store {
             e.data["photo_id"] = serde_json::Value::String(id.to_string());
             e.data["content_type"] = serde_json::Value::String(p.content_type.clone());
             e.data["size"] = serde_json::Value::from(p.size);
-            insert_event(&mut tx, order_id, version + 1 + i as i64, &e).await?;
+            insert_event(
+                &mut crate::db::Db::Any(&mut tx),
+                order_id,
+                version + 1 + i as i64,
+                &e,
+            )
+            .await?;
             ids.push(id);
         }
         tx.commit().await?;

@@ -1,6 +1,6 @@
 //! Report figures, computed by the database over the orders of a period.
 
-use sqlx::{AnyConnection, Row};
+use sqlx::Row;
 
 use crate::{Result, Store, StoreError};
 
@@ -279,7 +279,8 @@ impl Store {
             at,
             data: serde_json::json!({"notice_id": id.to_string()}),
         };
-        crate::orders::insert_event(&mut tx, order_id, version + 1, &e).await?;
+        crate::orders::insert_event(&mut crate::db::Db::Any(&mut tx), order_id, version + 1, &e)
+            .await?;
         tx.commit().await?;
         Ok(order_id)
     }
@@ -588,7 +589,7 @@ fn kpi_from(r: &sqlx::any::AnyRow) -> Result<KpiCounts> {
 /// with `state = 'missed' AND active = 1` as well, SQLite chose the index on
 /// `(active, state, due_at)` and read every missed deadline of the database for each order. Every write unit that changes an order, its
 /// deadlines or its callbacks calls it before committing, so the facts never lag the orders.
-pub(crate) async fn refresh_facts(c: &mut AnyConnection, lo: i64, hi: i64) -> Result<()> {
+pub(crate) async fn refresh_facts(c: &mut crate::db::Db<'_>, lo: i64, hi: i64) -> Result<()> {
     const SQL: &str = "INSERT INTO order_facts (company_id, created_at, order_id, unit_id, \
         first_responder_id, category, subtype, channel, status, matter_id, has_limits, missed, \
         missed_active, callback_required, callback_reached, rated, satisfied, repeat_complaint) \
@@ -613,7 +614,7 @@ pub(crate) async fn refresh_facts(c: &mut AnyConnection, lo: i64, hi: i64) -> Re
         missed_active = excluded.missed_active, callback_required = excluded.callback_required, \
         callback_reached = excluded.callback_reached, rated = excluded.rated, \
         satisfied = excluded.satisfied, repeat_complaint = excluded.repeat_complaint";
-    sqlx::query(SQL).bind(lo).bind(hi).execute(&mut *c).await?;
+    crate::db::query(SQL).bind(lo).bind(hi).execute(c).await?;
     Ok(())
 }
 
@@ -635,7 +636,7 @@ impl Store {
         while lo <= top {
             let hi = (lo + FACTS_BATCH - 1).min(top);
             let mut tx = self.begin_write().await?;
-            refresh_facts(&mut tx, lo, hi).await?;
+            refresh_facts(&mut crate::db::Db::Any(&mut tx), lo, hi).await?;
             tx.commit().await?;
             n += (hi - lo + 1) as u64;
             lo = hi + 1;

@@ -2,7 +2,7 @@
 //! in pages for a rebuild.
 
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::Row;
 
 use crate::customers::{customer_from, Customer, COLS as CUSTOMER_COLS};
 use crate::kb::{version_from, VersionRow};
@@ -33,12 +33,12 @@ pub struct ArticleDoc {
 
 /// Writes an outbox row inside the change's transaction.
 pub(crate) async fn outbox(
-    tx: &mut AnyConnection,
+    tx: &mut crate::db::Db<'_>,
     kind: &str,
     entity_id: i64,
     at: i64,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO search_outbox (kind, entity_id, at) VALUES ($1, $2, $3)")
+    crate::db::query("INSERT INTO search_outbox (kind, entity_id, at) VALUES ($1, $2, $3)")
         .bind(kind)
         .bind(entity_id)
         .bind(at)
@@ -48,7 +48,10 @@ pub(crate) async fn outbox(
 }
 
 /// Several outbox rows in one statement, in the order given.
-pub(crate) async fn outbox_many(tx: &mut AnyConnection, rows: &[(&str, i64, i64)]) -> Result<()> {
+pub(crate) async fn outbox_many(
+    tx: &mut crate::db::Db<'_>,
+    rows: &[(&str, i64, i64)],
+) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -57,7 +60,7 @@ pub(crate) async fn outbox_many(tx: &mut AnyConnection, rows: &[(&str, i64, i64)
         .collect::<Vec<_>>()
         .join(", ");
     let q = format!("INSERT INTO search_outbox (kind, entity_id, at) VALUES {values}");
-    let mut query = sqlx::query(&q);
+    let mut query = crate::db::query(&q);
     for (kind, id, at) in rows {
         query = query.bind(*kind).bind(*id).bind(*at);
     }

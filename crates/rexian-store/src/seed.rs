@@ -282,7 +282,7 @@ impl Store {
         .await?;
         let ids = || orders.iter().map(|o| o.id);
         if let (Some(lo), Some(hi)) = (ids().min(), ids().max()) {
-            crate::reports::refresh_facts(&mut tx, lo, hi).await?;
+            crate::reports::refresh_facts(&mut crate::db::Db::Any(&mut tx), lo, hi).await?;
         }
         tx.commit().await?;
         Ok(())

@@ -166,9 +166,20 @@ impl Store {
         if n == 0 {
             return Err(StoreError::Conflict("orders.version".into()));
         }
-        insert_event(&mut tx, fired.order_id, version + 1, &event).await?;
+        insert_event(
+            &mut crate::db::Db::Any(&mut tx),
+            fired.order_id,
+            version + 1,
+            &event,
+        )
+        .await?;
         if kind == Sweep::Missed {
-            crate::reports::refresh_facts(&mut tx, fired.order_id, fired.order_id).await?;
+            crate::reports::refresh_facts(
+                &mut crate::db::Db::Any(&mut tx),
+                fired.order_id,
+                fired.order_id,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(Some(fired))

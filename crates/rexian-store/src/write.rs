@@ -2,19 +2,22 @@
 //!
 //! SQLite allows one writer at a time; left to itself, every other writer sleeps in the busy
 //! handler (1, 2, 5 … 100 ms) and a durable commit costs one `fsync` each. So on SQLite every
-//! write of this process queues on one async lock (FIFO, no sleeping), and the hot writes
-//! (intake, order steps) go to a writer task as *units* of a group commit: the writer takes what
-//! is queued, runs each unit inside its own `SAVEPOINT` (a failing unit rolls back alone and gets
-//! its own error), commits once — one `fsync` for the batch — and then answers every unit.
+//! write of this process queues on one lock (FIFO, no sleeping), and the hot writes (intake,
+//! order steps, views of personal data) go to a writer thread as *units* of a group commit: the
+//! writer takes what is queued, runs each unit inside its own `SAVEPOINT` (a failing unit rolls
+//! back alone and gets its own error), commits once — one `fsync` for the batch — and then
+//! answers every unit. The writer owns a connection of its own and runs the units' statements
+//! directly on its thread (see [`crate::db`]).
 //!
 //! On PostgreSQL, which has row locks and its own group commit, a unit is a plain transaction.
 
 use std::sync::Arc;
 
 use futures_core::future::BoxFuture;
-use sqlx::{AnyConnection, AnyPool, Executor, Transaction};
-use tokio::sync::{mpsc, oneshot, Mutex, OwnedMutexGuard};
+use sqlx::{AnyConnection, Transaction};
+use tokio::sync::{oneshot, Mutex, OwnedMutexGuard};
 
+use crate::db::{lite_error, Db};
 use crate::{Result, Store, StoreError};
 
 /// Most units committed together.
@@ -23,30 +26,47 @@ const MAX_BATCH: usize = 512;
 /// What a unit leaves to do once the batch's commit is known.
 type Finish = Box<dyn FnOnce(Result<()>) + Send>;
 /// A write unit: runs on the writer's connection and says whether it succeeded.
-type Unit = Box<dyn for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, (bool, Finish)> + Send>;
+type Unit = Box<dyn for<'c, 'd> FnOnce(&'c mut Db<'d>) -> BoxFuture<'c, (bool, Finish)> + Send>;
 
 /// The SQLite writer: the lock every write takes, and the queue of group-commit units.
 #[derive(Debug)]
 pub(crate) struct Writer {
     lock: Arc<Mutex<()>>,
-    units: mpsc::UnboundedSender<Unit>,
+    units: std::sync::mpsc::Sender<Unit>,
 }
 
 impl Writer {
-    /// Starts the writer task over `pool`.
-    pub(crate) fn start(pool: AnyPool) -> Writer {
+    /// Opens the writer's connection to the database file at `path` and starts its thread.
+    pub(crate) fn start(path: &str) -> Result<Writer> {
+        let conn = rusqlite::Connection::open(path).map_err(lite_error)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; \
+             PRAGMA busy_timeout=10000; PRAGMA mmap_size=17179869184; PRAGMA cache_size=-8192;",
+        )
+        .map_err(lite_error)?;
+        conn.set_prepared_statement_cache_capacity(256);
         let lock = Arc::new(Mutex::new(()));
-        let (units, rx) = mpsc::unbounded_channel();
-        tokio::spawn(run(pool, lock.clone(), rx));
-        Writer { lock, units }
+        let (units, rx) = std::sync::mpsc::channel();
+        let l = lock.clone();
+        std::thread::Builder::new()
+            .name("rexian-writer".into())
+            .spawn(move || run(conn, l, rx))
+            .map_err(|e| StoreError::Config(format!("starting the writer thread: {e}")))?;
+        Ok(Writer { lock, units })
     }
 }
 
-async fn run(pool: AnyPool, lock: Arc<Mutex<()>>, mut rx: mpsc::UnboundedReceiver<Unit>) {
+/// Runs a unit's future to its end. On the writer's connection every statement completes at
+/// once, so this never waits.
+fn finish_now<T>(f: BoxFuture<'_, T>) -> T {
+    futures_executor::block_on(f)
+}
+
+fn run(mut conn: rusqlite::Connection, lock: Arc<Mutex<()>>, rx: std::sync::mpsc::Receiver<Unit>) {
     let mut batch: Vec<Unit> = Vec::new();
-    while let Some(first) = rx.recv().await {
+    while let Ok(first) = rx.recv() {
         batch.push(first);
-        let _guard = lock.lock().await;
+        let _guard = lock.blocking_lock();
         // Whatever queued while the lock was busy joins this batch.
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
@@ -54,16 +74,8 @@ async fn run(pool: AnyPool, lock: Arc<Mutex<()>>, mut rx: mpsc::UnboundedReceive
                 Err(_) => break,
             }
         }
-        let mut conn = match pool.acquire().await {
-            Ok(c) => c,
-            Err(e) => {
-                // Dropping the units drops their answer channels: each caller gets an error.
-                tracing::error!(error = %e, units = batch.len(), "writer could not get a connection");
-                batch.clear();
-                continue;
-            }
-        };
-        if let Err(e) = conn.execute("BEGIN IMMEDIATE").await {
+        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+            // Dropping the units drops their answer channels: each caller gets an error.
             tracing::error!(error = %e, units = batch.len(), "writer could not begin");
             batch.clear();
             continue;
@@ -71,11 +83,11 @@ async fn run(pool: AnyPool, lock: Arc<Mutex<()>>, mut rx: mpsc::UnboundedReceive
         if batch.len() == 1 {
             // A unit alone is the whole transaction: no savepoint, and a failure rolls back.
             let Some(unit) = batch.pop() else { continue };
-            let (ok, finish) = unit(&mut conn).await;
+            let (ok, finish) = finish_now(unit(&mut Db::Lite(&mut conn)));
             if ok {
-                commit(&mut conn, vec![finish]).await;
+                commit(&conn, vec![finish]);
             } else {
-                if let Err(e) = conn.execute("ROLLBACK").await {
+                if let Err(e) = conn.execute_batch("ROLLBACK") {
                     tracing::error!(error = %e, "writer could not roll back a unit");
                 }
                 // The unit's own error is its answer.
@@ -85,35 +97,35 @@ async fn run(pool: AnyPool, lock: Arc<Mutex<()>>, mut rx: mpsc::UnboundedReceive
         }
         let mut finishes = Vec::with_capacity(batch.len());
         for unit in batch.drain(..) {
-            if conn.execute("SAVEPOINT unit").await.is_err() {
+            if conn.execute_batch("SAVEPOINT unit").is_err() {
                 continue;
             }
-            let (ok, finish) = unit(&mut conn).await;
+            let (ok, finish) = finish_now(unit(&mut Db::Lite(&mut conn)));
             let end = if ok {
                 "RELEASE unit"
             } else {
                 "ROLLBACK TO unit; RELEASE unit"
             };
-            match conn.execute(end).await {
-                Ok(_) => finishes.push(finish),
+            match conn.execute_batch(end) {
+                Ok(()) => finishes.push(finish),
                 Err(e) => tracing::error!(error = %e, "writer could not end a unit"),
             }
         }
-        commit(&mut conn, finishes).await;
+        commit(&conn, finishes);
     }
 }
 
 /// Commits the batch, then answers each unit with the outcome.
-async fn commit(conn: &mut AnyConnection, finishes: Vec<Finish>) {
-    match conn.execute("COMMIT").await {
-        Ok(_) => {
+fn commit(conn: &rusqlite::Connection, finishes: Vec<Finish>) {
+    match conn.execute_batch("COMMIT") {
+        Ok(()) => {
             for f in finishes {
                 f(Ok(()));
             }
         }
         Err(e) => {
             tracing::error!(error = %e, "group commit failed");
-            let _ = conn.execute("ROLLBACK").await;
+            let _ = conn.execute_batch("ROLLBACK");
             let msg = e.to_string();
             for f in finishes {
                 f(Err(StoreError::Db(sqlx::Error::Protocol(format!(
@@ -178,11 +190,11 @@ impl Store {
     pub(crate) async fn grouped<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T>> + Send + 'static,
+        F: for<'c, 'd> FnOnce(&'c mut Db<'d>) -> BoxFuture<'c, Result<T>> + Send + 'static,
     {
         let Some(w) = &self.writer else {
             let mut tx = self.pool().begin().await?;
-            let v = f(&mut tx).await?;
+            let v = f(&mut Db::Any(&mut tx)).await?;
             tx.commit().await?;
             return Ok(v);
         };
