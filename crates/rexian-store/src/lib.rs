@@ -103,7 +103,13 @@ impl Store {
                 let path = url
                     .trim_start_matches("sqlite://")
                     .trim_start_matches("sqlite:");
-                let path = path.split('?').next().unwrap_or(path);
+                let (path, params) = path.split_once('?').unwrap_or((path, ""));
+                if path.is_empty() || path == ":memory:" || params.contains("mode=memory") {
+                    // The writer opens the file a second time; a memory database would be two.
+                    return Err(StoreError::Config(
+                        "an in-memory SQLite database is not supported; give a file".into(),
+                    ));
+                }
                 Some(std::sync::Arc::new(write::Writer::start(path)?))
             }
             Backend::Postgres => None,
