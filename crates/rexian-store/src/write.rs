@@ -23,6 +23,9 @@ use crate::{Result, Store, StoreError};
 /// Most units committed together.
 const MAX_BATCH: usize = 512;
 
+/// How long the writer waits for more units after the first of a batch arrives.
+const GATHER: std::time::Duration = std::time::Duration::from_millis(1);
+
 /// What a unit leaves to do once the batch's commit is known.
 type Finish = Box<dyn FnOnce(Result<()>) + Send>;
 /// A write unit: runs on the writer's connection and says whether it succeeded.
@@ -66,6 +69,10 @@ fn run(mut conn: rusqlite::Connection, lock: Arc<Mutex<()>>, rx: std::sync::mpsc
     let mut batch: Vec<Unit> = Vec::new();
     while let Ok(first) = rx.recv() {
         batch.push(first);
+        // Gather for a moment: every commit makes each reader connection drop its page cache
+        // and memory map (SQLite's rule for a changed database), so fewer, larger commits
+        // keep the readers' pages warm, and each costs one flush.
+        std::thread::sleep(GATHER);
         let _guard = lock.blocking_lock();
         // Whatever queued while the lock was busy joins this batch.
         while batch.len() < MAX_BATCH {
