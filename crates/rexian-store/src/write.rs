@@ -23,7 +23,7 @@ use crate::{Result, Store, StoreError};
 /// Most units committed together.
 const MAX_BATCH: usize = 512;
 
-/// How long the writer waits for more units after the first of a batch arrives.
+/// How long the writer, under load, waits for more units after the first of a batch arrives.
 const GATHER: std::time::Duration = std::time::Duration::from_millis(1);
 
 /// What a unit leaves to do once the batch's commit is known.
@@ -67,12 +67,16 @@ fn finish_now<T>(f: BoxFuture<'_, T>) -> T {
 
 fn run(mut conn: rusqlite::Connection, lock: Arc<Mutex<()>>, rx: std::sync::mpsc::Receiver<Unit>) {
     let mut batch: Vec<Unit> = Vec::new();
+    let mut busy = false;
     while let Ok(first) = rx.recv() {
         batch.push(first);
-        // Gather for a moment: every commit makes each reader connection drop its page cache
-        // and memory map (SQLite's rule for a changed database), so fewer, larger commits
-        // keep the readers' pages warm, and each costs one flush.
-        std::thread::sleep(GATHER);
+        // Under load (the last batch held more than one unit), gather for a moment: every
+        // commit makes each reader connection drop its page cache and memory map (SQLite's rule
+        // for a changed database), so fewer, larger commits keep the readers' pages warm, and
+        // each costs one flush. A lone writer does not wait.
+        if busy {
+            std::thread::sleep(GATHER);
+        }
         let _guard = lock.blocking_lock();
         // Whatever queued while the lock was busy joins this batch.
         while batch.len() < MAX_BATCH {
@@ -81,6 +85,7 @@ fn run(mut conn: rusqlite::Connection, lock: Arc<Mutex<()>>, rx: std::sync::mpsc
                 Err(_) => break,
             }
         }
+        busy = batch.len() > 1;
         if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
             // Dropping the units drops their answer channels: each caller gets an error.
             tracing::error!(error = %e, units = batch.len(), "writer could not begin");
