@@ -104,22 +104,33 @@ fn blocks<'m>(memory: &'m mut Vec<Block>, params: &Params) -> &'m mut [Block] {
     &mut memory[..params.block_count()]
 }
 
-/// argon2id with the default parameters, as a PHC string.
-fn hash_with(memory: &mut Vec<Block>, password: &[u8]) -> password_hash::Result<String> {
-    let salt = SaltString::generate(&mut OsRng);
+/// The `len`-byte argon2 output of `password` and `salt`, computed in `memory`.
+fn output(
+    memory: &mut Vec<Block>,
+    argon: &Argon2,
+    password: &[u8],
+    salt: password_hash::Salt,
+    len: usize,
+) -> password_hash::Result<Output> {
     let mut salt_buf = [0u8; 64];
     let salt_bytes = salt.decode_b64(&mut salt_buf)?;
-    let params = Params::default();
-    let argon = Argon2::new(Algorithm::default(), Version::default(), params.clone());
-    let len = params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
-    let hash = Output::init_with(len, |out| {
+    Output::init_with(len, |out| {
         Ok(argon.hash_password_into_with_memory(
             password,
             salt_bytes,
             out,
-            blocks(memory, &params),
+            blocks(memory, argon.params()),
         )?)
-    })?;
+    })
+}
+
+/// argon2id with the default parameters, as a PHC string.
+fn hash_with(memory: &mut Vec<Block>, password: &[u8]) -> password_hash::Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    let params = Params::default();
+    let argon = Argon2::new(Algorithm::default(), Version::default(), params.clone());
+    let len = params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
+    let hash = output(memory, &argon, password, salt.as_salt(), len)?;
     Ok(PasswordHash {
         algorithm: Algorithm::default().ident(),
         version: Some(Version::default().into()),
@@ -143,18 +154,8 @@ fn verify_with(memory: &mut Vec<Block>, password: &[u8], phc: &str) -> bool {
             .map(Version::try_from)
             .transpose()?
             .unwrap_or_default();
-        let params = Params::try_from(&h)?;
-        let mut salt_buf = [0u8; 64];
-        let salt_bytes = salt.decode_b64(&mut salt_buf)?;
-        let argon = Argon2::new(algorithm, version, params.clone());
-        let computed = Output::init_with(expected.len(), |out| {
-            Ok(argon.hash_password_into_with_memory(
-                password,
-                salt_bytes,
-                out,
-                blocks(memory, &params),
-            )?)
-        })?;
+        let argon = Argon2::new(algorithm, version, Params::try_from(&h)?);
+        let computed = output(memory, &argon, password, salt, expected.len())?;
         // `Output`'s equality is constant-time.
         Ok(computed == expected)
     };

@@ -449,6 +449,44 @@ pub(crate) async fn insert_event(
     Ok(())
 }
 
+/// Inserts new deadlines; the rows follow, each from [`deadline_values`].
+const INSERT_DEADLINES: &str =
+    "INSERT INTO deadlines (order_id, kind, unit_id, started_at, due_at, \
+    original_due_at, amber_at, provisional, state, active, limit_ms) VALUES";
+
+/// The placeholders of the `i`-th new deadline row (eight values, see [`bind_deadline`]).
+fn deadline_values(i: usize) -> String {
+    let b = i * 8;
+    format!(
+        "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 'pending', 1, ${})",
+        b + 1,
+        b + 2,
+        b + 3,
+        b + 4,
+        b + 5,
+        b + 5,
+        b + 6,
+        b + 7,
+        b + 8
+    )
+}
+
+/// Binds a new deadline's eight values.
+fn bind_deadline<'q>(
+    q: crate::db::Query<'q>,
+    order_id: i64,
+    d: &NewDeadline,
+) -> crate::db::Query<'q> {
+    q.bind(order_id)
+        .bind(&d.kind)
+        .bind(d.unit_id)
+        .bind(d.started_at)
+        .bind(d.due_at)
+        .bind(d.amber_at)
+        .bind(i64::from(d.provisional))
+        .bind(d.limit_ms)
+}
+
 async fn apply_deadlines(tx: &mut Db<'_>, order_id: i64, changes: &[DeadlineChange]) -> Result<()> {
     for c in changes {
         match c {
@@ -459,21 +497,10 @@ async fn apply_deadlines(tx: &mut Db<'_>, order_id: i64, changes: &[DeadlineChan
                     .bind(&d.kind)
                     .execute(&mut *tx)
                     .await?;
-                query(
-                    "INSERT INTO deadlines (order_id, kind, unit_id, started_at, due_at, original_due_at, \
-                     amber_at, provisional, state, active, limit_ms) \
-                     VALUES ($1, $2, $3, $4, $5, $5, $6, $7, 'pending', 1, $8)",
-                )
-                .bind(order_id)
-                .bind(&d.kind)
-                .bind(d.unit_id)
-                .bind(d.started_at)
-                .bind(d.due_at)
-                .bind(d.amber_at)
-                .bind(i64::from(d.provisional))
-                .bind(d.limit_ms)
-                .execute(&mut *tx)
-                .await?;
+                let q = format!("{INSERT_DEADLINES} {}", deadline_values(0));
+                bind_deadline(query(&q), order_id, d)
+                    .execute(&mut *tx)
+                    .await?;
             }
             DeadlineChange::Meet { kind, at } => {
                 query(
@@ -826,38 +853,13 @@ async fn start_first_deadlines(
             .collect();
     };
     let rows = (0..adds.len())
-        .map(|i| {
-            let b = i * 8;
-            format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 'pending', 1, ${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 5,
-                b + 6,
-                b + 7,
-                b + 8
-            )
-        })
+        .map(deadline_values)
         .collect::<Vec<_>>()
         .join(", ");
-    let q = format!(
-        "INSERT INTO deadlines (order_id, kind, unit_id, started_at, due_at, original_due_at, \
-         amber_at, provisional, state, active, limit_ms) VALUES {rows} RETURNING id, kind"
-    );
+    let q = format!("{INSERT_DEADLINES} {rows} RETURNING id, kind");
     let mut query = query(&q);
     for d in &adds {
-        query = query
-            .bind(order_id)
-            .bind(&d.kind)
-            .bind(d.unit_id)
-            .bind(d.started_at)
-            .bind(d.due_at)
-            .bind(d.amber_at)
-            .bind(i64::from(d.provisional))
-            .bind(d.limit_ms);
+        query = bind_deadline(query, order_id, d);
     }
     let ids = query
         .fetch_all(&mut *c)
