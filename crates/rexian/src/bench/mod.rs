@@ -828,8 +828,8 @@ fn report(
     }
 }
 
-/// Operations in the order a lifecycle takes them.
-const OP_ORDER: &[&str] = &[
+/// A repair order's lifecycle, step by step; index 0 is the intake (the replay walks it too).
+pub(crate) const LIFECYCLE: [&str; 8] = [
     "create",
     "dispatch",
     "accept",
@@ -838,12 +838,18 @@ const OP_ORDER: &[&str] = &[
     "review",
     "callbacks",
     "close",
-    "lifecycle",
-    "detail",
-    "list",
-    "kpi",
-    "sweep",
 ];
+
+/// Where an operation is printed: the lifecycle's steps first, then these.
+const OTHER_OPS: &[&str] = &["lifecycle", "detail", "list", "kpi", "sweep"];
+
+fn op_rank(op: &str) -> usize {
+    LIFECYCLE
+        .iter()
+        .chain(OTHER_OPS)
+        .position(|o| *o == op)
+        .unwrap_or(usize::MAX)
+}
 
 fn print_scenario(r: &ScenarioReport) {
     println!(
@@ -851,7 +857,7 @@ fn print_scenario(r: &ScenarioReport) {
         r.name, r.throughput, r.unit, r.requests_per_second, r.seconds, r.concurrency, r.errors
     );
     let mut ops: Vec<_> = r.ops.iter().collect();
-    ops.sort_by_key(|(op, _)| OP_ORDER.iter().position(|o| o == *op).unwrap_or(usize::MAX));
+    ops.sort_by_key(|(op, _)| op_rank(op));
     for (op, s) in ops {
         println!(
             "  {:<10} {:>8} ok {:>5} err  {:>9.1}/s  p50 {:>8.2} ms  p99 {:>8.2} ms  max {:>8.2} ms",

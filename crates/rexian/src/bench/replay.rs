@@ -43,16 +43,7 @@ const HOUR_WEIGHTS: [f64; 24] = [
     5.0, 4.5, 3.5, 2.5, 1.5,
 ];
 /// A lifecycle; index 0 is the intake.
-const STEPS: [&str; 8] = [
-    "create",
-    "dispatch",
-    "accept",
-    "arrive",
-    "reply",
-    "review",
-    "callbacks",
-    "close",
-];
+const STEPS: [&str; 8] = super::LIFECYCLE;
 /// Simulated staff act before this share of the time left to a limit (amber is at 80 %).
 const CAP_SHARE: f64 = 0.6;
 /// Shifts (三班): 00:00, 08:00, 16:00; everyone logs in again at each.
