@@ -9,6 +9,7 @@ pub mod clock;
 pub mod error;
 pub mod extract;
 pub mod i18n;
+pub mod tenancy;
 pub mod ui;
 
 use std::sync::Arc;

@@ -27,8 +27,11 @@ pub struct AdvanceBody {
 /// Sets the clock, then runs every timer that fell due.
 pub async fn set(
     State(app): State<AppState>,
+    axum::Extension(me): axum::Extension<crate::auth::CurrentUser>,
     ApiJson(b): ApiJson<SetBody>,
 ) -> AppResult<Json<Value>> {
+    // One clock for every company: a group administrator's call.
+    crate::tenancy::require_group_admin(&me)?;
     if !app.clock.set(b.now) {
         return Err(AppError::Forbidden);
     }
@@ -39,8 +42,10 @@ pub async fn set(
 /// Moves the clock forward, then runs every timer that fell due.
 pub async fn advance(
     State(app): State<AppState>,
+    axum::Extension(me): axum::Extension<crate::auth::CurrentUser>,
     ApiJson(b): ApiJson<AdvanceBody>,
 ) -> AppResult<Json<Value>> {
+    crate::tenancy::require_group_admin(&me)?;
     if !(0..=10 * 365 * 86_400).contains(&b.seconds) {
         return Err(AppError::invalid(
             "seconds",

@@ -15,6 +15,10 @@ use crate::auth::{hash_password, parse_roles, CurrentUser};
 use crate::clock::ms;
 use crate::error::{AppError, AppResult};
 use crate::extract::ApiJson;
+use crate::tenancy::{
+    may_see_user, new_user_company, require_company_admin, require_group_admin, require_user_admin,
+    visible_company,
+};
 use crate::AppState;
 
 /// Company as the API shows it.
@@ -85,8 +89,10 @@ fn default_prefix(u: Utility) -> &'static str {
     }
 }
 
-/// Validates and creates a company; shared by the API and the admin screen.
-pub async fn insert_company(app: &AppState, actor: i64, b: NewCompanyBody) -> AppResult<i64> {
+/// Validates and creates a company (group administrators only); shared by the API and the
+/// admin screen.
+pub async fn insert_company(app: &AppState, me: &CurrentUser, b: NewCompanyBody) -> AppResult<i64> {
+    require_group_admin(me)?;
     let name = required_text("name", &b.name, 100)?;
     let utility: Utility = b
         .utility
@@ -120,7 +126,7 @@ pub async fn insert_company(app: &AppState, actor: i64, b: NewCompanyBody) -> Ap
     };
     Ok(app
         .store
-        .create_company(&c, Some(actor), ms(app.clock.now()))
+        .create_company(&c, Some(me.id), ms(app.clock.now()))
         .await?)
 }
 
@@ -130,7 +136,7 @@ pub async fn create_company(
     Extension(me): Extension<CurrentUser>,
     ApiJson(b): ApiJson<NewCompanyBody>,
 ) -> AppResult<(StatusCode, Json<Value>)> {
-    let id = insert_company(&app, me.id, b).await?;
+    let id = insert_company(&app, &me, b).await?;
     Ok((StatusCode::CREATED, Json(json!({"id": id.to_string()}))))
 }
 
@@ -167,6 +173,7 @@ pub async fn set_season(
     ApiJson(b): ApiJson<SeasonBody>,
 ) -> AppResult<Json<Value>> {
     let id = parse_id("id", &id)?;
+    require_company_admin(&me, id)?;
     if b.end <= b.start {
         return Err(AppError::invalid("end", "end must be after start"));
     }
@@ -194,7 +201,8 @@ pub struct NewUnitBody {
 }
 
 /// Validates and creates a unit under a company (and optionally a parent of the same company).
-pub async fn insert_unit(app: &AppState, actor: i64, b: NewUnitBody) -> AppResult<i64> {
+pub async fn insert_unit(app: &AppState, me: &CurrentUser, b: NewUnitBody) -> AppResult<i64> {
+    require_company_admin(me, b.company_id.0)?;
     let name = required_text("name", &b.name, 100)?;
     let kind = required_text("kind", &b.kind, 40)?;
     let company = app
@@ -223,7 +231,7 @@ pub async fn insert_unit(app: &AppState, actor: i64, b: NewUnitBody) -> AppResul
             b.parent_id.map(|p| p.0),
             &name,
             &kind,
-            Some(actor),
+            Some(me.id),
             now,
         )
         .await?)
@@ -235,7 +243,7 @@ pub async fn create_unit(
     Extension(me): Extension<CurrentUser>,
     ApiJson(b): ApiJson<NewUnitBody>,
 ) -> AppResult<(StatusCode, Json<Value>)> {
-    let id = insert_unit(&app, me.id, b).await?;
+    let id = insert_unit(&app, &me, b).await?;
     Ok((StatusCode::CREATED, Json(json!({"id": id.to_string()}))))
 }
 
@@ -297,8 +305,9 @@ pub struct UserInput {
     pub staff_no: Option<String>,
 }
 
-/// Validates and creates a user.
-pub async fn insert_user(app: &AppState, actor: i64, u: UserInput) -> AppResult<i64> {
+/// Validates and creates a user; a company administrator creates users of their own company
+/// only.
+pub async fn insert_user(app: &AppState, me: &CurrentUser, u: UserInput) -> AppResult<i64> {
     let login = u.login.trim().to_owned();
     if !(2..=64).contains(&login.len())
         || !login
@@ -329,7 +338,19 @@ pub async fn insert_user(app: &AppState, actor: i64, u: UserInput) -> AppResult<
             roles.push(role);
         }
     }
-    let mut company_id = u.company_id;
+    // A unit names its company: a company administrator may not reach another through it.
+    let requested = match (u.company_id, u.unit_id) {
+        (Some(c), _) => Some(c),
+        (None, Some(unit)) => Some(
+            app.store
+                .unit(unit)
+                .await
+                .map_err(|_| AppError::invalid("unit_id", "unit_id names no unit"))?
+                .company_id,
+        ),
+        (None, None) => None,
+    };
+    let mut company_id = new_user_company(me, requested)?;
     if let Some(c) = company_id {
         app.store
             .company(c)
@@ -374,7 +395,7 @@ pub async fn insert_user(app: &AppState, actor: i64, u: UserInput) -> AppResult<
     };
     Ok(app
         .store
-        .create_user(&new, Some(actor), ms(app.clock.now()))
+        .create_user(&new, Some(me.id), ms(app.clock.now()))
         .await?)
 }
 
@@ -393,16 +414,17 @@ pub async fn create_user(
         company_id: b.company_id.map(|i| i.0),
         staff_no: b.staff_no,
     };
-    let id = insert_user(&app, me.id, input).await?;
+    let id = insert_user(&app, &me, input).await?;
     Ok((StatusCode::CREATED, Json(json!({"id": id.to_string()}))))
 }
 
 /// Users, optionally of one company.
 pub async fn list_users(
     State(app): State<AppState>,
+    Extension(me): Extension<CurrentUser>,
     Query(f): Query<CompanyFilter>,
 ) -> AppResult<Json<Value>> {
-    let us = app.store.users(f.id()?).await?;
+    let us = app.store.users(visible_company(&me, f.id()?)?).await?;
     Ok(Json(
         json!({"items": us.iter().map(user_json).collect::<Vec<_>>()}),
     ))
@@ -411,9 +433,13 @@ pub async fn list_users(
 /// One user.
 pub async fn get_user(
     State(app): State<AppState>,
+    Extension(me): Extension<CurrentUser>,
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
     let u = app.store.user(parse_id("id", &id)?).await?;
+    if !may_see_user(&me, &u) {
+        return Err(AppError::NotFound);
+    }
     Ok(Json(user_json(&u)))
 }
 
@@ -427,11 +453,12 @@ pub struct PartnerBody {
 /// Validates and sets (or clears) the A/B partner of a user's post.
 pub async fn assign_partner(
     app: &AppState,
-    actor: i64,
+    me: &CurrentUser,
     id: i64,
     partner: Option<i64>,
 ) -> AppResult<()> {
     let user = app.store.user(id).await?;
+    require_user_admin(me, &user)?;
     if let Some(p) = partner {
         if p == id {
             return Err(AppError::invalid(
@@ -453,7 +480,7 @@ pub async fn assign_partner(
     }
     Ok(app
         .store
-        .set_partner(id, partner, Some(actor), ms(app.clock.now()))
+        .set_partner(id, partner, Some(me.id), ms(app.clock.now()))
         .await?)
 }
 
@@ -465,7 +492,7 @@ pub async fn set_partner(
     ApiJson(b): ApiJson<PartnerBody>,
 ) -> AppResult<Json<Value>> {
     let id = parse_id("id", &id)?;
-    assign_partner(&app, me.id, id, b.partner_id.map(|p| p.0)).await?;
+    assign_partner(&app, &me, id, b.partner_id.map(|p| p.0)).await?;
     Ok(Json(user_json(&app.store.user(id).await?)))
 }
 
@@ -476,6 +503,25 @@ pub struct DisabledBody {
     disabled: bool,
 }
 
+/// Checks and disables (revoking every token) or re-enables a user; shared by the API and the
+/// admin screen.
+pub async fn disable_user(
+    app: &AppState,
+    me: &CurrentUser,
+    id: i64,
+    disabled: bool,
+) -> AppResult<()> {
+    let target = app.store.user(id).await?;
+    require_user_admin(me, &target)?;
+    if id == me.id && disabled {
+        return Err(AppError::invalid("disabled", "you cannot disable yourself"));
+    }
+    Ok(app
+        .store
+        .set_user_disabled(id, disabled, Some(me.id), ms(app.clock.now()))
+        .await?)
+}
+
 /// Disables (locks out, revoking every token) or re-enables a user.
 pub async fn set_disabled(
     State(app): State<AppState>,
@@ -484,12 +530,7 @@ pub async fn set_disabled(
     ApiJson(b): ApiJson<DisabledBody>,
 ) -> AppResult<Json<Value>> {
     let id = parse_id("id", &id)?;
-    if id == me.id && b.disabled {
-        return Err(AppError::invalid("disabled", "you cannot disable yourself"));
-    }
-    app.store
-        .set_user_disabled(id, b.disabled, Some(me.id), ms(app.clock.now()))
-        .await?;
+    disable_user(&app, &me, id, b.disabled).await?;
     Ok(Json(user_json(&app.store.user(id).await?)))
 }
 
@@ -508,6 +549,8 @@ pub async fn set_password(
     ApiJson(b): ApiJson<PasswordBody>,
 ) -> AppResult<StatusCode> {
     let id = parse_id("id", &id)?;
+    let target = app.store.user(id).await?;
+    require_user_admin(&me, &target)?;
     if b.password.chars().count() < 8 {
         return Err(AppError::invalid(
             "password",
@@ -550,6 +593,7 @@ pub async fn set_policy(
     ApiJson(b): ApiJson<PolicyBody>,
 ) -> AppResult<Json<Value>> {
     let c = app.store.company(parse_id("id", &id)?).await?;
+    require_company_admin(&me, c.id)?;
     let text = b.policy_override.filter(|t| !t.trim().is_empty());
     if let Some(t) = &text {
         let base = Policy::preset(&c.policy).ok_or_else(|| {

@@ -12,14 +12,14 @@ use rexian_domain::model::{Role, Utility};
 
 use super::{error_page, render, PageUser};
 use crate::api::org::{
-    assign_partner, insert_company, insert_unit, insert_user, NewCompanyBody, NewUnitBody,
-    UserInput,
+    assign_partner, disable_user, insert_company, insert_unit, insert_user, NewCompanyBody,
+    NewUnitBody, UserInput,
 };
 use crate::api::{parse_id, Id};
 use crate::auth::{parse_roles, CurrentUser};
-use crate::clock::ms;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, Msgs};
+use crate::tenancy::{admin_scope, AdminScope};
 use crate::AppState;
 
 /// Admin routes.
@@ -75,6 +75,8 @@ struct CompaniesPage {
     csrf: String,
     companies: Vec<CompanyRow>,
     utilities: Vec<(String, String)>,
+    /// Whether the viewer may create companies (a group administrator).
+    group: bool,
 }
 
 async fn companies(
@@ -89,8 +91,10 @@ async fn companies(
         Ok(c) => c,
         Err(e) => return error_page(t, &u, e.into()),
     };
+    let group = admin_scope(&u) == Some(AdminScope::Group);
     let companies = cs
         .into_iter()
+        .filter(|c| u.company_id.is_none_or(|own| own == c.id))
         .map(|c| CompanyRow {
             id: c.id,
             utility_label: t.get(&format!("utility.{}", c.utility)),
@@ -120,6 +124,7 @@ async fn companies(
         csrf,
         companies,
         utilities,
+        group,
     })
 }
 
@@ -138,7 +143,7 @@ async fn create_company(
         policy: None,
         number_prefix: Some(field(&f, "number_prefix").to_owned()),
     };
-    let r = insert_company(&app, u.id, body).await.map(|_| ());
+    let r = insert_company(&app, &u, body).await.map(|_| ());
     finish(t, &u, r, "/admin/companies")
 }
 
@@ -169,10 +174,17 @@ async fn units(
     let t = Msgs {
         lang: Lang::from_headers(&headers),
     };
-    let (cs, us) = match (app.store.companies().await, app.store.units(None).await) {
+    let (cs, us) = match (
+        app.store.companies().await,
+        app.store.units(u.company_id).await,
+    ) {
         (Ok(c), Ok(u)) => (c, u),
         (Err(e), _) | (_, Err(e)) => return error_page(t, &u, e.into()),
     };
+    let cs: Vec<_> = cs
+        .into_iter()
+        .filter(|c| u.company_id.is_none_or(|own| own == c.id))
+        .collect();
     let names: HashMap<i64, String> = cs.iter().map(|c| (c.id, c.name.clone())).collect();
     // Depth-first order so the tree reads top-down.
     let mut rows = Vec::new();
@@ -231,7 +243,7 @@ async fn create_unit(
             name: field(&f, "name").to_owned(),
             kind: field(&f, "kind").to_owned(),
         };
-        insert_unit(&app, u.id, body).await.map(|_| ())
+        insert_unit(&app, &u, body).await.map(|_| ())
     }
     .await;
     finish(t, &u, r, "/admin/units")
@@ -269,7 +281,10 @@ async fn users(
     let t = Msgs {
         lang: Lang::from_headers(&headers),
     };
-    let (all, units) = match (app.store.users(None).await, app.store.units(None).await) {
+    let (all, units) = match (
+        app.store.users(u.company_id).await,
+        app.store.units(u.company_id).await,
+    ) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) | (_, Err(e)) => return error_page(t, &u, e.into()),
     };
@@ -351,7 +366,7 @@ async fn create_user(
             company_id: None,
             staff_no: Some(field(&f, "staff_no").to_owned()),
         };
-        insert_user(&app, u.id, input).await.map(|_| ())
+        insert_user(&app, &u, input).await.map(|_| ())
     }
     .await;
     finish(t, &u, r, "/admin/users")
@@ -369,14 +384,7 @@ async fn set_disabled(
     };
     let r = async {
         let id = parse_id("id", &id)?;
-        let disabled = field(&f, "disabled") == "true";
-        if id == u.id && disabled {
-            return Err(AppError::invalid("disabled", "you cannot disable yourself"));
-        }
-        Ok(app
-            .store
-            .set_user_disabled(id, disabled, Some(u.id), ms(app.clock.now()))
-            .await?)
+        disable_user(&app, &u, id, field(&f, "disabled") == "true").await
     }
     .await;
     finish(t, &u, r, "/admin/users")
@@ -394,7 +402,7 @@ async fn set_partner(
     };
     let r = async {
         let id = parse_id("id", &id)?;
-        assign_partner(&app, u.id, id, opt_id(&f, "partner_id")?).await
+        assign_partner(&app, &u, id, opt_id(&f, "partner_id")?).await
     }
     .await;
     finish(t, &u, r, "/admin/users")

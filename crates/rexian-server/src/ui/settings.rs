@@ -21,6 +21,7 @@ use crate::clock::ms;
 use crate::error::{AppError, AppResult};
 use crate::extract::ApiJson;
 use crate::i18n::Msgs;
+use crate::tenancy::{admin_scope, require_company_admin, require_group_admin, AdminScope};
 use crate::AppState;
 
 /// Policy and calendar routes.
@@ -80,6 +81,9 @@ async fn policies_page(
     let mut focus = focus;
     let mut rows = Vec::new();
     for c in app.store.companies().await? {
+        if u.company_id.is_some_and(|own| own != c.id) {
+            continue;
+        }
         let effective = company_policy(&c)?.to_toml();
         let (override_text, outcome) = match focus.take_if(|(id, _, _)| *id == c.id) {
             Some((_, text, o)) => (text, Some(o)),
@@ -128,6 +132,7 @@ async fn policy_submit(
     let text = field(&f, "override").replace("\r\n", "\n");
     let r: AppResult<(i64, Outcome)> = async {
         let cid = parse_id("id", &id)?;
+        require_company_admin(&u, cid)?;
         let company = app.store.company(cid).await?;
         match field(&f, "action") {
             "check" => {
@@ -217,6 +222,8 @@ struct CalendarPage {
     installed: Option<Vec<i32>>,
     text: String,
     outcome: Option<Outcome>,
+    /// Whether the viewer may install a calendar (a group administrator).
+    group: bool,
 }
 
 /// The file `rexian serve` reads its calendar from at start (in the data dir).
@@ -258,6 +265,7 @@ async fn calendar_page(
         installed: installed_years(app).await,
         text,
         outcome,
+        group: admin_scope(u) == Some(AdminScope::Group),
     }
 }
 
@@ -279,6 +287,10 @@ async fn calendar_submit(
     Form(f): Form<Fields>,
 ) -> Response {
     let t = msgs(&headers);
+    // The calendar is shared by every company: a group administrator's change.
+    if let Err(e) = require_group_admin(&u) {
+        return error_page(t, &u, e);
+    }
     let text = field(&f, "calendar").replace("\r\n", "\n");
     let action = field(&f, "action");
     if action != "check" && action != "install" {

@@ -16,3 +16,4 @@ mod reports;
 mod search;
 mod search_quality;
 mod surveys;
+mod tenancy;

@@ -1,0 +1,104 @@
+//! Who administers what. The access table says which roles reach a route; this says which
+//! company's things an administrator may change there.
+//!
+//! A group administrator (role `admin`, no company) may do everything: companies, the holiday
+//! calendar every company shares, and every company's units, users, policy and season. A company
+//! administrator (role `admin` with a company) administers that company only, and never touches
+//! group-level users (those without a company).
+
+use rexian_domain::model::Role;
+use rexian_store::org::User;
+
+use crate::auth::CurrentUser;
+use crate::error::{AppError, AppResult};
+
+/// The reach of an administrator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdminScope {
+    /// The whole group.
+    Group,
+    /// One company.
+    Company(i64),
+}
+
+/// The administrative reach of `me`, if `me` is an administrator.
+pub fn admin_scope(me: &CurrentUser) -> Option<AdminScope> {
+    if !me.has(Role::Admin) {
+        return None;
+    }
+    Some(match me.company_id {
+        None => AdminScope::Group,
+        Some(c) => AdminScope::Company(c),
+    })
+}
+
+fn refused(message: &str) -> AppError {
+    tracing::warn!(
+        reason = message,
+        "administration outside the caller's scope refused"
+    );
+    AppError::Forbidden
+}
+
+/// Group-level changes: companies and the shared holiday calendar.
+pub fn require_group_admin(me: &CurrentUser) -> AppResult<()> {
+    match admin_scope(me) {
+        Some(AdminScope::Group) => Ok(()),
+        _ => Err(refused("group administrators only")),
+    }
+}
+
+/// Changes to one company's units, policy and season.
+pub fn require_company_admin(me: &CurrentUser, company_id: i64) -> AppResult<()> {
+    match admin_scope(me) {
+        Some(AdminScope::Group) => Ok(()),
+        Some(AdminScope::Company(c)) if c == company_id => Ok(()),
+        _ => Err(refused("another company's administration")),
+    }
+}
+
+/// Changes to a user (password, disabling, partner): a company administrator reaches only the
+/// users of their own company.
+pub fn require_user_admin(me: &CurrentUser, target: &User) -> AppResult<()> {
+    match (admin_scope(me), target.company_id) {
+        (Some(AdminScope::Group), _) => Ok(()),
+        (Some(AdminScope::Company(c)), Some(t)) if c == t => Ok(()),
+        _ => Err(refused("a user outside the caller's company")),
+    }
+}
+
+/// The company a new user may belong to: a company administrator creates users of their own
+/// company only (the company defaults to theirs; none means a group-level user, refused).
+pub fn new_user_company(me: &CurrentUser, requested: Option<i64>) -> AppResult<Option<i64>> {
+    match admin_scope(me) {
+        Some(AdminScope::Group) => Ok(requested),
+        Some(AdminScope::Company(c)) => match requested {
+            None => Ok(Some(c)),
+            Some(r) if r == c => Ok(Some(c)),
+            Some(_) => Err(AppError::invalid(
+                "company_id",
+                "you may create users of your own company only",
+            )),
+        },
+        None => Err(refused("not an administrator")),
+    }
+}
+
+/// The company whose staff `me` may list: staff of a company list their own company only;
+/// group-level staff list what they ask for (every company when they ask for none).
+pub fn visible_company(me: &CurrentUser, requested: Option<i64>) -> AppResult<Option<i64>> {
+    match (me.company_id, requested) {
+        (None, r) => Ok(r),
+        (Some(c), None) => Ok(Some(c)),
+        (Some(c), Some(r)) if r == c => Ok(Some(c)),
+        (Some(_), Some(_)) => Err(refused("another company's staff")),
+    }
+}
+
+/// Whether `me` may see `user` (listing and reading staff).
+pub fn may_see_user(me: &CurrentUser, user: &User) -> bool {
+    match me.company_id {
+        None => true,
+        Some(c) => user.company_id == Some(c),
+    }
+}
