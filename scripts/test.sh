@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, every test on SQLite and on PostgreSQL, the browser
-# tests and the benchmark smoke run. Installs PostgreSQL and Chromium with apt-get when missing.
+# tests, schemathesis against the OpenAPI document and the benchmark smoke run. Installs PostgreSQL and Chromium with apt-get when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -52,6 +52,9 @@ if [ -f tests/browser/run.sh ]; then
 else
   echo "no browser suite yet"; exit 1
 fi
+
+step "schemathesis against the OpenAPI document (SQLite and PostgreSQL, bounded time)"
+REXIAN_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/rexian" bash scripts/schemathesis.sh
 
 if [ -f scripts/bench-smoke.sh ]; then
   step "benchmark smoke run"

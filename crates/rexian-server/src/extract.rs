@@ -31,6 +31,10 @@ where
 
 /// Parses JSON, naming the field of the first error.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    // Every body is an object: serde would also take a struct from an array (`[null]`).
+    if !bytes.trim_ascii_start().starts_with(b"{") {
+        return Err(AppError::invalid("body", "the body must be a JSON object"));
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();

@@ -147,7 +147,8 @@ pub fn router(state: AppState) -> Router {
             auth::authorize,
         ))
         .fallback(not_found)
-        .with_state(state);
+        .with_state(state)
+        .layer(middleware::from_fn(error::api_envelope));
     let trace = TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
         let id = req
             .headers()

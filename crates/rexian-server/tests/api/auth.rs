@@ -293,7 +293,7 @@ async fn openapi_document_lists_the_contract() {
     let app = TestApp::new().await;
     let (s, v) = app.call("GET", "/api/v1/openapi.json", None, None).await;
     assert_eq!(s, StatusCode::OK);
-    assert_eq!(v["openapi"], "3.0.3");
+    assert_eq!(v["openapi"], "3.1.0");
     for p in [
         "/api/v1/session",
         "/api/v1/orders",

@@ -5,6 +5,7 @@ mod assessment;
 mod auth;
 mod callbacks;
 mod console;
+mod contract;
 mod heating;
 mod kb;
 mod matters;
