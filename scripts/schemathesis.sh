@@ -56,14 +56,15 @@ run_on() {
     -d "{\"login\":\"admin\",\"password\":\"$password\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
   echo "schemathesis on $name for ${seconds}s"
   local rc=0
-  "$venv/bin/schemathesis" --no-color run "http://127.0.0.1:$port/api/v1/openapi.json" \
+  # From the scratch dir: schemathesis keeps state in the working directory.
+  (cd "$work" && "$venv/bin/schemathesis" --no-color run "http://127.0.0.1:$port/api/v1/openapi.json" \
     -H "Authorization: Bearer $token" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,negative_data_rejection \
     --exclude-name 'DELETE /api/v1/session' \
     --exclude-name 'PUT /api/v1/admin/clock' --exclude-name 'POST /api/v1/admin/clock/advance' \
     --exclude-name 'PUT /api/v1/users/{id}/password' --exclude-name 'PUT /api/v1/users/{id}/disabled' \
     --max-time "$seconds" -w 2 --suppress-health-check all --generation-database none \
-    --seed "${REXIAN_ST_SEED:-$RANDOM}" || rc=$?
+    --seed "${REXIAN_ST_SEED:-$RANDOM}") || rc=$?
   if grep -q "panicked" "$work/$name.log"; then
     echo "the server panicked:"; grep -A5 "panicked" "$work/$name.log" | head -40; rc=1
   fi
