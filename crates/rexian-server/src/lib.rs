@@ -145,6 +145,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::authorize,
         ))
+        .layer(middleware::from_fn(extract::refuse_nul))
         .fallback(not_found)
         .with_state(state);
     let trace = TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {

@@ -6,6 +6,7 @@ mod auth;
 mod callbacks;
 mod console;
 mod heating;
+mod input;
 mod kb;
 mod matters;
 mod orders;
