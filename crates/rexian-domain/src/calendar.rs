@@ -18,6 +18,9 @@ use serde::Deserialize;
 /// The China mainland calendar shipped with the product.
 pub const EMBEDDED_CALENDAR: &str = include_str!("../../../calendars/cn-mainland.toml");
 
+/// The last year workday counting goes to; a longer count stops there.
+const LAST_YEAR: i32 = 9999;
+
 /// A calendar file that could not be loaded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}{reason}", year.map(|y| format!("year {y}: ")).unwrap_or_default())]
@@ -231,8 +234,8 @@ impl BusinessCalendar {
         };
         for _ in 0..n {
             let next = self.next_workday(day);
-            if next == day {
-                break; // end of the representable range
+            if next == day || next.year() > LAST_YEAR {
+                break; // end of the range deadlines are computed in
             }
             day = next;
         }

@@ -1,6 +1,6 @@
 //! Deadline arithmetic: due instants, traffic-light state, supervision level (SPEC §3).
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::{month_end, same_day, BusinessCalendar};
@@ -15,28 +15,45 @@ pub struct Due {
     pub provisional: bool,
 }
 
+/// The latest due instant ever computed (9999-12-31 23:59:59 UTC): a limit that would end
+/// later ends then, far inside what dates can show in any zone.
+pub fn latest_due() -> DateTime<Utc> {
+    NaiveDate::from_ymd_opt(9999, 12, 31)
+        .and_then(|d| d.and_hms_opt(23, 59, 59))
+        .map(|t| t.and_utc())
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
 fn to_utc(local: NaiveDateTime, offset: FixedOffset) -> DateTime<Utc> {
     // A fixed offset has exactly one mapping.
     match offset.from_local_datetime(&local).single() {
         Some(t) => t.with_timezone(&Utc),
-        None => {
-            Utc.from_utc_datetime(&(local - Duration::seconds(i64::from(offset.local_minus_utc()))))
-        }
+        None => local
+            .checked_sub_signed(Duration::seconds(i64::from(offset.local_minus_utc())))
+            .map(|t| Utc.from_utc_datetime(&t))
+            .unwrap_or_else(latest_due),
     }
 }
 
 /// When a limit started at `start` expires. Minutes and hours are wall-clock; workdays,
-/// same day and month end are computed on the company's local time (`offset`).
+/// same day and month end are computed on the company's local time (`offset`). No input
+/// panics: a due instant past [`latest_due`] is [`latest_due`].
 pub fn due_at(
     start: DateTime<Utc>,
     limit: &Limit,
     cal: &BusinessCalendar,
     offset: FixedOffset,
 ) -> Due {
-    let local = start.with_timezone(&offset).naive_local();
+    let latest = latest_due();
+    let start = start.min(latest);
+    let local = start
+        .naive_utc()
+        .checked_add_signed(Duration::seconds(i64::from(offset.local_minus_utc())))
+        .unwrap_or(start.naive_utc());
+    let wall = |d: Duration| start.checked_add_signed(d).unwrap_or(latest);
     let (due_at, provisional) = match *limit {
-        Limit::Minutes(n) => (start + Duration::minutes(i64::from(n)), false),
-        Limit::Hours(n) => (start + Duration::hours(i64::from(n)), false),
+        Limit::Minutes(n) => (wall(Duration::minutes(i64::from(n))), false),
+        Limit::Hours(n) => (wall(Duration::hours(i64::from(n))), false),
         Limit::Workdays(n) => {
             let s = cal.add_workdays(local, n);
             (to_utc(s.at, offset), s.provisional)
@@ -45,7 +62,7 @@ pub fn due_at(
         Limit::MonthEnd => (to_utc(month_end(local), offset), false),
     };
     Due {
-        due_at,
+        due_at: due_at.min(latest),
         provisional,
     }
 }

@@ -67,7 +67,10 @@ pub fn grade_with(matter: &MatterFacts, this: &ComplaintFacts, rules: &GradingRu
     {
         return Grade::MAJOR;
     }
-    let from = this.at - Duration::days(i64::from(rules.window_days));
+    let from = this
+        .at
+        .checked_sub_signed(Duration::days(i64::from(rules.window_days)))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC);
     let in_window = || all().filter(|c| c.at >= from && c.at <= this.at);
     let distinct: BTreeSet<&str> = in_window().map(|c| c.customer.as_str()).collect();
     if distinct.len() >= rules.complainants as usize

@@ -25,6 +25,19 @@ pub const PRESETS: [(&str, &str); 4] = [
     ("water", include_str!("../../../policies/water.toml")),
 ];
 
+/// The longest time limit a policy may set, in days (10 years).
+pub const MAX_LIMIT_DAYS: u32 = 3650;
+/// The most minutes a limit may have (10 years).
+pub const MAX_LIMIT_MINUTES: u32 = MAX_LIMIT_DAYS * 24 * 60;
+/// The most hours a limit may have (10 years).
+pub const MAX_LIMIT_HOURS: u32 = MAX_LIMIT_DAYS * 24;
+/// The most workdays a limit may have (10 years of about 250 working days).
+pub const MAX_LIMIT_WORKDAYS: u32 = 2500;
+/// The largest assessment deduction per occurrence, in 元.
+pub const MAX_AMOUNT_YUAN: u32 = 100_000;
+/// The largest assessment deduction per occurrence, in points.
+pub const MAX_POINTS: u32 = 1000;
+
 /// The length of a time limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -131,8 +144,13 @@ impl SeasonRules {
         let Some(start) = start else {
             return SeasonPhase::Off;
         };
-        let pre = start - Duration::days(i64::from(self.pre_days));
-        let settle = start + Duration::days(i64::from(self.settle_days));
+        let days = |n: u32| chrono::Days::new(u64::from(n));
+        let pre = start
+            .checked_sub_days(days(self.pre_days))
+            .unwrap_or(NaiveDate::MIN);
+        let settle = start
+            .checked_add_days(days(self.settle_days))
+            .unwrap_or(NaiveDate::MAX);
         if d < pre {
             SeasonPhase::Off
         } else if d < start {
@@ -351,15 +369,14 @@ struct RawPolicy {
     amber_share: Option<Spanned<f64>>,
     callback: Option<Spanned<RawCallback>>,
     survey: Option<Spanned<RawSurvey>>,
-    heating_season: Option<SeasonRules>,
+    heating_season: Option<Spanned<SeasonRules>>,
     #[serde(default)]
     subtypes: BTreeMap<String, Spanned<Vec<String>>>,
     #[serde(default, rename = "rule")]
     rules: Vec<Spanned<RawRule>>,
     #[serde(default)]
     assessment: Vec<Spanned<RawAssessment>>,
-    #[serde(default)]
-    settings: Table,
+    settings: Option<Spanned<Table>>,
     #[serde(default)]
     checklist: BTreeMap<String, Spanned<Checklist>>,
 }
@@ -458,9 +475,15 @@ fn parse_limit(
             let mut limit = None;
             let mut from = default;
             for (k, val) in t {
-                let num = || -> Result<u32, PolicyError> {
+                let num = |max: u32| -> Result<u32, PolicyError> {
                     match val.as_integer() {
-                        Some(n) if n > 0 && n <= i64::from(u32::MAX) => Ok(n as u32),
+                        Some(n) if n > 0 && n <= i64::from(max) => Ok(n as u32),
+                        Some(n) if n > 0 => Err(cx.err(
+                            at.clone(),
+                            format!(
+                                "{kind}.{k}: {n} is more than {max} (limits are at most 10 years)"
+                            ),
+                        )),
                         _ => Err(cx.err(
                             at.clone(),
                             format!("{kind}.{k}: must be a positive whole number"),
@@ -468,9 +491,9 @@ fn parse_limit(
                     }
                 };
                 let l = match k.as_str() {
-                    "minutes" => Limit::Minutes(num()?),
-                    "hours" => Limit::Hours(num()?),
-                    "workdays" => Limit::Workdays(num()?),
+                    "minutes" => Limit::Minutes(num(MAX_LIMIT_MINUTES)?),
+                    "hours" => Limit::Hours(num(MAX_LIMIT_HOURS)?),
+                    "workdays" => Limit::Workdays(num(MAX_LIMIT_WORKDAYS)?),
                     "at" => match val.as_str() {
                         Some(s) => word(s)?,
                         None => {
@@ -537,6 +560,30 @@ fn share(cx: &Ctx, at: std::ops::Range<usize>, what: &str, x: f64) -> Result<f64
     }
 }
 
+/// `n` when it lies in `lo..=hi`, else an error naming `what`.
+fn within(
+    cx: &Ctx,
+    at: std::ops::Range<usize>,
+    what: &str,
+    n: u32,
+    lo: u32,
+    hi: u32,
+) -> Result<u32, PolicyError> {
+    if (lo..=hi).contains(&n) {
+        Ok(n)
+    } else {
+        Err(cx.err(Some(at), format!("{what}: {n} is outside {lo}..={hi}")))
+    }
+}
+
+/// The numbers of `[settings]` the product reads, with their bounds.
+const BOUNDED_SETTINGS: [(&str, i64, i64); 4] = [
+    ("complaint_grade1_same_customer", 1, 10_000),
+    ("complaint_grade2_complainants", 1, 10_000),
+    ("complaint_grade2_window_days", 1, MAX_LIMIT_DAYS as i64),
+    ("complaint_grade2_collective", 1, 10_000),
+];
+
 /// UTC+08:00 (Asia/Shanghai, no DST), the default company zone.
 pub fn china_offset() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600)
@@ -574,14 +621,49 @@ impl Policy {
             amber_share: 0.8,
             callback: CallbackRules::default(),
             survey: SurveyRules::default(),
-            heating_season: raw.heating_season,
+            heating_season: None,
             subtypes: BTreeMap::new(),
             rules: Vec::new(),
             assessment: Vec::new(),
-            settings: raw.settings,
+            settings: Table::new(),
             checklist: BTreeMap::new(),
             source,
         };
+        if let Some(h) = raw.heating_season {
+            let span = h.span();
+            let h = h.into_inner();
+            within(
+                &cx,
+                span.clone(),
+                "heating_season.pre_days",
+                h.pre_days,
+                0,
+                366,
+            )?;
+            within(
+                &cx,
+                span,
+                "heating_season.settle_days",
+                h.settle_days,
+                0,
+                366,
+            )?;
+            p.heating_season = Some(h);
+        }
+        if let Some(t) = raw.settings {
+            let span = t.span();
+            let t = t.into_inner();
+            for (key, lo, hi) in BOUNDED_SETTINGS {
+                let Some(v) = t.get(key) else { continue };
+                if !v.as_integer().is_some_and(|n| (lo..=hi).contains(&n)) {
+                    return Err(cx.err(
+                        Some(span),
+                        format!("settings.{key}: must be a whole number in {lo}..={hi}, got {v}"),
+                    ));
+                }
+            }
+            p.settings = t;
+        }
         if let Some(o) = raw.utc_offset {
             p.utc_offset = parse_offset(o.get_ref()).ok_or_else(|| {
                 cx.err(
@@ -614,13 +696,20 @@ impl Policy {
                 ));
             }
             if let Some(n) = c.min_gap_minutes {
-                p.callback.min_gap_minutes = n;
+                p.callback.min_gap_minutes = within(
+                    &cx,
+                    span.clone(),
+                    "callback.min_gap_minutes",
+                    n,
+                    0,
+                    7 * 24 * 60,
+                )?;
             }
             if let Some(n) = c.max_attempts {
                 if n == 0 {
                     return Err(cx.err(Some(span), "callback.max_attempts: must be at least 1"));
                 }
-                p.callback.max_attempts = n;
+                p.callback.max_attempts = within(&cx, span, "callback.max_attempts", n, 1, 100)?;
             }
         }
         if let Some(s) = raw.survey {
@@ -642,9 +731,28 @@ impl Policy {
                 p.survey.repair_recheck_share =
                     Some(share(&cx, span.clone(), "survey.repair_recheck_share", x)?);
             }
-            p.survey.sample_per_mille_min = s.sample_per_mille_min;
-            p.survey.sample_per_mille_max = s.sample_per_mille_max;
-            p.survey.outreach_report_days = s.outreach_report_days;
+            let bounded = |what: &str, n: Option<u32>, lo: u32, hi: u32| {
+                n.map(|n| within(&cx, span.clone(), what, n, lo, hi))
+                    .transpose()
+            };
+            p.survey.sample_per_mille_min = bounded(
+                "survey.sample_per_mille_min",
+                s.sample_per_mille_min,
+                0,
+                1000,
+            )?;
+            p.survey.sample_per_mille_max = bounded(
+                "survey.sample_per_mille_max",
+                s.sample_per_mille_max,
+                0,
+                1000,
+            )?;
+            p.survey.outreach_report_days = bounded(
+                "survey.outreach_report_days",
+                s.outreach_report_days,
+                1,
+                366,
+            )?;
             if let (Some(lo), Some(hi)) = (s.sample_per_mille_min, s.sample_per_mille_max) {
                 if lo > hi || hi > 1000 {
                     return Err(cx.err(
@@ -793,6 +901,14 @@ impl Policy {
                     format!("assessment {}: needs amount_yuan or points", a.code),
                 ));
             }
+            if let Some(n) = a.amount_yuan {
+                let what = format!("assessment {}: amount_yuan", a.code);
+                within(&cx, span.clone(), &what, n, 0, MAX_AMOUNT_YUAN)?;
+            }
+            if let Some(n) = a.points {
+                let what = format!("assessment {}: points", a.code);
+                within(&cx, span.clone(), &what, n, 0, MAX_POINTS)?;
+            }
             if p.assessment.iter().any(|o| o.code == a.code) {
                 return Err(cx.err(
                     Some(span),
@@ -861,6 +977,7 @@ impl Policy {
         let over: Table = toml_text
             .parse()
             .map_err(|e: toml::de::Error| cx.err(e.span(), e.message().trim().to_string()))?;
+        check_override_limits(&cx, toml_text)?;
         let mut merged = self.source.clone();
         merge_tables(&mut merged, over);
         let text = toml::to_string(&merged).map_err(|e| cx.err(None, e.to_string()))?;
@@ -970,6 +1087,52 @@ impl Policy {
     pub fn assessment_rule(&self, code: &str) -> Option<&AssessmentRule> {
         self.assessment.iter().find(|a| a.code == code)
     }
+}
+
+/// The limits of an override's rules, as far as they can be read alone.
+#[derive(Deserialize)]
+struct OverrideRules {
+    #[serde(default)]
+    rule: Vec<OverrideRule>,
+}
+
+#[derive(Deserialize)]
+struct OverrideRule {
+    dispatch: Option<Spanned<Value>>,
+    contact: Option<Spanned<Value>>,
+    arrive: Option<Spanned<Value>>,
+    finish: Option<Spanned<Value>>,
+    callback: Option<Spanned<Value>>,
+    close: Option<Spanned<Value>>,
+    #[serde(default)]
+    milestones: BTreeMap<String, Spanned<Value>>,
+}
+
+/// Checks the limits an override sets before merging, so their errors carry the line in the
+/// override's own text. Anything else is checked after the merge.
+fn check_override_limits(cx: &Ctx, text: &str) -> Result<(), PolicyError> {
+    let Ok(o) = toml::from_str::<OverrideRules>(text) else {
+        return Ok(());
+    };
+    for r in &o.rule {
+        let kinds = [
+            (DeadlineKind::Dispatch, &r.dispatch),
+            (DeadlineKind::Contact, &r.contact),
+            (DeadlineKind::Arrive, &r.arrive),
+            (DeadlineKind::Finish, &r.finish),
+            (DeadlineKind::Callback, &r.callback),
+            (DeadlineKind::Close, &r.close),
+        ];
+        for (kind, v) in kinds {
+            if let Some(v) = v {
+                parse_limit(cx, kind.as_str(), Anchor::default_for(kind), v)?;
+            }
+        }
+        for (n, v) in &r.milestones {
+            parse_limit(cx, n, Anchor::Dispatched, v)?;
+        }
+    }
+    Ok(())
 }
 
 fn rule_key(t: &Table) -> [Option<&Value>; 4] {

@@ -415,3 +415,168 @@ fn gas_grading_thresholds_from_policy_002_s14_6() {
         Some(true)
     );
 }
+
+#[test]
+fn limits_beyond_ten_years_are_refused_at_parse_time() {
+    let rule = |limit: &str| format!("[[rule]]\ncategory = \"repair\"\ndispatch = {limit}\n");
+    let e = bad(&rule("{ hours = 3000000000 }"));
+    assert_eq!(e.line, Some(6), "{e}");
+    assert!(e.reason.contains("dispatch.hours"), "{e}");
+    assert!(e.reason.contains("10 years"), "{e}");
+    for (limit, key) in [
+        ("{ hours = 87601 }", "dispatch.hours"),
+        ("{ minutes = 5256001 }", "dispatch.minutes"),
+        ("{ workdays = 2501 }", "dispatch.workdays"),
+        ("{ hours = 9223372036854775807 }", "dispatch.hours"),
+    ] {
+        let e = bad(&rule(limit));
+        assert!(e.reason.contains(key), "{limit}: {e}");
+    }
+    let e =
+        bad("[[rule]]\ncategory = \"repair\"\n[rule.milestones]\nprepare = { hours = 100000 }\n");
+    assert!(e.reason.contains("prepare.hours"), "{e}");
+    for limit in [
+        "{ hours = 87600 }",
+        "{ minutes = 5256000 }",
+        "{ workdays = 2500 }",
+    ] {
+        Policy::from_toml("t", &format!("{MINI}{}", rule(limit)))
+            .unwrap_or_else(|e| panic!("{limit}: {e}"));
+    }
+}
+
+#[test]
+fn an_override_beyond_ten_years_names_its_key_and_line() {
+    let base = Policy::preset("gas").unwrap();
+    let e = base
+        .with_overrides("[[rule]]\ncategory = \"repair\"\ndispatch = { hours = 3000000000 }\n")
+        .unwrap_err();
+    assert_eq!(e.line, Some(3), "{e}");
+    assert!(e.reason.contains("dispatch.hours"), "{e}");
+    assert!(e.to_string().starts_with("gas:3: "), "{e}");
+}
+
+#[test]
+fn every_other_number_of_a_policy_is_bounded() {
+    for (extra, key) in [
+        (
+            "[callback]\nmin_gap_minutes = 4000000000\n",
+            "callback.min_gap_minutes",
+        ),
+        (
+            "[callback]\nmax_attempts = 100000\n",
+            "callback.max_attempts",
+        ),
+        (
+            "[survey]\nsample_per_mille_min = 5000\n",
+            "survey.sample_per_mille_min",
+        ),
+        (
+            "[survey]\nsample_per_mille_max = 5000\n",
+            "survey.sample_per_mille_max",
+        ),
+        (
+            "[survey]\noutreach_report_days = 4000000000\n",
+            "survey.outreach_report_days",
+        ),
+        (
+            "[survey]\ncomplaint_callback_share = 1e308\n",
+            "survey.complaint_callback_share",
+        ),
+        (
+            "[survey]\ncomplaint_recheck_share = nan\n",
+            "survey.complaint_recheck_share",
+        ),
+        ("amber_share = nan\n", "amber_share"),
+        (
+            "[heating_season]\npre_days = 4000000000\nsettle_days = 15\n",
+            "heating_season.pre_days",
+        ),
+        (
+            "[heating_season]\npre_days = 15\nsettle_days = 400\n",
+            "heating_season.settle_days",
+        ),
+        (
+            "[settings]\ncomplaint_grade2_window_days = 4000000000\n",
+            "settings.complaint_grade2_window_days",
+        ),
+        (
+            "[settings]\ncomplaint_grade1_same_customer = 0\n",
+            "settings.complaint_grade1_same_customer",
+        ),
+        (
+            "[settings]\ncomplaint_grade2_complainants = \"many\"\n",
+            "settings.complaint_grade2_complainants",
+        ),
+        (
+            "[[assessment]]\ncode = \"x\"\ndescription = \"x\"\namount_yuan = 4000000000\n",
+            "amount_yuan",
+        ),
+        (
+            "[[assessment]]\ncode = \"x\"\ndescription = \"x\"\npoints = 4000000000\n",
+            "points",
+        ),
+    ] {
+        // amber_share must come before the tables of MINI.
+        let text = if extra.starts_with('[') {
+            format!("{MINI}{extra}")
+        } else {
+            format!("{extra}{MINI}")
+        };
+        let e = Policy::from_toml("t", &text).unwrap_err();
+        assert!(e.reason.contains(key), "{extra}: {e}");
+        assert!(e.line.is_some(), "{extra}: {e}");
+    }
+    // The presets stay within the bounds.
+    for (name, _) in PRESETS {
+        Policy::preset(name).unwrap_or_else(|| panic!("{name}"));
+    }
+}
+
+#[test]
+fn deadline_maths_never_panics_on_extreme_data() {
+    use rexian_domain::calendar::BusinessCalendar;
+    use rexian_domain::deadline::{due_at, latest_due};
+    use rexian_domain::policy::{china_offset, SeasonRules};
+    let cal = BusinessCalendar::embedded();
+    let latest = latest_due();
+    for start in [
+        at(2026, 3, 2, 2),
+        latest,
+        DateTime::<Utc>::MAX_UTC,
+        DateTime::<Utc>::MIN_UTC,
+    ] {
+        for limit in [
+            Limit::Hours(u32::MAX),
+            Limit::Minutes(u32::MAX),
+            Limit::Workdays(1_000_000),
+            Limit::SameDay,
+            Limit::MonthEnd,
+        ] {
+            let d = due_at(start, &limit, &cal, china_offset());
+            assert!(d.due_at <= latest, "{start} {limit}: {}", d.due_at);
+        }
+    }
+    assert_eq!(
+        due_at(
+            at(2026, 3, 2, 2),
+            &Limit::Hours(u32::MAX),
+            &cal,
+            china_offset()
+        )
+        .due_at,
+        latest
+    );
+    let s = SeasonRules {
+        pre_days: u32::MAX,
+        settle_days: u32::MAX,
+    };
+    let start = NaiveDate::from_ymd_opt(2026, 11, 15);
+    assert_eq!(s.phase(NaiveDate::MIN, start), SeasonPhase::Pre);
+    let far = NaiveDate::from_ymd_opt(200_000, 1, 1).unwrap();
+    assert_eq!(s.phase(far, start), SeasonPhase::Early);
+    assert_eq!(
+        s.phase(NaiveDate::MIN, NaiveDate::from_ymd_opt(-262_000, 1, 1)),
+        SeasonPhase::Pre
+    );
+}

@@ -42,6 +42,9 @@ pub enum AppError {
     /// A callback attempted too soon after an unreachable attempt.
     #[error("{0}")]
     CallbackTooSoon(String),
+    /// An `Idempotency-Key` used again with a different request.
+    #[error("{0}")]
+    IdempotencyKeyReused(String),
     /// Too many attempts; try later.
     #[error("{0}")]
     Locked(String),
@@ -70,6 +73,9 @@ impl AppError {
             AppError::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
             AppError::CallbackWindow(_) => (StatusCode::UNPROCESSABLE_ENTITY, "callback_window"),
             AppError::CallbackTooSoon(_) => (StatusCode::UNPROCESSABLE_ENTITY, "callback_too_soon"),
+            AppError::IdempotencyKeyReused(_) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused")
+            }
             AppError::Locked(_) => (StatusCode::TOO_MANY_REQUESTS, "locked"),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
@@ -81,6 +87,7 @@ impl AppError {
             AppError::InvalidInput { field, .. } | AppError::Conflict { field, .. } => {
                 field.as_deref()
             }
+            AppError::IdempotencyKeyReused(_) => Some("Idempotency-Key"),
             _ => None,
         }
     }

@@ -146,6 +146,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::authorize,
         ))
+        .layer(middleware::from_fn(extract::refuse_nul))
         .fallback(not_found)
         .with_state(state)
         .layer(middleware::from_fn(error::api_envelope));

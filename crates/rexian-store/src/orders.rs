@@ -638,6 +638,17 @@ pub struct NewOrder {
     pub idempotency: Option<Idempotency>,
 }
 
+/// The answer stored under an idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotentAnswer {
+    /// The answer's HTTP status.
+    pub status: i64,
+    /// The answer's body.
+    pub body: String,
+    /// Fingerprint of the request first answered (None: not compared).
+    pub request_hash: Option<String>,
+}
+
 /// An idempotency key and how to render the answer stored under it.
 pub struct Idempotency {
     /// Whose key.
@@ -646,6 +657,8 @@ pub struct Idempotency {
     pub key: String,
     /// The answer's HTTP status.
     pub status: i64,
+    /// Fingerprint of the request, compared when the key comes again (None: not compared).
+    pub request_hash: Option<String>,
     /// Renders the answer from the stored order.
     pub render: Box<dyn FnOnce(&OrderFull) -> String + Send>,
 }
@@ -767,13 +780,15 @@ async fn insert_order(c: &mut Db<'_>, n: NewOrder) -> Result<(OrderFull, Option<
         Some(k) => {
             let body = (k.render)(&full);
             query(
-                "INSERT INTO idempotency_keys (user_id, key, status, body, created_at) VALUES ($1, $2, $3, $4, $5)",
+                "INSERT INTO idempotency_keys (user_id, key, status, body, created_at, request_hash) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(k.user_id)
             .bind(&k.key)
             .bind(k.status)
             .bind(&body)
             .bind(full.order.created_at)
+            .bind(&k.request_hash)
             .execute(&mut *c)
             .await?;
             Some(body)
@@ -1358,15 +1373,34 @@ impl Store {
         user_id: i64,
         key: &str,
     ) -> Result<Option<(i64, String)>> {
+        Ok(self
+            .idempotent_answer(user_id, key)
+            .await?
+            .map(|a| (a.status, a.body)))
+    }
+
+    /// The stored answer of an earlier request with this idempotency key, with the
+    /// fingerprint of that request.
+    pub async fn idempotent_answer(
+        &self,
+        user_id: i64,
+        key: &str,
+    ) -> Result<Option<IdempotentAnswer>> {
         let row = sqlx::query(
-            "SELECT status, body FROM idempotency_keys WHERE user_id = $1 AND key = $2",
+            "SELECT status, body, request_hash FROM idempotency_keys WHERE user_id = $1 AND key = $2",
         )
         .bind(user_id)
         .bind(key)
         .fetch_optional(self.pool())
         .await?;
-        row.map(|r| Ok((r.try_get("status")?, r.try_get("body")?)))
-            .transpose()
+        row.map(|r| {
+            Ok(IdempotentAnswer {
+                status: r.try_get("status")?,
+                body: r.try_get("body")?,
+                request_hash: r.try_get("request_hash")?,
+            })
+        })
+        .transpose()
     }
 
     /// Stores the answer of a request under its idempotency key (first writer wins).
@@ -1377,17 +1411,19 @@ impl Store {
         status: i64,
         body: &str,
         at: i64,
+        request_hash: Option<&str>,
     ) -> Result<()> {
         let _w = self.write_guard().await;
         sqlx::query(
-            "INSERT INTO idempotency_keys (user_id, key, status, body, created_at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (user_id, key) DO NOTHING",
+            "INSERT INTO idempotency_keys (user_id, key, status, body, created_at, request_hash) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (user_id, key) DO NOTHING",
         )
         .bind(user_id)
         .bind(key)
         .bind(status)
         .bind(body)
         .bind(at)
+        .bind(request_hash)
         .execute(self.pool())
         .await?;
         Ok(())

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::{Extension, Json};
 use chrono::{Datelike, NaiveDate};
+use rexian_domain::policy::{MAX_AMOUNT_YUAN, MAX_POINTS};
 use rexian_store::reports::Entry;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -25,6 +26,18 @@ fn month_of(field: &str, s: &str) -> AppResult<NaiveDate> {
         .ok()
         .filter(|_| s.len() == 7)
         .ok_or_else(|| AppError::invalid(field, format!("{field} must be YYYY-MM")))
+}
+
+/// Checks an entry's points or 元: at most `max` either way, at most 2 decimals.
+fn amount(field: &str, x: f64, max: f64) -> AppResult<()> {
+    let cents = x * 100.0;
+    if !x.is_finite() || x.abs() > max || (cents - cents.round()).abs() > 1e-6 {
+        return Err(AppError::invalid(
+            field,
+            format!("{field} must be between -{max} and {max} with at most 2 decimals"),
+        ));
+    }
+    Ok(())
 }
 
 /// `POST /api/v1/assessment/entries` body: a manual entry by an assessor.
@@ -93,7 +106,9 @@ pub async fn create(
             ))
         }
     }
-    if b.points == 0.0 && b.yuan == 0.0 || !b.points.is_finite() || !b.yuan.is_finite() {
+    amount("points", b.points, f64::from(MAX_POINTS))?;
+    amount("yuan", b.yuan, f64::from(MAX_AMOUNT_YUAN))?;
+    if b.points == 0.0 && b.yuan == 0.0 {
         return Err(AppError::invalid(
             "points",
             "give points or yuan (a deduction is negative)",

@@ -271,10 +271,8 @@ pub async fn create(
                 "Idempotency-Key must be 1–200 characters",
             ));
         }
-        if let Some((status, body)) = app.store.idempotent_response(me.id, k).await? {
-            let status = StatusCode::from_u16(status as u16).unwrap_or(StatusCode::CREATED);
-            let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-            return Ok((status, Json(v)).into_response());
+        if let Some(a) = app.store.idempotent_answer(me.id, k).await? {
+            return super::orders::replay(a, &super::orders::request_hash(&body));
         }
     }
     let b: ArticleBody = parse_json(if body.is_empty() { b"{}" } else { &body })?;
@@ -282,7 +280,14 @@ pub async fn create(
     let v = article_json(&app, &me, id).await?;
     if let Some(k) = &key {
         app.store
-            .save_idempotent_response(me.id, k, 201, &v.to_string(), ms(app.clock.now()))
+            .save_idempotent_response(
+                me.id,
+                k,
+                201,
+                &v.to_string(),
+                ms(app.clock.now()),
+                Some(&super::orders::request_hash(&body)),
+            )
             .await?;
     }
     Ok((StatusCode::CREATED, Json(v)).into_response())

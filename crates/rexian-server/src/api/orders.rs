@@ -13,8 +13,8 @@ use rexian_domain::model::{Category, Channel, Grade, Role, Satisfaction, Status}
 use rexian_domain::policy::Policy;
 use rexian_domain::workflow::{self, DeadlineOp, Env, OrderState};
 use rexian_store::orders::{
-    CallbackRow, DeadlineChange, EventRow, ExtensionChange, Idempotency, NewContact, NewDeadline,
-    NewEvent, NewOrder, OrderChange, OrderFilter, OrderFull, OrderRow,
+    CallbackRow, DeadlineChange, EventRow, ExtensionChange, Idempotency, IdempotentAnswer,
+    NewContact, NewDeadline, NewEvent, NewOrder, OrderChange, OrderFilter, OrderFull, OrderRow,
 };
 use rexian_store::org::Company;
 use serde::Deserialize;
@@ -258,6 +258,30 @@ pub(crate) fn parse_phone(v: Option<String>) -> AppResult<Option<String>> {
     Ok(Some(digits))
 }
 
+/// The fingerprint of a request body for its idempotency key: SHA-256 of the JSON in one
+/// canonical form (keys sorted, no spacing), so the same request written differently is the
+/// same request; a body that is not JSON by its bytes.
+pub(crate) fn request_hash(body: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let canonical = serde_json::from_slice::<Value>(body)
+        .map(|v| v.to_string().into_bytes())
+        .unwrap_or_else(|_| body.to_vec());
+    hex::encode(Sha256::digest(canonical))
+}
+
+/// Answers a request whose idempotency key was seen: the stored answer when the request is
+/// the one first answered, 422 `idempotency_key_reused` when it differs.
+pub(crate) fn replay(a: IdempotentAnswer, hash: &str) -> AppResult<Response> {
+    if a.request_hash.as_deref().is_some_and(|h| h != hash) {
+        return Err(AppError::IdempotencyKeyReused(
+            "Idempotency-Key was already used for a different request".to_owned(),
+        ));
+    }
+    let status = StatusCode::from_u16(a.status as u16).unwrap_or(StatusCode::CREATED);
+    let v: Value = serde_json::from_str(&a.body).unwrap_or(Value::Null);
+    Ok((status, Json(v)).into_response())
+}
+
 /// Creates an order (or closes it at once when answered on the call).
 pub async fn create(
     State(app): State<AppState>,
@@ -276,10 +300,8 @@ pub async fn create(
                 "Idempotency-Key must be 1–200 characters",
             ));
         }
-        if let Some((status, body)) = app.store.idempotent_response(me.id, k).await? {
-            let status = StatusCode::from_u16(status as u16).unwrap_or(StatusCode::CREATED);
-            let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-            return Ok((status, Json(v)).into_response());
+        if let Some(a) = app.store.idempotent_answer(me.id, k).await? {
+            return replay(a, &request_hash(&body));
         }
     }
     let b: NewOrderBody = parse_json(if body.is_empty() { b"{}" } else { &body })?;
@@ -293,6 +315,7 @@ pub async fn create(
         user_id: me.id,
         key: k.clone(),
         status: 201,
+        request_hash: Some(request_hash(&body)),
         render: Box::new(move |full| order_json(&viewer, full, now_ms).to_string()),
     };
     match create_order_with(&app, &me, b, Some(idem)).await {
@@ -305,12 +328,8 @@ pub async fn create(
         Ok((v, None)) => Ok((StatusCode::CREATED, Json(v)).into_response()),
         // The same key raced this request and won: answer as it was answered.
         Err(e @ AppError::Conflict { .. }) if e.field() == Some("Idempotency-Key") => {
-            match app.store.idempotent_response(me.id, &k).await? {
-                Some((status, body)) => {
-                    let status = StatusCode::from_u16(status as u16).unwrap_or(StatusCode::CREATED);
-                    let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-                    Ok((status, Json(v)).into_response())
-                }
+            match app.store.idempotent_answer(me.id, &k).await? {
+                Some(a) => replay(a, &request_hash(&body)),
                 None => Err(e),
             }
         }

@@ -107,6 +107,15 @@ pub struct Table {
     pub rows: Vec<Vec<Value>>,
 }
 
+/// Text a spreadsheet shows as text: a leading `'` before what it would run as a formula.
+fn defuse(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}").into()
+    } else {
+        s.into()
+    }
+}
+
 impl Table {
     fn json(&self) -> Value {
         let items: Vec<Value> = self
@@ -133,9 +142,11 @@ impl Table {
         }
     }
 
+    /// CSV text: a text cell that a spreadsheet would take for a formula (starting with
+    /// `= + - @`, a tab or a CR) is written with a leading `'`; numbers are written as numbers.
     fn csv(&self) -> String {
         let esc = |s: &str| {
-            if s.contains([',', '"', '\n']) {
+            if s.contains([',', '"', '\n', '\r']) {
                 format!("\"{}\"", s.replace('"', "\"\""))
             } else {
                 s.to_owned()
@@ -153,7 +164,10 @@ impl Table {
         for r in &self.rows {
             out += &r
                 .iter()
-                .map(|v| esc(&Self::cell_text(v)))
+                .map(|v| match v {
+                    Value::String(t) => esc(&defuse(t)),
+                    other => esc(&Self::cell_text(other)),
+                })
                 .collect::<Vec<_>>()
                 .join(",");
             out.push('\n');

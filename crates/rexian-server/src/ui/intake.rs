@@ -231,6 +231,7 @@ async fn submit(
         user_id: u.id,
         key: k,
         status: 201,
+        request_hash: None,
         render: Box::new(|full| json!({"id": full.order.id.to_string()}).to_string()),
     });
     let created = async {

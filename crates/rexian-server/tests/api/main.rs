@@ -7,6 +7,7 @@ mod callbacks;
 mod console;
 mod contract;
 mod heating;
+mod input;
 mod kb;
 mod matters;
 mod orders;
