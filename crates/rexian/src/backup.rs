@@ -41,6 +41,10 @@ struct Manifest {
     database: String,
     /// Photo files included.
     photos: usize,
+    /// Photo files the database refers to that were missing or damaged in the data dir when
+    /// the backup was taken (so not in it; restore accepts their absence).
+    #[serde(default)]
+    missing_photos: Vec<String>,
     /// Whether `calendar.toml` is included.
     calendar: bool,
     created_at: String,
@@ -50,19 +54,40 @@ struct Manifest {
 /// `rexian backup DEST`: see the module doc.
 pub async fn backup(s: &Settings, dest: &Path) -> anyhow::Result<()> {
     let created = prepare_empty(dest, "the backup destination")?;
-    let r = write_backup(s, dest).await;
-    if r.is_err() {
-        // DEST was empty (or missing): everything in it is this run's.
-        if created {
-            let _ = std::fs::remove_dir_all(dest);
-        } else {
-            clear_dir(dest);
+    let lost = match write_backup(s, dest).await {
+        Ok(lost) => lost,
+        Err(e) => {
+            // DEST was empty (or missing): everything in it is this run's.
+            if created {
+                let _ = std::fs::remove_dir_all(dest);
+            } else {
+                clear_dir(dest);
+            }
+            return Err(e);
         }
+    };
+    if !lost.is_empty() {
+        // The backup is complete otherwise (and restorable): keep it, but fail the command.
+        bail!(
+            "the backup in {} lacks {} photo files that the database refers to, missing or \
+             damaged in {}{} (listed in its {MANIFEST}): {}",
+            dest.display(),
+            lost.len(),
+            s.data_dir.display(),
+            if matches!(s.database, Database::Postgres(_)) {
+                "; with several nodes, photos uploaded through another node are in that node's \
+                 data dir"
+            } else {
+                ""
+            },
+            lost.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
+        );
     }
-    r
+    Ok(())
 }
 
-async fn write_backup(s: &Settings, dest: &Path) -> anyhow::Result<()> {
+/// Writes the backup; answers the photo files it could not include.
+async fn write_backup(s: &Settings, dest: &Path) -> anyhow::Result<Vec<String>> {
     let started = std::time::Instant::now();
     let (engine, database, photos) = match &s.database {
         Database::Sqlite(dir) => {
@@ -98,6 +123,7 @@ async fn write_backup(s: &Settings, dest: &Path) -> anyhow::Result<()> {
         engine: engine.into(),
         database: database.into(),
         photos: photos.len() - lost.len(),
+        missing_photos: lost.clone(),
         calendar,
         created_at: chrono::Utc::now().to_rfc3339(),
         rexian_version: env!("CARGO_PKG_VERSION").into(),
@@ -113,29 +139,13 @@ async fn write_backup(s: &Settings, dest: &Path) -> anyhow::Result<()> {
         manifest.photos,
         if calendar { ", calendar.toml" } else { "" },
     );
-    if !lost.is_empty() {
-        bail!(
-            "the backup in {} lacks {} photo files that the database refers to (missing or \
-             damaged in {}{}): {}",
-            dest.display(),
-            lost.len(),
-            s.data_dir.display(),
-            if engine == "postgres" {
-                "; with several nodes, photos uploaded through another node are in that node's \
-                 data dir"
-            } else {
-                ""
-            },
-            lost.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
-        );
-    }
-    Ok(())
+    Ok(lost)
 }
 
 /// `rexian restore BACKUP`: see the module doc. BACKUP is a directory written by `rexian
 /// backup`, or a bare SQLite database file or `pg_dump --format=custom` file.
 pub async fn restore(s: &Settings, backup: &Path) -> anyhow::Result<()> {
-    let (engine, db_file, with_files) = read_backup(backup)?;
+    let (engine, db_file, manifest) = read_backup(backup)?;
     let target = &s.data_dir;
     ensure_empty(target)?;
     match (engine.as_str(), &s.database) {
@@ -152,6 +162,7 @@ pub async fn restore(s: &Settings, backup: &Path) -> anyhow::Result<()> {
         ),
     }
     let started = std::time::Instant::now();
+    let mut pg_photos = Vec::new();
     if let Database::Postgres(url) = &s.database {
         let url = url.expose_secret();
         let store = Store::connect(url)
@@ -167,6 +178,14 @@ pub async fn restore(s: &Settings, backup: &Path) -> anyhow::Result<()> {
             );
         }
         pg_restore(url, &db_file).await?;
+        if manifest.is_some() {
+            let store = Store::connect(url)
+                .await
+                .context("connecting to DATABASE_URL")?;
+            let list = store.photo_files().await;
+            store.close().await;
+            pg_photos = list.context("listing the photos of the restored database")?;
+        }
     } else {
         let f = db_file.clone();
         tokio::task::spawn_blocking(move || rexian_store::backup::sqlite_check(&f))
@@ -188,7 +207,7 @@ pub async fn restore(s: &Settings, backup: &Path) -> anyhow::Result<()> {
         name.to_string_lossy(),
         std::process::id()
     ));
-    let r = stage(&engine, backup, &db_file, with_files, &staging);
+    let r = stage(backup, &db_file, manifest.as_ref(), pg_photos, &staging);
     let r = r.and_then(|photos| {
         if target.exists() {
             std::fs::remove_dir(target)
@@ -203,6 +222,12 @@ pub async fn restore(s: &Settings, backup: &Path) -> anyhow::Result<()> {
         Ok(p) => p,
         Err(e) => {
             let _ = std::fs::remove_dir_all(&staging);
+            if matches!(s.database, Database::Postgres(_)) {
+                return Err(e.context(
+                    "the database of DATABASE_URL was restored but the data dir was not: drop \
+                     and create the database again before another try",
+                ));
+            }
             return Err(e);
         }
     };
@@ -228,8 +253,8 @@ pub async fn restore(s: &Settings, backup: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The engine of a backup, its database file, and whether it is a directory with files.
-fn read_backup(backup: &Path) -> anyhow::Result<(String, PathBuf, bool)> {
+/// The engine of a backup, its database file, and its manifest (none for a bare file).
+fn read_backup(backup: &Path) -> anyhow::Result<(String, PathBuf, Option<Manifest>)> {
     let meta = std::fs::metadata(backup)
         .with_context(|| format!("reading the backup {}", backup.display()))?;
     if meta.is_file() {
@@ -248,7 +273,7 @@ fn read_backup(backup: &Path) -> anyhow::Result<(String, PathBuf, bool)> {
                 backup.display()
             );
         };
-        return Ok((engine.into(), backup.to_path_buf(), false));
+        return Ok((engine.into(), backup.to_path_buf(), None));
     }
     let mf = backup.join(MANIFEST);
     let text = match std::fs::read_to_string(&mf) {
@@ -279,49 +304,66 @@ fn read_backup(backup: &Path) -> anyhow::Result<(String, PathBuf, bool)> {
     if !db.is_file() {
         bail!("{} is missing from the backup", db.display());
     }
-    Ok((m.engine, db, true))
+    Ok((m.engine.clone(), db, Some(m)))
 }
 
-/// Writes the data dir's files into `staging`; returns how many photo files.
+/// Writes the data dir's files into `staging`: the SQLite database when the backup is one, and
+/// (from a backup directory) the photo files its database refers to (`pg_photos` on
+/// PostgreSQL, read from the restored database) and the calendar. Answers how many photos.
 fn stage(
-    engine: &str,
     backup: &Path,
     db_file: &Path,
-    with_files: bool,
+    manifest: Option<&Manifest>,
+    pg_photos: Vec<PhotoFile>,
     staging: &Path,
 ) -> anyhow::Result<usize> {
     let _ = std::fs::remove_dir_all(staging);
     std::fs::create_dir_all(staging).with_context(|| format!("creating {}", staging.display()))?;
-    let mut photos = 0;
-    if engine == "sqlite" {
+    let sqlite = manifest.map_or(true, |m| m.engine == "sqlite");
+    let mut photos = pg_photos;
+    if sqlite {
         let out = staging.join(SQLITE_FILE);
         std::fs::copy(db_file, &out)
             .with_context(|| format!("copying {} to {}", db_file.display(), out.display()))?;
         std::fs::File::open(&out)
             .and_then(|f| f.sync_all())
             .with_context(|| format!("flushing {}", out.display()))?;
-        if with_files {
-            let list = rexian_store::backup::sqlite_photo_files(&out)
+        if manifest.is_some() {
+            photos = rexian_store::backup::sqlite_photo_files(&out)
                 .context("listing the photos of the backup")?;
-            let lost = copy_photos(backup, staging, &list)?;
-            if !lost.is_empty() {
-                bail!(
-                    "the backup lacks {} photo files that its database refers to: {}",
-                    lost.len(),
-                    lost.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
-                );
-            }
-            photos = list.len();
         }
-    } else if with_files {
-        // The dump's photo list is not readable without restoring it: take the files there.
-        photos = copy_tree(&backup.join("photos"), &staging.join("photos"))?;
     }
-    if with_files {
-        copy_calendar(backup, staging)?;
+    let Some(m) = manifest else {
+        sync_dir(staging);
+        return Ok(0);
+    };
+    let lost = copy_photos(backup, staging, &photos)?;
+    let unexpected: Vec<&String> = lost
+        .iter()
+        .filter(|p| !m.missing_photos.contains(p))
+        .collect();
+    if !unexpected.is_empty() {
+        bail!(
+            "the backup is damaged: {} photo files that its database refers to are missing or \
+             altered: {}",
+            unexpected.len(),
+            unexpected
+                .iter()
+                .take(5)
+                .map(|p| p.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
+    if !lost.is_empty() {
+        println!(
+            "warning: {} photo files were already missing when the backup was taken (see {MANIFEST})",
+            lost.len()
+        );
+    }
+    copy_calendar(backup, staging)?;
     sync_dir(staging);
-    Ok(photos)
+    Ok(photos.len() - lost.len())
 }
 
 /// Copies each photo from `from` to `to` (both dirs holding `photos/…`), checking its size and
@@ -350,31 +392,6 @@ fn copy_photos(from: &Path, to: &Path, photos: &[PhotoFile]) -> anyhow::Result<V
         write_synced(&out, &bytes)?;
     }
     Ok(lost)
-}
-
-/// Copies the regular files under `from` to `to`, keeping the layout; returns how many.
-fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<usize> {
-    let entries = match std::fs::read_dir(from) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-        Err(e) => return Err(e).with_context(|| format!("reading {}", from.display())),
-    };
-    std::fs::create_dir_all(to).with_context(|| format!("creating {}", to.display()))?;
-    let mut n = 0;
-    for e in entries {
-        let e = e.with_context(|| format!("reading {}", from.display()))?;
-        let kind = e.file_type()?;
-        let (src, dst) = (e.path(), to.join(e.file_name()));
-        if kind.is_dir() {
-            n += copy_tree(&src, &dst)?;
-        } else if kind.is_file() {
-            let bytes =
-                std::fs::read(&src).with_context(|| format!("reading {}", src.display()))?;
-            write_synced(&dst, &bytes)?;
-            n += 1;
-        }
-    }
-    Ok(n)
 }
 
 fn copy_calendar(from: &Path, to: &Path) -> anyhow::Result<bool> {
@@ -511,8 +528,8 @@ fn split_password(url: &str) -> anyhow::Result<(String, Option<String>)> {
 async fn run_pg_tool(name: &str, args: &[&std::ffi::OsStr], url: &str) -> anyhow::Result<()> {
     let manual = match name {
         "pg_dump" => {
-            "pg_dump --format=custom --file=DEST/rexian.pgdump \"$DATABASE_URL\" (then \
-                      copy DATA_DIR/photos to DEST/photos)"
+            "pg_dump --format=custom --file=FILE \"$DATABASE_URL\" (`rexian restore FILE` \
+             takes it; copy DATA_DIR/photos and calendar.toml yourself)"
         }
         _ => {
             "pg_restore --no-owner --no-privileges --single-transaction --exit-on-error \

@@ -31,7 +31,8 @@ fn acknowledged_orders_survive_kill_9_during_intake() {
             &staff.company,
             6,
             5_000,
-            Duration::from_secs(15),
+            // Longer than the wait below: the kill always lands during intake.
+            Duration::from_secs(30),
             &tally,
         );
         // Kill with requests in flight, once this cycle has some orders acknowledged.
