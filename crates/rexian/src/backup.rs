@@ -207,7 +207,14 @@ pub async fn restore(s: &Settings, backup: &Path) -> anyhow::Result<()> {
         name.to_string_lossy(),
         std::process::id()
     ));
-    let r = stage(backup, &db_file, manifest.as_ref(), pg_photos, &staging);
+    let r = stage(
+        &engine,
+        backup,
+        &db_file,
+        manifest.as_ref(),
+        pg_photos,
+        &staging,
+    );
     let r = r.and_then(|photos| {
         if target.exists() {
             std::fs::remove_dir(target)
@@ -273,6 +280,15 @@ fn read_backup(backup: &Path) -> anyhow::Result<(String, PathBuf, Option<Manifes
                 backup.display()
             );
         };
+        let mut wal = backup.as_os_str().to_owned();
+        wal.push("-wal");
+        if engine == "sqlite" && Path::new(&wal).exists() {
+            bail!(
+                "{} has a write-ahead log beside it (a database in use, or not shut down): take a \
+                 copy with `rexian backup` instead",
+                backup.display()
+            );
+        }
         return Ok((engine.into(), backup.to_path_buf(), None));
     }
     let mf = backup.join(MANIFEST);
@@ -311,6 +327,7 @@ fn read_backup(backup: &Path) -> anyhow::Result<(String, PathBuf, Option<Manifes
 /// (from a backup directory) the photo files its database refers to (`pg_photos` on
 /// PostgreSQL, read from the restored database) and the calendar. Answers how many photos.
 fn stage(
+    engine: &str,
     backup: &Path,
     db_file: &Path,
     manifest: Option<&Manifest>,
@@ -319,7 +336,7 @@ fn stage(
 ) -> anyhow::Result<usize> {
     let _ = std::fs::remove_dir_all(staging);
     std::fs::create_dir_all(staging).with_context(|| format!("creating {}", staging.display()))?;
-    let sqlite = manifest.map_or(true, |m| m.engine == "sqlite");
+    let sqlite = engine == "sqlite";
     let mut photos = pg_photos;
     if sqlite {
         let out = staging.join(SQLITE_FILE);

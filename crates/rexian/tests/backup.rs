@@ -296,6 +296,23 @@ fn backup_under_load_restores_every_row() {
     );
     assert_eq!(st, 201, "intake on the restored server: {v}");
 
+    // The bare database file of a backup restores too (without photo files).
+    let bare = bk.join(if url.is_some() {
+        "rexian.pgdump"
+    } else {
+        "rexian.db"
+    });
+    let restored4 = tmp.path().join("restored4");
+    let target4 = url.map(|_| PgDb::new());
+    let target4_url = target4.as_ref().map(|d| d.url.as_str());
+    let (ok, out) = run(
+        tmp.path(),
+        &["restore", &s(&bare), "--data-dir", &s(&restored4)],
+        target4_url,
+    );
+    assert!(ok, "restore of {}: {out}", bare.display());
+    assert_eq!(assert_same_rows(&bk, &restored4, target4_url), orders);
+
     // A photo file lost from the data dir: the backup says so and fails, but is kept and
     // restores (with a warning).
     std::fs::remove_file(data.join(&photo_path)).unwrap();
