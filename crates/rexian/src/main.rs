@@ -1,5 +1,6 @@
 //! `rexian`: the hotline and work-order product in one binary.
 
+mod backup;
 mod bench;
 mod demo;
 mod import;
@@ -54,6 +55,23 @@ enum Command {
     },
     /// Load a server over HTTP and measure throughput, latency and memory (see BENCHMARKS.md).
     Bench(bench::BenchArgs),
+    /// Back up the database, the photo files and the calendar into a new directory DEST, while
+    /// `serve` runs (SQLite: a consistent snapshot; PostgreSQL: `pg_dump --format=custom`).
+    Backup {
+        /// New or empty directory for the backup.
+        dest: std::path::PathBuf,
+        #[command(flatten)]
+        db: Box<ServeArgs>,
+    },
+    /// Restore a backup into an empty data dir (and, with DATABASE_URL, an empty PostgreSQL
+    /// database); rebuilds the search index. BACKUP: a directory of `rexian backup`, or a bare
+    /// SQLite file or pg_dump custom-format file.
+    Restore {
+        /// The backup directory or file.
+        backup: std::path::PathBuf,
+        #[command(flatten)]
+        db: Box<ServeArgs>,
+    },
     /// The full-text search index of this node.
     Search {
         #[command(subcommand)]
@@ -183,6 +201,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::User { action, db } => user(action, db).await,
         Command::Bench(a) => bench::run(a).await,
+        Command::Backup { dest, db } => {
+            let s = Settings::resolve(&db)?;
+            init_logging("warn");
+            backup::backup(&s, &dest).await
+        }
+        Command::Restore { backup, db } => {
+            let s = Settings::resolve(&db)?;
+            init_logging("warn");
+            backup::restore(&s, &backup).await
+        }
         Command::Search {
             action: SearchAction::Rebuild { db },
         } => {
