@@ -308,3 +308,39 @@ async fn openapi_document_lists_the_contract() {
         assert!(v["paths"][p].is_object(), "{p} missing");
     }
 }
+
+/// Finding 6 of issue 14: a password reset ends every session and token of the user.
+#[tokio::test]
+async fn password_reset_ends_every_session_and_token() {
+    let app = TestApp::new().await;
+    let (id, token) = app.user("agent3", &["agent"], None, None).await;
+    let second = app.login("agent3", PASSWORD).await;
+    assert_eq!(app.get("/api/v1/me", &token).await.0, StatusCode::OK);
+    let (s, v) = app
+        .put(
+            &format!("/api/v1/users/{id}/password"),
+            &app.admin,
+            json!({"password": "brand-new-password"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+    for t in [&token, &second] {
+        let (s, v) = app.get("/api/v1/me", t).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{v}");
+    }
+    // The admin's own token is untouched; the new password works, the old one does not.
+    assert_eq!(app.get("/api/v1/me", &app.admin).await.0, StatusCode::OK);
+    let fresh = app.login("agent3", "brand-new-password").await;
+    assert_eq!(app.get("/api/v1/me", &fresh).await.0, StatusCode::OK);
+    let events = app
+        .state
+        .store
+        .audit_events("user", id.parse().unwrap())
+        .await
+        .unwrap();
+    let set = events
+        .iter()
+        .find(|e| e.kind == "password_set")
+        .expect("password_set event");
+    assert!(set.data.contains("\"tokens_revoked\":2"), "{}", set.data);
+}
