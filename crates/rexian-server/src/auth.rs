@@ -408,10 +408,7 @@ async fn first_multipart_field(
         }
     };
     let first = futures_util::stream::iter([Ok::<_, axum::Error>(bytes::Bytes::from(head))]);
-    Ok((
-        value,
-        axum::body::Body::from_stream(first.chain(stream)),
-    ))
+    Ok((value, axum::body::Body::from_stream(first.chain(stream))))
 }
 
 /// `Some(value)` once `head` holds the whole first part (`Some(None)` when it is not `name`);
@@ -666,17 +663,29 @@ mod tests {
             if let Some(x) = xff {
                 h.insert("x-forwarded-for", x.parse().unwrap());
             }
-            let trusted: Vec<std::net::IpAddr> = trusted.iter().map(|t| t.parse().unwrap()).collect();
+            let trusted: Vec<std::net::IpAddr> =
+                trusted.iter().map(|t| t.parse().unwrap()).collect();
             ClientAddr::of(&ext, &h, &trusted).0.map(|a| a.to_string())
         };
         assert_eq!(of(None, Some("1.2.3.4"), &[]), None);
-        assert_eq!(of(Some("9.9.9.9"), Some("1.2.3.4"), &[]).as_deref(), Some("9.9.9.9"));
+        assert_eq!(
+            of(Some("9.9.9.9"), Some("1.2.3.4"), &[]).as_deref(),
+            Some("9.9.9.9")
+        );
         let proxies = ["10.0.0.1", "10.0.0.2"];
         assert_eq!(
-            of(Some("10.0.0.1"), Some("6.6.6.6, 1.2.3.4, 10.0.0.2"), &proxies).as_deref(),
+            of(
+                Some("10.0.0.1"),
+                Some("6.6.6.6, 1.2.3.4, 10.0.0.2"),
+                &proxies
+            )
+            .as_deref(),
             Some("1.2.3.4")
         );
-        assert_eq!(of(Some("10.0.0.1"), None, &proxies).as_deref(), Some("10.0.0.1"));
+        assert_eq!(
+            of(Some("10.0.0.1"), None, &proxies).as_deref(),
+            Some("10.0.0.1")
+        );
         assert_eq!(
             of(Some("10.0.0.1"), Some("junk, 10.0.0.2"), &proxies).as_deref(),
             Some("10.0.0.2")
@@ -695,16 +704,27 @@ mod tests {
             Some(Some("secret".into()))
         );
         // Not complete yet: more bytes are needed.
-        assert_eq!(parse_first_part(&ok.as_bytes()[..40], "b", d, "_csrf"), None);
+        assert_eq!(
+            parse_first_part(&ok.as_bytes()[..40], "b", d, "_csrf"),
+            None
+        );
         assert_eq!(
             parse_first_part(part("photo", "").as_bytes(), "b", d, "_csrf"),
             Some(None)
         );
         assert_eq!(
-            parse_first_part(part("_csrf", "; filename=\"x\"").as_bytes(), "b", d, "_csrf"),
+            parse_first_part(
+                part("_csrf", "; filename=\"x\"").as_bytes(),
+                "b",
+                d,
+                "_csrf"
+            ),
             Some(None)
         );
-        assert_eq!(parse_first_part(b"garbage-garbage", "b", d, "_csrf"), Some(None));
+        assert_eq!(
+            parse_first_part(b"garbage-garbage", "b", d, "_csrf"),
+            Some(None)
+        );
         assert_eq!(
             multipart_boundary("multipart/form-data; boundary=\"abc\"").as_deref(),
             Some("abc")

@@ -243,7 +243,10 @@ async fn read_small_body(
     };
     let (parts, body) = req.into_parts();
     match axum::body::to_bytes(body, READ_AHEAD as usize).await {
-        Ok(bytes) => next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await,
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+                .await
+        }
         Err(_) => {
             tracing::debug!(content_length = len, "request body could not be read");
             error::AppError::invalid("body", "the request body could not be read").into_response()

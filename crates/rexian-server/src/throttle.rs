@@ -4,7 +4,7 @@
 //! fails from one address cannot lock the account's owner out at another.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::net::{IpAddr, Ipv6Addr};
 use std::sync::Mutex;
 
@@ -119,9 +119,7 @@ impl LoginGuard {
     }
 
     fn login_key(&self, login: &str) -> u64 {
-        let mut h = self.hasher.build_hasher();
-        login.hash(&mut h);
-        h.finish()
+        self.hasher.hash_one(login)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -134,19 +132,19 @@ impl LoginGuard {
         let l = &self.limits;
         let key = (client, self.login_key(login));
         let mut s = self.lock();
-        if let Some(ms) = s
-            .global
-            .current(now, l.window_ms)
-            .full_for(now, l.global_failures, l.window_ms)
+        if let Some(ms) =
+            s.global
+                .current(now, l.window_ms)
+                .full_for(now, l.global_failures, l.window_ms)
         {
             return Err(Refusal::Throttled {
                 retry_after: secs(ms),
             });
         }
         if let Some(w) = s.clients.get_mut(&client) {
-            if let Some(ms) = w
-                .current(now, l.window_ms)
-                .full_for(now, l.client_failures, l.window_ms)
+            if let Some(ms) =
+                w.current(now, l.window_ms)
+                    .full_for(now, l.client_failures, l.window_ms)
             {
                 return Err(Refusal::Throttled {
                     retry_after: secs(ms),

@@ -424,8 +424,8 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
             }
         });
     }
-    let app = rexian_server::router(state)
-        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let app =
+        rexian_server::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
         .await

@@ -259,7 +259,8 @@ async fn login_submit(
                 "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}",
                 l.token
             );
-            let spent = format!("{LOGIN_CSRF_COOKIE}=; Path=/login; HttpOnly; SameSite=Strict; Max-Age=0");
+            let spent =
+                format!("{LOGIN_CSRF_COOKIE}=; Path=/login; HttpOnly; SameSite=Strict; Max-Age=0");
             (
                 axum::response::AppendHeaders([
                     (header::SET_COOKIE, cookie),

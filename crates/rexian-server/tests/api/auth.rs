@@ -205,7 +205,9 @@ async fn browser_session_cookie_and_csrf() {
             "POST",
             "/login",
             None,
-            Some(format!("_csrf={login_csrf}&login=admin&password={PASSWORD}")),
+            Some(format!(
+                "_csrf={login_csrf}&login=admin&password={PASSWORD}"
+            )),
             "application/x-www-form-urlencoded",
             &[("cookie", &login_cookie)],
         )

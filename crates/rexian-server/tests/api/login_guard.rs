@@ -14,7 +14,11 @@ use serde_json::{json, Value};
 use tower::ServiceExt;
 
 /// Sends a request as if from `addr` (the connection's address).
-async fn send(router: &Router, addr: &str, mut req: Request<Body>) -> (StatusCode, HeaderMap, Vec<u8>) {
+async fn send(
+    router: &Router,
+    addr: &str,
+    mut req: Request<Body>,
+) -> (StatusCode, HeaderMap, Vec<u8>) {
     let addr: SocketAddr = format!("{addr}:40000").parse().unwrap();
     req.extensions_mut().insert(ConnectInfo(addr));
     let res = router.clone().oneshot(req).await.unwrap();
@@ -26,10 +30,17 @@ async fn send(router: &Router, addr: &str, mut req: Request<Body>) -> (StatusCod
     (status, headers, body)
 }
 
-async fn api_login(router: &Router, addr: &str, login: &str, password: &str) -> (StatusCode, HeaderMap, Value) {
+async fn api_login(
+    router: &Router,
+    addr: &str,
+    login: &str,
+    password: &str,
+) -> (StatusCode, HeaderMap, Value) {
     let req = Request::post("/api/v1/session")
         .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(json!({"login": login, "password": password}).to_string()))
+        .body(Body::from(
+            json!({"login": login, "password": password}).to_string(),
+        ))
         .unwrap();
     let (s, h, b) = send(router, addr, req).await;
     (s, h, serde_json::from_slice(&b).unwrap_or(Value::Null))
@@ -59,11 +70,20 @@ async fn login_form(router: &Router, addr: &str) -> (String, String) {
     (cookie, token)
 }
 
-async fn web_login(router: &Router, addr: &str, csrf: &(String, String), login: &str, password: &str) -> (StatusCode, HeaderMap, Vec<u8>) {
+async fn web_login(
+    router: &Router,
+    addr: &str,
+    csrf: &(String, String),
+    login: &str,
+    password: &str,
+) -> (StatusCode, HeaderMap, Vec<u8>) {
     let req = Request::post("/login")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(header::COOKIE, &csrf.0)
-        .body(Body::from(format!("_csrf={}&login={login}&password={password}", csrf.1)))
+        .body(Body::from(format!(
+            "_csrf={}&login={login}&password={password}",
+            csrf.1
+        )))
         .unwrap();
     send(router, addr, req).await
 }
@@ -74,7 +94,11 @@ async fn unknown_disabled_and_wrong_password_get_the_same_answer() {
     let (id, _) = app.user("gone", &["agent"], None, None).await;
     app.user("here", &["agent"], None, None).await;
     let (s, v) = app
-        .put(&format!("/api/v1/users/{id}/disabled"), &app.admin, json!({"disabled": true}))
+        .put(
+            &format!("/api/v1/users/{id}/disabled"),
+            &app.admin,
+            json!({"disabled": true}),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let r = &app.router;
@@ -157,9 +181,13 @@ async fn an_address_and_everyone_together_are_throttled_with_retry_after() {
         data_dir: files.path().to_owned(),
         ..Settings::default()
     };
-    let state = AppState::new(app.state.store.clone(), Arc::clone(&app.state.clock), settings)
-        .await
-        .unwrap();
+    let state = AppState::new(
+        app.state.store.clone(),
+        Arc::clone(&app.state.clock),
+        settings,
+    )
+    .await
+    .unwrap();
     let r = &rexian_server::router(state);
     // Three failures from A, each against another login (no pair reaches its lockout).
     for login in ["a1", "a2", "admin"] {
@@ -203,29 +231,50 @@ async fn behind_a_trusted_proxy_the_forwarded_address_counts() {
         data_dir: files.path().to_owned(),
         ..Settings::default()
     };
-    let state = AppState::new(app.state.store.clone(), Arc::clone(&app.state.clock), settings)
-        .await
-        .unwrap();
+    let state = AppState::new(
+        app.state.store.clone(),
+        Arc::clone(&app.state.clock),
+        settings,
+    )
+    .await
+    .unwrap();
     let r = &rexian_server::router(state);
     let via = |from: &str, forwarded: &str, password: &str| {
         let req = Request::post("/api/v1/session")
             .header(header::CONTENT_TYPE, "application/json")
             .header("x-forwarded-for", forwarded)
-            .body(Body::from(json!({"login": "admin", "password": password}).to_string()))
+            .body(Body::from(
+                json!({"login": "admin", "password": password}).to_string(),
+            ))
             .unwrap();
         let from = from.to_owned();
         async move { send(r, &from, req).await.0 }
     };
     for _ in 0..5 {
-        assert_eq!(via("10.4.0.100", "10.4.0.1", "guess-guess").await, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            via("10.4.0.100", "10.4.0.1", "guess-guess").await,
+            StatusCode::UNAUTHORIZED
+        );
     }
     // Locked for the forwarded client, not for the proxy's other clients.
-    assert_eq!(via("10.4.0.100", "10.4.0.1", PASSWORD).await, StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(via("10.4.0.100", "10.4.0.2", PASSWORD).await, StatusCode::OK);
+    assert_eq!(
+        via("10.4.0.100", "10.4.0.1", PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        via("10.4.0.100", "10.4.0.2", PASSWORD).await,
+        StatusCode::OK
+    );
     // A client that is not a trusted proxy cannot choose its address by the header.
     for _ in 0..5 {
         via("10.4.0.50", "10.4.0.9", "guess-guess").await;
     }
-    assert_eq!(via("10.4.0.50", "10.4.0.77", PASSWORD).await, StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(via("10.4.0.100", "10.4.0.9", PASSWORD).await, StatusCode::OK);
+    assert_eq!(
+        via("10.4.0.50", "10.4.0.77", PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        via("10.4.0.100", "10.4.0.9", PASSWORD).await,
+        StatusCode::OK
+    );
 }

@@ -38,8 +38,18 @@ fn csrf_of(html: &[u8]) -> String {
 
 /// Signs `login` in through the login page; returns the session cookie and its CSRF secret.
 async fn web_session(app: &TestApp, login: &str) -> (String, String) {
-    let (_, h, body) = send(&app.router, Request::get("/login").body(Body::empty()).unwrap()).await;
-    let login_cookie = h[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let (_, h, body) = send(
+        &app.router,
+        Request::get("/login").body(Body::empty()).unwrap(),
+    )
+    .await;
+    let login_cookie = h[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
     let form = format!("_csrf={}&login={login}&password={PASSWORD}", csrf_of(&body));
     let req = Request::post("/login")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -55,7 +65,10 @@ async fn web_session(app: &TestApp, login: &str) -> (String, String) {
         .find(|c| c.starts_with("rexian_session="))
         .unwrap();
     let session = session.split(';').next().unwrap().to_owned();
-    let req = Request::get("/").header(header::COOKIE, &session).body(Body::empty()).unwrap();
+    let req = Request::get("/")
+        .header(header::COOKIE, &session)
+        .body(Body::empty())
+        .unwrap();
     let (s, _, body) = send(&app.router, req).await;
     assert_eq!(s, StatusCode::OK);
     (session, csrf_of(&body))
@@ -73,7 +86,10 @@ async fn lang_switch_redirects_only_within_the_site() {
             .unwrap()
     };
     for (referer, to) in [
-        ("http://rexian.example/orders?status=new", "/orders?status=new"),
+        (
+            "http://rexian.example/orders?status=new",
+            "/orders?status=new",
+        ),
         ("https://rexian.example/queues", "/queues"),
         // Protocol-relative paths would leave the site.
         ("http://rexian.example//evil.example/login", "/"),
@@ -87,7 +103,9 @@ async fn lang_switch_redirects_only_within_the_site() {
     }
 }
 
-async fn next_event(body: &mut (impl futures_util::Stream<Item = Result<bytes::Bytes, axum::Error>> + Unpin)) -> Option<String> {
+async fn next_event(
+    body: &mut (impl futures_util::Stream<Item = Result<bytes::Bytes, axum::Error>> + Unpin),
+) -> Option<String> {
     match tokio::time::timeout(Duration::from_secs(3), body.next()).await {
         Ok(Some(Ok(b))) => Some(String::from_utf8_lossy(&b).into_owned()),
         _ => None,
@@ -102,7 +120,9 @@ async fn live_stream_sends_unit_staff_only_their_orders() {
     let team = app.unit(&company, None, "城北维修站", "repair_team").await;
     let other = app.unit(&company, None, "城南维修站", "repair_team").await;
     let (_, agent) = app.user("agent", &["agent"], Some(&centre), None).await;
-    let (_, handler) = app.user("handler", &["unit_handler"], Some(&team), None).await;
+    let (_, handler) = app
+        .user("handler", &["unit_handler"], Some(&team), None)
+        .await;
     let req = Request::get("/queues/stream")
         .header(header::AUTHORIZATION, format!("Bearer {handler}"))
         .header(header::ACCEPT, "text/event-stream")
@@ -124,7 +144,11 @@ async fn live_stream_sends_unit_staff_only_their_orders() {
             assert_eq!(s, StatusCode::CREATED, "{o}");
             let id = o["id"].as_str().unwrap().to_owned();
             let (s, o) = app
-                .post(&format!("/api/v1/orders/{id}/dispatch"), &agent, json!({"unit_id": unit}))
+                .post(
+                    &format!("/api/v1/orders/{id}/dispatch"),
+                    &agent,
+                    json!({"unit_id": unit}),
+                )
                 .await;
             assert!(s.is_success(), "{o}");
             id
@@ -140,7 +164,10 @@ async fn live_stream_sends_unit_staff_only_their_orders() {
         }
     }
     assert!(seen.contains(&format!("data: {mine}\n")), "{seen}");
-    assert!(!seen.contains(&format!("data: {elsewhere}\n")), "another unit's order: {seen}");
+    assert!(
+        !seen.contains(&format!("data: {elsewhere}\n")),
+        "another unit's order: {seen}"
+    );
 }
 
 #[tokio::test]
@@ -156,7 +183,11 @@ async fn answers_are_not_cached_and_send_no_referrer_off_site() {
         assert_eq!(h[header::CACHE_CONTROL], "no-store", "{path}");
         assert_eq!(h[header::REFERRER_POLICY], "same-origin", "{path}");
     }
-    let (_, h, _) = send(&app.router, Request::get("/assets/app.css").body(Body::empty()).unwrap()).await;
+    let (_, h, _) = send(
+        &app.router,
+        Request::get("/assets/app.css").body(Body::empty()).unwrap(),
+    )
+    .await;
     assert_eq!(h[header::CACHE_CONTROL], "public, max-age=3600");
 }
 
@@ -171,11 +202,23 @@ async fn csrf_secret_is_refused_in_the_url() {
             .body(Body::from(form))
             .unwrap()
     };
-    let (s, _, _) = send(&app.router, logout(format!("/logout?_csrf={csrf}"), String::new())).await;
+    let (s, _, _) = send(
+        &app.router,
+        logout(format!("/logout?_csrf={csrf}"), String::new()),
+    )
+    .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, _, _) = send(&app.router, logout(format!("/logout?_csrf={csrf}"), "x=1".into())).await;
+    let (s, _, _) = send(
+        &app.router,
+        logout(format!("/logout?_csrf={csrf}"), "x=1".into()),
+    )
+    .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, h, _) = send(&app.router, logout("/logout".into(), format!("_csrf={csrf}"))).await;
+    let (s, h, _) = send(
+        &app.router,
+        logout("/logout".into(), format!("_csrf={csrf}")),
+    )
+    .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert_eq!(h[header::LOCATION], "/login");
 }
@@ -202,13 +245,19 @@ async fn photo_form_carries_its_csrf_secret_in_the_body() {
         .unwrap();
     let (_, _, page) = send(&app.router, req).await;
     let page = String::from_utf8(page).unwrap();
-    assert!(page.contains("id=\"form-photo\"") && !page.contains("_csrf="), "photo form");
+    assert!(
+        page.contains("id=\"form-photo\"") && !page.contains("_csrf="),
+        "photo form"
+    );
     let b = "rexianboundary";
     let multipart = |with_csrf: bool| {
         let mut m = Vec::new();
         if with_csrf {
             m.extend_from_slice(
-                format!("--{b}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{csrf}\r\n").as_bytes(),
+                format!(
+                    "--{b}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{csrf}\r\n"
+                )
+                .as_bytes(),
             );
         }
         m.extend_from_slice(
@@ -221,18 +270,27 @@ async fn photo_form_carries_its_csrf_secret_in_the_body() {
     let upload = |uri: String, body: Vec<u8>| {
         Request::post(uri)
             .header(header::COOKIE, &session)
-            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={b}"))
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={b}"),
+            )
             .body(Body::from(body))
             .unwrap()
     };
     let url = format!("/orders/{id}/photos");
-    let (s, _, _) = send(&app.router, upload(format!("{url}?_csrf={csrf}"), multipart(false))).await;
+    let (s, _, _) = send(
+        &app.router,
+        upload(format!("{url}?_csrf={csrf}"), multipart(false)),
+    )
+    .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     let (s, _, _) = send(&app.router, upload(url.clone(), multipart(false))).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     let (s, _, _) = send(&app.router, upload(url, multipart(true))).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    let (_, o) = app.get(&format!("/api/v1/orders/{id}/photos"), &app.admin).await;
+    let (_, o) = app
+        .get(&format!("/api/v1/orders/{id}/photos"), &app.admin)
+        .await;
     assert_eq!(o["items"].as_array().map(Vec::len), Some(1), "{o}");
 }
 
@@ -257,18 +315,34 @@ async fn the_login_form_needs_its_csrf_secret() {
         .any(|c| c.to_str().unwrap().starts_with("rexian_session=")));
     // A secret that is not the cookie's.
     let cookie = format!("rexian_login_csrf={}", "a".repeat(64));
-    let (s, _, _) = send(&app.router, post(Some(&cookie), format!("_csrf={}&{form}", "b".repeat(64)))).await;
+    let (s, _, _) = send(
+        &app.router,
+        post(Some(&cookie), format!("_csrf={}&{form}", "b".repeat(64))),
+    )
+    .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, _, _) = send(&app.router, post(Some(&cookie), format!("_csrf={}&{form}", "a".repeat(64)))).await;
+    let (s, _, _) = send(
+        &app.router,
+        post(Some(&cookie), format!("_csrf={}&{form}", "a".repeat(64))),
+    )
+    .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
 }
 
 #[tokio::test]
 async fn head_follows_the_get_rule() {
     let app = TestApp::new().await;
-    let (s, _, _) = send(&app.router, Request::head("/healthz").body(Body::empty()).unwrap()).await;
+    let (s, _, _) = send(
+        &app.router,
+        Request::head("/healthz").body(Body::empty()).unwrap(),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
-    let (s, _, _) = send(&app.router, Request::head("/api/v1/me").body(Body::empty()).unwrap()).await;
+    let (s, _, _) = send(
+        &app.router,
+        Request::head("/api/v1/me").body(Body::empty()).unwrap(),
+    )
+    .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 }
 
@@ -278,13 +352,21 @@ async fn only_well_formed_client_request_ids_are_kept() {
     let id_for = |sent: String| {
         let router = app.router.clone();
         async move {
-            let req = Request::get("/healthz").header("x-request-id", &sent).body(Body::empty()).unwrap();
+            let req = Request::get("/healthz")
+                .header("x-request-id", &sent)
+                .body(Body::empty())
+                .unwrap();
             let (_, h, _) = send(&router, req).await;
             h["x-request-id"].to_str().unwrap().to_owned()
         }
     };
     assert_eq!(id_for("abc-123.X_y".into()).await, "abc-123.X_y");
-    for bad in ["two words".to_owned(), "a".repeat(65), "x;y".to_owned(), "<script>".to_owned()] {
+    for bad in [
+        "two words".to_owned(),
+        "a".repeat(65),
+        "x;y".to_owned(),
+        "<script>".to_owned(),
+    ] {
         let got = id_for(bad.clone()).await;
         assert_ne!(got, bad);
         assert_eq!(got.len(), 36, "a generated UUID: {got}");
@@ -315,7 +397,11 @@ async fn serve(router: Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
-        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
     });
     addr
 }
@@ -329,7 +415,11 @@ async fn a_refusal_before_the_body_is_read_keeps_the_connection() {
     let body = json!({"name": "某公司", "utility": "gas"}).to_string();
     for token in ["", agent.as_str()] {
         // The head first, the body a moment later (as many clients send them).
-        let auth = if token.is_empty() { String::new() } else { format!("Authorization: Bearer {token}\r\n") };
+        let auth = if token.is_empty() {
+            String::new()
+        } else {
+            format!("Authorization: Bearer {token}\r\n")
+        };
         let head = format!(
             "POST /api/v1/companies HTTP/1.1\r\nHost: x\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
             body.len()
@@ -343,8 +433,12 @@ async fn a_refusal_before_the_body_is_read_keeps_the_connection() {
         assert!(!head.contains("connection: close"), "{head}");
     }
     // The same connection still answers.
-    conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
-    let (head, body) = read_response(&mut conn).await.expect("the connection was closed");
+    conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let (head, body) = read_response(&mut conn)
+        .await
+        .expect("the connection was closed");
     assert!(head.starts_with("http/1.1 200"), "{head}");
     assert_eq!(body, "ok");
 }
@@ -367,27 +461,48 @@ fn panicking_router() -> Router {
 #[tokio::test]
 async fn a_panic_answers_500_with_the_request_id() {
     let r = panicking_router();
-    let (s, h, b) = send(&r, Request::get("/api/v1/boom").header("x-request-id", "trace-42").body(Body::empty()).unwrap()).await;
+    let (s, h, b) = send(
+        &r,
+        Request::get("/api/v1/boom")
+            .header("x-request-id", "trace-42")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
     assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(h["x-request-id"], "trace-42");
     let v: Value = serde_json::from_slice(&b).unwrap();
     assert_eq!(v["error"]["code"], "internal");
-    assert!(v["error"]["message"].as_str().unwrap().contains("trace-42"), "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("trace-42"),
+        "{v}"
+    );
     // A page gets a short page, with the generated id.
     let (s, h, b) = send(&r, Request::get("/boom").body(Body::empty()).unwrap()).await;
     assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR);
-    assert!(h[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+    assert!(h[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
     let id = h["x-request-id"].to_str().unwrap();
     assert!(String::from_utf8(b).unwrap().contains(id));
 
     // Over a connection: the panic is answered and the connection serves the next request.
     let addr = serve(r).await;
     let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
-    conn.write_all(b"GET /api/v1/boom HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
-    let (head, _) = read_response(&mut conn).await.expect("an answer to the panic");
+    conn.write_all(b"GET /api/v1/boom HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let (head, _) = read_response(&mut conn)
+        .await
+        .expect("an answer to the panic");
     assert!(head.starts_with("http/1.1 500"), "{head}");
-    conn.write_all(b"GET /ok HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
-    let (head, body) = read_response(&mut conn).await.expect("the connection was closed");
+    conn.write_all(b"GET /ok HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let (head, body) = read_response(&mut conn)
+        .await
+        .expect("the connection was closed");
     assert!(head.starts_with("http/1.1 200"), "{head}");
     assert_eq!(body, "ok");
 }
