@@ -178,6 +178,19 @@ pub async fn verify_password(password: String, hash: String) -> bool {
         .unwrap_or(false)
 }
 
+/// Fewest characters of a password.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+
+/// The password rule, for every place that sets a password (API, CLI, the first admin).
+pub fn check_password_rule(password: &str) -> Result<(), String> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(format!(
+            "password must have at least {MIN_PASSWORD_CHARS} characters"
+        ));
+    }
+    Ok(())
+}
+
 /// A fresh random secret, hex-encoded.
 pub fn random_secret() -> String {
     let mut b = [0u8; 32];
@@ -195,7 +208,8 @@ pub fn parse_roles(names: &[String]) -> Vec<Role> {
     names.iter().filter_map(|n| n.parse().ok()).collect()
 }
 
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+/// The value of cookie `name` of a request.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -257,7 +271,13 @@ pub async fn authorize(
         .map(|m| m.as_str().to_owned())
         .unwrap_or_default();
     let api = is_api(req.uri().path());
-    let Some(rule) = rule_for(req.method(), &path) else {
+    // HEAD is a GET without the body: it follows the GET's rule.
+    let rule = rule_for(req.method(), &path).or_else(|| {
+        (req.method() == Method::HEAD)
+            .then(|| rule_for(&Method::GET, &path))
+            .flatten()
+    });
+    let Some(rule) = rule else {
         tracing::error!(route.path = %path, method = %req.method(), "route has no access rule");
         return AppError::Forbidden.into_response();
     };
@@ -301,8 +321,10 @@ fn unauthenticated(api: bool, msg: &str) -> Response {
     }
 }
 
-/// Checks the CSRF secret of a cookie-authenticated write: `X-CSRF-Token` header, `_csrf` in the
-/// query, or `_csrf` in a url-encoded form body (the body is buffered and put back).
+/// Checks the CSRF secret of a cookie-authenticated write: the `X-CSRF-Token` header, or `_csrf`
+/// in a url-encoded form body (buffered and put back), or `_csrf` as the first part of a
+/// multipart form (read up to the end of that part, then put back in front of the rest). Never
+/// in the URL, where it would end up in logs, history and `Referer`s.
 async fn check_csrf(req: Request, expected: Option<&str>) -> Result<Request, AppError> {
     let bad = || AppError::Forbidden;
     let expected = expected.ok_or_else(bad)?;
@@ -314,17 +336,21 @@ async fn check_csrf(req: Request, expected: Option<&str>) -> Result<Request, App
     {
         return if matches(v) { Ok(req) } else { Err(bad()) };
     }
-    if let Some(q) = req.uri().query() {
-        if let Some(v) = form_value(q.as_bytes(), "_csrf") {
-            return if matches(&v) { Ok(req) } else { Err(bad()) };
-        }
-    }
-    let is_form = req
+    let ctype = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+        .unwrap_or_default()
+        .to_owned();
+    if let Some(boundary) = multipart_boundary(&ctype) {
+        let (parts, body) = req.into_parts();
+        let (value, body) = first_multipart_field(body, &boundary, "_csrf").await?;
+        return match value {
+            Some(v) if matches(&v) => Ok(Request::from_parts(parts, body)),
+            _ => Err(bad()),
+        };
+    }
+    if !ctype.starts_with("application/x-www-form-urlencoded") {
         return Err(bad());
     }
     let (parts, body) = req.into_parts();
@@ -337,6 +363,93 @@ async fn check_csrf(req: Request, expected: Option<&str>) -> Result<Request, App
     }
 }
 
+/// The boundary of a `multipart/form-data` content type.
+fn multipart_boundary(ctype: &str) -> Option<String> {
+    let mut params = ctype.split(';');
+    if !params
+        .next()?
+        .trim()
+        .eq_ignore_ascii_case("multipart/form-data")
+    {
+        return None;
+    }
+    params
+        .filter_map(|p| p.trim().split_once('='))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("boundary"))
+        .map(|(_, v)| v.trim().trim_matches('"').to_owned())
+        .filter(|b| !b.is_empty() && b.len() <= 200)
+}
+
+/// Reads a multipart body up to the end of its first part; when that part is the text field
+/// `name`, returns its value. The body comes back whole (the bytes read, then the rest).
+async fn first_multipart_field(
+    body: axum::body::Body,
+    boundary: &str,
+    name: &str,
+) -> Result<(Option<String>, axum::body::Body), AppError> {
+    use futures_util::StreamExt;
+    const MOST: usize = 16 * 1024;
+    let delimiter = format!("\r\n--{boundary}");
+    let mut stream = body.into_data_stream();
+    let mut head: Vec<u8> = Vec::new();
+    let value = loop {
+        if let Some(v) = parse_first_part(&head, boundary, &delimiter, name) {
+            break v;
+        }
+        if head.len() > MOST {
+            break None;
+        }
+        match stream.next().await {
+            Some(Ok(chunk)) => head.extend_from_slice(&chunk),
+            Some(Err(_)) => {
+                return Err(AppError::invalid("body", "the form body could not be read"))
+            }
+            None => break None,
+        }
+    };
+    let first = futures_util::stream::iter([Ok::<_, axum::Error>(bytes::Bytes::from(head))]);
+    Ok((value, axum::body::Body::from_stream(first.chain(stream))))
+}
+
+/// `Some(value)` once `head` holds the whole first part (`Some(None)` when it is not `name`);
+/// `None` while more bytes are needed.
+fn parse_first_part(
+    head: &[u8],
+    boundary: &str,
+    delimiter: &str,
+    name: &str,
+) -> Option<Option<String>> {
+    let opening = format!("--{boundary}\r\n");
+    if head.len() < opening.len() {
+        return None;
+    }
+    if !head.starts_with(opening.as_bytes()) {
+        return Some(None);
+    }
+    let rest = &head[opening.len()..];
+    let end_of_headers = find(rest, b"\r\n\r\n")?;
+    let headers = std::str::from_utf8(&rest[..end_of_headers]).ok();
+    let wanted = format!("name=\"{name}\"");
+    let is_field = headers.is_some_and(|h| {
+        h.lines().any(|l| {
+            let l = l.to_ascii_lowercase();
+            l.starts_with("content-disposition:")
+                && l.split(';').any(|p| p.trim() == wanted)
+                && !l.contains("filename")
+        })
+    });
+    if !is_field {
+        return Some(None);
+    }
+    let value = &rest[end_of_headers + 4..];
+    let end = find(value, delimiter.as_bytes())?;
+    Some(std::str::from_utf8(&value[..end]).ok().map(str::to_owned))
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
 fn form_value(body: &[u8], key: &str) -> Option<String> {
     serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
         .ok()?
@@ -345,7 +458,8 @@ fn form_value(body: &[u8], key: &str) -> Option<String> {
         .map(|(_, v)| v)
 }
 
-fn constant_eq(a: &[u8], b: &[u8]) -> bool {
+/// Compares two secrets in time independent of where they differ.
+pub fn constant_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -359,47 +473,157 @@ pub struct Login {
     pub user: rexian_store::org::User,
 }
 
-/// Checks credentials, applying the slow-down and lockout rules, and issues a token of `kind`
-/// (`api` or `web`).
+/// Why a login failed. Unknown login, disabled account and wrong password are one case:
+/// the answer and the work done tell them apart to nobody.
+#[derive(Debug)]
+pub enum LoginError {
+    /// Login or password is wrong (or the account is disabled).
+    Refused,
+    /// Too many failures: from this address for this login, from this address, or overall.
+    Throttled {
+        /// Seconds until the client may try again.
+        retry_after: u64,
+    },
+    /// A failure of ours.
+    Other(AppError),
+}
+
+impl LoginError {
+    /// The message shown to the client.
+    pub const REFUSED: &'static str = "login or password is wrong";
+
+    /// The API answer: 401, or 429 with `Retry-After`.
+    pub fn into_api_response(self) -> Response {
+        match self {
+            LoginError::Refused => AppError::Unauthenticated(Self::REFUSED.into()).into_response(),
+            LoginError::Throttled { retry_after } => (
+                [(header::RETRY_AFTER, retry_after.to_string())],
+                AppError::Locked("too many failed logins; try again later".into()),
+            )
+                .into_response(),
+            LoginError::Other(e) => e.into_response(),
+        }
+    }
+}
+
+impl From<AppError> for LoginError {
+    fn from(e: AppError) -> Self {
+        LoginError::Other(e)
+    }
+}
+
+impl From<rexian_store::StoreError> for LoginError {
+    fn from(e: rexian_store::StoreError) -> Self {
+        LoginError::Other(e.into())
+    }
+}
+
+/// The client's address: the connection's peer, or, when the peer is a trusted reverse proxy,
+/// the last address in `X-Forwarded-For` that is not a trusted proxy. `None` when unknown (an
+/// in-process request).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
+impl ClientAddr {
+    /// The client address of a request's parts.
+    pub fn of(
+        extensions: &axum::http::Extensions,
+        headers: &HeaderMap,
+        trusted: &[std::net::IpAddr],
+    ) -> ClientAddr {
+        use axum::extract::ConnectInfo;
+        let peer = extensions
+            .get::<ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip());
+        let Some(mut addr) = peer else {
+            return ClientAddr(None);
+        };
+        if !trusted.contains(&addr) {
+            return ClientAddr(Some(addr));
+        }
+        let hops = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .collect::<Vec<_>>();
+        for hop in hops.into_iter().rev() {
+            match hop.parse::<std::net::IpAddr>() {
+                Ok(ip) if trusted.contains(&ip) => addr = ip,
+                Ok(ip) => return ClientAddr(Some(ip)),
+                // A hop we cannot read: the proxy before it is as far as we can trust.
+                Err(_) => break,
+            }
+        }
+        ClientAddr(Some(addr))
+    }
+}
+
+impl axum::extract::FromRequestParts<AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        app: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr::of(
+            &parts.extensions,
+            &parts.headers,
+            &app.settings.trusted_proxies,
+        ))
+    }
+}
+
+/// Checks credentials under the throttle (per client and login, per client, overall) and issues
+/// a token of `kind` (`api` or `web`). Every attempt that passes the throttle runs exactly one
+/// argon2 verification: against the user's hash, or a fixed dummy hash for unknown logins.
 pub async fn login(
     app: &AppState,
+    client: ClientAddr,
     login: &str,
     password: &str,
     kind: &str,
-) -> Result<Login, AppError> {
-    let bad = || AppError::Unauthenticated("login or password is wrong".into());
+) -> Result<Login, LoginError> {
+    use crate::throttle::{ClientKey, Refusal};
     let now = app.clock.now();
+    let client_key = ClientKey::of(client.0);
+    if let Err(r) = app.login_guard.check(client_key, login, ms(now)) {
+        let (Refusal::Locked { retry_after } | Refusal::Throttled { retry_after }) = r;
+        tracing::warn!(client = ?client.0, refusal = ?r, "login refused by the throttle");
+        return Err(LoginError::Throttled { retry_after });
+    }
     let user = match app.store.user_by_login(login).await {
-        Ok(u) => u,
-        Err(rexian_store::StoreError::NotFound) => {
-            // Spend the same time as a real check so logins cannot be probed by timing.
-            let _ = verify_password(password.to_owned(), app.dummy_hash.clone()).await;
-            return Err(bad());
-        }
+        Ok(u) => Some(u),
+        Err(rexian_store::StoreError::NotFound) => None,
         Err(e) => return Err(e.into()),
     };
-    if user.disabled {
-        return Err(AppError::Unauthenticated("account is disabled".into()));
-    }
-    if let Some(until) = user.locked_until {
-        if until > ms(now) {
-            return Err(AppError::Locked(
-                "too many failed logins; the account is locked for a while".into(),
-            ));
+    let hash = user
+        .as_ref()
+        .map_or_else(|| app.dummy_hash.clone(), |u| u.password_hash.clone());
+    let verified = verify_password(password.to_owned(), hash).await;
+    let user = match user {
+        Some(u) if verified && !u.disabled => u,
+        other => {
+            let delay = app.login_guard.failed(client_key, login, ms(now));
+            if let Some(u) = other {
+                // Recorded off the answer's path: an unknown login has no row to write to.
+                let store = app.store.clone();
+                let data = serde_json::json!({
+                    "client": client.0.map(|a| a.to_string()),
+                    "disabled": u.disabled,
+                });
+                tokio::spawn(async move {
+                    if let Err(e) = store.record_login_failure(u.id, ms(now), &data).await {
+                        tracing::warn!(error = %e, user.id = u.id, "login failure not recorded");
+                    }
+                });
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+            return Err(LoginError::Refused);
         }
-    }
-    if !verify_password(password.to_owned(), user.password_hash.clone()).await {
-        let s = &app.settings;
-        let lock_until = ms(now) + s.lockout_minutes * 60_000;
-        let failures = app
-            .store
-            .record_login_failure(user.id, s.lockout_threshold, lock_until, ms(now))
-            .await?;
-        // Slow down repeated failures: 200 ms per earlier failure, capped at 2 s.
-        let delay = (failures.saturating_sub(1) * 200).min(2000) as u64;
-        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
-        return Err(bad());
-    }
+    };
+    app.login_guard.succeeded(client_key, login);
     let token = random_secret();
     let csrf = (kind == "web").then(random_secret);
     let ttl = if kind == "web" {
@@ -425,6 +649,88 @@ pub async fn login(
 mod tests {
     use super::*;
     use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+
+    #[test]
+    fn client_address_trusts_forwarded_for_only_from_trusted_proxies() {
+        use axum::extract::ConnectInfo;
+        let of = |peer: Option<&str>, xff: Option<&str>, trusted: &[&str]| {
+            let mut ext = axum::http::Extensions::new();
+            if let Some(p) = peer {
+                let a: std::net::SocketAddr = format!("{p}:1234").parse().unwrap();
+                ext.insert(ConnectInfo(a));
+            }
+            let mut h = HeaderMap::new();
+            if let Some(x) = xff {
+                h.insert("x-forwarded-for", x.parse().unwrap());
+            }
+            let trusted: Vec<std::net::IpAddr> =
+                trusted.iter().map(|t| t.parse().unwrap()).collect();
+            ClientAddr::of(&ext, &h, &trusted).0.map(|a| a.to_string())
+        };
+        assert_eq!(of(None, Some("1.2.3.4"), &[]), None);
+        assert_eq!(
+            of(Some("9.9.9.9"), Some("1.2.3.4"), &[]).as_deref(),
+            Some("9.9.9.9")
+        );
+        let proxies = ["10.0.0.1", "10.0.0.2"];
+        assert_eq!(
+            of(
+                Some("10.0.0.1"),
+                Some("6.6.6.6, 1.2.3.4, 10.0.0.2"),
+                &proxies
+            )
+            .as_deref(),
+            Some("1.2.3.4")
+        );
+        assert_eq!(
+            of(Some("10.0.0.1"), None, &proxies).as_deref(),
+            Some("10.0.0.1")
+        );
+        assert_eq!(
+            of(Some("10.0.0.1"), Some("junk, 10.0.0.2"), &proxies).as_deref(),
+            Some("10.0.0.2")
+        );
+    }
+
+    #[test]
+    fn the_first_multipart_part_gives_the_csrf_field() {
+        let d = "\r\n--b";
+        let part = |name: &str, extra: &str| {
+            format!("--b\r\nContent-Disposition: form-data; name=\"{name}\"{extra}\r\n\r\nsecret\r\n--b\r\n")
+        };
+        let ok = part("_csrf", "");
+        assert_eq!(
+            parse_first_part(ok.as_bytes(), "b", d, "_csrf"),
+            Some(Some("secret".into()))
+        );
+        // Not complete yet: more bytes are needed.
+        assert_eq!(
+            parse_first_part(&ok.as_bytes()[..40], "b", d, "_csrf"),
+            None
+        );
+        assert_eq!(
+            parse_first_part(part("photo", "").as_bytes(), "b", d, "_csrf"),
+            Some(None)
+        );
+        assert_eq!(
+            parse_first_part(
+                part("_csrf", "; filename=\"x\"").as_bytes(),
+                "b",
+                d,
+                "_csrf"
+            ),
+            Some(None)
+        );
+        assert_eq!(
+            parse_first_part(b"garbage-garbage", "b", d, "_csrf"),
+            Some(None)
+        );
+        assert_eq!(
+            multipart_boundary("multipart/form-data; boundary=\"abc\"").as_deref(),
+            Some("abc")
+        );
+        assert_eq!(multipart_boundary("text/plain; boundary=abc"), None);
+    }
 
     #[test]
     fn hashes_agree_with_the_argon2_crate_and_reuse_memory() {

@@ -125,14 +125,13 @@ impl Store {
         Ok(())
     }
 
-    /// Counts a failed login; locks the account until `lock_until` once `threshold` is reached.
-    /// Returns the new failure count.
+    /// Counts a failed login of an existing user and records it. Locking is not done here: the
+    /// server throttles per client address and login, so that nobody can lock another user out.
     pub async fn record_login_failure(
         &self,
         user_id: i64,
-        threshold: i64,
-        lock_until: i64,
         now: i64,
+        data: &serde_json::Value,
     ) -> Result<i64> {
         let mut tx = self.begin_write().await?;
         let n: i64 = sqlx::query_scalar(
@@ -141,15 +140,8 @@ impl Store {
         .bind(user_id)
         .fetch_one(&mut *tx)
         .await?;
-        let mut data = serde_json::json!({"failures": n});
-        if n >= threshold {
-            sqlx::query("UPDATE users SET locked_until = $1, failed_logins = 0 WHERE id = $2")
-                .bind(lock_until)
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?;
-            data["locked_until"] = lock_until.into();
-        }
+        let mut data = data.clone();
+        data["failures"] = n.into();
         audit::record(&mut tx, "user", user_id, "login_failed", None, now, &data).await?;
         tx.commit().await?;
         Ok(n)

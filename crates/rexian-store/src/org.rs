@@ -506,7 +506,8 @@ impl Store {
         Ok(())
     }
 
-    /// Replaces a user's password hash and clears any lockout.
+    /// Replaces a user's password hash, clears any lockout and ends every session and token of
+    /// the user (whoever knew the old password is signed out).
     pub async fn set_password(
         &self,
         id: i64,
@@ -526,16 +527,16 @@ impl Store {
         if n == 0 {
             return Err(StoreError::NotFound);
         }
-        audit::record(
-            &mut tx,
-            "user",
-            id,
-            "password_set",
-            actor,
-            now,
-            &serde_json::json!({}),
+        let revoked = sqlx::query(
+            "UPDATE auth_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
         )
-        .await?;
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let data = serde_json::json!({"tokens_revoked": revoked});
+        audit::record(&mut tx, "user", id, "password_set", actor, now, &data).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -452,7 +452,8 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
             }
         });
     }
-    let app = rexian_server::router(state);
+    let app =
+        rexian_server::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
         .await
@@ -488,7 +489,11 @@ async fn ensure_admin(
         return Ok(());
     }
     let (password, generated) = match password.filter(|p| !p.is_empty()) {
-        Some(p) => (p.to_owned(), false),
+        Some(p) => {
+            rexian_server::auth::check_password_rule(p)
+                .map_err(|m| anyhow::anyhow!("REXIAN_ADMIN_PASSWORD: {m}"))?;
+            (p.to_owned(), false)
+        }
         None => (rexian_server::auth::random_secret()[..16].to_owned(), true),
     };
     let hash = rexian_server::auth::hash_password(password.clone()).await?;
@@ -519,10 +524,8 @@ async fn user(action: UserAction, db: ServeArgs) -> anyhow::Result<()> {
     match action {
         UserAction::Passwd { login } => {
             let pw = std::env::var("REXIAN_NEW_PASSWORD").context("set REXIAN_NEW_PASSWORD")?;
-            anyhow::ensure!(
-                pw.chars().count() >= 8,
-                "password must have at least 8 characters"
-            );
+            rexian_server::auth::check_password_rule(&pw)
+                .map_err(|m| anyhow::anyhow!("REXIAN_NEW_PASSWORD: {m}"))?;
             let u = store
                 .user_by_login(&login)
                 .await

@@ -56,6 +56,10 @@ pub struct ServeArgs {
     /// Seconds between timer sweeps with the system clock [default: 5].
     #[arg(long, env = "REXIAN_TIMER_INTERVAL_SECONDS")]
     pub timer_interval_seconds: Option<u64>,
+    /// Addresses of reverse proxies whose `X-Forwarded-For` names the client, comma-separated
+    /// [default: none; the connection's address is the client's].
+    #[arg(long, env = "REXIAN_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
 }
 
 /// The same settings as read from `rexian.toml`.
@@ -73,6 +77,7 @@ struct FileSettings {
     lockout_minutes: Option<i64>,
     secure_cookies: Option<bool>,
     timer_interval_seconds: Option<u64>,
+    trusted_proxies: Option<Vec<std::net::IpAddr>>,
 }
 
 /// Where the data lives.
@@ -194,7 +199,12 @@ impl Settings {
                 .secure_cookies
                 .or(f.secure_cookies)
                 .unwrap_or(d.secure_cookies),
-            data_dir: d.data_dir.clone(),
+            trusted_proxies: a
+                .trusted_proxies
+                .clone()
+                .or(f.trusted_proxies)
+                .unwrap_or_default(),
+            ..d
         };
         for (name, v) in [
             ("token_ttl_minutes", server.token_ttl_minutes),

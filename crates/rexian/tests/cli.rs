@@ -81,3 +81,37 @@ fn calendar_load_installs_a_checked_file() {
     let (ok, text) = rexian(&["calendar", "check", "--data-dir", data.to_str().unwrap()]);
     assert!(ok && text.contains("2026"), "{text}");
 }
+
+/// Issue 14: the first admin follows the same 8-character rule as every other password.
+#[test]
+fn a_short_first_admin_password_stops_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rexian"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .env("REXIAN_ADMIN_PASSWORD", "short")
+        .env_remove("DATABASE_URL")
+        .env_remove("REXIAN_CONFIG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run rexian");
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("serve started with a 5-character admin password");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(!status.success());
+    assert!(
+        text.contains("REXIAN_ADMIN_PASSWORD") && text.contains("at least 8 characters"),
+        "{text}"
+    );
+}

@@ -2,6 +2,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -20,17 +21,23 @@ pub struct LoginBody {
     password: String,
 }
 
-/// Signs in and returns a bearer token.
+/// Signs in and returns a bearer token; 401 for a wrong login, wrong password or disabled
+/// account alike, 429 with `Retry-After` when throttled.
 pub async fn create(
     State(app): State<AppState>,
+    client: auth::ClientAddr,
     ApiJson(b): ApiJson<LoginBody>,
-) -> AppResult<Json<Value>> {
-    let l = auth::login(&app, &b.login, &b.password, "api").await?;
+) -> Response {
+    let l = match auth::login(&app, client, &b.login, &b.password, "api").await {
+        Ok(l) => l,
+        Err(e) => return e.into_api_response(),
+    };
     let roles = parse_roles(&l.user.roles);
-    Ok(Json(json!({
+    Json(json!({
         "token": l.token,
         "user": {"id": l.user.id.to_string(), "login": l.user.login, "name": l.user.name, "roles": roles},
-    })))
+    }))
+    .into_response()
 }
 
 /// Revokes the token of this request.

@@ -1,5 +1,5 @@
-//! Live queues over SSE: `GET /queues/stream` sends an `order` event whenever an order of the
-//! user's company is created or changed on this node (the `AppState::changes` broadcast that the
+//! Live queues over SSE: `GET /queues/stream` sends an `order` event whenever an order that the
+//! user may see (the order API's visibility rule) is created or changed on this node (the `AppState::changes` broadcast that the
 //! order write paths feed). Queue pages listen with the htmx SSE extension and refresh their
 //! rows; polling stays on as the fallback (other nodes, a dropped stream, timers).
 //! A stream ends after [`STREAM_MAX`] (the browser reconnects by itself) or when the server
@@ -37,7 +37,7 @@ pub fn close_streams() {
 
 struct Live {
     rx: broadcast::Receiver<OrderChanged>,
-    company: Option<i64>,
+    me: CurrentUser,
     until: tokio::time::Instant,
     closing: watch::Receiver<bool>,
     hello: bool,
@@ -46,7 +46,7 @@ struct Live {
 fn changes(app: &AppState, me: &CurrentUser) -> impl Stream<Item = Result<Event, Infallible>> {
     let live = Live {
         rx: app.changes.subscribe(),
-        company: me.company_id,
+        me: me.clone(),
         until: tokio::time::Instant::now() + STREAM_MAX,
         closing: closing().subscribe(),
         hello: true,
@@ -70,7 +70,7 @@ fn changes(app: &AppState, me: &CurrentUser) -> impl Stream<Item = Result<Event,
                 _ = l.closing.changed() => return None,
             };
             let data = match got {
-                Ok(c) if l.company.is_none_or(|x| x == c.company_id) => c.order_id.to_string(),
+                Ok(c) if crate::api::orders::can_see(&l.me, &c.order) => c.order_id.to_string(),
                 Ok(_) => continue,
                 // Missed some: refresh anyway.
                 Err(RecvError::Lagged(_)) => "lagged".to_owned(),

@@ -183,35 +183,71 @@ struct LoginPage {
     user: Option<PageUser>,
     flash: Option<String>,
     error: Option<String>,
+    csrf: String,
 }
 
-async fn login_page(headers: HeaderMap) -> Response {
+/// Cookie of the login form's CSRF secret (double submit: the form carries the same value).
+/// Without it, another site could sign a browser in to an account of the attacker's choosing.
+const LOGIN_CSRF_COOKIE: &str = "rexian_login_csrf";
+
+/// The login page, with the form's CSRF secret in the cookie (kept when it is already set, so
+/// that two tabs both work) and in the form.
+fn login_form(
+    app: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    error: Option<String>,
+) -> Response {
     let t = Msgs {
-        lang: Lang::from_headers(&headers),
+        lang: Lang::from_headers(headers),
     };
-    render(&LoginPage {
+    let csrf = auth::cookie(headers, LOGIN_CSRF_COOKIE)
+        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map_or_else(auth::random_secret, str::to_owned);
+    let secure = if app.settings.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie =
+        format!("{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict{secure}");
+    let page = LoginPage {
         t,
         user: None,
         flash: None,
-        error: None,
-    })
+        error,
+        csrf,
+    };
+    (status, [(header::SET_COOKIE, cookie)], render(&page)).into_response()
+}
+
+async fn login_page(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    login_form(&app, &headers, StatusCode::OK, None)
 }
 
 #[derive(Deserialize)]
 struct LoginForm {
     login: String,
     password: String,
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
 }
 
 async fn login_submit(
     State(app): State<AppState>,
+    client: auth::ClientAddr,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
     let t = Msgs {
         lang: Lang::from_headers(&headers),
     };
-    match auth::login(&app, &f.login, &f.password, "web").await {
+    let expected = auth::cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !auth::constant_eq(expected.as_bytes(), f.csrf.as_bytes()) {
+        let error = Some(t.get("login.expired"));
+        return login_form(&app, &headers, StatusCode::FORBIDDEN, error);
+    }
+    match auth::login(&app, client, &f.login, &f.password, "web").await {
         Ok(l) => {
             let secure = if app.settings.secure_cookies {
                 "; Secure"
@@ -223,38 +259,42 @@ async fn login_submit(
                 "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}",
                 l.token
             );
-            ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response()
+            let spent =
+                format!("{LOGIN_CSRF_COOKIE}=; Path=/login; HttpOnly; SameSite=Strict; Max-Age=0");
+            (
+                axum::response::AppendHeaders([
+                    (header::SET_COOKIE, cookie),
+                    (header::SET_COOKIE, spent),
+                ]),
+                Redirect::to("/"),
+            )
+                .into_response()
         }
-        Err(e) => {
-            let key = match &e {
-                AppError::Locked(_) => "login.locked",
-                AppError::Unauthenticated(m) if m.contains("disabled") => "login.disabled",
-                AppError::Unauthenticated(_) => "login.failed",
-                other => return other_error(e_status(other), t),
-            };
-            let page = LoginPage {
-                t,
-                user: None,
-                flash: None,
-                error: Some(t.get(key)),
-            };
-            (StatusCode::UNAUTHORIZED, render(&page)).into_response()
+        Err(auth::LoginError::Refused) => login_form(
+            &app,
+            &headers,
+            StatusCode::UNAUTHORIZED,
+            Some(t.get("login.failed")),
+        ),
+        Err(auth::LoginError::Throttled { retry_after }) => {
+            let mut res = login_form(
+                &app,
+                &headers,
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(t.get("login.locked")),
+            );
+            if let Ok(v) = header::HeaderValue::from_str(&retry_after.to_string()) {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            res
+        }
+        Err(auth::LoginError::Other(e)) => {
+            if let AppError::Internal(err) = &e {
+                tracing::error!(error = ?err, "login failed");
+            }
+            login_form(&app, &headers, e.parts().0, Some(t.get("error.title")))
         }
     }
-}
-
-fn e_status(e: &AppError) -> StatusCode {
-    e.parts().0
-}
-
-fn other_error(status: StatusCode, t: Msgs) -> Response {
-    let page = LoginPage {
-        t,
-        user: None,
-        flash: None,
-        error: Some(t.get("error.title")),
-    };
-    (status, render(&page)).into_response()
 }
 
 async fn logout(State(app): State<AppState>, Extension(u): Extension<CurrentUser>) -> Response {
@@ -276,16 +316,27 @@ struct LangForm {
 
 async fn set_lang(headers: HeaderMap, Form(f): Form<LangForm>) -> Response {
     let v = if f.lang == "en" { "en" } else { "zh" };
-    let back = headers
-        .get(header::REFERER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|r| {
-            r.find("://")
-                .and_then(|i| r[i + 3..].find('/').map(|j| r[i + 3 + j..].to_owned()))
-        })
-        .unwrap_or_else(|| "/".to_owned());
+    let back = same_origin_path(&headers).unwrap_or_else(|| "/".to_owned());
     let cookie = format!("lang={v}; Path=/; SameSite=Lax; Max-Age=31536000");
     ([(header::SET_COOKIE, cookie)], Redirect::to(&back)).into_response()
+}
+
+/// The path (and query) of the `Referer` when it is a page of this site: same host as the
+/// request, and a path that a browser cannot read as another host (`//x`, `/\\x`).
+fn same_origin_path(headers: &HeaderMap) -> Option<String> {
+    let referer = headers.get(header::REFERER)?.to_str().ok()?;
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let rest = referer
+        .strip_prefix("https://")
+        .or_else(|| referer.strip_prefix("http://"))?;
+    let (authority, path) = rest.split_at(rest.find('/')?);
+    if !authority.eq_ignore_ascii_case(host) {
+        return None;
+    }
+    let path = path.split('#').next().unwrap_or("/");
+    let unsafe_start = path.starts_with("//") || path.starts_with("/\\");
+    let clean = path.bytes().all(|b| b.is_ascii_graphic()) && !path.contains('\\');
+    (!unsafe_start && clean).then(|| path.to_owned())
 }
 
 #[derive(Template)]

@@ -133,7 +133,8 @@ async fn disabled_user_is_locked_out_at_once() {
         )
         .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
-    assert!(v["error"]["message"].as_str().unwrap().contains("disabled"));
+    // The same answer as a wrong password: a disabled account is not revealed.
+    assert_eq!(v["error"]["message"], "login or password is wrong");
     // Re-enabled, the user can sign in again.
     app.put(
         &format!("/api/v1/users/{id}/disabled"),
@@ -181,18 +182,43 @@ async fn passwords_are_stored_as_argon2id() {
 #[tokio::test]
 async fn browser_session_cookie_and_csrf() {
     let app = TestApp::new().await;
+    // The login form carries its own CSRF secret, also set as a cookie (double submit).
+    let (s, h, body) = app.raw("GET", "/login", None, None, "", &[]).await;
+    assert_eq!(s, StatusCode::OK);
+    let login_cookie = h.get("set-cookie").unwrap().to_str().unwrap().to_owned();
+    assert!(
+        login_cookie.starts_with("rexian_login_csrf=") && login_cookie.contains("HttpOnly"),
+        "{login_cookie}"
+    );
+    let login_cookie = login_cookie.split(';').next().unwrap().to_owned();
+    let login_csrf = String::from_utf8(body)
+        .unwrap()
+        .split("name=\"_csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
     let (s, h, _) = app
         .raw(
             "POST",
             "/login",
             None,
-            Some(format!("login=admin&password={PASSWORD}")),
+            Some(format!(
+                "_csrf={login_csrf}&login=admin&password={PASSWORD}"
+            )),
             "application/x-www-form-urlencoded",
-            &[],
+            &[("cookie", &login_cookie)],
         )
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    let cookie = h.get("set-cookie").unwrap().to_str().unwrap().to_owned();
+    let cookie = h
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("rexian_session="))
+        .unwrap();
     assert!(
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
         "{cookie}"
@@ -307,4 +333,40 @@ async fn openapi_document_lists_the_contract() {
     ] {
         assert!(v["paths"][p].is_object(), "{p} missing");
     }
+}
+
+/// Finding 6 of issue 14: a password reset ends every session and token of the user.
+#[tokio::test]
+async fn password_reset_ends_every_session_and_token() {
+    let app = TestApp::new().await;
+    let (id, token) = app.user("agent3", &["agent"], None, None).await;
+    let second = app.login("agent3", PASSWORD).await;
+    assert_eq!(app.get("/api/v1/me", &token).await.0, StatusCode::OK);
+    let (s, v) = app
+        .put(
+            &format!("/api/v1/users/{id}/password"),
+            &app.admin,
+            json!({"password": "brand-new-password"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+    for t in [&token, &second] {
+        let (s, v) = app.get("/api/v1/me", t).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{v}");
+    }
+    // The admin's own token is untouched; the new password works, the old one does not.
+    assert_eq!(app.get("/api/v1/me", &app.admin).await.0, StatusCode::OK);
+    let fresh = app.login("agent3", "brand-new-password").await;
+    assert_eq!(app.get("/api/v1/me", &fresh).await.0, StatusCode::OK);
+    let events = app
+        .state
+        .store
+        .audit_events("user", id.parse().unwrap())
+        .await
+        .unwrap();
+    let set = events
+        .iter()
+        .find(|e| e.kind == "password_set")
+        .expect("password_set event");
+    assert!(set.data.contains("\"tokens_revoked\":2"), "{}", set.data);
 }
