@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{parse_id, Id};
-use crate::auth::{hash_password, parse_roles, CurrentUser};
+use crate::auth::{check_password_rule, hash_password, parse_roles, CurrentUser};
 use crate::clock::ms;
 use crate::error::{AppError, AppResult};
 use crate::extract::ApiJson;
@@ -320,12 +320,7 @@ pub async fn insert_user(app: &AppState, me: &CurrentUser, u: UserInput) -> AppR
         ));
     }
     let name = required_text("name", &u.name, 100)?;
-    if u.password.chars().count() < 8 {
-        return Err(AppError::invalid(
-            "password",
-            "password must have at least 8 characters",
-        ));
-    }
+    check_password_rule(&u.password).map_err(|m| AppError::invalid("password", m))?;
     if u.roles.is_empty() {
         return Err(AppError::invalid("roles", "give at least one role"));
     }
@@ -551,12 +546,7 @@ pub async fn set_password(
     let id = parse_id("id", &id)?;
     let target = app.store.user(id).await?;
     require_user_admin(&me, &target)?;
-    if b.password.chars().count() < 8 {
-        return Err(AppError::invalid(
-            "password",
-            "password must have at least 8 characters",
-        ));
-    }
+    check_password_rule(&b.password).map_err(|m| AppError::invalid("password", m))?;
     let hash = hash_password(b.password).await?;
     app.store
         .set_password(id, &hash, Some(me.id), ms(app.clock.now()))
