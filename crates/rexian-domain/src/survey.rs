@@ -248,9 +248,12 @@ pub fn pick_random(share: f64, order_id: i64, seed: u64) -> bool {
     (r.next_u64() % 10_000) < (share.clamp(0.0, 1.0) * 10_000.0) as u64
 }
 
-/// The day an outreach event's report is due: `days` after it ends (`000:三.7`: 7).
+/// The day an outreach event's report is due: `days` after it ends (`000:三.7`: 7); the last
+/// representable day when that is later.
 pub fn outreach_report_due(ends_on: chrono::NaiveDate, days: u32) -> chrono::NaiveDate {
-    ends_on + chrono::Duration::days(i64::from(days))
+    ends_on
+        .checked_add_days(chrono::Days::new(u64::from(days)))
+        .unwrap_or(chrono::NaiveDate::MAX)
 }
 
 #[cfg(test)]

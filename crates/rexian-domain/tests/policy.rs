@@ -580,3 +580,14 @@ fn deadline_maths_never_panics_on_extreme_data() {
         SeasonPhase::Pre
     );
 }
+
+#[test]
+fn outreach_report_due_never_panics() {
+    use rexian_domain::survey::outreach_report_due;
+    let d = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+    assert_eq!(
+        outreach_report_due(d, 7),
+        NaiveDate::from_ymd_opt(2026, 3, 9).unwrap()
+    );
+    assert_eq!(outreach_report_due(NaiveDate::MAX, 7), NaiveDate::MAX);
+}

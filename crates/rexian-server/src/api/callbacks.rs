@@ -377,6 +377,14 @@ pub async fn create_outreach(
     if me.company_id.is_some_and(|c| c != company.id) {
         return Err(AppError::Forbidden);
     }
+    for (field, d) in [("starts_on", b.starts_on), ("ends_on", b.ends_on)] {
+        if !(1..=9999).contains(&chrono::Datelike::year(&d)) {
+            return Err(AppError::invalid(
+                field,
+                format!("{field} must be a date of the years 1 to 9999"),
+            ));
+        }
+    }
     if b.ends_on < b.starts_on {
         return Err(AppError::invalid("ends_on", "ends_on is before starts_on"));
     }

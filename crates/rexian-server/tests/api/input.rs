@@ -467,3 +467,33 @@ async fn csv_cells_that_look_like_formulas_are_exported_as_text() {
         }
     }
 }
+
+#[tokio::test]
+async fn outreach_dates_beyond_year_9999_are_refused() {
+    let c = company().await;
+    let (s, v) = c
+        .app
+        .post(
+            "/api/v1/outreach",
+            &c.app.admin,
+            json!({"company_id": c.company,
+        "title": "入户宣传", "starts_on": "2026-03-02", "ends_on": "+262142-12-31"}),
+        )
+        .await;
+    assert_eq!(
+        error_of(s, &v),
+        (StatusCode::BAD_REQUEST, "invalid_input", "ends_on"),
+        "{v}"
+    );
+    let (s, v) = c
+        .app
+        .post(
+            "/api/v1/outreach",
+            &c.app.admin,
+            json!({"company_id": c.company,
+        "title": "入户宣传", "starts_on": "2026-03-02", "ends_on": "2026-03-03"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["report_due"], "2026-03-10", "{v}");
+}
