@@ -143,6 +143,10 @@ pub fn router(state: AppState) -> Router {
         .merge(ui::routes())
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
+            api::personal::log_views,
+        ))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
             auth::authorize,
         ))
         .fallback(not_found)

@@ -14,12 +14,13 @@ use rexian_domain::policy::Policy;
 use rexian_domain::workflow::{self, DeadlineOp, Env, OrderState};
 use rexian_store::orders::{
     CallbackRow, DeadlineChange, EventRow, ExtensionChange, Idempotency, NewContact, NewDeadline,
-    NewEvent, NewOrder, OrderChange, OrderFilter, OrderFull, OrderRow,
+    NewEvent, NewOrder, OrderChange, OrderFilter, OrderFull, OrderRow, PersonalMatch,
 };
 use rexian_store::org::Company;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::personal::{self, shown};
 use super::{parse_id, Id};
 use crate::auth::CurrentUser;
 use crate::clock::{from_ms, ms};
@@ -85,6 +86,34 @@ fn mask_phone(p: &str) -> String {
     )
 }
 
+/// Whether the user sees customers' phones unmasked (the roles that call customers).
+fn sees_phone(u: &CurrentUser) -> bool {
+    [
+        Role::Agent,
+        Role::Dispatcher,
+        Role::CallbackAgent,
+        Role::Supervisor,
+        Role::UnitHandler,
+        Role::FieldWorker,
+    ]
+    .iter()
+    .any(|r| u.has(*r))
+}
+
+/// Which customer columns a search term of this user may match: no more than
+/// [`customer_json`] shows them, so that what an answer hides cannot be found by probing
+/// (unit staff: not of anonymous complainants, even the consented worker's; masked phones: not
+/// the phone).
+pub(crate) fn personal_match(u: &CurrentUser) -> PersonalMatch {
+    if is_unit_staff(u) {
+        PersonalMatch::NotAnonymous
+    } else if sees_phone(u) {
+        PersonalMatch::All
+    } else {
+        PersonalMatch::NoPhone
+    }
+}
+
 /// The customer block as this user may see it (SPEC §7): anonymous complainants are hidden from
 /// units; phones are masked for roles that do not call customers.
 fn customer_json(u: &CurrentUser, o: &OrderRow) -> Value {
@@ -94,18 +123,8 @@ fn customer_json(u: &CurrentUser, o: &OrderRow) -> Value {
     if o.anonymous && is_unit_staff(u) && !consented_worker {
         return json!({"name": null, "phone": null, "address": null, "community": o.customer_community, "account_no": null, "hidden": true});
     }
-    let needs_phone = [
-        Role::Agent,
-        Role::Dispatcher,
-        Role::CallbackAgent,
-        Role::Supervisor,
-        Role::UnitHandler,
-        Role::FieldWorker,
-    ]
-    .iter()
-    .any(|r| u.has(*r));
     let phone = o.customer_phone.as_deref().map(|p| {
-        if needs_phone {
+        if sees_phone(u) {
             p.to_owned()
         } else {
             mask_phone(p)
@@ -700,20 +719,18 @@ pub(crate) async fn visible_order(
     Ok(full)
 }
 
-/// `GET /api/v1/orders/{id}`; logs the view of personal data.
+/// `GET /api/v1/orders/{id}`; the view of personal data is logged.
 pub async fn get(
     State(app): State<AppState>,
     Extension(me): Extension<CurrentUser>,
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
     let full = visible_order(&app, &me, &id).await?;
-    let now = ms(app.clock.now());
-    if full.order.customer_name.is_some() || full.order.customer_phone.is_some() {
-        app.store
-            .log_personal_view(me.id, Some(full.order.id), "order_detail", now)
-            .await?;
+    let v = order_json(&me, &full, ms(app.clock.now()));
+    if personal::in_customer(&v["customer"]) {
+        shown("order_detail", Some(full.order.id));
     }
-    Ok(Json(order_json(&me, &full, now)))
+    Ok(Json(v))
 }
 
 /// Query of the order list.
@@ -772,6 +789,7 @@ pub async fn list(
         }
     };
     f.q = nonempty(&q.q);
+    f.personal = personal_match(&me);
     if let Some(l) = nonempty(&q.limit) {
         f.limit = l
             .parse::<i64>()
@@ -791,19 +809,13 @@ pub async fn list(
     } else {
         None
     };
-    let items: Vec<Value> = rows
-        .iter()
-        .filter(|o| findable(&me, o, f.q.as_deref()))
-        .map(|o| summary_json(&me, o))
-        .collect();
-    // A list that shows any customer's name or phone is a view of personal data: log it.
-    let personal = items
-        .iter()
-        .any(|o| o["customer"]["phone"].is_string() || o["customer"]["name"].is_string());
-    if personal {
-        app.store
-            .log_personal_view(me.id, None, "order_list", ms(app.clock.now()))
-            .await?;
+    let items: Vec<Value> = rows.iter().map(|o| summary_json(&me, o)).collect();
+    // A list that shows any customer's data, and a search in customers' data (found or not),
+    // is a view of personal data.
+    if f.q.is_some() && f.personal != PersonalMatch::None {
+        shown("order_search", None);
+    } else if items.iter().any(|o| personal::in_customer(&o["customer"])) {
+        shown("order_list", None);
     }
     Ok(Json(json!({"items": items, "next_cursor": next})))
 }
@@ -827,17 +839,6 @@ pub(crate) fn scope_filter(me: &CurrentUser, f: &mut OrderFilter) -> bool {
         }
     }
     true
-}
-
-/// Whether a search for `q` may return this order to this user: unit staff never find an
-/// anonymous complainant by name, phone or address (SPEC §7).
-pub(crate) fn findable(me: &CurrentUser, o: &OrderRow, q: Option<&str>) -> bool {
-    !(o.anonymous && is_unit_staff(me))
-        || q.is_none_or(|t| {
-            !o.customer_phone.as_deref().is_some_and(|p| p.contains(t))
-                && !o.customer_name.as_deref().is_some_and(|n| n.contains(t))
-                && !o.customer_address.as_deref().is_some_and(|a| a.contains(t))
-        })
 }
 
 /// Whether the user works for a unit (not the centre).
@@ -972,6 +973,12 @@ pub async fn do_step(
     let mut attempt = 1;
     loop {
         match step_once(app, me, id, step, eid, b.clone()).await {
+            Ok((v, ext)) => {
+                if personal::in_customer(&v["customer"]) {
+                    shown("order_step", v["id"].as_str().and_then(|i| i.parse().ok()));
+                }
+                return Ok((v, ext));
+            }
             Err(AppError::Conflict {
                 field: None,
                 message,
@@ -1541,10 +1548,8 @@ pub(crate) async fn callback_form_data(
         None => None,
     };
     let customer = customer_json(me, o);
-    if o.customer_name.is_some() || o.customer_phone.is_some() {
-        app.store
-            .log_personal_view(me.id, Some(o.id), "callback_form", ms(app.clock.now()))
-            .await?;
+    if personal::in_customer(&customer) {
+        shown("callback_form", Some(o.id));
     }
     Ok(json!({
         "company": company.name,

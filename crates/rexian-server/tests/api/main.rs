@@ -1,6 +1,7 @@
 //! API tests, in one binary, run on SQLite and (with `REXIAN_TEST_DB=postgres`) PostgreSQL.
 
 mod access_matrix;
+mod anonymity;
 mod assessment;
 mod auth;
 mod callbacks;
@@ -10,6 +11,7 @@ mod kb;
 mod matters;
 mod orders;
 mod org;
+mod personal_log;
 mod photos;
 mod rechecks;
 mod reports;
