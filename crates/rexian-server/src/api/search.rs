@@ -11,11 +11,11 @@ use axum::{Extension, Json};
 use std::collections::HashMap;
 
 use rexian_search::Scope;
-use rexian_store::orders::OrderFilter;
+use rexian_store::orders::{OrderFilter, PersonalMatch};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::orders::{can_see, rfc3339, scope_filter, unit_staff};
+use super::orders::{can_see, personal_match, rfc3339, scope_filter, unit_staff};
 use crate::auth::CurrentUser;
 use crate::clock::ms;
 use crate::error::{AppError, AppResult};
@@ -136,6 +136,7 @@ pub(crate) async fn run(
         unit: f.unit_id,
         assignee: f.assignee_id,
         unit_staff: unit_staff(me),
+        phones_masked: personal_match(me) == PersonalMatch::NoPhone,
         // Free-text suggestions rank everything together; a search ranks recent orders first.
         recent_from: (!any_word).then(|| ms(app.clock.now())),
     };

@@ -15,6 +15,7 @@ struct World {
     /// The anonymous order's number and description (what unit staff may search by).
     anon_public: String,
     company: String,
+    centre: String,
     agent: String,
     supervisor: String,
     handler: String,
@@ -85,6 +86,7 @@ async fn world() -> World {
         anon_id: ids[0].clone(),
         anon_public,
         company,
+        centre,
         agent,
         supervisor,
         handler,
@@ -269,4 +271,41 @@ async fn customer_register_lookup_takes_wildcards_literally_issue14_2() {
     for q in ["%", "_", "137_", "%5678", "1%"] {
         assert_eq!(find(q).await, 0, "{q} is literal");
     }
+}
+
+#[tokio::test]
+async fn masked_phones_cannot_be_probed_for_their_hidden_digits_issue14_2() {
+    let w = world().await;
+    let (_, assessor) = w
+        .app
+        .user("assessor", &["assessor"], Some(&w.centre), None)
+        .await;
+    // The assessor sees the ordinary repair's phone as 138****3333; the middle digits stay
+    // hidden from every search, while name and account still find it.
+    let (_, all) = w.app.get("/api/v1/orders", &assessor).await;
+    let repair = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["anonymous"] == false)
+        .unwrap()
+        .clone();
+    assert_eq!(repair["customer"]["phone"], "138****3333", "{repair}");
+    let id = repair["id"].as_str().unwrap().to_owned();
+    for q in ["1382222", "13822223333", "2222", "8222"] {
+        assert!(!w.list(&assessor, q).await.contains(&id), "{q}");
+        assert!(
+            !w.search(&assessor, q).await.contains(&id),
+            "{q} in the search"
+        );
+        assert!(
+            w.list(&w.agent, q).await.contains(&id),
+            "the agent finds {q}"
+        );
+    }
+    assert!(w.search(&w.agent, "13822223333").await.contains(&id));
+    for q in ["李女士", "CD-88002"] {
+        assert!(w.list(&assessor, q).await.contains(&id), "{q}");
+    }
+    assert!(w.search(&assessor, "CD-88002").await.contains(&id));
 }
