@@ -928,8 +928,8 @@ pub async fn step(
     body: axum::body::Bytes,
 ) -> AppResult<Response> {
     let b: StepBody = parse_json(if body.is_empty() { b"{}" } else { &body })?;
-    let (v, ext) = do_step(&app, &me, &id, &step, None, b).await?;
-    let mut v = v;
+    let (mut v, ext) = do_step(&app, &me, &id, &step, None, b).await?;
+    step_shown(&v);
     if let Some(e) = ext {
         v["extension_id"] = Value::String(e.to_string());
         return Ok((StatusCode::CREATED, Json(v)).into_response());
@@ -951,7 +951,19 @@ pub async fn extension_decision(
         "reject" => "extension_reject",
         _ => return Err(AppError::NotFound),
     };
-    Ok(Json(do_step(&app, &me, &id, step, Some(eid), b).await?.0))
+    let (v, _) = do_step(&app, &me, &id, step, Some(eid), b).await?;
+    step_shown(&v);
+    Ok(Json(v))
+}
+
+/// A step's answer is the order, with its customer as the user sees it: a view.
+fn step_shown(order: &Value) {
+    if personal::in_customer(&order["customer"]) {
+        shown(
+            "order_step",
+            order["id"].as_str().and_then(|i| i.parse().ok()),
+        );
+    }
 }
 
 /// What a step answers when the order changed between its read and its write.
@@ -973,12 +985,6 @@ pub async fn do_step(
     let mut attempt = 1;
     loop {
         match step_once(app, me, id, step, eid, b.clone()).await {
-            Ok((v, ext)) => {
-                if personal::in_customer(&v["customer"]) {
-                    shown("order_step", v["id"].as_str().and_then(|i| i.parse().ok()));
-                }
-                return Ok((v, ext));
-            }
             Err(AppError::Conflict {
                 field: None,
                 message,
