@@ -190,3 +190,12 @@ pub(crate) fn split_list(s: &str) -> Vec<String> {
         .map(str::to_owned)
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn like_patterns_take_wildcards_literally() {
+        assert_eq!(super::like_pattern("139", false), "139%");
+        assert_eq!(super::like_pattern("1%3_9\\", true), "%1\\%3\\_9\\\\%");
+    }
+}
