@@ -27,7 +27,7 @@ use tokio::sync::Mutex;
 const KINDS: [&str; 4] = ["order", "customer", "contact", "article"];
 
 /// Version of the schema and tokenizers; an index of another version is rebuilt.
-const SCHEMA_VERSION: &str = "rexian-search-6";
+const SCHEMA_VERSION: &str = "rexian-search-7";
 /// The windows (days back from [`Scope::recent_from`]) searches rank one after another.
 const TIER_DAYS: [i64; 4] = [7, 31, 92, 366];
 /// Outbox rows read per batch.
@@ -75,6 +75,8 @@ struct Fields {
     ident_prefix: Field,
     pident: Field,
     pident_prefix: Field,
+    phone: Field,
+    phone_prefix: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -109,6 +111,8 @@ fn schema() -> (Schema, Fields) {
         ident_prefix: b.add_text_field("ident_prefix", STRING),
         pident: b.add_text_field("pident", STRING),
         pident_prefix: b.add_text_field("pident_prefix", STRING),
+        phone: b.add_text_field("phone", STRING),
+        phone_prefix: b.add_text_field("phone_prefix", STRING),
     };
     (b.build(), f)
 }
@@ -134,6 +138,8 @@ pub struct Scope {
     /// Unit staff: anonymous complainants are not found by name, phone or address, and the
     /// register and contact ledger are not searched.
     pub unit_staff: bool,
+    /// Orders are not found by their customer's phone (roles that see it masked).
+    pub phones_masked: bool,
     /// The time (unix ms) searches rank back from: orders and contacts of the last week come
     /// first (with every article and customer), best first among them, then those of the last
     /// month, quarter and year, then older ones, as far as the limit needs. At millions of
@@ -429,12 +435,7 @@ impl SearchIndex {
         let personal = [o.customer_name.as_deref(), o.customer_address.as_deref()];
         add_text(&mut d, f.pwords, f.pgrams, &personal);
         add_ident(&mut d, f.ident, f.ident_prefix, Some(&o.number));
-        add_ident(
-            &mut d,
-            f.pident,
-            f.pident_prefix,
-            o.customer_phone.as_deref(),
-        );
+        add_ident(&mut d, f.phone, f.phone_prefix, o.customer_phone.as_deref());
         add_ident(&mut d, f.pident, f.pident_prefix, o.account_no.as_deref());
         d
     }
@@ -489,7 +490,7 @@ impl SearchIndex {
     /// fragments; the synonyms of the domain vocabulary too) among `kinds` within `scope`;
     /// best first, at most `limit`.
     pub fn search(&self, q: &str, kinds: &[&str], scope: &Scope, limit: usize) -> Result<Vec<Hit>> {
-        let text = self.text_query(q, scope.unit_staff);
+        let text = self.text_query(q, scope);
         self.run(text, kinds, scope, limit)
     }
 
@@ -522,7 +523,7 @@ impl SearchIndex {
         keys.truncate(30);
         let any: Vec<(Occur, Box<dyn Query>)> = keys
             .iter()
-            .filter_map(|k| self.text_query(k, scope.unit_staff))
+            .filter_map(|k| self.text_query(k, scope))
             .map(|q| (Occur::Should, q))
             .collect();
         let text = (!any.is_empty()).then(|| Box::new(BooleanQuery::new(any)) as Box<dyn Query>);
@@ -654,12 +655,12 @@ impl SearchIndex {
 
     /// The text part of a query: the query as typed (boosted) or any of its synonym
     /// alternatives; within one, every whitespace-separated term must match.
-    fn text_query(&self, q: &str, unit_staff: bool) -> Option<Box<dyn Query>> {
+    fn text_query(&self, q: &str, scope: &Scope) -> Option<Box<dyn Query>> {
         let mut alts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for (n, alt) in rexian_domain::search::expand(q).iter().enumerate() {
             let mut terms: Vec<(Occur, Box<dyn Query>)> = Vec::new();
             for t in alt.split_whitespace() {
-                match self.term_query(t, unit_staff) {
+                match self.term_query(t, scope) {
                     Some(tq) => terms.push((Occur::Must, tq)),
                     None => {
                         terms.clear();
@@ -679,7 +680,7 @@ impl SearchIndex {
 
     /// One term: a substring (grams), its jieba words, or an identifier whole or a prefix;
     /// personal fields only where the searcher may find them.
-    fn term_query(&self, t: &str, unit_staff: bool) -> Option<Box<dyn Query>> {
+    fn term_query(&self, t: &str, scope: &Scope) -> Option<Box<dyn Query>> {
         let f = self.f;
         let mut public: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut personal: Vec<(Occur, Box<dyn Query>)> = Vec::new();
@@ -709,13 +710,17 @@ impl SearchIndex {
             public.push((Occur::Should, boosted(term_str(f.ident_prefix, &id), 4.0)));
             personal.push((Occur::Should, boosted(term_str(f.pident, &id), 8.0)));
             personal.push((Occur::Should, boosted(term_str(f.pident_prefix, &id), 4.0)));
+            if !scope.phones_masked {
+                personal.push((Occur::Should, boosted(term_str(f.phone, &id), 8.0)));
+                personal.push((Occur::Should, boosted(term_str(f.phone_prefix, &id), 4.0)));
+            }
         }
         if public.is_empty() && personal.is_empty() {
             return None;
         }
         if !personal.is_empty() {
             let p: Box<dyn Query> = Box::new(BooleanQuery::new(personal));
-            let p: Box<dyn Query> = if unit_staff {
+            let p: Box<dyn Query> = if scope.unit_staff {
                 Box::new(BooleanQuery::new(vec![
                     (Occur::Must, p),
                     (Occur::Must, term_i64(f.anon, 0)),

@@ -175,6 +175,10 @@ pub fn router(state: AppState) -> Router {
         .merge(ui::routes())
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
+            api::personal::log_views,
+        ))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
             auth::authorize,
         ))
         .layer(middleware::from_fn(extract::refuse_nul))

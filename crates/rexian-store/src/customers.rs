@@ -150,14 +150,14 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<Customer>> {
         let sql = format!(
-            "SELECT {COLS} FROM customers WHERE ($1 IS NULL OR company_id = $1) AND (phone LIKE $2 OR account_no LIKE $2 \
-             OR name LIKE $3 OR community LIKE $3 OR building LIKE $3) ORDER BY id LIMIT $4"
+            "SELECT {COLS} FROM customers WHERE ($1 IS NULL OR company_id = $1) AND (phone LIKE $2 ESCAPE '\\' \
+             OR account_no LIKE $2 ESCAPE '\\' OR name LIKE $3 ESCAPE '\\' OR community LIKE $3 ESCAPE '\\' \
+             OR building LIKE $3 ESCAPE '\\') ORDER BY id LIMIT $4"
         );
-        let clean = q.replace(['%', '_'], "");
         let rows = sqlx::query(&sql)
             .bind(company_id)
-            .bind(format!("{clean}%"))
-            .bind(format!("%{clean}%"))
+            .bind(crate::like_pattern(q, false))
+            .bind(crate::like_pattern(q, true))
             .bind(limit)
             .fetch_all(self.pool())
             .await?;

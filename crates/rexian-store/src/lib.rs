@@ -33,6 +33,23 @@ pub use write::WriteTx;
 /// Result of a storage call.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// A `LIKE` pattern that matches `text` literally (`%`, `_` and `\` escaped), with `%` before
+/// (`contains`) and after; use it with `LIKE $n ESCAPE '\'` (both databases).
+pub(crate) fn like_pattern(text: &str, contains: bool) -> String {
+    let mut p = String::with_capacity(text.len() + 2);
+    if contains {
+        p.push('%');
+    }
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
 /// Which database engine the store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -173,4 +190,13 @@ pub(crate) fn split_list(s: &str) -> Vec<String> {
         .filter(|x| !x.is_empty())
         .map(str::to_owned)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn like_patterns_take_wildcards_literally() {
+        assert_eq!(super::like_pattern("139", false), "139%");
+        assert_eq!(super::like_pattern("1%3_9\\", true), "%1\\%3\\_9\\\\%");
+    }
 }

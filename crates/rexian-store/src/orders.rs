@@ -356,8 +356,10 @@ pub struct OrderFilter {
     pub unit_id: Option<i64>,
     /// Only orders with a missed active deadline.
     pub overdue: bool,
-    /// Text in number, description, phone or address.
+    /// Text in number or description, and in the customer's columns as `personal` allows.
     pub q: Option<String>,
+    /// Which customer columns `q` may match.
+    pub personal: PersonalMatch,
     /// Orders with an id below this (cursor).
     pub before_id: Option<i64>,
     /// Page size.
@@ -366,6 +368,22 @@ pub struct OrderFilter {
     pub matter_id: Option<i64>,
     /// Only orders assigned to this field worker.
     pub assignee_id: Option<i64>,
+}
+
+/// Which of an order's customer columns (name, phone, address, community, account number) a
+/// search term may match: only those the searcher may see, or the count of answers would tell
+/// what the answers hide.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PersonalMatch {
+    /// None (the safe default).
+    #[default]
+    None,
+    /// All of them, but only on orders that are not anonymous (unit staff).
+    NotAnonymous,
+    /// All but the phone (roles that see it masked).
+    NoPhone,
+    /// All of them.
+    All,
 }
 
 pub(crate) const ORDER_COLS: &str = "id, company_id, number, contact_id, category, subtype, channel, status, \
@@ -1066,15 +1084,14 @@ impl Store {
         q: &str,
         limit: i64,
     ) -> Result<Vec<ContactRow>> {
-        let clean = q.replace(['%', '_'], "");
         let rows = sqlx::query(
             "SELECT id, company_id, channel, caller_name, caller_phone, summary, agent_id, at, dropped, handled_at \
-             FROM contacts WHERE ($1 IS NULL OR company_id = $1) AND (caller_phone LIKE $2 OR caller_name LIKE $3 \
-             OR summary LIKE $3) ORDER BY id DESC LIMIT $4",
+             FROM contacts WHERE ($1 IS NULL OR company_id = $1) AND (caller_phone LIKE $2 ESCAPE '\\' \
+             OR caller_name LIKE $3 ESCAPE '\\' OR summary LIKE $3 ESCAPE '\\') ORDER BY id DESC LIMIT $4",
         )
         .bind(company_id)
-        .bind(format!("{clean}%"))
-        .bind(format!("%{clean}%"))
+        .bind(crate::like_pattern(q, false))
+        .bind(crate::like_pattern(q, true))
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
@@ -1326,10 +1343,27 @@ impl Store {
         }
         if f.q.is_some() {
             let a = p();
-            q += &format!(
-                " AND (number LIKE {a} OR description LIKE {a} OR customer_phone LIKE {a} OR customer_address LIKE {a} \
-                 OR customer_community LIKE {a} OR account_no LIKE {a})"
-            );
+            let like = |col: &str| format!("{col} LIKE {a} ESCAPE '\\'");
+            let public = format!("{} OR {}", like("number"), like("description"));
+            let phone = like("customer_phone");
+            let others = [
+                "customer_name",
+                "customer_address",
+                "customer_community",
+                "account_no",
+            ]
+            .map(like)
+            .join(" OR ");
+            // The customer's columns only where the searcher may see them (SPEC §7): a match
+            // there would tell what the answer hides.
+            q += &match f.personal {
+                PersonalMatch::None => format!(" AND ({public})"),
+                PersonalMatch::NotAnonymous => {
+                    format!(" AND ({public} OR (anonymous = 0 AND ({phone} OR {others})))")
+                }
+                PersonalMatch::NoPhone => format!(" AND ({public} OR {others})"),
+                PersonalMatch::All => format!(" AND ({public} OR {phone} OR {others})"),
+            };
         }
         if f.overdue {
             // The missed deadlines once (few), not a probe per order: a correlated probe made
@@ -1360,7 +1394,7 @@ impl Store {
             query = query.bind(v);
         }
         if let Some(v) = &f.q {
-            query = query.bind(format!("%{}%", v.replace(['%', '_'], "")));
+            query = query.bind(crate::like_pattern(v, true));
         }
         query = query.bind(f.limit);
         let rows = query.fetch_all(self.pool()).await?;
@@ -1429,31 +1463,44 @@ impl Store {
         Ok(())
     }
 
-    /// Logs a view of personal data.
-    pub async fn log_personal_view(
+    /// Logs the views of personal data that one answer carried: `(order, what)` each.
+    pub async fn log_personal_views(
         &self,
         user_id: i64,
-        order_id: Option<i64>,
-        what: &str,
+        views: Vec<(Option<i64>, String)>,
         at: i64,
     ) -> Result<()> {
         // A unit of the group commit: the views of many readers share one commit.
-        let what = what.to_owned();
         self.grouped(move |c| {
             Box::pin(async move {
-                query(
-                    "INSERT INTO personal_data_views (user_id, order_id, what, at) VALUES ($1, $2, $3, $4)",
-                )
-                .bind(user_id)
-                .bind(order_id)
-                .bind(what)
-                .bind(at)
-                .execute(&mut *c)
-                .await?;
+                for (order_id, what) in &views {
+                    query(
+                        "INSERT INTO personal_data_views (user_id, order_id, what, at) VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(user_id)
+                    .bind(*order_id)
+                    .bind(what.clone())
+                    .bind(at)
+                    .execute(&mut *c)
+                    .await?;
+                }
                 Ok(())
             })
         })
         .await
+    }
+
+    /// The logged personal-data views of a user, oldest first: `(order, what)`.
+    pub async fn personal_views_by(&self, user_id: i64) -> Result<Vec<(Option<i64>, String)>> {
+        let rows = sqlx::query(
+            "SELECT order_id, what FROM personal_data_views WHERE user_id = $1 ORDER BY id",
+        )
+        .bind(user_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("order_id")?, r.try_get("what")?)))
+            .collect()
     }
 
     /// Number of logged personal-data views of an order.

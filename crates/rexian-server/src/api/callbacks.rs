@@ -94,7 +94,18 @@ pub async fn queue(
         v["unreachable_close_allowed"] = json!(r.attempts >= i64::from(rules.max_attempts));
         items.push(v);
     }
+    shown_in(&items, "callback_queue", |v| &v["customer"]);
     Ok(Json(json!({"items": items})))
+}
+
+/// Records a view of personal data when any of `items` shows some (in the block `customer`).
+fn shown_in(items: &[Value], what: &'static str, customer: impl Fn(&Value) -> &Value) {
+    if items
+        .iter()
+        .any(|v| super::personal::in_customer(customer(v)))
+    {
+        super::personal::shown(what, None);
+    }
 }
 
 /// `GET /api/v1/callbacks/unsatisfied`: orders whose callback found the customer unsatisfied,
@@ -106,9 +117,9 @@ pub async fn unsatisfied(
 ) -> AppResult<Json<Value>> {
     let (company, limit) = scope(&me, &q)?;
     let rows = app.store.unsatisfied_orders(company, limit).await?;
-    Ok(Json(
-        json!({"items": rows.iter().map(|o| summary_json(&me, o)).collect::<Vec<_>>()}),
-    ))
+    let items: Vec<Value> = rows.iter().map(|o| summary_json(&me, o)).collect();
+    shown_in(&items, "unsatisfied", |v| &v["customer"]);
+    Ok(Json(json!({ "items": items })))
 }
 
 /// `POST /api/v1/contacts` body: a contact that made no order, e.g. a dropped call.
@@ -184,6 +195,12 @@ pub async fn dropped(
         .map(|c| json!({"id": c.id.to_string(), "company_id": c.company_id.to_string(), "channel": c.channel,
             "caller_name": c.caller_name, "caller_phone": c.caller_phone, "summary": c.summary, "at": rfc3339(c.at)}))
         .collect();
+    if rows
+        .iter()
+        .any(|c| c.caller_name.is_some() || c.caller_phone.is_some())
+    {
+        super::personal::shown("dropped_calls", None);
+    }
     Ok(Json(json!({"items": items})))
 }
 
@@ -276,6 +293,7 @@ pub async fn rechecks(
         let o = app.store.order(r.order_id).await?;
         items.push(recheck_json(&me, &r, &o));
     }
+    shown_in(&items, "rechecks", |v| &v["order"]["customer"]);
     Ok(Json(json!({"items": items})))
 }
 

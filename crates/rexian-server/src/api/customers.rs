@@ -137,9 +137,7 @@ pub async fn find(
         .find_customers(company, text.trim(), limit)
         .await?;
     if !rows.is_empty() {
-        app.store
-            .log_personal_view(me.id, None, "customer_search", ms(app.clock.now()))
-            .await?;
+        super::personal::shown("customer_search", None);
     }
     Ok(Json(
         json!({"items": rows.iter().map(customer_json).collect::<Vec<_>>()}),
@@ -167,9 +165,7 @@ pub async fn get(
         .verified_since(c.id, me.id, now - VERIFIED_FOR_MS)
         .await?
         .is_some();
-    app.store
-        .log_personal_view(me.id, None, "customer_detail", now)
-        .await?;
+    super::personal::shown("customer_detail", None);
     let mut v = customer_json(&c);
     v["verified"] = Value::Bool(verified);
     if verified {
@@ -179,6 +175,8 @@ pub async fn get(
             .list_orders(&OrderFilter {
                 company_id: Some(c.company_id),
                 q: Some(key),
+                // The verified customer's own orders, found by their phone or account.
+                personal: rexian_store::orders::PersonalMatch::All,
                 limit: 100,
                 ..Default::default()
             })
@@ -369,6 +367,9 @@ pub async fn get_survey(
         return Err(AppError::NotFound);
     }
     let rows = app.store.survey_samples(s.id).await?;
+    if !rows.is_empty() {
+        super::personal::shown("survey_sample", None);
+    }
     let mut spread: BTreeMap<String, (i64, i64)> = BTreeMap::new();
     for (_, stratum, _) in app.store.households(s.company_id).await? {
         spread.entry(stratum).or_default().0 += 1;

@@ -8,6 +8,7 @@ pub mod kb;
 pub mod matters;
 pub mod orders;
 pub mod org;
+pub mod personal;
 pub mod photos;
 pub mod reports;
 pub mod search;

@@ -15,11 +15,13 @@ use rexian_domain::workflow::{self, DeadlineOp, Env, OrderState};
 use rexian_store::orders::{
     CallbackRow, DeadlineChange, EventRow, ExtensionChange, Idempotency, IdempotentAnswer,
     NewContact, NewDeadline, NewEvent, NewOrder, OrderChange, OrderFilter, OrderFull, OrderRow,
+    PersonalMatch,
 };
 use rexian_store::org::Company;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::personal::{self, shown};
 use super::{parse_id, Id};
 use crate::auth::CurrentUser;
 use crate::clock::{from_ms, ms};
@@ -85,6 +87,34 @@ fn mask_phone(p: &str) -> String {
     )
 }
 
+/// Whether the user sees customers' phones unmasked (the roles that call customers).
+fn sees_phone(u: &CurrentUser) -> bool {
+    [
+        Role::Agent,
+        Role::Dispatcher,
+        Role::CallbackAgent,
+        Role::Supervisor,
+        Role::UnitHandler,
+        Role::FieldWorker,
+    ]
+    .iter()
+    .any(|r| u.has(*r))
+}
+
+/// Which customer columns a search term of this user may match: no more than
+/// [`customer_json`] shows them, so that what an answer hides cannot be found by probing
+/// (unit staff: not of anonymous complainants, even the consented worker's; masked phones: not
+/// the phone).
+pub(crate) fn personal_match(u: &CurrentUser) -> PersonalMatch {
+    if is_unit_staff(u) {
+        PersonalMatch::NotAnonymous
+    } else if sees_phone(u) {
+        PersonalMatch::All
+    } else {
+        PersonalMatch::NoPhone
+    }
+}
+
 /// The customer block as this user may see it (SPEC §7): anonymous complainants are hidden from
 /// units; phones are masked for roles that do not call customers.
 fn customer_json(u: &CurrentUser, o: &OrderRow) -> Value {
@@ -94,18 +124,8 @@ fn customer_json(u: &CurrentUser, o: &OrderRow) -> Value {
     if o.anonymous && is_unit_staff(u) && !consented_worker {
         return json!({"name": null, "phone": null, "address": null, "community": o.customer_community, "account_no": null, "hidden": true});
     }
-    let needs_phone = [
-        Role::Agent,
-        Role::Dispatcher,
-        Role::CallbackAgent,
-        Role::Supervisor,
-        Role::UnitHandler,
-        Role::FieldWorker,
-    ]
-    .iter()
-    .any(|r| u.has(*r));
     let phone = o.customer_phone.as_deref().map(|p| {
-        if needs_phone {
+        if sees_phone(u) {
             p.to_owned()
         } else {
             mask_phone(p)
@@ -719,20 +739,18 @@ pub(crate) async fn visible_order(
     Ok(full)
 }
 
-/// `GET /api/v1/orders/{id}`; logs the view of personal data.
+/// `GET /api/v1/orders/{id}`; the view of personal data is logged.
 pub async fn get(
     State(app): State<AppState>,
     Extension(me): Extension<CurrentUser>,
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
     let full = visible_order(&app, &me, &id).await?;
-    let now = ms(app.clock.now());
-    if full.order.customer_name.is_some() || full.order.customer_phone.is_some() {
-        app.store
-            .log_personal_view(me.id, Some(full.order.id), "order_detail", now)
-            .await?;
+    let v = order_json(&me, &full, ms(app.clock.now()));
+    if personal::in_customer(&v["customer"]) {
+        shown("order_detail", Some(full.order.id));
     }
-    Ok(Json(order_json(&me, &full, now)))
+    Ok(Json(v))
 }
 
 /// Query of the order list.
@@ -791,6 +809,7 @@ pub async fn list(
         }
     };
     f.q = nonempty(&q.q);
+    f.personal = personal_match(&me);
     if let Some(l) = nonempty(&q.limit) {
         f.limit = l
             .parse::<i64>()
@@ -810,19 +829,13 @@ pub async fn list(
     } else {
         None
     };
-    let items: Vec<Value> = rows
-        .iter()
-        .filter(|o| findable(&me, o, f.q.as_deref()))
-        .map(|o| summary_json(&me, o))
-        .collect();
-    // A list that shows any customer's name or phone is a view of personal data: log it.
-    let personal = items
-        .iter()
-        .any(|o| o["customer"]["phone"].is_string() || o["customer"]["name"].is_string());
-    if personal {
-        app.store
-            .log_personal_view(me.id, None, "order_list", ms(app.clock.now()))
-            .await?;
+    let items: Vec<Value> = rows.iter().map(|o| summary_json(&me, o)).collect();
+    // A list that shows any customer's data, and a search in customers' data (found or not),
+    // is a view of personal data.
+    if f.q.is_some() && f.personal != PersonalMatch::None {
+        shown("order_search", None);
+    } else if items.iter().any(|o| personal::in_customer(&o["customer"])) {
+        shown("order_list", None);
     }
     Ok(Json(json!({"items": items, "next_cursor": next})))
 }
@@ -846,17 +859,6 @@ pub(crate) fn scope_filter(me: &CurrentUser, f: &mut OrderFilter) -> bool {
         }
     }
     true
-}
-
-/// Whether a search for `q` may return this order to this user: unit staff never find an
-/// anonymous complainant by name, phone or address (SPEC §7).
-pub(crate) fn findable(me: &CurrentUser, o: &OrderRow, q: Option<&str>) -> bool {
-    !(o.anonymous && is_unit_staff(me))
-        || q.is_none_or(|t| {
-            !o.customer_phone.as_deref().is_some_and(|p| p.contains(t))
-                && !o.customer_name.as_deref().is_some_and(|n| n.contains(t))
-                && !o.customer_address.as_deref().is_some_and(|a| a.contains(t))
-        })
 }
 
 /// Whether the user works for a unit (not the centre).
@@ -946,8 +948,8 @@ pub async fn step(
     body: axum::body::Bytes,
 ) -> AppResult<Response> {
     let b: StepBody = parse_json(if body.is_empty() { b"{}" } else { &body })?;
-    let (v, ext) = do_step(&app, &me, &id, &step, None, b).await?;
-    let mut v = v;
+    let (mut v, ext) = do_step(&app, &me, &id, &step, None, b).await?;
+    step_shown(&v);
     if let Some(e) = ext {
         v["extension_id"] = Value::String(e.to_string());
         return Ok((StatusCode::CREATED, Json(v)).into_response());
@@ -969,7 +971,19 @@ pub async fn extension_decision(
         "reject" => "extension_reject",
         _ => return Err(AppError::NotFound),
     };
-    Ok(Json(do_step(&app, &me, &id, step, Some(eid), b).await?.0))
+    let (v, _) = do_step(&app, &me, &id, step, Some(eid), b).await?;
+    step_shown(&v);
+    Ok(Json(v))
+}
+
+/// A step's answer is the order, with its customer as the user sees it: a view.
+fn step_shown(order: &Value) {
+    if personal::in_customer(&order["customer"]) {
+        shown(
+            "order_step",
+            order["id"].as_str().and_then(|i| i.parse().ok()),
+        );
+    }
 }
 
 /// What a step answers when the order changed between its read and its write.
@@ -1560,10 +1574,8 @@ pub(crate) async fn callback_form_data(
         None => None,
     };
     let customer = customer_json(me, o);
-    if o.customer_name.is_some() || o.customer_phone.is_some() {
-        app.store
-            .log_personal_view(me.id, Some(o.id), "callback_form", ms(app.clock.now()))
-            .await?;
+    if personal::in_customer(&customer) {
+        shown("callback_form", Some(o.id));
     }
     Ok(json!({
         "company": company.name,

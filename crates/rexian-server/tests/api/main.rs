@@ -1,6 +1,7 @@
 //! API tests, in one binary, run on SQLite and (with `REXIAN_TEST_DB=postgres`) PostgreSQL.
 
 mod access_matrix;
+mod anonymity;
 mod assessment;
 mod auth;
 mod callbacks;
@@ -13,6 +14,7 @@ mod login_guard;
 mod matters;
 mod orders;
 mod org;
+mod personal_log;
 mod photos;
 mod rechecks;
 mod reports;
