@@ -17,5 +17,6 @@ mod rechecks;
 mod reports;
 mod search;
 mod search_quality;
+mod supervision;
 mod surveys;
 mod tenancy;
