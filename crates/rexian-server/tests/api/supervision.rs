@@ -294,6 +294,19 @@ async fn top_level_is_reminded_once_a_workday_not_more_000_s8_5_5() {
     assert_eq!(line.len(), 1, "{line:?}");
     assert_eq!(line[0]["level"], 3);
     assert_eq!(line[0]["reminders"], 5);
+    // The supervision page: the order once, at its level, with its reminders.
+    let (s, _, body) = g
+        .app
+        .raw("GET", "/supervise", Some(&g.supervisor), None, "", &[])
+        .await;
+    let html = String::from_utf8(body).unwrap();
+    assert_eq!(s, StatusCode::OK, "{html}");
+    let number = g.order(&id).await["number"].as_str().unwrap().to_owned();
+    let rows = html
+        .matches(&format!("class=\"notice-row\" data-number=\"{number}\""))
+        .count();
+    assert_eq!(rows, 1, "{html}");
+    assert!(html.contains("第3级 · 已提醒5次"), "{html}");
 }
 
 #[tokio::test]
