@@ -110,10 +110,29 @@ pub fn state(
     }
 }
 
+/// Depth of the supervision (督办) chain of a deadline, which is also its top level
+/// (SPEC §3, `000:八.5(5)`: unit handler → unit head → division → company).
+///
+/// With a unit (`unit_ancestors = Some(n)`, `n` the number of units above it in the tree):
+/// level 1 is the unit's handler, 2 the unit's head, then one level per ancestor unit (the
+/// division, …, nearest first), and the company last: `3 + n`. Without a unit (a limit of the
+/// centre, e.g. dispatch, `None`): 1 the agent, 2 the centre supervisor, 3 the company.
+pub fn supervision_depth(unit_ancestors: Option<u32>) -> u32 {
+    match unit_ancestors {
+        Some(n) => n.saturating_add(3),
+        None => 3,
+    }
+}
+
 /// Supervision (督办) level at `now` (SPEC §3, `000:八.5(5)`): 0 before the due instant,
-/// 1 from it, and one more each time a further `limit_len` passes. Level 1 is the unit
-/// handler, 2 the unit head, 3 the division, 4 the company.
-pub fn supervision_level(due_at: DateTime<Utc>, limit_len: Duration, now: DateTime<Utc>) -> u32 {
+/// 1 from it, and one more each time a further `limit_len` passes, up to the top of the
+/// chain (`depth`, see [`supervision_depth`]) where it stays.
+pub fn supervision_level(
+    due_at: DateTime<Utc>,
+    limit_len: Duration,
+    now: DateTime<Utc>,
+    depth: u32,
+) -> u32 {
     if now < due_at {
         return 0;
     }
@@ -125,6 +144,37 @@ pub fn supervision_level(due_at: DateTime<Utc>, limit_len: Duration, now: DateTi
     u32::try_from(over)
         .unwrap_or(u32::MAX - 1)
         .saturating_add(1)
+        .min(depth.max(1))
+}
+
+/// When the next supervision step of a deadline at `level` falls due, or `None` when nothing
+/// follows (not missed yet, or no limit length to repeat).
+///
+/// Below the top (`level < depth`): the next level, one further limit length after the last
+/// (`due_at + level × limit_len`, the instant [`supervision_level`] reaches `level + 1`). At the
+/// top: a reminder to the top level one workday after `last` (the last notice or reminder
+/// actually sent) on the company's calendar, so that a clock jump or downtime gives one
+/// reminder, never one per workday missed, and there is never more than one a workday.
+pub fn next_supervision_at(
+    due_at: DateTime<Utc>,
+    limit_len: Duration,
+    level: u32,
+    depth: u32,
+    last: DateTime<Utc>,
+    cal: &BusinessCalendar,
+    offset: FixedOffset,
+) -> Option<DateTime<Utc>> {
+    if level == 0 || limit_len <= Duration::zero() {
+        return None;
+    }
+    if level < depth {
+        let next = limit_len
+            .checked_mul(i32::try_from(level).unwrap_or(i32::MAX))
+            .and_then(|d| due_at.checked_add_signed(d))
+            .unwrap_or_else(latest_due);
+        return Some(next.min(latest_due()));
+    }
+    Some(self::due_at(last, &Limit::Workdays(1), cal, offset).due_at)
 }
 
 #[cfg(test)]
@@ -263,14 +313,62 @@ mod tests {
     fn supervision_one_level_per_further_limit_000_s8_5_5() {
         let due = utc("2026-03-02 10:00");
         let len = Duration::hours(3);
-        assert_eq!(supervision_level(due, len, utc("2026-03-02 09:59")), 0);
-        assert_eq!(supervision_level(due, len, due), 1);
-        assert_eq!(supervision_level(due, len, utc("2026-03-02 12:59")), 1);
-        assert_eq!(supervision_level(due, len, utc("2026-03-02 13:00")), 2);
-        assert_eq!(supervision_level(due, len, utc("2026-03-02 19:00")), 4);
+        assert_eq!(supervision_level(due, len, utc("2026-03-02 09:59"), 4), 0);
+        assert_eq!(supervision_level(due, len, due, 4), 1);
+        assert_eq!(supervision_level(due, len, utc("2026-03-02 12:59"), 4), 1);
+        assert_eq!(supervision_level(due, len, utc("2026-03-02 13:00"), 4), 2);
+        assert_eq!(supervision_level(due, len, utc("2026-03-02 19:00"), 4), 4);
         assert_eq!(
-            supervision_level(due, Duration::zero(), utc("2026-03-09 00:00")),
+            supervision_level(due, Duration::zero(), utc("2026-03-09 00:00"), 4),
             1
+        );
+    }
+
+    #[test]
+    fn supervision_stops_at_the_top_of_the_chain_000_s8_5_5() {
+        // Handler, head, division, company.
+        assert_eq!(supervision_depth(Some(1)), 4);
+        assert_eq!(supervision_depth(Some(0)), 3);
+        // Agent, centre supervisor, company.
+        assert_eq!(supervision_depth(None), 3);
+        let due = utc("2026-03-02 10:00");
+        let len = Duration::minutes(5);
+        assert_eq!(supervision_level(due, len, utc("2026-04-13 10:00"), 4), 4);
+        use crate::workflow::supervision_target as to;
+        let chain = [7, 3]; // a team, its division
+        assert_eq!(to(&chain, 1), Some(("handler", Some(7))));
+        assert_eq!(to(&chain, 2), Some(("head", Some(7))));
+        assert_eq!(to(&chain, 3), Some(("unit", Some(3))));
+        assert_eq!(to(&chain, 4), Some(("company", None)));
+        assert_eq!(to(&[], 2), Some(("supervisor", None)));
+        assert_eq!(to(&[], 9), Some(("company", None)));
+        assert_eq!(to(&chain, 0), None);
+    }
+
+    #[test]
+    fn next_step_climbs_then_reminds_once_a_workday_000_s8_5_5() {
+        let cal = BusinessCalendar::embedded();
+        let due = bj("2026-03-02 10:00"); // Monday
+        let len = Duration::minutes(5);
+        let now = bj("2026-03-02 10:07");
+        let next =
+            |level, last| next_supervision_at(due, len, level, 4, last, &cal, china_offset());
+        assert_eq!(next(0, now), None);
+        assert_eq!(next(1, now), Some(bj("2026-03-02 10:05")));
+        assert_eq!(next(3, now), Some(bj("2026-03-02 10:15")));
+        // At the top: one workday after the last reminder, counted from when it was sent.
+        assert_eq!(next(4, now), Some(bj("2026-03-03 10:07")));
+        assert_eq!(
+            next(4, bj("2026-03-06 18:00")),
+            Some(bj("2026-03-09 18:00"))
+        );
+        assert_eq!(
+            next(4, bj("2026-03-07 12:00")),
+            Some(bj("2026-03-10 00:00"))
+        );
+        assert_eq!(
+            next_supervision_at(due, Duration::zero(), 1, 4, now, &cal, china_offset()),
+            None
         );
     }
 }

@@ -15,7 +15,9 @@ pub use calendar::{BusinessCalendar, CalendarError, Span};
 pub use callback::{
     check_attempt, unreachable_close_allowed, Attempt, CallbackRefusal, CallbackRules,
 };
-pub use deadline::{due_at, state, supervision_level, DeadlineState, Due};
+pub use deadline::{
+    due_at, next_supervision_at, state, supervision_depth, supervision_level, DeadlineState, Due,
+};
 pub use grading::{
     grade, propose_match, CandidateMatter, ComplaintFacts, GradingRules, MatterFacts, MatterKey,
 };

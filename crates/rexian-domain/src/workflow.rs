@@ -275,14 +275,25 @@ pub fn on_regrade(
         .collect()
 }
 
-/// The unit notified at a supervision level: the unit at level 1, then up its chain
-/// (`chain` lists the unit and its ancestors, nearest first); past the top, the top.
-pub fn supervision_target(chain: &[i64], level: u32) -> Option<i64> {
-    if chain.is_empty() || level == 0 {
-        return None;
+/// Who a supervision level reaches (`000:八.5(5)`, the chain of
+/// [`crate::deadline::supervision_depth`]): `chain` lists the deadline's unit and its ancestors,
+/// nearest first, and is empty for a deadline without a unit. Returns the rung (`handler`,
+/// `head`, `unit` for an ancestor, `company`; without a unit `agent`, `supervisor`, `company`)
+/// and the unit notified (none for the centre and the company). Past the top, the top.
+pub fn supervision_target(chain: &[i64], level: u32) -> Option<(&'static str, Option<i64>)> {
+    let level = level as usize;
+    match (chain.first(), level) {
+        (_, 0) => None,
+        (None, 1) => Some(("agent", None)),
+        (None, 2) => Some(("supervisor", None)),
+        (None, _) => Some(("company", None)),
+        (Some(u), 1) => Some(("handler", Some(*u))),
+        (Some(u), 2) => Some(("head", Some(*u))),
+        (Some(_), k) => match chain.get(k - 2) {
+            Some(a) => Some(("unit", Some(*a))),
+            None => Some(("company", None)),
+        },
     }
-    let i = (level as usize - 1).min(chain.len() - 1);
-    Some(chain[i])
 }
 
 /// The order number: company prefix, local date and the day's sequence (`GR20261123-0042`).

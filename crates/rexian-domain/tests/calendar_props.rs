@@ -91,13 +91,14 @@ mod deadline_props {
         }
 
         #[test]
-        fn supervision_level_never_drops(due in start(), m1 in 0i64..100_000, m2 in 0i64..100_000, len in 1i64..10_000) {
+        fn supervision_level_never_drops(due in start(), m1 in 0i64..100_000, m2 in 0i64..100_000, len in 1i64..10_000, depth in 3u32..8) {
             let due = due.and_utc();
             let (x, y) = (m1.min(m2), m1.max(m2));
             let len = Duration::minutes(len);
-            prop_assert!(supervision_level(due, len, due + Duration::minutes(x))
-                <= supervision_level(due, len, due + Duration::minutes(y)));
-            prop_assert_eq!(supervision_level(due, len, due - Duration::minutes(x + 1)), 0);
+            let hi = supervision_level(due, len, due + Duration::minutes(y), depth);
+            prop_assert!(supervision_level(due, len, due + Duration::minutes(x), depth) <= hi);
+            prop_assert!(hi <= depth, "never above the top of the chain");
+            prop_assert_eq!(supervision_level(due, len, due - Duration::minutes(x + 1), depth), 0);
         }
     }
 }

@@ -4,14 +4,28 @@
 //! conditional update and a unique key on the supervision notice make every timer effect happen
 //! exactly once, however many `rexian serve` processes share the database.
 
+use std::sync::OnceLock;
+
 use chrono::{DateTime, Utc};
+use rexian_domain::calendar::BusinessCalendar;
 use rexian_store::timers::Sweep;
 use rexian_store::{Store, StoreError};
 
+/// The business calendar of the workday reminders (the embedded China mainland calendar, as the
+/// server's deadlines use).
+fn calendar() -> &'static BusinessCalendar {
+    static CAL: OnceLock<BusinessCalendar> = OnceLock::new();
+    CAL.get_or_init(BusinessCalendar::embedded)
+}
+
 /// Runs every sweep for what is due at `now`, in batches of `batch`; returns how many effects
 /// this node applied.
+///
+/// Supervision is bounded (`000:八.5(5)`): a deadline climbs at most the depth of its chain,
+/// each level once however far the clock jumped, then gets at most one reminder a workday.
 pub async fn run_due(store: &Store, now: DateTime<Utc>, batch: i64) -> anyhow::Result<u64> {
     let now = now.timestamp_millis();
+    let cal = calendar();
     let mut applied = 0;
     // Missed before escalation, so a long jump of the clock climbs level by level.
     for kind in [Sweep::Amber, Sweep::Missed, Sweep::Escalate] {
@@ -21,27 +35,34 @@ pub async fn run_due(store: &Store, now: DateTime<Utc>, batch: i64) -> anyhow::R
                 break;
             }
             let mut progressed = 0;
+            // Rows this run changed or found changed (an escalation sweep also clears rows
+            // that stopped qualifying): the loop goes on only while something moves.
+            let mut touched = 0;
             for id in &ids {
-                match store.fire_deadline(kind, *id, now).await {
+                match store.fire_deadline(kind, *id, now, cal).await {
+                    Ok(None) => touched += 1,
                     Ok(Some(f)) => {
+                        touched += 1;
                         progressed += 1;
-                        tracing::info!(order.id = f.order_id, deadline.kind = %f.kind, level = f.level, sweep = ?kind, "timer fired");
+                        tracing::info!(order.id = f.order_id, deadline.kind = %f.kind, level = f.level, reminders = f.reminders, sweep = ?kind, "timer fired");
                         if kind == Sweep::Missed {
                             assess_missed(store, &f, now).await?;
                         }
                     }
-                    Ok(None) => {}
                     // A user step changed the order at the same moment: the next sweep retries.
                     Err(StoreError::Conflict(_)) => {}
                     Err(e) => return Err(e.into()),
                 }
             }
             applied += progressed;
-            if progressed == 0 || (ids.len() as i64) < batch {
-                // Escalation may need several levels for one deadline: loop while it moves.
-                if kind != Sweep::Escalate || progressed == 0 {
-                    break;
-                }
+            // Escalation may need several levels for one deadline (at most the chain's depth,
+            // then the next reminder is a workday away): loop while it moves.
+            let more = match kind {
+                Sweep::Escalate => touched > 0,
+                _ => progressed > 0 && (ids.len() as i64) == batch,
+            };
+            if !more {
+                break;
             }
         }
     }

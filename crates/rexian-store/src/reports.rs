@@ -75,6 +75,10 @@ pub struct Notice {
     pub at: i64,
     /// Acknowledged at.
     pub acknowledged_at: Option<i64>,
+    /// Reminders sent at the top level (folded into this notice).
+    pub reminders: i64,
+    /// The last reminder.
+    pub reminded_at: Option<i64>,
 }
 
 /// An assessment entry.
@@ -197,7 +201,8 @@ impl Store {
             .collect()
     }
 
-    /// Supervision notices of a company, newest first; optionally only unacknowledged ones.
+    /// The supervision board of a company: each order once, by its highest notice (the top
+    /// level any of its deadlines reached), newest first; optionally only unacknowledged ones.
     pub async fn notices(
         &self,
         company_id: Option<i64>,
@@ -205,9 +210,12 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<Notice>> {
         let rows = sqlx::query(
-            "SELECT n.id, n.order_id, o.number, d.kind, n.level, n.unit_id, n.at, n.acknowledged_at \
+            "SELECT n.id, n.order_id, o.number, d.kind, n.level, n.unit_id, n.at, n.acknowledged_at, \
+             n.reminders, n.reminded_at \
              FROM supervision_notices n JOIN orders o ON o.id = n.order_id JOIN deadlines d ON d.id = n.deadline_id \
              WHERE ($1 IS NULL OR o.company_id = $1) AND ($2 = 0 OR n.acknowledged_at IS NULL) \
+             AND NOT EXISTS (SELECT 1 FROM supervision_notices h WHERE h.order_id = n.order_id \
+                 AND (h.level > n.level OR (h.level = n.level AND h.id > n.id))) \
              ORDER BY n.id DESC LIMIT $3",
         )
         .bind(company_id)
@@ -226,6 +234,8 @@ impl Store {
                     unit_id: r.try_get("unit_id")?,
                     at: r.try_get("at")?,
                     acknowledged_at: r.try_get("acknowledged_at")?,
+                    reminders: r.try_get("reminders")?,
+                    reminded_at: r.try_get("reminded_at")?,
                 })
             })
             .collect()

@@ -1437,18 +1437,19 @@ async fn step_once(
 }
 
 /// `GET /api/v1/orders/{id}/supervision`: the supervision notices of an order, by level, with
-/// the unit each level reaches (the deadline's unit, then up its chain).
+/// who each level reaches (`to`: the deadline's unit handler and head, then up its chain, the
+/// company at the top) and the reminders at the top level.
 pub async fn supervision(
     State(app): State<AppState>,
     Extension(me): Extension<CurrentUser>,
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
     let full = visible_order(&app, &me, &id).await?;
-    let notices = app.store.supervision_notices(full.order.id).await?;
+    let notices = app.store.supervision_notices_full(full.order.id).await?;
     let mut items = Vec::new();
-    for (level, unit, at) in notices {
+    for n in notices {
         let mut chain = Vec::new();
-        let mut cur = unit;
+        let mut cur = n.unit_id;
         while let Some(u) = cur {
             if chain.len() > 16 {
                 break;
@@ -1456,8 +1457,10 @@ pub async fn supervision(
             chain.push(u);
             cur = app.store.unit(u).await.ok().and_then(|x| x.parent_id);
         }
-        let target = workflow::supervision_target(&chain, level as u32);
-        items.push(json!({"level": level, "unit_id": id_str(target), "at": rfc3339(at)}));
+        let (to, target) =
+            workflow::supervision_target(&chain, n.level.max(0) as u32).unwrap_or(("", None));
+        items.push(json!({"deadline": n.deadline, "level": n.level, "to": to, "unit_id": id_str(target), "at": rfc3339(n.at),
+            "reminders": n.reminders, "reminded_at": n.reminded_at.map(rfc3339)}));
     }
     Ok(Json(json!({"items": items})))
 }

@@ -461,7 +461,8 @@ pub struct BoardQuery {
     open: Option<String>,
 }
 
-/// `GET /api/v1/supervision`: supervision notices (督办) by level, newest first.
+/// `GET /api/v1/supervision`: the supervision board (督办), each order once with its highest
+/// level and the reminders at it, newest first.
 pub async fn board(
     State(app): State<AppState>,
     Extension(me): Extension<CurrentUser>,
@@ -482,7 +483,8 @@ pub async fn board(
         .iter()
         .map(|n| json!({"id": n.id.to_string(), "order_id": n.order_id.to_string(), "number": n.number, "deadline": n.kind,
             "level": n.level, "unit_id": n.unit_id.map(|u| u.to_string()), "at": rfc3339(n.at),
-            "acknowledged_at": n.acknowledged_at.map(rfc3339)}))
+            "acknowledged_at": n.acknowledged_at.map(rfc3339), "reminders": n.reminders,
+            "reminded_at": n.reminded_at.map(rfc3339)}))
         .collect();
     Ok(Json(json!({"items": items})))
 }

@@ -337,8 +337,13 @@ fn event_detail(
         "closed" => parts.push(text_of(d, "answered_at_once")),
         "extension_asked" => parts.push(text_of(d, "until")),
         "arrived" => parts.push(text_of(d, "note")),
-        "supervision_escalated" | "deadline_missed" | "deadline_amber" => {
-            parts.push(t.get(&format!("deadline.{}", text_of(d, "kind"))))
+        "supervision_escalated" | "supervision_reminded" | "deadline_missed" | "deadline_amber" => {
+            // The timers name the limit `deadline`.
+            let kind = match text_of(d, "deadline") {
+                k if k.is_empty() => text_of(d, "kind"),
+                k => k,
+            };
+            parts.push(t.get(&format!("deadline.{kind}")))
         }
         _ => {}
     }

@@ -328,12 +328,23 @@ async fn notices(
             order_id: s(n, "order_id"),
             number: s(n, "number"),
             deadline: t.get(&format!("deadline.{}", s(n, "deadline"))),
-            level: format!(
-                "{}{}{}",
-                t.get("sup.level_pre"),
-                s(n, "level"),
-                t.get("sup.level_post")
-            ),
+            level: match n["reminders"].as_i64().unwrap_or(0) {
+                0 => format!(
+                    "{}{}{}",
+                    t.get("sup.level_pre"),
+                    s(n, "level"),
+                    t.get("sup.level_post")
+                ),
+                // The top level, reminded once a workday (`000:八.5(5)`).
+                r => format!(
+                    "{}{}{} · {}{r}{}",
+                    t.get("sup.level_pre"),
+                    s(n, "level"),
+                    t.get("sup.level_post"),
+                    t.get("sup.reminded_pre"),
+                    t.get("sup.reminded_post")
+                ),
+            },
             unit: s(n, "unit_id")
                 .parse::<i64>()
                 .ok()

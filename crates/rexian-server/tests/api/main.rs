@@ -20,6 +20,7 @@ mod rechecks;
 mod reports;
 mod search;
 mod search_quality;
+mod supervision;
 mod surveys;
 mod tenancy;
 mod web_hardening;

@@ -460,11 +460,12 @@ async fn missed_limit_starts_supervision_that_climbs_the_unit_chain_000_s8_5_5()
             )
         })
         .collect();
-    assert_eq!(levels[0], (1, g.team.clone()));
+    assert_eq!(levels[0], (1, g.team.clone()), "the unit's handler");
+    assert_eq!(levels[1], (2, g.team.clone()), "the unit's head");
     assert_eq!(
-        levels[1],
-        (2, g.division.clone()),
-        "level 2 reaches the parent unit"
+        levels[2],
+        (3, g.division.clone()),
+        "level 3 reaches the parent unit"
     );
     // Each effect exactly once: running the timers again adds nothing.
     let (_, before) = g
