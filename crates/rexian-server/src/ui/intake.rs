@@ -324,6 +324,10 @@ pub struct RegisterEntry {
     phone: String,
     address: String,
     community: String,
+    /// Masked.
+    id_number: String,
+    /// This agent verified the caller as this customer; else the account number is masked.
+    verified: bool,
 }
 
 #[derive(Template)]
@@ -335,6 +339,8 @@ struct LookupPanel {
     open: Vec<PastOrder>,
     past: Vec<PastOrder>,
     complaints: usize,
+    /// Earlier orders not shown because no customer is verified.
+    withheld: usize,
 }
 
 async fn lookup(
@@ -358,10 +364,11 @@ async fn lookup(
             open: Vec::new(),
             past: Vec::new(),
             complaints: 0,
+            withheld: 0,
         });
     }
     match lookup_data(&app, &t, &u, &key).await {
-        Ok((customers, orders)) => {
+        Ok((customers, orders, withheld)) => {
             let complaints = orders.iter().filter(|o| o.complaint).count();
             let (open, past) = orders.into_iter().partition(|o| o.open);
             render(&LookupPanel {
@@ -371,33 +378,88 @@ async fn lookup(
                 open,
                 past,
                 complaints,
+                withheld,
             })
         }
         Err(e) => error_page(t, &u, e),
     }
 }
 
+/// The register entries matching the key, and the earlier orders of those among them this agent
+/// verified (`002:§14(1)`): account numbers are masked and orders withheld until then. Also the
+/// number of orders withheld.
 async fn lookup_data(
     app: &AppState,
     t: &Msgs,
     u: &CurrentUser,
     key: &str,
-) -> AppResult<(Vec<RegisterEntry>, Vec<PastOrder>)> {
-    let q = body(json!({"q": key, "limit": "30"}))?;
-    let Json(list) =
-        crate::api::orders::list(State(app.clone()), Extension(u.clone()), Query(q)).await?;
+) -> AppResult<(Vec<RegisterEntry>, Vec<PastOrder>, usize)> {
+    let fq = body(json!({"q": key, "limit": "5"}))?;
+    let found = match crate::api::customers::find(
+        State(app.clone()),
+        Extension(u.clone()),
+        Query(fq),
+    )
+    .await
+    {
+        Ok(Json(v)) => v["items"].as_array().cloned().unwrap_or_default(),
+        Err(e) => {
+            tracing::warn!(error = %e, "intake lookup could not read the customer register");
+            Vec::new()
+        }
+    };
+    let customers = found
+        .iter()
+        .map(|c| RegisterEntry {
+            name: s(c, "name"),
+            account_no: s(c, "account_no"),
+            phone: s(c, "phone"),
+            address: ["district", "community", "building", "unit", "room"]
+                .iter()
+                .map(|k| s(c, k))
+                .collect::<Vec<_>>()
+                .join(" ")
+                .trim()
+                .to_owned(),
+            community: s(c, "community"),
+            id_number: s(c, "id_number"),
+            verified: c["verified"] == true,
+        })
+        .collect();
+    // Orders by the verified customers' phone (or account), as the customer detail finds them.
+    let mut keys: Vec<String> = found
+        .iter()
+        .filter(|c| c["verified"] == true)
+        .map(|c| {
+            let phone = s(c, "phone");
+            if phone.is_empty() {
+                s(c, "account_no")
+            } else {
+                phone
+            }
+        })
+        .collect();
+    keys.dedup();
     let offset = match u.company_id {
         Some(c) => crate::api::orders::offset_of(&app.store.company(c).await?),
         None => chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset"),
     };
-    let orders = list["items"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-        .iter()
-        .map(|o| {
+    let mut seen = std::collections::HashSet::new();
+    let mut orders = Vec::new();
+    for k in &keys {
+        let q = body(json!({"q": k, "limit": "30"}))?;
+        let Json(list) =
+            crate::api::orders::list(State(app.clone()), Extension(u.clone()), Query(q)).await?;
+        for o in list["items"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            if !seen.insert(s(o, "id")) {
+                continue;
+            }
             let status = s(o, "status");
-            PastOrder {
+            orders.push(PastOrder {
                 id: s(o, "id"),
                 number: s(o, "number"),
                 created: super::common::local_time(
@@ -409,40 +471,17 @@ async fn lookup_data(
                 status: t.get(&format!("status.{status}")),
                 description: s(o, "description"),
                 complaint: s(o, "category") == "complaint",
-            }
-        })
-        .collect();
-    let fq = body(json!({"q": key, "limit": "5"}))?;
-    let customers = match crate::api::customers::find(
-        State(app.clone()),
-        Extension(u.clone()),
-        Query(fq),
-    )
-    .await
-    {
-        Ok(Json(v)) => v["items"]
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-            .iter()
-            .map(|c| RegisterEntry {
-                name: s(c, "name"),
-                account_no: s(c, "account_no"),
-                phone: s(c, "phone"),
-                address: ["district", "community", "building", "unit", "room"]
-                    .iter()
-                    .map(|k| s(c, k))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-                    .trim()
-                    .to_owned(),
-                community: s(c, "community"),
-            })
-            .collect(),
-        Err(e) => {
-            tracing::warn!(error = %e, "intake lookup could not read the customer register");
-            Vec::new()
+            });
         }
+    }
+    // Not verified: say that the caller has earlier orders, but not which.
+    let withheld = if keys.is_empty() {
+        let q = body(json!({"q": key, "limit": "30"}))?;
+        let Json(list) =
+            crate::api::orders::list(State(app.clone()), Extension(u.clone()), Query(q)).await?;
+        list["items"].as_array().map_or(0, Vec::len)
+    } else {
+        0
     };
-    Ok((customers, orders))
+    Ok((customers, orders, withheld))
 }
