@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use rexian_domain::identity::{
-    check, mask_account, mask_id_number, parse_id_number, Claim, Record,
+    check, mask_account, mask_id_number, parse_id_number, Claim, Record, Verdict,
 };
 use rexian_domain::model::Satisfaction;
 use rexian_domain::survey::{draw_sample, Household, SampleSpec};
@@ -248,7 +248,27 @@ pub async fn verify(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<VerifyBody>,
 ) -> AppResult<Json<Value>> {
-    let c = app.store.customer(parse_id("id", &id)?).await?;
+    let claim = Claim {
+        name: b.name,
+        phone: b.phone,
+        address: b.address,
+        id_number: b.id_number,
+    };
+    let verdict = verify_claim(&app, &me, parse_id("id", &id)?, &claim).await?;
+    Ok(Json(
+        json!({"verified": verdict.verified(), "matched": verdict.matched, "mismatched": verdict.mismatched}),
+    ))
+}
+
+/// Checks a caller's claim against customer `id` for `me` (also the intake screen's check);
+/// records every attempt, and a success as this agent's verification.
+pub(crate) async fn verify_claim(
+    app: &AppState,
+    me: &CurrentUser,
+    id: i64,
+    claim: &Claim,
+) -> AppResult<Verdict> {
+    let c = app.store.customer(id).await?;
     if me.company_id.is_some_and(|x| x != c.company_id) {
         return Err(AppError::NotFound);
     }
@@ -261,13 +281,7 @@ pub async fn verify(
             .collect(),
         id_number: c.id_number.clone(),
     };
-    let claim = Claim {
-        name: b.name,
-        phone: b.phone,
-        address: b.address,
-        id_number: b.id_number,
-    };
-    let verdict = check(&claim, &record);
+    let verdict = check(claim, &record);
     let now = ms(app.clock.now());
     let data = json!({"matched": verdict.matched, "mismatched": verdict.mismatched});
     if verdict.verified() {
@@ -296,9 +310,7 @@ pub async fn verify(
             )
             .await?;
     }
-    Ok(Json(
-        json!({"verified": verdict.verified(), "matched": verdict.matched, "mismatched": verdict.mismatched}),
-    ))
+    Ok(verdict)
 }
 
 /// `POST /api/v1/surveys` body.

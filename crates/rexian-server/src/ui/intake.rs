@@ -8,7 +8,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Extension, Form, Json, Router};
 use rexian_domain::model::{Category, Channel, Status};
 use serde::Deserialize;
@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/intake", get(page).post(submit))
         .route("/intake/lookup", get(lookup))
+        .route("/intake/verify", post(verify))
         .route("/intake/subtypes", get(subtypes))
 }
 
@@ -319,6 +320,7 @@ pub struct PastOrder {
 
 /// A register entry of the caller.
 pub struct RegisterEntry {
+    id: String,
     name: String,
     account_no: String,
     phone: String,
@@ -334,6 +336,11 @@ pub struct RegisterEntry {
 #[template(path = "intake_lookup.html")]
 struct LookupPanel {
     t: Msgs,
+    csrf: String,
+    /// The phone or account number looked up.
+    key: String,
+    /// The outcome of an identity check just made.
+    notice: Option<String>,
     asked: bool,
     customers: Vec<RegisterEntry>,
     open: Vec<PastOrder>,
@@ -349,16 +356,29 @@ async fn lookup(
     Extension(u): Extension<CurrentUser>,
     Query(q): Query<LookupQuery>,
 ) -> Response {
-    let t = msgs(&headers);
     let key = [q.phone, q.account_no]
         .into_iter()
         .flatten()
         .map(|x| x.trim().to_owned())
         .find(|x| x.chars().count() >= 4)
         .unwrap_or_default();
+    lookup_panel(&app, msgs(&headers), &u, key, None).await
+}
+
+async fn lookup_panel(
+    app: &AppState,
+    t: Msgs,
+    u: &CurrentUser,
+    key: String,
+    notice: Option<String>,
+) -> Response {
+    let csrf = u.csrf.clone().unwrap_or_default();
     if key.is_empty() {
         return render(&LookupPanel {
             t,
+            csrf,
+            key,
+            notice,
             asked: false,
             customers: Vec::new(),
             open: Vec::new(),
@@ -367,12 +387,15 @@ async fn lookup(
             withheld: 0,
         });
     }
-    match lookup_data(&app, &t, &u, &key).await {
+    match lookup_data(app, &t, u, &key).await {
         Ok((customers, orders, withheld)) => {
             let complaints = orders.iter().filter(|o| o.complaint).count();
             let (open, past) = orders.into_iter().partition(|o| o.open);
             render(&LookupPanel {
                 t,
+                csrf,
+                key,
+                notice,
                 asked: true,
                 customers,
                 open,
@@ -381,8 +404,56 @@ async fn lookup(
                 withheld,
             })
         }
-        Err(e) => error_page(t, &u, e),
+        Err(e) => error_page(t, u, e),
     }
+}
+
+/// The identity check form of a register entry in the lookup panel.
+#[derive(Deserialize)]
+struct VerifyForm {
+    customer_id: String,
+    #[serde(default)]
+    key: String,
+    name: Option<String>,
+    phone: Option<String>,
+    id_number: Option<String>,
+    address: Option<String>,
+}
+
+/// `POST /intake/verify`: checks what the caller says against the register (`002:§14(1)`) and
+/// shows the lookup panel again, with the account and orders when verified.
+async fn verify(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Extension(u): Extension<CurrentUser>,
+    Form(f): Form<VerifyForm>,
+) -> Response {
+    let t = msgs(&headers);
+    let id = match crate::api::parse_id("customer_id", &f.customer_id) {
+        Ok(id) => id,
+        Err(e) => return error_page(t, &u, e),
+    };
+    let claim = rexian_domain::identity::Claim {
+        name: f.name,
+        phone: f.phone,
+        address: f.address,
+        id_number: f.id_number,
+    };
+    let notice = match crate::api::customers::verify_claim(&app, &u, id, &claim).await {
+        Ok(v) if v.verified() => t.get("lookup.verify_ok"),
+        Ok(v) if v.mismatched.is_empty() => t.get("lookup.verify_too_few"),
+        Ok(v) => {
+            let wrong: Vec<String> = v
+                .mismatched
+                .iter()
+                .map(|f| t.get(&format!("lookup.factor_{f}")))
+                .collect();
+            format!("{}{}", t.get("lookup.verify_wrong"), wrong.join("、"))
+        }
+        Err(e) => return error_page(t, &u, e),
+    };
+    let key = f.key.trim().to_owned();
+    lookup_panel(&app, t, &u, key, Some(notice)).await
 }
 
 /// The register entries matching the key, and the earlier orders of those among them this agent
@@ -411,6 +482,7 @@ async fn lookup_data(
     let customers = found
         .iter()
         .map(|c| RegisterEntry {
+            id: s(c, "id"),
             name: s(c, "name"),
             account_no: s(c, "account_no"),
             phone: s(c, "phone"),

@@ -235,3 +235,63 @@ async fn id_number_is_masked_everywhere_and_a_bad_one_refused_002_s14_1() {
         assert_eq!(found["items"].as_array().unwrap().len(), 0, "{bad}");
     }
 }
+
+#[tokio::test]
+async fn intake_lookup_verifies_the_caller_for_this_agent_002_s14_1() {
+    let w = world().await;
+    let form = |body: String| {
+        let w = &w;
+        async move {
+            let (s, _, page) = w
+                .app
+                .raw(
+                    "POST",
+                    "/intake/verify",
+                    Some(&w.agent),
+                    Some(body),
+                    "application/x-www-form-urlencoded",
+                    &[],
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK);
+            String::from_utf8(page).unwrap()
+        }
+    };
+    let name = "%E7%8E%8B%E4%BC%9F";
+    let c = &w.customer;
+    // The unverified panel offers the check; a wrong ID number fails and shows nothing more.
+    let (_, _, page) = w
+        .app
+        .raw(
+            "GET",
+            &format!("/intake/lookup?phone={PHONE}"),
+            Some(&w.agent),
+            None,
+            "",
+            &[],
+        )
+        .await;
+    let page = String::from_utf8(page).unwrap();
+    assert!(page.contains("action=\"/intake/verify\""), "{page}");
+    let failed = form(format!(
+        "customer_id={c}&key={PHONE}&name={name}&id_number=110105194912311233"
+    ))
+    .await;
+    assert!(failed.contains("id=\"verify-notice\""), "{failed}");
+    assert!(!failed.contains(ACCOUNT), "{failed}");
+    assert!(failed.contains("lookup-withheld"), "{failed}");
+    // Name and phone verify: the panel now shows the account and the caller's orders.
+    let ok = form(format!(
+        "customer_id={c}&key={PHONE}&name={name}&phone={PHONE}"
+    ))
+    .await;
+    assert!(ok.contains("id=\"verify-notice\""), "{ok}");
+    assert!(ok.contains(ACCOUNT), "{ok}");
+    assert!(ok.contains(&format!("/orders/{}\"", w.order)), "{ok}");
+    assert!(ok.contains(ID_MASKED) && !ok.contains(ID), "{ok}");
+    // Recorded for this agent only.
+    let (_, detail) = w.app.get(&format!("/api/v1/customers/{c}"), &w.other).await;
+    assert_eq!(detail["verified"], false, "{detail}");
+    let (_, detail) = w.app.get(&format!("/api/v1/customers/{c}"), &w.agent).await;
+    assert_eq!(detail["verified"], true, "{detail}");
+}
