@@ -323,6 +323,11 @@ pub static RULES: &[(&str, &str, Access)] = &[
         Access::Roles(&[Agent, Dispatcher, Supervisor, Admin]),
     ),
     (
+        "POST",
+        "/intake/verify",
+        Access::Roles(&[Agent, Dispatcher, Supervisor, Admin]),
+    ),
+    (
         "GET",
         "/intake/checklist",
         Access::Roles(&[Agent, Dispatcher, Supervisor, Admin]),

@@ -32,9 +32,11 @@ pub struct Customer {
     pub station: Option<String>,
     /// Residential household.
     pub residential: bool,
+    /// ID number (身份证号), normalised; shown only masked.
+    pub id_number: Option<String>,
 }
 
-pub(crate) const COLS: &str = "id, company_id, account_no, name, phone, district, community, building, unit_no, room, station, residential";
+pub(crate) const COLS: &str = "id, company_id, account_no, name, phone, district, community, building, unit_no, room, station, residential, id_number";
 
 pub(crate) fn customer_from(r: &AnyRow) -> Result<Customer> {
     Ok(Customer {
@@ -50,6 +52,7 @@ pub(crate) fn customer_from(r: &AnyRow) -> Result<Customer> {
         room: r.try_get("room")?,
         station: r.try_get("station")?,
         residential: r.try_get::<i64, _>("residential")? != 0,
+        id_number: r.try_get("id_number")?,
     })
 }
 
@@ -98,7 +101,8 @@ impl Store {
         for (i, c) in rows.iter().enumerate() {
             let id = sqlx::query(
                 "INSERT INTO customers (company_id, account_no, name, phone, district, community, building, unit_no, \
-                 room, station, residential, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+                 room, station, residential, created_at, id_number) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+                 RETURNING id",
             )
             .bind(c.company_id)
             .bind(&c.account_no)
@@ -112,6 +116,7 @@ impl Store {
             .bind(&c.station)
             .bind(i64::from(c.residential))
             .bind(at)
+            .bind(&c.id_number)
             .fetch_one(&mut *tx)
             .await?;
             let id: i64 = id.try_get(0)?;
@@ -305,20 +310,28 @@ impl Store {
         Ok(())
     }
 
-    /// The latest verification of a customer by a user at or after `since`, if any.
-    pub async fn verified_since(
+    /// Of `customer_ids`, those `user_id` verified at or after `since`.
+    pub async fn verified_customers(
         &self,
-        customer_id: i64,
         user_id: i64,
+        customer_ids: &[i64],
         since: i64,
-    ) -> Result<Option<i64>> {
-        Ok(sqlx::query_scalar(
-            "SELECT MAX(at) FROM customer_verifications WHERE customer_id = $1 AND user_id = $2 AND at >= $3",
-        )
-        .bind(customer_id)
+    ) -> Result<Vec<i64>> {
+        if customer_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = customer_ids
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        Ok(sqlx::query_scalar(&format!(
+            "SELECT DISTINCT customer_id FROM customer_verifications WHERE user_id = $1 AND at >= $2 \
+             AND customer_id IN ({list})"
+        ))
         .bind(user_id)
         .bind(since)
-        .fetch_one(self.pool())
+        .fetch_all(self.pool())
         .await?)
     }
 }

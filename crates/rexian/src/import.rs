@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use anyhow::Context;
+use rexian_domain::identity::parse_id_number;
 use rexian_store::customers::Customer;
 use rexian_store::Store;
 
@@ -31,6 +32,10 @@ const COLUMNS: &[(&str, &[&str])] = &[
     ("room", &["室", "房号", "room"]),
     ("station", &["换热站", "台区", "线路", "station", "feeder"]),
     ("residential", &["居民", "居民用户", "residential"]),
+    (
+        "id_number",
+        &["身份证号", "身份证", "身份证号码", "证件号码", "id_number"],
+    ),
 ];
 
 /// Reads the rows of a CSV or Excel (.xlsx/.xls/.ods) file as text cells, header first.
@@ -154,6 +159,14 @@ pub fn parse_customers(
                 true
             }
         };
+        let id_number = match cell("id_number").map(|i| parse_id_number(&i)) {
+            None => None,
+            Some(Ok(i)) => Some(i),
+            Some(Err(reason)) => {
+                bad("id_number", reason);
+                None
+            }
+        };
         if let (Some(account_no), Some(name)) = (account, name) {
             out.push(Customer {
                 id: 0,
@@ -168,6 +181,7 @@ pub fn parse_customers(
                 room: cell("room"),
                 station: cell("station"),
                 residential,
+                id_number,
             });
         }
     }
@@ -256,6 +270,24 @@ mod tests {
         let ok = parse_customers(&table[..2], 1, &HashSet::new()).unwrap();
         assert_eq!(ok[0].community.as_deref(), Some("和平里"));
         assert!(ok[0].residential);
+    }
+
+    #[test]
+    fn optional_id_number_column_is_checked_002_s14_1() {
+        let table = t(&[
+            &["户号", "姓名", "身份证号"],
+            &["A001", "王伟", "11010519491231002x"],
+            &["A002", "李娜", ""],
+        ]);
+        let ok = parse_customers(&table, 1, &HashSet::new()).unwrap();
+        assert_eq!(ok[0].id_number.as_deref(), Some("11010519491231002X"));
+        assert_eq!(ok[1].id_number, None);
+        let bad = t(&[
+            &["户号", "姓名", "身份证号"],
+            &["A001", "王伟", "110105194912310021"],
+        ]);
+        let err = parse_customers(&bad, 1, &HashSet::new()).unwrap_err();
+        assert_eq!((err[0].row, err[0].column.as_str()), (2, "id_number"));
     }
 
     #[test]

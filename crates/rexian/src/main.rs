@@ -107,7 +107,8 @@ enum SearchAction {
 #[derive(Debug, Subcommand)]
 enum ImportWhat {
     /// Customers (热用户/客户档案) from CSV or Excel: 户号, 姓名, 电话, 区, 小区, 楼, 单元, 室,
-    /// 换热站, 居民 (English headers work too). Any bad row: nothing is imported.
+    /// 换热站, 居民, 身份证号 (optional, checked; English headers work too). Any bad row: nothing
+    /// is imported.
     Customers {
         /// CSV or .xlsx file.
         file: std::path::PathBuf,

@@ -6,7 +6,9 @@ use std::str::FromStr;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
-use rexian_domain::identity::{check, Claim, Record};
+use rexian_domain::identity::{
+    check, mask_account, mask_id_number, parse_id_number, Claim, Record, Verdict,
+};
 use rexian_domain::model::Satisfaction;
 use rexian_domain::survey::{draw_sample, Household, SampleSpec};
 use rexian_store::customers::{Customer, Survey};
@@ -22,10 +24,48 @@ use crate::error::{AppError, AppResult};
 use crate::extract::ApiJson;
 use crate::AppState;
 
-fn customer_json(c: &Customer) -> Value {
-    json!({"id": c.id.to_string(), "company_id": c.company_id.to_string(), "account_no": c.account_no, "name": c.name,
+/// A customer as the API shows it: the ID number always masked; the account number in full
+/// only when `verified` (`002:§14(1)`).
+pub(crate) fn customer_json(c: &Customer, verified: bool) -> Value {
+    let account = if verified {
+        c.account_no.clone()
+    } else {
+        mask_account(&c.account_no)
+    };
+    json!({"id": c.id.to_string(), "company_id": c.company_id.to_string(), "account_no": account, "name": c.name,
         "phone": c.phone, "district": c.district, "community": c.community, "building": c.building, "unit": c.unit_no,
-        "room": c.room, "station": c.station, "residential": c.residential})
+        "room": c.room, "station": c.station, "residential": c.residential,
+        "id_number": c.id_number.as_deref().map(mask_id_number), "verified": verified})
+}
+
+/// A sampled household for the survey's outbound calls: the centre calls it, so no caller is
+/// verified; the account number is shown in full (as before), the ID number masked.
+fn sample_customer_json(c: &Customer) -> Value {
+    let mut v = customer_json(c, true);
+    if let Some(o) = v.as_object_mut() {
+        o.remove("verified");
+    }
+    v
+}
+
+/// How long a verified caller stays verified for the agent who checked them: one call with its
+/// follow-up (writing the order, a transfer) fits in 30 minutes; a later call is verified again.
+pub(crate) const VERIFIED_FOR_MS: i64 = 30 * 60_000;
+
+/// Of `customers`, the ids this agent verified within [`VERIFIED_FOR_MS`].
+pub(crate) async fn verified_ids(
+    app: &AppState,
+    me: &CurrentUser,
+    customers: &[Customer],
+) -> AppResult<std::collections::HashSet<i64>> {
+    let ids: Vec<i64> = customers.iter().map(|c| c.id).collect();
+    let since = ms(app.clock.now()) - VERIFIED_FOR_MS;
+    Ok(app
+        .store
+        .verified_customers(me.id, &ids, since)
+        .await?
+        .into_iter()
+        .collect())
 }
 
 fn own_company(me: &CurrentUser, company_id: i64) -> AppResult<()> {
@@ -50,6 +90,7 @@ pub struct CustomerBody {
     room: Option<String>,
     station: Option<String>,
     residential: Option<bool>,
+    id_number: Option<String>,
 }
 
 /// Adds one customer to the register.
@@ -80,6 +121,12 @@ pub async fn create(
         room: clean("room", b.room, 40)?,
         station: clean("station", b.station, 100)?,
         residential: b.residential.unwrap_or(true),
+        id_number: b
+            .id_number
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| parse_id_number(&s))
+            .transpose()
+            .map_err(|e| AppError::invalid("id_number", e))?,
     };
     if app
         .store
@@ -139,13 +186,11 @@ pub async fn find(
     if !rows.is_empty() {
         super::personal::shown("customer_search", None);
     }
+    let verified = verified_ids(&app, &me, &rows).await?;
     Ok(Json(
-        json!({"items": rows.iter().map(customer_json).collect::<Vec<_>>()}),
+        json!({"items": rows.iter().map(|c| customer_json(c, verified.contains(&c.id))).collect::<Vec<_>>()}),
     ))
 }
-
-/// How long a verified caller stays verified for the agent who checked them.
-const VERIFIED_FOR_MS: i64 = 30 * 60_000;
 
 /// `GET /api/v1/customers/{id}`: the customer; the account number and their orders (account
 /// information) only once this agent verified the caller's identity in the last 30 minutes
@@ -159,15 +204,11 @@ pub async fn get(
     if me.company_id.is_some_and(|x| x != c.company_id) {
         return Err(AppError::NotFound);
     }
-    let now = ms(app.clock.now());
-    let verified = app
-        .store
-        .verified_since(c.id, me.id, now - VERIFIED_FOR_MS)
+    let verified = verified_ids(&app, &me, std::slice::from_ref(&c))
         .await?
-        .is_some();
+        .contains(&c.id);
     super::personal::shown("customer_detail", None);
-    let mut v = customer_json(&c);
-    v["verified"] = Value::Bool(verified);
+    let mut v = customer_json(&c, verified);
     if verified {
         let key = c.phone.clone().unwrap_or_else(|| c.account_no.clone());
         let orders = app
@@ -183,7 +224,7 @@ pub async fn get(
             .await?;
         v["orders"] = Value::Array(orders.iter().map(|o| summary_json(&me, o)).collect());
     } else {
-        v["account_no"] = Value::Null;
+        // Withheld until verified; `account_no` is masked by `customer_json`.
         v["orders"] = Value::Null;
     }
     Ok(Json(v))
@@ -196,6 +237,7 @@ pub struct VerifyBody {
     name: Option<String>,
     phone: Option<String>,
     address: Option<String>,
+    id_number: Option<String>,
 }
 
 /// Checks the caller's identity against the register: two matching fields and no wrong one.
@@ -206,7 +248,27 @@ pub async fn verify(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<VerifyBody>,
 ) -> AppResult<Json<Value>> {
-    let c = app.store.customer(parse_id("id", &id)?).await?;
+    let claim = Claim {
+        name: b.name,
+        phone: b.phone,
+        address: b.address,
+        id_number: b.id_number,
+    };
+    let verdict = verify_claim(&app, &me, parse_id("id", &id)?, &claim).await?;
+    Ok(Json(
+        json!({"verified": verdict.verified(), "matched": verdict.matched, "mismatched": verdict.mismatched}),
+    ))
+}
+
+/// Checks a caller's claim against customer `id` for `me` (also the intake screen's check);
+/// records every attempt, and a success as this agent's verification.
+pub(crate) async fn verify_claim(
+    app: &AppState,
+    me: &CurrentUser,
+    id: i64,
+    claim: &Claim,
+) -> AppResult<Verdict> {
+    let c = app.store.customer(id).await?;
     if me.company_id.is_some_and(|x| x != c.company_id) {
         return Err(AppError::NotFound);
     }
@@ -217,13 +279,9 @@ pub async fn verify(
             .iter()
             .filter_map(|p| (*p).clone())
             .collect(),
+        id_number: c.id_number.clone(),
     };
-    let claim = Claim {
-        name: b.name,
-        phone: b.phone,
-        address: b.address,
-    };
-    let verdict = check(&claim, &record);
+    let verdict = check(claim, &record);
     let now = ms(app.clock.now());
     let data = json!({"matched": verdict.matched, "mismatched": verdict.mismatched});
     if verdict.verified() {
@@ -252,9 +310,7 @@ pub async fn verify(
             )
             .await?;
     }
-    Ok(Json(
-        json!({"verified": verdict.verified(), "matched": verdict.matched, "mismatched": verdict.mismatched}),
-    ))
+    Ok(verdict)
 }
 
 /// `POST /api/v1/surveys` body.
@@ -401,7 +457,7 @@ pub async fn get_survey(
     Ok(Json(json!({
         "id": s.id.to_string(), "company_id": s.company_id.to_string(), "month": s.month, "title": s.title,
         "per_mille": s.per_mille, "residential_share": s.residential_share, "seed": s.seed, "population": s.population,
-        "sample": rows.iter().map(|r| json!({"customer": customer_json(&r.customer), "satisfaction": r.satisfaction,
+        "sample": rows.iter().map(|r| json!({"customer": sample_customer_json(&r.customer), "satisfaction": r.satisfaction,
             "answers": r.answers.as_deref().and_then(|a| serde_json::from_str::<Value>(a).ok())})).collect::<Vec<_>>(),
         "spread": spread.iter().map(|(k, (n, d))| json!({"stratum": k, "households": n, "drawn": d})).collect::<Vec<_>>(),
         "results": {"counts": counts, "satisfaction_rate": if rated > 0 { Some(good as f64 / rated as f64) } else { None }},

@@ -156,10 +156,18 @@ pub(crate) async fn run(
     }
     if !unit_staff(me) {
         let mine = |c: i64| me.company_id.is_none_or(|x| x == c);
-        for c in app.store.customers_by_ids(&ids("customer")).await? {
+        let customers = app.store.customers_by_ids(&ids("customer")).await?;
+        // The account number in full only to the agent who verified the caller (`002:§14(1)`).
+        let verified = super::customers::verified_ids(app, me, &customers).await?;
+        for c in customers {
             if !mine(c.company_id) {
                 continue;
             }
+            let account = if verified.contains(&c.id) {
+                c.account_no.clone()
+            } else {
+                rexian_domain::identity::mask_account(&c.account_no)
+            };
             let addr = [
                 c.district.as_deref(),
                 c.community.as_deref(),
@@ -175,7 +183,7 @@ pub(crate) async fn run(
             found.insert(
                 ("customer", c.id),
                 json!({"kind": "customer", "id": c.id.to_string(),
-                "title": format!("{} {}", c.name, c.account_no), "snippet": addr}),
+                "title": format!("{} {account}", c.name), "snippet": addr}),
             );
         }
         for c in app.store.contacts_by_ids(&ids("contact")).await? {

@@ -8,7 +8,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Extension, Form, Json, Router};
 use rexian_domain::model::{Category, Channel, Status};
 use serde::Deserialize;
@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/intake", get(page).post(submit))
         .route("/intake/lookup", get(lookup))
+        .route("/intake/verify", post(verify))
         .route("/intake/subtypes", get(subtypes))
 }
 
@@ -319,22 +320,34 @@ pub struct PastOrder {
 
 /// A register entry of the caller.
 pub struct RegisterEntry {
+    id: String,
     name: String,
     account_no: String,
     phone: String,
     address: String,
     community: String,
+    /// Masked.
+    id_number: String,
+    /// This agent verified the caller as this customer; else the account number is masked.
+    verified: bool,
 }
 
 #[derive(Template)]
 #[template(path = "intake_lookup.html")]
 struct LookupPanel {
     t: Msgs,
+    csrf: String,
+    /// The phone or account number looked up.
+    key: String,
+    /// The outcome of an identity check just made.
+    notice: Option<String>,
     asked: bool,
     customers: Vec<RegisterEntry>,
     open: Vec<PastOrder>,
     past: Vec<PastOrder>,
     complaints: usize,
+    /// Earlier orders not shown because no customer is verified.
+    withheld: usize,
 }
 
 async fn lookup(
@@ -343,61 +356,182 @@ async fn lookup(
     Extension(u): Extension<CurrentUser>,
     Query(q): Query<LookupQuery>,
 ) -> Response {
-    let t = msgs(&headers);
     let key = [q.phone, q.account_no]
         .into_iter()
         .flatten()
         .map(|x| x.trim().to_owned())
         .find(|x| x.chars().count() >= 4)
         .unwrap_or_default();
+    lookup_panel(&app, msgs(&headers), &u, key, None).await
+}
+
+async fn lookup_panel(
+    app: &AppState,
+    t: Msgs,
+    u: &CurrentUser,
+    key: String,
+    notice: Option<String>,
+) -> Response {
+    let csrf = u.csrf.clone().unwrap_or_default();
     if key.is_empty() {
         return render(&LookupPanel {
             t,
+            csrf,
+            key,
+            notice,
             asked: false,
             customers: Vec::new(),
             open: Vec::new(),
             past: Vec::new(),
             complaints: 0,
+            withheld: 0,
         });
     }
-    match lookup_data(&app, &t, &u, &key).await {
-        Ok((customers, orders)) => {
+    match lookup_data(app, &t, u, &key).await {
+        Ok((customers, orders, withheld)) => {
             let complaints = orders.iter().filter(|o| o.complaint).count();
             let (open, past) = orders.into_iter().partition(|o| o.open);
             render(&LookupPanel {
                 t,
+                csrf,
+                key,
+                notice,
                 asked: true,
                 customers,
                 open,
                 past,
                 complaints,
+                withheld,
             })
         }
-        Err(e) => error_page(t, &u, e),
+        Err(e) => error_page(t, u, e),
     }
 }
 
+/// The identity check form of a register entry in the lookup panel.
+#[derive(Deserialize)]
+struct VerifyForm {
+    customer_id: String,
+    #[serde(default)]
+    key: String,
+    name: Option<String>,
+    phone: Option<String>,
+    id_number: Option<String>,
+    address: Option<String>,
+}
+
+/// `POST /intake/verify`: checks what the caller says against the register (`002:§14(1)`) and
+/// shows the lookup panel again, with the account and orders when verified.
+async fn verify(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Extension(u): Extension<CurrentUser>,
+    Form(f): Form<VerifyForm>,
+) -> Response {
+    let t = msgs(&headers);
+    let id = match crate::api::parse_id("customer_id", &f.customer_id) {
+        Ok(id) => id,
+        Err(e) => return error_page(t, &u, e),
+    };
+    let claim = rexian_domain::identity::Claim {
+        name: f.name,
+        phone: f.phone,
+        address: f.address,
+        id_number: f.id_number,
+    };
+    let notice = match crate::api::customers::verify_claim(&app, &u, id, &claim).await {
+        Ok(v) if v.verified() => t.get("lookup.verify_ok"),
+        Ok(v) if v.mismatched.is_empty() => t.get("lookup.verify_too_few"),
+        Ok(v) => {
+            let wrong: Vec<String> = v
+                .mismatched
+                .iter()
+                .map(|f| t.get(&format!("lookup.factor_{f}")))
+                .collect();
+            format!("{}{}", t.get("lookup.verify_wrong"), wrong.join("、"))
+        }
+        Err(e) => return error_page(t, &u, e),
+    };
+    let key = f.key.trim().to_owned();
+    lookup_panel(&app, t, &u, key, Some(notice)).await
+}
+
+/// The register entries matching the key, and the earlier orders of those among them this agent
+/// verified (`002:§14(1)`): account numbers are masked and orders withheld until then. Also the
+/// number of orders withheld.
 async fn lookup_data(
     app: &AppState,
     t: &Msgs,
     u: &CurrentUser,
     key: &str,
-) -> AppResult<(Vec<RegisterEntry>, Vec<PastOrder>)> {
-    let q = body(json!({"q": key, "limit": "30"}))?;
-    let Json(list) =
-        crate::api::orders::list(State(app.clone()), Extension(u.clone()), Query(q)).await?;
+) -> AppResult<(Vec<RegisterEntry>, Vec<PastOrder>, usize)> {
+    let fq = body(json!({"q": key, "limit": "5"}))?;
+    let found = match crate::api::customers::find(
+        State(app.clone()),
+        Extension(u.clone()),
+        Query(fq),
+    )
+    .await
+    {
+        Ok(Json(v)) => v["items"].as_array().cloned().unwrap_or_default(),
+        Err(e) => {
+            tracing::warn!(error = %e, "intake lookup could not read the customer register");
+            Vec::new()
+        }
+    };
+    let customers = found
+        .iter()
+        .map(|c| RegisterEntry {
+            id: s(c, "id"),
+            name: s(c, "name"),
+            account_no: s(c, "account_no"),
+            phone: s(c, "phone"),
+            address: ["district", "community", "building", "unit", "room"]
+                .iter()
+                .map(|k| s(c, k))
+                .collect::<Vec<_>>()
+                .join(" ")
+                .trim()
+                .to_owned(),
+            community: s(c, "community"),
+            id_number: s(c, "id_number"),
+            verified: c["verified"] == true,
+        })
+        .collect();
+    // Orders by the verified customers' phone (or account), as the customer detail finds them.
+    let mut keys: Vec<String> = found
+        .iter()
+        .filter(|c| c["verified"] == true)
+        .map(|c| {
+            let phone = s(c, "phone");
+            if phone.is_empty() {
+                s(c, "account_no")
+            } else {
+                phone
+            }
+        })
+        .collect();
+    keys.dedup();
     let offset = match u.company_id {
         Some(c) => crate::api::orders::offset_of(&app.store.company(c).await?),
         None => chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset"),
     };
-    let orders = list["items"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-        .iter()
-        .map(|o| {
+    let mut seen = std::collections::HashSet::new();
+    let mut orders = Vec::new();
+    for k in &keys {
+        let q = body(json!({"q": k, "limit": "30"}))?;
+        let Json(list) =
+            crate::api::orders::list(State(app.clone()), Extension(u.clone()), Query(q)).await?;
+        for o in list["items"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            if !seen.insert(s(o, "id")) {
+                continue;
+            }
             let status = s(o, "status");
-            PastOrder {
+            orders.push(PastOrder {
                 id: s(o, "id"),
                 number: s(o, "number"),
                 created: super::common::local_time(
@@ -409,40 +543,17 @@ async fn lookup_data(
                 status: t.get(&format!("status.{status}")),
                 description: s(o, "description"),
                 complaint: s(o, "category") == "complaint",
-            }
-        })
-        .collect();
-    let fq = body(json!({"q": key, "limit": "5"}))?;
-    let customers = match crate::api::customers::find(
-        State(app.clone()),
-        Extension(u.clone()),
-        Query(fq),
-    )
-    .await
-    {
-        Ok(Json(v)) => v["items"]
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-            .iter()
-            .map(|c| RegisterEntry {
-                name: s(c, "name"),
-                account_no: s(c, "account_no"),
-                phone: s(c, "phone"),
-                address: ["district", "community", "building", "unit", "room"]
-                    .iter()
-                    .map(|k| s(c, k))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-                    .trim()
-                    .to_owned(),
-                community: s(c, "community"),
-            })
-            .collect(),
-        Err(e) => {
-            tracing::warn!(error = %e, "intake lookup could not read the customer register");
-            Vec::new()
+            });
         }
+    }
+    // Not verified: say that the caller has earlier orders, but not which.
+    let withheld = if keys.is_empty() {
+        let q = body(json!({"q": key, "limit": "30"}))?;
+        let Json(list) =
+            crate::api::orders::list(State(app.clone()), Extension(u.clone()), Query(q)).await?;
+        list["items"].as_array().map_or(0, Vec::len)
+    } else {
+        0
     };
-    Ok((customers, orders))
+    Ok((customers, orders, withheld))
 }

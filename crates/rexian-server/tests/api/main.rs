@@ -8,6 +8,7 @@ mod callbacks;
 mod console;
 mod contract;
 mod heating;
+mod identity;
 mod input;
 mod kb;
 mod login_guard;

@@ -139,14 +139,17 @@ async fn customer_lookup_by_phone_prefix_shows_their_orders() {
     let (_, prefix) = app.get("/api/v1/customers?q=1390000001", &agent).await;
     assert_eq!(prefix["items"].as_array().unwrap().len(), 10);
     let cust = &found["items"][0];
+    // Before verification the search shows the account number masked (002:§14(1)).
+    assert_eq!(cust["account_no"], "0-***12", "{cust}");
+    assert_eq!(cust["verified"], false);
     let (s, _) = app.post("/api/v1/orders", &agent, json!({"company_id": c, "category": "repair", "subtype": "not_warm",
-        "channel": "phone", "description": "暖气不热", "customer": {"phone": cust["phone"], "account_no": cust["account_no"]}})).await;
+        "channel": "phone", "description": "暖气不热", "customer": {"phone": cust["phone"], "account_no": "0-00012"}})).await;
     assert_eq!(s, StatusCode::CREATED);
     let path = format!("/api/v1/customers/{}", cust["id"].as_str().unwrap());
     // Account information only after the caller's identity is verified (002:§14(1)).
     let (_, detail) = app.get(&path, &agent).await;
     assert_eq!(detail["verified"], false, "{detail}");
-    assert!(detail["account_no"].is_null() && detail["orders"].is_null());
+    assert!(detail["account_no"] == "0-***12" && detail["orders"].is_null());
     let (_, v) = app
         .post(
             &format!("{path}/verify"),
@@ -166,7 +169,7 @@ async fn customer_lookup_by_phone_prefix_shows_their_orders() {
     assert_eq!(v["verified"], true, "{v}");
     let (_, detail) = app.get(&path, &agent).await;
     assert_eq!(detail["verified"], true);
-    assert_eq!(detail["account_no"], cust["account_no"]);
+    assert_eq!(detail["account_no"], "0-00012");
     assert_eq!(detail["orders"].as_array().unwrap().len(), 1);
     app.advance(31 * 60).await;
     let (_, detail) = app.get(&path, &agent).await;
