@@ -915,7 +915,13 @@ impl Policy {
             };
             if p.rules.iter().any(|o| {
                 (o.category, &o.subtype, o.grade, o.season, o.area)
-                    == (rule.category, &rule.subtype, rule.grade, rule.season, rule.area)
+                    == (
+                        rule.category,
+                        &rule.subtype,
+                        rule.grade,
+                        rule.season,
+                        rule.area,
+                    )
             }) {
                 return Err(cx.err(
                     Some(span),

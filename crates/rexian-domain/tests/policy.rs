@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use rexian_domain::policy::{
-    AreaClass, Anchor, DeadlinePlan, Limit, OrderFacts, Policy, SeasonPhase, PRESETS,
+    Anchor, AreaClass, DeadlinePlan, Limit, OrderFacts, Policy, SeasonPhase, PRESETS,
 };
 use rexian_domain::{Category, DeadlineKind as K, Grade, Utility};
 
@@ -624,7 +624,10 @@ fn power_repair_arrival_is_chosen_by_the_area_class() {
         1
     );
     let e = urban.with_overrides("area = \"suburb\"\n").unwrap_err();
-    assert!(e.reason.contains("suburb") || e.reason.contains("area"), "{e}");
+    assert!(
+        e.reason.contains("suburb") || e.reason.contains("area"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -642,6 +645,10 @@ fn power_95598_subtype_limits() {
     assert_eq!(
         svc("appliance_damage", K::Arrive),
         Some((Limit::Hours(24), Anchor::Dispatched))
+    );
+    assert_eq!(
+        svc("appliance_damage", K::Finish),
+        Some((Limit::Workdays(5), Anchor::Dispatched))
     );
     assert_eq!(
         svc("meter_fault", K::Finish),
@@ -676,7 +683,9 @@ fn limits_may_count_from_arrival() {
     let base = "title = \"t\"\nutility = \"power\"\n";
     let p = Policy::from_toml(
         "t",
-        &format!("{base}[[rule]]\ncategory = \"repair\"\nfinish = {{ hours = 2, from = \"arrived\" }}\n"),
+        &format!(
+            "{base}[[rule]]\ncategory = \"repair\"\nfinish = {{ hours = 2, from = \"arrived\" }}\n"
+        ),
     )
     .unwrap();
     assert_eq!(
@@ -685,7 +694,9 @@ fn limits_may_count_from_arrival() {
     );
     let e = Policy::from_toml(
         "t",
-        &format!("{base}[[rule]]\ncategory = \"repair\"\nfinish = {{ hours = 2, from = \"seen\" }}\n"),
+        &format!(
+            "{base}[[rule]]\ncategory = \"repair\"\nfinish = {{ hours = 2, from = \"seen\" }}\n"
+        ),
     )
     .unwrap_err();
     assert!(e.reason.contains("arrived"), "{e}");
