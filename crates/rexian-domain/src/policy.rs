@@ -132,6 +132,25 @@ pub enum AreaClass {
     Remote,
 }
 
+impl AreaClass {
+    /// Every class.
+    pub const ALL: [AreaClass; 3] = [AreaClass::Urban, AreaClass::Rural, AreaClass::Remote];
+
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AreaClass::Urban => "urban",
+            AreaClass::Rural => "rural",
+            AreaClass::Remote => "remote",
+        }
+    }
+
+    /// The class named `s`, if any.
+    pub fn parse(s: &str) -> Option<AreaClass> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
 /// Where an order's date falls relative to the heating season start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -256,3 +256,76 @@ async fn water_extended_services_are_free_003() {
         assert!(!fees.contains("收取"), "{item}: {fees}");
     }
 }
+
+#[tokio::test]
+async fn power_repair_arrival_follows_the_area_class_of_the_unit_it_is_dispatched_to() {
+    let c = company("power").await;
+    let unit = |name: &'static str, area: Value| {
+        let app = &c.app;
+        let company = c.company.clone();
+        async move {
+            let body =
+                json!({"company_id": company, "name": name, "kind": "repair_team", "area": area});
+            let (s, v) = app.post("/api/v1/units", &app.admin, body).await;
+            assert_eq!(s, StatusCode::CREATED, "{v}");
+            v["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let rural = unit("乡镇供电所", json!("rural")).await;
+    let remote = unit("山区供电所", json!("remote")).await;
+    let (s, v) = c
+        .app
+        .post(
+            "/api/v1/units",
+            &c.app.admin,
+            json!({"company_id": c.company, "name": "x", "kind": "repair_team", "area": "suburb"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["error"]["field"], "area");
+    let (_, units) = c
+        .app
+        .get(
+            &format!("/api/v1/units?company_id={}", c.company),
+            &c.app.admin,
+        )
+        .await;
+    let area_of = |id: &str| {
+        units["items"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{units}"))
+            .iter()
+            .find(|u| u["id"] == id)
+            .unwrap()["area"]
+            .clone()
+    };
+    assert_eq!(area_of(&rural), "rural");
+    assert_eq!(area_of(&c.team), Value::Null);
+    // The unit without a class follows the company policy (urban, 45 min).
+    let o = c.dispatched("repair", Some("outage")).await;
+    assert_eq!(due(&o, "arrive"), "2026-03-02T01:45:00Z");
+    // Rural unit: 90 min from dispatch.
+    let o = c.create("repair", Some("outage")).await;
+    let o = c
+        .step(&o, &c.agent, "dispatch", json!({"unit_id": rural}))
+        .await;
+    assert_eq!(due(&o, "arrive"), "2026-03-02T02:30:00Z");
+    // Transferred after 10 min to a remote unit: 2 h from the transfer.
+    c.app.advance(600).await;
+    let o = c
+        .step(
+            &o,
+            &c.agent,
+            "transfer",
+            json!({"unit_id": remote, "reason": "山区线路"}),
+        )
+        .await;
+    let pending: Vec<&Value> = o["deadlines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["kind"] == "arrive" && d["state"] == "pending")
+        .collect();
+    assert_eq!(pending.len(), 1, "{o}");
+    assert_eq!(pending[0]["due_at"], "2026-03-02T03:10:00Z");
+}
