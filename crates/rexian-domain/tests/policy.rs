@@ -623,6 +623,10 @@ fn power_repair_arrival_is_chosen_by_the_area_class() {
             .count(),
         1
     );
+    for a in AreaClass::ALL {
+        assert_eq!(AreaClass::parse(a.as_str()), Some(a));
+    }
+    assert_eq!(AreaClass::parse("suburb"), None);
     let e = urban.with_overrides("area = \"suburb\"\n").unwrap_err();
     assert!(
         e.reason.contains("suburb") || e.reason.contains("area"),
