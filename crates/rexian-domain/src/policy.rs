@@ -90,6 +90,8 @@ pub enum Anchor {
     Dispatched,
     /// The unit replied (回复).
     Replied,
+    /// The unit arrived on site (到场), e.g. power restored on site before the reply.
+    Arrived,
 }
 
 impl Anchor {
@@ -99,6 +101,7 @@ impl Anchor {
             Anchor::Accepted => "accepted",
             Anchor::Dispatched => "dispatched",
             Anchor::Replied => "replied",
+            Anchor::Arrived => "arrived",
         }
     }
 
@@ -112,6 +115,39 @@ impl Anchor {
             }
             DeadlineKind::Callback => Anchor::Replied,
         }
+    }
+}
+
+/// The class of the area a company serves, which picks area-specific limits (e.g. the State
+/// Grid repair arrival commitment: urban 45 min, rural 90 min, remote 2 h).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AreaClass {
+    /// Urban (城区).
+    #[default]
+    Urban,
+    /// Rural (农村).
+    Rural,
+    /// Remote (特殊边远地区).
+    Remote,
+}
+
+impl AreaClass {
+    /// Every class.
+    pub const ALL: [AreaClass; 3] = [AreaClass::Urban, AreaClass::Rural, AreaClass::Remote];
+
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AreaClass::Urban => "urban",
+            AreaClass::Rural => "rural",
+            AreaClass::Remote => "remote",
+        }
+    }
+
+    /// The class named `s`, if any.
+    pub fn parse(s: &str) -> Option<AreaClass> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
     }
 }
 
@@ -224,6 +260,8 @@ pub struct Rule {
     pub grade: Option<Grade>,
     /// Heating-season phase, when the rule is for one phase only.
     pub season: Option<SeasonPhase>,
+    /// Area class, when the rule is for one class of area only.
+    pub area: Option<AreaClass>,
     /// Limit and anchor per deadline kind.
     pub limits: BTreeMap<DeadlineKind, (Limit, Anchor)>,
     /// Named extra limits (e.g. `prepare`, `investigate`, `refusal_reply`).
@@ -231,7 +269,7 @@ pub struct Rule {
 }
 
 impl Rule {
-    fn matches(&self, f: &OrderFacts, phase: SeasonPhase) -> Option<usize> {
+    fn matches(&self, f: &OrderFacts, phase: SeasonPhase, area: AreaClass) -> Option<usize> {
         if self.category != f.category {
             return None;
         }
@@ -250,6 +288,12 @@ impl Rule {
         }
         if let Some(p) = self.season {
             if p != phase {
+                return None;
+            }
+            score += 1;
+        }
+        if let Some(a) = self.area {
+            if a != area {
                 return None;
             }
             score += 1;
@@ -320,6 +364,8 @@ pub struct Policy {
     pub utc_offset: FixedOffset,
     /// Share of a limit after which an order turns amber (default 0.8).
     pub amber_share: f64,
+    /// The class of the area the company serves (default urban); picks rules with `area`.
+    pub area: AreaClass,
     /// Callback rules.
     pub callback: CallbackRules,
     /// Survey rates.
@@ -367,6 +413,7 @@ struct RawPolicy {
     utility: Utility,
     utc_offset: Option<Spanned<String>>,
     amber_share: Option<Spanned<f64>>,
+    area: Option<AreaClass>,
     callback: Option<Spanned<RawCallback>>,
     survey: Option<Spanned<RawSurvey>>,
     heating_season: Option<Spanned<SeasonRules>>,
@@ -419,6 +466,7 @@ struct RawRule {
     subtype: Option<Spanned<String>>,
     grade: Option<Spanned<u8>>,
     season: Option<SeasonPhase>,
+    area: Option<AreaClass>,
     clause: Option<String>,
     dispatch: Option<Spanned<Value>>,
     contact: Option<Spanned<Value>>,
@@ -505,10 +553,11 @@ fn parse_limit(
                             Some("accepted") => Anchor::Accepted,
                             Some("dispatched") => Anchor::Dispatched,
                             Some("replied") => Anchor::Replied,
+                            Some("arrived") => Anchor::Arrived,
                             _ => {
                                 return Err(cx.err(
                                     at.clone(),
-                                    format!("{kind}.from: must be accepted, dispatched or replied, got {val}"),
+                                    format!("{kind}.from: must be accepted, dispatched, arrived or replied, got {val}"),
                                 ))
                             }
                         };
@@ -619,6 +668,7 @@ impl Policy {
             utility: raw.utility,
             utc_offset: china_offset(),
             amber_share: 0.8,
+            area: raw.area.unwrap_or_default(),
             callback: CallbackRules::default(),
             survey: SurveyRules::default(),
             heating_season: None,
@@ -878,16 +928,23 @@ impl Policy {
                 subtype,
                 grade,
                 season: r.season,
+                area: r.area,
                 limits,
                 milestones,
             };
             if p.rules.iter().any(|o| {
-                (o.category, &o.subtype, o.grade, o.season)
-                    == (rule.category, &rule.subtype, rule.grade, rule.season)
+                (o.category, &o.subtype, o.grade, o.season, o.area)
+                    == (
+                        rule.category,
+                        &rule.subtype,
+                        rule.grade,
+                        rule.season,
+                        rule.area,
+                    )
             }) {
                 return Err(cx.err(
                     Some(span),
-                    "a rule for the same category/subtype/grade/season is given twice",
+                    "a rule for the same category/subtype/grade/season/area is given twice",
                 ));
             }
             p.rules.push(rule);
@@ -1012,7 +1069,7 @@ impl Policy {
         let phase = self.season_phase(facts.accepted_at, facts.season_start);
         self.rules
             .iter()
-            .filter_map(|r| r.matches(facts, phase).map(|s| (s, r)))
+            .filter_map(|r| r.matches(facts, phase, self.area).map(|s| (s, r)))
             .collect()
     }
 
@@ -1135,12 +1192,13 @@ fn check_override_limits(cx: &Ctx, text: &str) -> Result<(), PolicyError> {
     Ok(())
 }
 
-fn rule_key(t: &Table) -> [Option<&Value>; 4] {
+fn rule_key(t: &Table) -> [Option<&Value>; 5] {
     [
         t.get("category"),
         t.get("subtype"),
         t.get("grade"),
         t.get("season"),
+        t.get("area"),
     ]
 }
 

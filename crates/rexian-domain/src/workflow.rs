@@ -147,7 +147,7 @@ fn start_limits(
             let d = deadline::due_at(start, &p.limit, env.calendar, env.offset);
             DeadlineOp::Start {
                 kind: p.kind,
-                unit: if anchor == Anchor::Dispatched {
+                unit: if matches!(anchor, Anchor::Dispatched | Anchor::Arrived) {
                     unit
                 } else {
                     None
@@ -207,6 +207,9 @@ pub fn apply(
         Step::Arrive => {
             ops.push(DeadlineOp::Meet(DeadlineKind::Contact));
             ops.push(DeadlineOp::Meet(DeadlineKind::Arrive));
+            if !state.arrived {
+                ops.extend(start_limits(state, env, Anchor::Arrived, now, unit));
+            }
         }
         Step::Return => ops.push(DeadlineOp::StopUnit(UNIT_KINDS.to_vec())),
         Step::Reply => {

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use rexian_domain::policy::{
-    Anchor, DeadlinePlan, Limit, OrderFacts, Policy, SeasonPhase, PRESETS,
+    Anchor, AreaClass, DeadlinePlan, Limit, OrderFacts, Policy, SeasonPhase, PRESETS,
 };
 use rexian_domain::{Category, DeadlineKind as K, Grade, Utility};
 
@@ -345,7 +345,7 @@ fn errors_carry_line_and_reason() {
     assert!(e.reason.contains("positive"), "{e}");
     let e = bad("[[rule]]\ncategory = \"repair\"\nclose = \"eventually\"\n");
     assert!(e.reason.contains("unknown limit"), "{e}");
-    let e = bad("[[rule]]\ncategory = \"repair\"\nfinish = { hours = 2, from = \"arrived\" }\n");
+    let e = bad("[[rule]]\ncategory = \"repair\"\nfinish = { hours = 2, from = \"arrival\" }\n");
     assert!(e.reason.contains("from"), "{e}");
     let e = bad("[[rule]]\ncategory = \"repair\"\ngrade = 1\n");
     assert!(e.reason.contains("only complaint"), "{e}");
@@ -590,4 +590,176 @@ fn outreach_report_due_never_panics() {
         NaiveDate::from_ymd_opt(2026, 3, 9).unwrap()
     );
     assert_eq!(outreach_report_due(NaiveDate::MAX, 7), NaiveDate::MAX);
+}
+
+// ---- issue 15: electricity and water preset limits ----
+
+#[test]
+fn power_repair_arrival_is_chosen_by_the_area_class() {
+    let urban = Policy::preset("power").unwrap();
+    assert_eq!(urban.area, AreaClass::Urban);
+    let f = facts(Category::Repair, Some("outage"));
+    assert_eq!(
+        plan(&urban, &f, K::Arrive),
+        Some((Limit::Minutes(45), Anchor::Dispatched))
+    );
+    let rural = urban.with_overrides("area = \"rural\"\n").unwrap();
+    assert_eq!(rural.area, AreaClass::Rural);
+    assert_eq!(
+        plan(&rural, &f, K::Arrive),
+        Some((Limit::Minutes(90), Anchor::Dispatched))
+    );
+    let remote = urban.with_overrides("area = \"remote\"\n").unwrap();
+    assert_eq!(
+        plan(&remote, &f, K::Arrive),
+        Some((Limit::Hours(2), Anchor::Dispatched))
+    );
+    // An area rule only counts for its class: one arrive limit per order.
+    assert_eq!(
+        remote
+            .deadlines(&f)
+            .iter()
+            .filter(|d| d.kind == K::Arrive)
+            .count(),
+        1
+    );
+    for a in AreaClass::ALL {
+        assert_eq!(AreaClass::parse(a.as_str()), Some(a));
+    }
+    assert_eq!(AreaClass::parse("suburb"), None);
+    let e = urban.with_overrides("area = \"suburb\"\n").unwrap_err();
+    assert!(
+        e.reason.contains("suburb") || e.reason.contains("area"),
+        "{e}"
+    );
+}
+
+#[test]
+fn power_95598_subtype_limits() {
+    let p = Policy::preset("power").unwrap();
+    let svc = |s: &str, k: K| plan(&p, &facts(Category::Service, Some(s)), k);
+    assert_eq!(
+        svc("reconnect", K::Arrive),
+        Some((Limit::Hours(24), Anchor::Dispatched))
+    );
+    assert_eq!(
+        svc("reconnect", K::Finish),
+        Some((Limit::Workdays(1), Anchor::Arrived))
+    );
+    assert_eq!(
+        svc("appliance_damage", K::Arrive),
+        Some((Limit::Hours(24), Anchor::Dispatched))
+    );
+    assert_eq!(
+        svc("appliance_damage", K::Finish),
+        Some((Limit::Workdays(5), Anchor::Dispatched))
+    );
+    assert_eq!(
+        svc("meter_fault", K::Finish),
+        Some((Limit::Workdays(4), Anchor::Dispatched))
+    );
+    assert_eq!(
+        svc("meter_reading", K::Finish),
+        Some((Limit::Workdays(6), Anchor::Dispatched))
+    );
+    for other in ["install", "alteration", "other"] {
+        assert_eq!(
+            svc(other, K::Finish),
+            Some((Limit::Workdays(5), Anchor::Dispatched)),
+            "{other}"
+        );
+        assert_eq!(svc(other, K::Arrive), None, "{other}");
+    }
+    // 001's complaint and callback limits are kept.
+    let c = facts(Category::Complaint, None);
+    assert_eq!(
+        plan(&p, &c, K::Finish),
+        Some((Limit::Hours(120), Anchor::Accepted))
+    );
+    assert_eq!(
+        plan(&p, &c, K::Callback),
+        Some((Limit::Workdays(1), Anchor::Replied))
+    );
+}
+
+#[test]
+fn limits_may_count_from_arrival() {
+    let base = "title = \"t\"\nutility = \"power\"\n";
+    let p = Policy::from_toml(
+        "t",
+        &format!(
+            "{base}[[rule]]\ncategory = \"repair\"\nfinish = {{ hours = 2, from = \"arrived\" }}\n"
+        ),
+    )
+    .unwrap();
+    assert_eq!(
+        plan(&p, &facts(Category::Repair, None), K::Finish),
+        Some((Limit::Hours(2), Anchor::Arrived))
+    );
+    let e = Policy::from_toml(
+        "t",
+        &format!(
+            "{base}[[rule]]\ncategory = \"repair\"\nfinish = {{ hours = 2, from = \"seen\" }}\n"
+        ),
+    )
+    .unwrap_err();
+    assert!(e.reason.contains("arrived"), "{e}");
+    let e = Policy::from_toml(
+        "t",
+        &format!("{base}[[rule]]\ncategory = \"repair\"\narea = \"rural\"\narrive = {{ minutes = 90 }}\n[[rule]]\ncategory = \"repair\"\narea = \"rural\"\narrive = {{ minutes = 60 }}\n"),
+    )
+    .unwrap_err();
+    assert!(e.reason.contains("twice"), "{e}");
+}
+
+#[test]
+fn water_service_complaint_and_consult_limits() {
+    let p = Policy::preset("water").unwrap();
+    let s = facts(Category::Service, Some("water_quality"));
+    assert_eq!(
+        plan(&p, &s, K::Dispatch),
+        Some((Limit::Minutes(20), Anchor::Accepted))
+    );
+    assert_eq!(
+        plan(&p, &s, K::Finish),
+        Some((Limit::Workdays(7), Anchor::Dispatched))
+    );
+    let c = facts(Category::Complaint, None);
+    assert_eq!(
+        plan(&p, &c, K::Dispatch),
+        Some((Limit::Minutes(5), Anchor::Accepted))
+    );
+    assert_eq!(
+        plan(&p, &c, K::Finish),
+        Some((Limit::Workdays(2), Anchor::Dispatched))
+    );
+    assert_eq!(
+        plan(&p, &c, K::Callback),
+        Some((Limit::Workdays(1), Anchor::Replied))
+    );
+    let q = facts(Category::Consult, None);
+    assert_eq!(
+        plan(&p, &q, K::Dispatch),
+        Some((Limit::Minutes(20), Anchor::Accepted))
+    );
+    assert_eq!(
+        plan(&p, &q, K::Finish),
+        Some((Limit::Workdays(1), Anchor::Dispatched))
+    );
+    // The repair limits of 003:4.3 are unchanged.
+    let r = facts(Category::Repair, Some("leak"));
+    assert_eq!(
+        plan(&p, &r, K::Arrive),
+        Some((Limit::Minutes(30), Anchor::Dispatched))
+    );
+}
+
+#[test]
+fn water_extended_services_are_free_003() {
+    let p = Policy::preset("water").unwrap();
+    for item in ["water_quality", "leak_detection"] {
+        let c = &p.checklist[item];
+        assert!(c.fees.starts_with("免费"), "{item}: {}", c.fees);
+        assert!(!c.fees.contains("收取"), "{item}: {}", c.fees);
+    }
 }

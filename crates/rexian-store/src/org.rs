@@ -113,6 +113,8 @@ pub struct Unit {
     pub name: String,
     /// Kind (division, station, repair_team…).
     pub kind: String,
+    /// Area class (urban, rural, remote); none: the company policy's.
+    pub area: Option<String>,
 }
 
 /// A staff account.
@@ -191,6 +193,7 @@ fn unit_from(r: &sqlx::any::AnyRow) -> Result<Unit> {
         parent_id: r.try_get("parent_id")?,
         name: r.try_get("name")?,
         kind: r.try_get("kind")?,
+        area: r.try_get("area")?,
     })
 }
 
@@ -341,20 +344,45 @@ impl Store {
         Ok(id)
     }
 
+    /// Sets (or with None clears) the area class of a unit, with its audit event.
+    pub async fn set_unit_area(
+        &self,
+        id: i64,
+        area: Option<&str>,
+        actor: Option<i64>,
+        now: i64,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query("UPDATE units SET area = $1 WHERE id = $2")
+            .bind(area)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let data = serde_json::json!({ "area": area });
+        audit::record(&mut tx, "unit", id, "area_set", actor, now, &data).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// One unit.
     pub async fn unit(&self, id: i64) -> Result<Unit> {
-        let row =
-            sqlx::query("SELECT id, company_id, parent_id, name, kind FROM units WHERE id = $1")
-                .bind(id)
-                .fetch_optional(self.pool())
-                .await?;
+        let row = sqlx::query(
+            "SELECT id, company_id, parent_id, name, kind, area FROM units WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
         unit_from(&row.ok_or(StoreError::NotFound)?)
     }
 
     /// The units of a company (or of every company), by id.
     pub async fn units(&self, company_id: Option<i64>) -> Result<Vec<Unit>> {
         let rows = sqlx::query(
-            "SELECT id, company_id, parent_id, name, kind FROM units \
+            "SELECT id, company_id, parent_id, name, kind, area FROM units \
              WHERE ($1 IS NULL OR company_id = $1) ORDER BY id",
         )
         .bind(company_id)

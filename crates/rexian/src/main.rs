@@ -122,11 +122,12 @@ enum ImportWhat {
 
 #[derive(Debug, Subcommand)]
 enum PolicyAction {
-    /// Check a policy file (full preset, or a company override with --over PRESET); reports the
-    /// line and reason of the first problem.
+    /// Check policy files (full presets, or company overrides with --over PRESET); reports the
+    /// line and reason of the first problem of each file.
     Check {
-        /// Policy TOML file.
-        file: std::path::PathBuf,
+        /// Policy TOML files.
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
         /// Check FILE as an override of this preset (heat, power, gas, water).
         #[arg(long)]
         over: Option<String>,
@@ -248,32 +249,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             r.map(|_| ())
         }
         Command::Policy {
-            action: PolicyAction::Check { file, over },
+            action: PolicyAction::Check { files, over },
         } => {
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("reading {}", file.display()))?;
-            let name = file
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .unwrap_or("policy");
-            let checked = match &over {
-                Some(preset) => rexian_domain::policy::Policy::preset(preset)
-                    .with_context(|| format!("no preset named {preset}"))?
-                    .with_overrides(&text),
-                None => rexian_domain::policy::Policy::from_toml(name, &text),
-            };
-            match checked {
-                Ok(_) => {
-                    println!("{}: ok", file.display());
-                    Ok(())
+            let mut failed = 0;
+            for file in &files {
+                if let Err(e) = check_policy(file, over.as_deref()) {
+                    eprintln!("{e:#}");
+                    failed += 1;
                 }
-                Err(e) => anyhow::bail!(
-                    "{}:{}: {}",
-                    file.display(),
-                    e.line.map(|l| l.to_string()).unwrap_or_else(|| "-".into()),
-                    e.reason
-                ),
             }
+            if failed > 0 {
+                anyhow::bail!("{failed} of {} policy files failed", files.len());
+            }
+            Ok(())
         }
         Command::Calendar {
             action: CalendarAction::Check { file, db },
@@ -557,6 +545,34 @@ async fn user(action: UserAction, db: ServeArgs) -> anyhow::Result<()> {
     }
     store.close().await;
     Ok(())
+}
+
+/// Checks one policy file, as a full preset or as an override of `over`.
+fn check_policy(file: &std::path::Path, over: Option<&str>) -> anyhow::Result<()> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let name = file
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("policy");
+    let checked = match over {
+        Some(preset) => rexian_domain::policy::Policy::preset(preset)
+            .with_context(|| format!("no preset named {preset}"))?
+            .with_overrides(&text),
+        None => rexian_domain::policy::Policy::from_toml(name, &text),
+    };
+    match checked {
+        Ok(_) => {
+            println!("{}: ok", file.display());
+            Ok(())
+        }
+        Err(e) => anyhow::bail!(
+            "{}:{}: {}",
+            file.display(),
+            e.line.map(|l| l.to_string()).unwrap_or_else(|| "-".into()),
+            e.reason
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -25,6 +25,36 @@ fn shipped_presets_pass_policy_check() {
 }
 
 #[test]
+fn policy_check_takes_every_preset_at_once_and_names_each_bad_file() {
+    let dir = format!("{}/../../policies", env!("CARGO_MANIFEST_DIR"));
+    let all: Vec<String> = ["heat", "power", "gas", "water"]
+        .iter()
+        .map(|p| format!("{dir}/{p}.toml"))
+        .collect();
+    let mut args = vec!["policy", "check"];
+    args.extend(all.iter().map(String::as_str));
+    let (ok, text) = rexian(&args);
+    assert!(ok, "{text}");
+    assert_eq!(text.matches(": ok").count(), 4, "{text}");
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("power.toml");
+    std::fs::write(
+        &bad,
+        std::fs::read_to_string(&all[1]).unwrap().replacen(
+            "area = \"urban\"",
+            "area = \"suburb\"",
+            1,
+        ),
+    )
+    .unwrap();
+    let (ok, text) = rexian(&["policy", "check", &all[0], bad.to_str().unwrap()]);
+    assert!(!ok, "{text}");
+    assert!(text.contains("heat.toml: ok"), "{text}");
+    assert!(text.contains("power.toml:"), "{text}");
+    assert!(text.contains("suburb"), "{text}");
+}
+
+#[test]
 fn bad_policy_names_line_and_reason() {
     let dir = tempfile::tempdir().unwrap();
     let gas = std::fs::read_to_string(format!(

@@ -10,7 +10,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use rexian_domain::callback::{check_attempt, Attempt, CallbackRefusal};
 use rexian_domain::lifecycle::Step;
 use rexian_domain::model::{Category, Channel, Grade, Role, Satisfaction, Status};
-use rexian_domain::policy::Policy;
+use rexian_domain::policy::{AreaClass, Policy};
 use rexian_domain::workflow::{self, DeadlineOp, Env, OrderState};
 use rexian_store::orders::{
     CallbackRow, DeadlineChange, EventRow, ExtensionChange, Idempotency, IdempotentAnswer,
@@ -33,6 +33,30 @@ use crate::AppState;
 pub fn company_policy(c: &Company) -> AppResult<Policy> {
     c.policy()
         .map_err(|e| AppError::Internal(anyhow::anyhow!("policy of company {}: {e}", c.id)))
+}
+
+/// The company's policy with the area class of `unit` (urban, rural, remote) when the unit of
+/// this company has one: it picks the area-specific limits of the orders dispatched to it.
+pub(crate) async fn policy_for_unit(
+    app: &AppState,
+    company: &Company,
+    unit: Option<i64>,
+) -> AppResult<Policy> {
+    let mut policy = company_policy(company)?;
+    let Some(unit) = unit else {
+        return Ok(policy);
+    };
+    match app.store.unit(unit).await {
+        Ok(u) if u.company_id == company.id => {
+            if let Some(a) = u.area.as_deref().and_then(AreaClass::parse) {
+                policy.area = a;
+            }
+        }
+        // An unknown unit is refused by the step itself, naming the field.
+        Ok(_) | Err(rexian_store::StoreError::NotFound) => {}
+        Err(e) => return Err(e.into()),
+    }
+    Ok(policy)
 }
 
 pub(crate) fn offset_of(c: &Company) -> FixedOffset {
@@ -1105,7 +1129,11 @@ async fn step_once(
         _ => {}
     }
     let company = app.store.company(full.order.company_id).await?;
-    let policy = company_policy(&company)?;
+    let target = match step {
+        "dispatch" | "transfer" => b.unit_id.as_ref().map(|u| u.0),
+        _ => full.order.unit_id,
+    };
+    let policy = policy_for_unit(app, &company, target).await?;
     let now = app.clock.now();
     let now_ms = ms(now);
     let env = Env {

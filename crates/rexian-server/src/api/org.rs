@@ -35,6 +35,7 @@ pub fn unit_json(u: &Unit) -> Value {
     json!({
         "id": u.id.to_string(), "company_id": u.company_id.to_string(),
         "parent_id": u.parent_id.map(|v| v.to_string()), "name": u.name, "kind": u.kind,
+        "area": u.area,
     })
 }
 
@@ -198,6 +199,9 @@ pub struct NewUnitBody {
     pub name: String,
     /// Kind.
     pub kind: String,
+    /// Area class (urban, rural, remote); none: the company policy's.
+    #[serde(default)]
+    pub area: Option<String>,
 }
 
 /// Validates and creates a unit under a company (and optionally a parent of the same company).
@@ -205,6 +209,13 @@ pub async fn insert_unit(app: &AppState, me: &CurrentUser, b: NewUnitBody) -> Ap
     require_company_admin(me, b.company_id.0)?;
     let name = required_text("name", &b.name, 100)?;
     let kind = required_text("kind", &b.kind, 40)?;
+    let area = match b.area.as_deref().filter(|a| !a.is_empty()) {
+        Some(a) => Some(
+            rexian_domain::policy::AreaClass::parse(a)
+                .ok_or_else(|| AppError::invalid("area", "area must be urban, rural or remote"))?,
+        ),
+        None => None,
+    };
     let company = app
         .store
         .company(b.company_id.0)
@@ -224,7 +235,7 @@ pub async fn insert_unit(app: &AppState, me: &CurrentUser, b: NewUnitBody) -> Ap
         }
     }
     let now = ms(app.clock.now());
-    Ok(app
+    let id = app
         .store
         .create_unit(
             company.id,
@@ -234,7 +245,13 @@ pub async fn insert_unit(app: &AppState, me: &CurrentUser, b: NewUnitBody) -> Ap
             Some(me.id),
             now,
         )
-        .await?)
+        .await?;
+    if let Some(a) = area {
+        app.store
+            .set_unit_area(id, Some(a.as_str()), Some(me.id), now)
+            .await?;
+    }
+    Ok(id)
 }
 
 /// Creates a unit.

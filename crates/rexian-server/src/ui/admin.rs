@@ -242,6 +242,7 @@ async fn create_unit(
             parent_id: opt_id(&f, "parent_id")?.map(Id),
             name: field(&f, "name").to_owned(),
             kind: field(&f, "kind").to_owned(),
+            area: Some(field(&f, "area").to_owned()),
         };
         insert_unit(&app, &u, body).await.map(|_| ())
     }

@@ -17,6 +17,7 @@ mod orders;
 mod org;
 mod personal_log;
 mod photos;
+mod presets;
 mod rechecks;
 mod reports;
 mod search;
