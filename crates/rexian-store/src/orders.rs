@@ -234,7 +234,9 @@ pub enum DeadlineChange {
         /// Only those with a unit (started by a dispatch).
         unit_only: bool,
     },
-    /// Move the due time of the active deadline of this kind (an approved extension).
+    /// Move the due time of the active, unmet deadline of this kind later (an approved
+    /// extension; never earlier). A missed one counts again against the new time: it is
+    /// pending and has no supervision step due until it is missed again.
     Move {
         /// Kind name.
         kind: String,
@@ -271,6 +273,8 @@ pub struct ExtensionRow {
     pub order_id: i64,
     /// Asked new due time.
     pub until_at: i64,
+    /// The kind of the limit it is for.
+    pub kind: String,
     /// Reason.
     pub reason: String,
     /// `pending`, `approved`, `rejected`.
@@ -284,6 +288,8 @@ pub enum ExtensionChange {
     Ask {
         /// Until.
         until_at: i64,
+        /// The kind of the limit it is for.
+        kind: String,
         /// Reason.
         reason: String,
     },
@@ -551,8 +557,8 @@ async fn apply_deadlines(tx: &mut Db<'_>, order_id: i64, changes: &[DeadlineChan
             } => {
                 query(
                     "UPDATE deadlines SET due_at = $1, amber_at = $2, amber_noted = 0, \
-                     state = CASE WHEN state = 'missed' AND $1 > due_at THEN 'pending' ELSE state END \
-                     WHERE order_id = $3 AND kind = $4 AND active = 1 AND met_at IS NULL",
+                     state = CASE WHEN state = 'missed' THEN 'pending' ELSE state END, supervise_at = NULL \
+                     WHERE order_id = $3 AND kind = $4 AND active = 1 AND met_at IS NULL AND due_at < $1",
                 )
                 .bind(due_at)
                 .bind(amber_at)
@@ -614,7 +620,7 @@ async fn load_full(c: &mut AnyConnection, id: i64) -> Result<OrderFull> {
         })
     })
     .collect::<Result<Vec<_>>>()?;
-    let extensions = sqlx::query("SELECT id, order_id, until_at, reason, status FROM extensions WHERE order_id = $1 ORDER BY id")
+    let extensions = sqlx::query("SELECT id, order_id, until_at, kind, reason, status FROM extensions WHERE order_id = $1 ORDER BY id")
         .bind(id)
         .fetch_all(&mut *c)
         .await?
@@ -624,6 +630,7 @@ async fn load_full(c: &mut AnyConnection, id: i64) -> Result<OrderFull> {
                 id: r.try_get("id")?,
                 order_id: r.try_get("order_id")?,
                 until_at: r.try_get("until_at")?,
+                kind: r.try_get("kind")?,
                 reason: r.try_get("reason")?,
                 status: r.try_get("status")?,
             })
@@ -1240,17 +1247,22 @@ async fn write_change(tx: &mut Db<'_>, c: &OrderChange) -> Result<Option<i64>> {
     }
     let mut ext_id = None;
     match &c.extension {
-        Some(ExtensionChange::Ask { until_at, reason }) => {
+        Some(ExtensionChange::Ask {
+            until_at,
+            kind,
+            reason,
+        }) => {
             ext_id = Some(
                     query(
-                        "INSERT INTO extensions (order_id, until_at, reason, status, asked_by, asked_at) \
-                         VALUES ($1, $2, $3, 'pending', $4, $5) RETURNING id",
+                        "INSERT INTO extensions (order_id, until_at, reason, status, asked_by, asked_at, kind) \
+                         VALUES ($1, $2, $3, 'pending', $4, $5, $6) RETURNING id",
                     )
                     .bind(o.id)
                     .bind(until_at)
                     .bind(reason)
                     .bind(c.event.actor_id)
                     .bind(c.event.at)
+                    .bind(kind)
                     .scalar(&mut *tx)
                     .await?,
                 );

@@ -7,6 +7,7 @@ mod auth;
 mod callbacks;
 mod console;
 mod contract;
+mod extensions;
 mod heating;
 mod input;
 mod kb;
