@@ -127,14 +127,14 @@ async fn extension_on_an_overdue_arrival_moves_the_arrival_not_the_finish_issue1
             json!({"until": "2026-03-02T06:00:00Z", "reason": "用户不在家，约定下午上门"}),
         )
         .await;
-    assert_eq!(o["extensions"][0]["kind"], "arrive", "{o}");
+    let f = deadline(&o, "finish");
+    assert_eq!(f["due_at"], "2026-03-03T01:00:00Z", "finish untouched");
+    assert_eq!(f["original_due_at"], "2026-03-03T01:00:00Z");
     let a = deadline(&o, "arrive");
     assert_eq!(a["due_at"], "2026-03-02T06:00:00Z");
     assert_eq!(a["original_due_at"], "2026-03-02T01:30:00Z");
     assert_eq!(a["state"], "pending", "no longer overdue");
-    let f = deadline(&o, "finish");
-    assert_eq!(f["due_at"], "2026-03-03T01:00:00Z", "finish untouched");
-    assert_eq!(f["original_due_at"], "2026-03-03T01:00:00Z");
+    assert_eq!(o["extensions"][0]["kind"], "arrive", "{o}");
     // The supervision of the missed arrival stops with the move: its next level (02:00) does
     // not come.
     c.app.advance(60 * 60).await; // 02:40
