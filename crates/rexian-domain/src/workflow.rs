@@ -102,6 +102,14 @@ pub enum DeadlineOp {
     /// Stop the active limits of these kinds that belong to the unit (started by a dispatch);
     /// limits counted from acceptance run on (a return to the centre).
     StopUnit(Vec<DeadlineKind>),
+    /// Restart the limits of these kinds that the suspension stopped where they were, their due
+    /// and amber times later by the time the order was suspended.
+    Resume {
+        /// Kinds.
+        kinds: Vec<DeadlineKind>,
+        /// How long the order was suspended.
+        paused: Duration,
+    },
     /// Move the due time of a limit (approved extension); the original stays on record.
     Move {
         /// Kind.
@@ -357,6 +365,30 @@ pub fn on_regrade(
             )
         })
         .collect()
+}
+
+/// What a resume does besides restarting the unit's limits afresh ([`apply`]): the unit's
+/// limits counted from acceptance (heating's 24 h result, water's 24 h cycle), stopped by the
+/// suspension, run on where they were, later by the time suspended (`suspended_at` to now).
+pub fn on_resume(
+    state: &OrderState,
+    env: &Env<'_>,
+    suspended_at: DateTime<Utc>,
+) -> Vec<DeadlineOp> {
+    let kinds: Vec<DeadlineKind> = env
+        .policy
+        .deadlines(&state.facts())
+        .into_iter()
+        .filter(|p| p.from == Anchor::Accepted && UNIT_KINDS.contains(&p.kind))
+        .map(|p| p.kind)
+        .collect();
+    if kinds.is_empty() {
+        return Vec::new();
+    }
+    vec![DeadlineOp::Resume {
+        kinds,
+        paused: (env.now - suspended_at).max(Duration::zero()),
+    }]
 }
 
 /// Who a supervision level reaches (`000:八.5(5)`, the chain of

@@ -234,6 +234,15 @@ pub enum DeadlineChange {
         /// Only those with a unit (started by a dispatch).
         unit_only: bool,
     },
+    /// Restart the deadlines of these kinds that a suspension stopped (the latest of each kind,
+    /// inactive and unmet), their due and amber times (and a missed one's next supervision
+    /// step) later by `paused_ms`.
+    Resume {
+        /// Kind names.
+        kinds: Vec<String>,
+        /// The time suspended, ms.
+        paused_ms: i64,
+    },
     /// Move the due time of the active, unmet deadline of this kind later (an approved
     /// extension; never earlier). A missed one counts again against the new time: it is
     /// pending and has no supervision step due until it is missed again.
@@ -548,6 +557,22 @@ async fn apply_deadlines(tx: &mut Db<'_>, order_id: i64, changes: &[DeadlineChan
                         .bind(i64::from(*unit_only))
                         .execute(&mut *tx)
                         .await?;
+                }
+            }
+            DeadlineChange::Resume { kinds, paused_ms } => {
+                for k in kinds {
+                    query(
+                        "UPDATE deadlines SET active = 1, due_at = due_at + $1, amber_at = amber_at + $1, \
+                         supervise_at = CASE WHEN state = 'missed' AND level > 0 AND limit_ms > 0 \
+                         THEN due_at + $1 + level * limit_ms ELSE NULL END \
+                         WHERE order_id = $2 AND kind = $3 AND active = 0 AND met_at IS NULL \
+                         AND id = (SELECT MAX(id) FROM deadlines WHERE order_id = $2 AND kind = $3)",
+                    )
+                    .bind(paused_ms)
+                    .bind(order_id)
+                    .bind(k)
+                    .execute(&mut *tx)
+                    .await?;
                 }
             }
             DeadlineChange::Move {

@@ -658,6 +658,10 @@ pub(crate) fn to_changes(ops: &[DeadlineOp]) -> Vec<DeadlineChange> {
                 kinds: ks.iter().map(|k| k.as_str().into()).collect(),
                 unit_only: true,
             },
+            DeadlineOp::Resume { kinds, paused } => DeadlineChange::Resume {
+                kinds: kinds.iter().map(|k| k.as_str().into()).collect(),
+                paused_ms: paused.num_milliseconds(),
+            },
             DeadlineOp::Move {
                 kind,
                 due_at,
@@ -1448,8 +1452,15 @@ async fn step_once(
         }
         _ => return Err(AppError::NotFound),
     };
-    let outcome = workflow::apply(&state, &domain_step, &env, grant.as_ref())
+    let mut outcome = workflow::apply(&state, &domain_step, &env, grant.as_ref())
         .map_err(|e| AppError::InvalidTransition(e.to_string()))?;
+    if step == "resume" {
+        if let Some(at) = full.events.iter().rev().find(|e| e.kind == "suspended") {
+            outcome
+                .ops
+                .extend(workflow::on_resume(&state, &env, from_ms(at.at)));
+        }
+    }
     if let Some(r) = &reason_given {
         if data.get("reason").is_none() {
             data["reason"] = Value::String(r.clone());

@@ -6,17 +6,17 @@ use axum::http::StatusCode;
 use rexian_testkit::TestApp;
 use serde_json::{json, Value};
 
-struct Co {
-    app: TestApp,
+pub(crate) struct Co {
+    pub(crate) app: TestApp,
     company: String,
     team: String,
     agent: String,
     dispatcher: String,
     handler: String,
-    supervisor: String,
+    pub(crate) supervisor: String,
 }
 
-async fn company(utility: &str) -> Co {
+pub(crate) async fn company(utility: &str) -> Co {
     let app = TestApp::at("2026-03-02T01:00:00Z".parse().unwrap()).await;
     let company = app.company("南江公用", utility).await;
     let centre = app.unit(&company, None, "热线中心", "centre").await;
@@ -43,7 +43,7 @@ async fn company(utility: &str) -> Co {
 }
 
 /// The active deadline of a kind.
-fn deadline<'a>(o: &'a Value, kind: &str) -> &'a Value {
+pub(crate) fn deadline<'a>(o: &'a Value, kind: &str) -> &'a Value {
     o["deadlines"]
         .as_array()
         .unwrap()
@@ -54,7 +54,7 @@ fn deadline<'a>(o: &'a Value, kind: &str) -> &'a Value {
 
 impl Co {
     /// A repair dispatched to the team at 01:00 and accepted by it.
-    async fn accepted_repair(&self) -> String {
+    pub(crate) async fn accepted_repair(&self) -> String {
         let body = json!({"company_id": self.company, "category": "repair", "subtype": "leak", "channel": "phone",
             "description": "表前阀门漏水", "customer": {"name": "王先生", "phone": "13812345678",
             "address": "城北路12号3单元501", "community": "城北小区"}});
@@ -72,7 +72,7 @@ impl Co {
         id
     }
 
-    async fn step(&self, token: &str, id: &str, step: &str, body: Value) -> Value {
+    pub(crate) async fn step(&self, token: &str, id: &str, step: &str, body: Value) -> Value {
         let (s, v) = self
             .app
             .post(&format!("/api/v1/orders/{id}/{step}"), token, body)
@@ -81,7 +81,7 @@ impl Co {
         v
     }
 
-    async fn order(&self, id: &str) -> Value {
+    pub(crate) async fn order(&self, id: &str) -> Value {
         self.app
             .get(&format!("/api/v1/orders/{id}"), &self.supervisor)
             .await

@@ -23,5 +23,6 @@ mod search;
 mod search_quality;
 mod supervision;
 mod surveys;
+mod suspension;
 mod tenancy;
 mod web_hardening;
