@@ -102,6 +102,14 @@ pub enum DeadlineOp {
     /// Stop the active limits of these kinds that belong to the unit (started by a dispatch);
     /// limits counted from acceptance run on (a return to the centre).
     StopUnit(Vec<DeadlineKind>),
+    /// Restart the limits of these kinds that the suspension stopped where they were, their due
+    /// and amber times later by the time the order was suspended.
+    Resume {
+        /// Kinds.
+        kinds: Vec<DeadlineKind>,
+        /// How long the order was suspended.
+        paused: Duration,
+    },
     /// Move the due time of a limit (approved extension); the original stays on record.
     Move {
         /// Kind.
@@ -170,13 +178,101 @@ pub fn on_create(state: &OrderState, env: &Env<'_>) -> Vec<DeadlineOp> {
     start_limits(state, env, Anchor::Accepted, state.accepted_at, None)
 }
 
+/// A limit of an order still counting (active, not met), as an extension sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Running {
+    /// Kind.
+    pub kind: DeadlineKind,
+    /// Due (after earlier extensions).
+    pub due_at: DateTime<Utc>,
+    /// Turns amber.
+    pub amber_at: DateTime<Utc>,
+    /// Already missed.
+    pub missed: bool,
+}
+
+/// The order in which the limits of an order follow one another: a later one cannot usefully
+/// fall due before an earlier one (the unit contacts, arrives, finishes; then callback, close).
+const CHAIN: [DeadlineKind; 6] = [
+    DeadlineKind::Dispatch,
+    DeadlineKind::Contact,
+    DeadlineKind::Arrive,
+    DeadlineKind::Finish,
+    DeadlineKind::Callback,
+    DeadlineKind::Close,
+];
+
+/// The limit an extension is for when the unit names none: the overdue one (the earliest due),
+/// else the amber one (the earliest due), else the finish limit; `None` when none of these runs.
+pub fn extension_default(running: &[Running], now: DateTime<Utc>) -> Option<DeadlineKind> {
+    let earliest = |f: &dyn Fn(&Running) -> bool| {
+        running
+            .iter()
+            .filter(|r| f(r))
+            .min_by_key(|r| r.due_at)
+            .map(|r| r.kind)
+    };
+    earliest(&|r| r.missed)
+        .or_else(|| earliest(&|r| r.amber_at <= now))
+        .or_else(|| earliest(&|r| r.kind == DeadlineKind::Finish))
+}
+
+/// An approved extension: the limit it is for, the time asked, and the order's running limits.
+#[derive(Debug, Clone, Copy)]
+pub struct Grant<'a> {
+    /// The limit the extension is for.
+    pub kind: DeadlineKind,
+    /// The due time asked.
+    pub until: DateTime<Utc>,
+    /// The order's running limits.
+    pub running: &'a [Running],
+}
+
+/// The moves of an approved extension: the limit it is for goes to `until`, never earlier than
+/// it is; a later limit of [`CHAIN`] that would then fall due before it depends on it and moves
+/// by the same amount (at least to the new due time). Nothing else moves.
+pub fn extend(env: &Env<'_>, grant: &Grant<'_>) -> Vec<DeadlineOp> {
+    let Some(target) = grant.running.iter().find(|r| r.kind == grant.kind) else {
+        return Vec::new();
+    };
+    if grant.until <= target.due_at {
+        return Vec::new();
+    }
+    let shift = grant.until - target.due_at;
+    let mut ops = vec![DeadlineOp::Move {
+        kind: target.kind,
+        due_at: grant.until,
+        amber_at: amber(env, env.now, grant.until),
+    }];
+    let Some(pos) = CHAIN.iter().position(|k| *k == target.kind) else {
+        return ops;
+    };
+    let mut floor = grant.until;
+    for kind in &CHAIN[pos + 1..] {
+        let Some(r) = grant.running.iter().find(|r| r.kind == *kind) else {
+            continue;
+        };
+        if r.due_at >= floor {
+            continue;
+        }
+        let due = (r.due_at + shift).max(floor);
+        ops.push(DeadlineOp::Move {
+            kind: r.kind,
+            due_at: due,
+            amber_at: amber(env, env.now, due),
+        });
+        floor = due;
+    }
+    ops
+}
+
 /// Applies `step` to `state`: the new status and the deadline changes, or why not.
-/// `extension_until` is the due time asked by the pending extension when approving it.
+/// `grant` is the pending extension with the order's running limits, when approving it.
 pub fn apply(
     state: &OrderState,
     step: &Step,
     env: &Env<'_>,
-    extension_until: Option<DateTime<Utc>>,
+    grant: Option<&Grant<'_>>,
 ) -> Result<Outcome, InvalidTransition> {
     let rules: CallbackRules = env.policy.callback;
     let ctx = Ctx {
@@ -240,12 +336,8 @@ pub fn apply(
         Step::Suspend => ops.push(DeadlineOp::Stop(UNIT_KINDS.to_vec())),
         Step::Resume => ops.extend(start_limits(state, env, Anchor::Dispatched, now, unit)),
         Step::ExtensionApprove => {
-            if let Some(until) = extension_until {
-                ops.push(DeadlineOp::Move {
-                    kind: DeadlineKind::Finish,
-                    due_at: until,
-                    amber_at: amber(env, now, until),
-                });
+            if let Some(g) = grant {
+                ops.extend(extend(env, g));
             }
         }
         Step::Review { .. } | Step::ExtensionAsk | Step::ExtensionReject => {}
@@ -278,6 +370,30 @@ pub fn on_regrade(
         .collect()
 }
 
+/// What a resume does besides restarting the unit's limits afresh ([`apply`]): the unit's
+/// limits counted from acceptance (heating's 24 h result, water's 24 h cycle), stopped by the
+/// suspension, run on where they were, later by the time suspended (`suspended_at` to now).
+pub fn on_resume(
+    state: &OrderState,
+    env: &Env<'_>,
+    suspended_at: DateTime<Utc>,
+) -> Vec<DeadlineOp> {
+    let kinds: Vec<DeadlineKind> = env
+        .policy
+        .deadlines(&state.facts())
+        .into_iter()
+        .filter(|p| p.from == Anchor::Accepted && UNIT_KINDS.contains(&p.kind))
+        .map(|p| p.kind)
+        .collect();
+    if kinds.is_empty() {
+        return Vec::new();
+    }
+    vec![DeadlineOp::Resume {
+        kinds,
+        paused: (env.now - suspended_at).max(Duration::zero()),
+    }]
+}
+
 /// Who a supervision level reaches (`000:八.5(5)`, the chain of
 /// [`crate::deadline::supervision_depth`]): `chain` lists the deadline's unit and its ancestors,
 /// nearest first, and is empty for a deadline without a unit. Returns the rung (`handler`,
@@ -302,4 +418,80 @@ pub fn supervision_target(chain: &[i64], level: u32) -> Option<(&'static str, Op
 /// The order number: company prefix, local date and the day's sequence (`GR20261123-0042`).
 pub fn order_number(prefix: &str, local_date: NaiveDate, seq: i64) -> String {
     format!("{prefix}{}-{seq:04}", local_date.format("%Y%m%d"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::china_offset;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn running(kind: DeadlineKind, due: &str, missed: bool) -> Running {
+        Running {
+            kind,
+            due_at: t(due),
+            amber_at: t(due),
+            missed,
+        }
+    }
+
+    fn moves(ops: &[DeadlineOp]) -> Vec<(DeadlineKind, DateTime<Utc>)> {
+        ops.iter()
+            .map(|op| match op {
+                DeadlineOp::Move { kind, due_at, .. } => (*kind, *due_at),
+                other => panic!("not a move: {other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_extension_moves_only_its_limit_never_earlier_and_drags_what_follows() {
+        let policy = Policy::preset("water").unwrap();
+        let calendar = BusinessCalendar::embedded();
+        let env = Env {
+            policy: &policy,
+            calendar: &calendar,
+            offset: china_offset(),
+            now: t("2026-03-02T01:40:00Z"),
+        };
+        let limits = [
+            running(DeadlineKind::Arrive, "2026-03-02T01:30:00Z", true),
+            running(DeadlineKind::Finish, "2026-03-03T01:00:00Z", false),
+        ];
+        let grant = |until: &str| Grant {
+            kind: DeadlineKind::Arrive,
+            until: t(until),
+            running: &limits,
+        };
+        assert_eq!(
+            moves(&extend(&env, &grant("2026-03-02T06:00:00Z"))),
+            [(DeadlineKind::Arrive, t("2026-03-02T06:00:00Z"))],
+            "finish is still later: it stays"
+        );
+        assert!(
+            extend(&env, &grant("2026-03-02T01:00:00Z")).is_empty(),
+            "never earlier"
+        );
+        assert_eq!(
+            moves(&extend(&env, &grant("2026-03-03T05:00:00Z"))),
+            [
+                (DeadlineKind::Arrive, t("2026-03-03T05:00:00Z")),
+                (DeadlineKind::Finish, t("2026-03-04T04:30:00Z")),
+            ],
+            "finish would fall due before the arrival: it moves by as much"
+        );
+        assert_eq!(
+            extension_default(&limits, env.now),
+            Some(DeadlineKind::Arrive)
+        );
+        let calm = [running(DeadlineKind::Finish, "2026-03-03T01:00:00Z", false)];
+        assert_eq!(
+            extension_default(&calm, t("2026-03-02T01:00:00Z")),
+            Some(DeadlineKind::Finish)
+        );
+        assert_eq!(extension_default(&[], env.now), None);
+    }
 }

@@ -234,7 +234,18 @@ pub enum DeadlineChange {
         /// Only those with a unit (started by a dispatch).
         unit_only: bool,
     },
-    /// Move the due time of the active deadline of this kind (an approved extension).
+    /// Restart the deadlines of these kinds that a suspension stopped (the latest of each kind,
+    /// inactive and unmet), their due and amber times (and a missed one's next supervision
+    /// step) later by `paused_ms`.
+    Resume {
+        /// Kind names.
+        kinds: Vec<String>,
+        /// The time suspended, ms.
+        paused_ms: i64,
+    },
+    /// Move the due time of the active, unmet deadline of this kind later (an approved
+    /// extension; never earlier). A missed one counts again against the new time: it is
+    /// pending and has no supervision step due until it is missed again.
     Move {
         /// Kind name.
         kind: String,
@@ -271,6 +282,8 @@ pub struct ExtensionRow {
     pub order_id: i64,
     /// Asked new due time.
     pub until_at: i64,
+    /// The kind of the limit it is for.
+    pub kind: String,
     /// Reason.
     pub reason: String,
     /// `pending`, `approved`, `rejected`.
@@ -284,6 +297,8 @@ pub enum ExtensionChange {
     Ask {
         /// Until.
         until_at: i64,
+        /// The kind of the limit it is for.
+        kind: String,
         /// Reason.
         reason: String,
     },
@@ -544,6 +559,22 @@ async fn apply_deadlines(tx: &mut Db<'_>, order_id: i64, changes: &[DeadlineChan
                         .await?;
                 }
             }
+            DeadlineChange::Resume { kinds, paused_ms } => {
+                for k in kinds {
+                    query(
+                        "UPDATE deadlines SET active = 1, due_at = due_at + $1, amber_at = amber_at + $1, \
+                         supervise_at = CASE WHEN state = 'missed' AND level > 0 AND limit_ms > 0 \
+                         THEN due_at + $1 + level * limit_ms ELSE NULL END \
+                         WHERE order_id = $2 AND kind = $3 AND active = 0 AND met_at IS NULL \
+                         AND id = (SELECT MAX(id) FROM deadlines WHERE order_id = $2 AND kind = $3)",
+                    )
+                    .bind(paused_ms)
+                    .bind(order_id)
+                    .bind(k)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
             DeadlineChange::Move {
                 kind,
                 due_at,
@@ -551,8 +582,8 @@ async fn apply_deadlines(tx: &mut Db<'_>, order_id: i64, changes: &[DeadlineChan
             } => {
                 query(
                     "UPDATE deadlines SET due_at = $1, amber_at = $2, amber_noted = 0, \
-                     state = CASE WHEN state = 'missed' AND $1 > due_at THEN 'pending' ELSE state END \
-                     WHERE order_id = $3 AND kind = $4 AND active = 1 AND met_at IS NULL",
+                     state = CASE WHEN state = 'missed' THEN 'pending' ELSE state END, supervise_at = NULL \
+                     WHERE order_id = $3 AND kind = $4 AND active = 1 AND met_at IS NULL AND due_at < $1",
                 )
                 .bind(due_at)
                 .bind(amber_at)
@@ -614,7 +645,7 @@ async fn load_full(c: &mut AnyConnection, id: i64) -> Result<OrderFull> {
         })
     })
     .collect::<Result<Vec<_>>>()?;
-    let extensions = sqlx::query("SELECT id, order_id, until_at, reason, status FROM extensions WHERE order_id = $1 ORDER BY id")
+    let extensions = sqlx::query("SELECT id, order_id, until_at, kind, reason, status FROM extensions WHERE order_id = $1 ORDER BY id")
         .bind(id)
         .fetch_all(&mut *c)
         .await?
@@ -624,6 +655,7 @@ async fn load_full(c: &mut AnyConnection, id: i64) -> Result<OrderFull> {
                 id: r.try_get("id")?,
                 order_id: r.try_get("order_id")?,
                 until_at: r.try_get("until_at")?,
+                kind: r.try_get("kind")?,
                 reason: r.try_get("reason")?,
                 status: r.try_get("status")?,
             })
@@ -1240,17 +1272,22 @@ async fn write_change(tx: &mut Db<'_>, c: &OrderChange) -> Result<Option<i64>> {
     }
     let mut ext_id = None;
     match &c.extension {
-        Some(ExtensionChange::Ask { until_at, reason }) => {
+        Some(ExtensionChange::Ask {
+            until_at,
+            kind,
+            reason,
+        }) => {
             ext_id = Some(
                     query(
-                        "INSERT INTO extensions (order_id, until_at, reason, status, asked_by, asked_at) \
-                         VALUES ($1, $2, $3, 'pending', $4, $5) RETURNING id",
+                        "INSERT INTO extensions (order_id, until_at, reason, status, asked_by, asked_at, kind) \
+                         VALUES ($1, $2, $3, 'pending', $4, $5, $6) RETURNING id",
                     )
                     .bind(o.id)
                     .bind(until_at)
                     .bind(reason)
                     .bind(c.event.actor_id)
                     .bind(c.event.at)
+                    .bind(kind)
                     .scalar(&mut *tx)
                     .await?,
                 );

@@ -9,7 +9,7 @@ use axum::{Extension, Json};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use rexian_domain::callback::{check_attempt, Attempt, CallbackRefusal};
 use rexian_domain::lifecycle::Step;
-use rexian_domain::model::{Category, Channel, Grade, Role, Satisfaction, Status};
+use rexian_domain::model::{Category, Channel, DeadlineKind, Grade, Role, Satisfaction, Status};
 use rexian_domain::policy::{AreaClass, Policy};
 use rexian_domain::workflow::{self, DeadlineOp, Env, OrderState};
 use rexian_store::orders::{
@@ -215,7 +215,7 @@ fn order_json(u: &CurrentUser, f: &OrderFull, now: i64) -> Value {
     let extensions: Vec<Value> = f
         .extensions
         .iter()
-        .map(|x| json!({"id": x.id.to_string(), "until": rfc3339(x.until_at), "reason": x.reason, "status": x.status}))
+        .map(|x| json!({"id": x.id.to_string(), "until": rfc3339(x.until_at), "kind": x.kind, "reason": x.reason, "status": x.status}))
         .collect();
     v["deadlines"] = Value::Array(deadlines);
     v["events"] = Value::Array(events);
@@ -682,6 +682,10 @@ pub(crate) fn to_changes(ops: &[DeadlineOp]) -> Vec<DeadlineChange> {
                 kinds: ks.iter().map(|k| k.as_str().into()).collect(),
                 unit_only: true,
             },
+            DeadlineOp::Resume { kinds, paused } => DeadlineChange::Resume {
+                kinds: kinds.iter().map(|k| k.as_str().into()).collect(),
+                paused_ms: paused.num_milliseconds(),
+            },
             DeadlineOp::Move {
                 kind,
                 due_at,
@@ -693,6 +697,48 @@ pub(crate) fn to_changes(ops: &[DeadlineOp]) -> Vec<DeadlineChange> {
             },
         })
         .collect()
+}
+
+/// The limits of an order still counting (active, not met).
+pub(crate) fn running_limits(f: &OrderFull) -> Vec<workflow::Running> {
+    f.deadlines
+        .iter()
+        .filter(|d| d.active && d.met_at.is_none() && d.state != "met")
+        .filter_map(|d| {
+            Some(workflow::Running {
+                kind: DeadlineKind::from_str(&d.kind).ok()?,
+                due_at: from_ms(d.due_at),
+                amber_at: from_ms(d.amber_at),
+                missed: d.state == "missed",
+            })
+        })
+        .collect()
+}
+
+/// The limit an extension is for: the one named (a running limit of the order), or by default
+/// the overdue or amber one ([`workflow::extension_default`]).
+fn extension_kind(
+    named: Option<&str>,
+    running: &[workflow::Running],
+    now: DateTime<Utc>,
+) -> AppResult<DeadlineKind> {
+    match named {
+        Some(k) => DeadlineKind::from_str(k)
+            .ok()
+            .filter(|k| running.iter().any(|r| r.kind == *k))
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "kind",
+                    format!("kind {k:?} names no pending or missed limit of this order"),
+                )
+            }),
+        None => workflow::extension_default(running, now).ok_or_else(|| {
+            AppError::invalid(
+                "kind",
+                "no limit of this order is overdue or amber; name the limit in kind",
+            )
+        }),
+    }
 }
 
 /// Rebuilds the workflow state of an order from what its events recorded.
@@ -939,6 +985,7 @@ pub struct StepBody {
     matches_reply: Option<bool>,
     note: Option<String>,
     until: Option<DateTime<Utc>>,
+    kind: Option<String>,
     into: Option<Id>,
     user_id: Option<Id>,
     fault: Option<String>,
@@ -1145,7 +1192,8 @@ async fn step_once(
     let state = state_of(&full, &company)?;
     let mut callback = None;
     let mut extension = None;
-    let mut extension_until = None;
+    let running = running_limits(&full);
+    let mut grant = None;
     let (domain_step, event, mut data) = match step {
         "dispatch" | "transfer" => {
             let unit = need(b.unit_id, "unit_id")?.0;
@@ -1353,19 +1401,31 @@ async fn step_once(
             (Step::Merge, "merged", json!({"into": into.to_string()}))
         }
         "extensions" => {
+            // The step's own refusal (status, a pending request) before the body's.
+            workflow::apply(&state, &Step::ExtensionAsk, &env, None)
+                .map_err(|e| AppError::InvalidTransition(e.to_string()))?;
             let until = need(b.until, "until")?;
             if until <= now {
                 return Err(AppError::invalid("until", "until must be in the future"));
             }
             let reason = need_text(b.reason, "reason")?;
+            let kind = extension_kind(b.kind.as_deref(), &running, now)?;
+            // Never earlier: an extension asking for no more time than the limit has is refused.
+            if running.iter().any(|r| r.kind == kind && until <= r.due_at) {
+                return Err(AppError::invalid(
+                    "until",
+                    format!("until must be later than the {kind} limit's due time"),
+                ));
+            }
             extension = Some(ExtensionChange::Ask {
                 until_at: ms(until),
+                kind: kind.as_str().into(),
                 reason: reason.clone(),
             });
             (
                 Step::ExtensionAsk,
                 "extension_asked",
-                json!({"until": until, "reason": reason}),
+                json!({"until": until, "kind": kind, "reason": reason}),
             )
         }
         "extension_approve" | "extension_reject" => {
@@ -1388,7 +1448,15 @@ async fn step_once(
                 Some(need_text(b.reason, "reason")?)
             };
             if approve {
-                extension_until = Some(from_ms(x.until_at));
+                // A limit met or stopped since moves nothing; one already later stays.
+                let kind = DeadlineKind::from_str(&x.kind).map_err(|_| {
+                    AppError::Internal(anyhow::anyhow!("extension {eid} has a bad kind"))
+                })?;
+                grant = Some(workflow::Grant {
+                    kind,
+                    until: from_ms(x.until_at),
+                    running: &running,
+                });
             }
             extension = Some(ExtensionChange::Decide {
                 id: eid,
@@ -1412,8 +1480,15 @@ async fn step_once(
         }
         _ => return Err(AppError::NotFound),
     };
-    let outcome = workflow::apply(&state, &domain_step, &env, extension_until)
+    let mut outcome = workflow::apply(&state, &domain_step, &env, grant.as_ref())
         .map_err(|e| AppError::InvalidTransition(e.to_string()))?;
+    if step == "resume" {
+        if let Some(at) = full.events.iter().rev().find(|e| e.kind == "suspended") {
+            outcome
+                .ops
+                .extend(workflow::on_resume(&state, &env, from_ms(at.at)));
+        }
+    }
     if let Some(r) = &reason_given {
         if data.get("reason").is_none() {
             data["reason"] = Value::String(r.clone());

@@ -154,6 +154,7 @@ pub struct DeadlineLine {
 /// An extension request.
 pub struct ExtensionLine {
     id: String,
+    kind: String,
     until: String,
     reason: String,
     status: String,
@@ -221,6 +222,8 @@ struct OrderPage {
     steps: Vec<String>,
     units: Vec<(String, String)>,
     workers: Vec<(String, String)>,
+    /// The limits an extension may be for (kind, label).
+    ext_kinds: Vec<(String, String)>,
     satisfactions: Vec<(String, String)>,
     is_supervisor: bool,
     repair: RepairForm,
@@ -335,7 +338,13 @@ fn event_detail(
             parts.push(text_of(d, "note"));
         }
         "closed" => parts.push(text_of(d, "answered_at_once")),
-        "extension_asked" => parts.push(text_of(d, "until")),
+        "extension_asked" => {
+            let kind = text_of(d, "kind");
+            if !kind.is_empty() {
+                parts.push(t.get(&format!("deadline.{kind}")));
+            }
+            parts.push(text_of(d, "until"));
+        }
         "arrived" => parts.push(text_of(d, "note")),
         "supervision_escalated" | "supervision_reminded" | "deadline_missed" | "deadline_amber" => {
             // The timers name the limit `deadline`.
@@ -428,11 +437,21 @@ async fn build(
             }
         })
         .collect();
+    let ext_kinds = crate::api::orders::running_limits(&full)
+        .iter()
+        .map(|r| {
+            (
+                r.kind.as_str().to_owned(),
+                t.get(&format!("deadline.{}", r.kind)),
+            )
+        })
+        .collect();
     let extensions = full
         .extensions
         .iter()
         .map(|x| ExtensionLine {
             id: x.id.to_string(),
+            kind: t.get(&format!("deadline.{}", x.kind)),
             until: local_time(x.until_at, offset),
             reason: x.reason.clone(),
             status: t.get(&format!("ext.{}", x.status)),
@@ -567,6 +586,7 @@ async fn build(
         steps,
         units,
         workers,
+        ext_kinds,
         satisfactions: ["satisfied", "basic", "unsatisfied"]
             .iter()
             .map(|x| ((*x).to_owned(), t.get(&format!("satisfaction.{x}"))))

@@ -215,15 +215,19 @@ async fn build(
             });
         }
         for x in full.extensions.iter().filter(|x| x.status == "pending") {
-            // The deadline the extension would move: the unit's open one due first.
+            // The limit the extension would move, as it stands.
             let due = full
                 .deadlines
                 .iter()
                 .filter(|d| d.active && d.met_at.is_none() && d.state != "met")
-                .filter(|d| d.unit_id.is_some())
-                .map(|d| d.due_at)
-                .min()
-                .map(|d| local_time(d, offset))
+                .find(|d| d.kind == x.kind)
+                .map(|d| {
+                    format!(
+                        "{} {}",
+                        t.get(&format!("deadline.{}", x.kind)),
+                        local_time(d.due_at, offset)
+                    )
+                })
                 .unwrap_or_default();
             extensions.push(ExtensionLine {
                 order_id: o_row.id.to_string(),
