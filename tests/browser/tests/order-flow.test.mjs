@@ -75,12 +75,14 @@ describe('an order through every role', () => {
       assert.match(await page.textContent('.flash'), /已完成/);
       await shot('order-created');
 
-      // The same caller again: the lookup shows the open order.
+      // The same caller again: identity before account data (002:§14(1)) — the lookup says the
+      // caller has an earlier order but shows it only after a verification.
       await open(page, '/intake');
       await page.fill('#phone', phone);
-      await page.locator('#lookup-open').waitFor();
-      assert.match(await page.textContent('#lookup-open'), new RegExp(number));
-      await shot('lookup-open-order');
+      await page.locator('#lookup-withheld').waitFor();
+      assert.match(await page.textContent('#lookup-withheld'), /条数：1/);
+      assert.equal(await page.locator('#lookup-open').count(), 0);
+      await shot('lookup-withheld');
     });
   });
 
