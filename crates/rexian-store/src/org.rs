@@ -315,57 +315,36 @@ impl Store {
         Ok(())
     }
 
-    /// Creates a unit.
+    /// Creates a unit (`area`: its area class, when it has its own).
+    #[allow(clippy::too_many_arguments)]
     pub async fn create_unit(
         &self,
         company_id: i64,
         parent_id: Option<i64>,
         name: &str,
         kind: &str,
+        area: Option<&str>,
         actor: Option<i64>,
         now: i64,
     ) -> Result<i64> {
         let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO units (company_id, parent_id, name, kind, created_at) \
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            "INSERT INTO units (company_id, parent_id, name, kind, area, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(company_id)
         .bind(parent_id)
         .bind(name)
         .bind(kind)
+        .bind(area)
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
         let data = serde_json::json!({"company_id": company_id, "parent_id": parent_id,
-            "name": name, "kind": kind});
+            "name": name, "kind": kind, "area": area});
         audit::record(&mut tx, "unit", id, "created", actor, now, &data).await?;
         tx.commit().await?;
         Ok(id)
-    }
-
-    /// Sets (or with None clears) the area class of a unit, with its audit event.
-    pub async fn set_unit_area(
-        &self,
-        id: i64,
-        area: Option<&str>,
-        actor: Option<i64>,
-        now: i64,
-    ) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        let n = sqlx::query("UPDATE units SET area = $1 WHERE id = $2")
-            .bind(area)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
-        let data = serde_json::json!({ "area": area });
-        audit::record(&mut tx, "unit", id, "area_set", actor, now, &data).await?;
-        tx.commit().await?;
-        Ok(())
     }
 
     /// One unit.

@@ -135,7 +135,7 @@ impl Store {
         let offset = i32::try_from(offset_min * 60)
             .ok()
             .and_then(FixedOffset::east_opt)
-            .unwrap_or_else(|| FixedOffset::east_opt(8 * 3600).expect("valid offset"));
+            .unwrap_or_else(rexian_domain::policy::china_offset);
         let depth = i64::from(chain_depth(&mut tx, fired.unit_id).await?);
         let mut event_kind = match kind {
             Sweep::Amber => "deadline_amber",

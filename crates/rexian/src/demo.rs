@@ -101,7 +101,7 @@ pub async fn seed(app: &AppState) -> anyhow::Result<Vec<(String, String)>> {
                 let parent_id = parent.map(|p| ids[p]);
                 ids.push(
                     store
-                        .create_unit(cid, parent_id, uname, kind, None, now)
+                        .create_unit(cid, parent_id, uname, kind, None, None, now)
                         .await?,
                 );
             }

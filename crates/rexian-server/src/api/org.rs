@@ -234,24 +234,18 @@ pub async fn insert_unit(app: &AppState, me: &CurrentUser, b: NewUnitBody) -> Ap
             ));
         }
     }
-    let now = ms(app.clock.now());
-    let id = app
+    Ok(app
         .store
         .create_unit(
             company.id,
             b.parent_id.map(|p| p.0),
             &name,
             &kind,
+            area.map(|a| a.as_str()),
             Some(me.id),
-            now,
+            ms(app.clock.now()),
         )
-        .await?;
-    if let Some(a) = area {
-        app.store
-            .set_unit_area(id, Some(a.as_str()), Some(me.id), now)
-            .await?;
-    }
-    Ok(id)
+        .await?)
 }
 
 /// Creates a unit.

@@ -514,7 +514,7 @@ async fn lookup_data(
     keys.dedup();
     let offset = match u.company_id {
         Some(c) => crate::api::orders::offset_of(&app.store.company(c).await?),
-        None => chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset"),
+        None => rexian_domain::policy::china_offset(),
     };
     let mut seen = std::collections::HashSet::new();
     let mut orders = Vec::new();

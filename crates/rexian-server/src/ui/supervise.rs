@@ -314,7 +314,7 @@ async fn notices(
     let offset = u
         .company_id
         .and_then(|c| offsets.get(&c).copied())
-        .unwrap_or_else(|| FixedOffset::east_opt(8 * 3600).expect("valid offset"));
+        .unwrap_or_else(rexian_domain::policy::china_offset);
     let at = |v: &str| {
         let m = super::common::parse_rfc3339_ms(v);
         if m == 0 {

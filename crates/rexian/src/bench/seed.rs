@@ -297,7 +297,7 @@ async fn organisation(
                 .await?;
         }
         let centre = store
-            .create_unit(id, None, "客户服务中心", "centre", None, ms)
+            .create_unit(id, None, "客户服务中心", "centre", None, None, ms)
             .await?;
         let login = |what: &str| format!("s{run}-{utility}-{what}");
         for (what, role) in [
@@ -318,6 +318,7 @@ async fn organisation(
                     Some(centre),
                     &format!("{place}第{}维修班", t / data::PLACES.len() + 1),
                     "repair_team",
+                    None,
                     None,
                     ms,
                 )
