@@ -74,12 +74,11 @@ pub(crate) fn content(
             "category must be phrasebook, faq, procedure, regulation or notice",
         )
     })?;
-    let title = title.trim();
-    if title.is_empty() || title.chars().count() > 200 {
+    // The limits count the text as sent, as the OpenAPI maxLength does.
+    if title.chars().count() > 200 || title.trim().is_empty() {
         return Err(AppError::invalid("title", "title must be 1–200 characters"));
     }
-    let body = body.trim();
-    if body.is_empty() || body.chars().count() > 20_000 {
+    if body.chars().count() > 20_000 || body.trim().is_empty() {
         return Err(AppError::invalid("body", "body must be 1–20000 characters"));
     }
     let tags = match tags {
@@ -95,8 +94,8 @@ pub(crate) fn content(
     }
     Ok(NewVersion {
         category: cat.as_str().to_owned(),
-        title: title.to_owned(),
-        body: body.to_owned(),
+        title: title.trim().to_owned(),
+        body: body.trim().to_owned(),
         tags: tags.join(","),
     })
 }
@@ -374,15 +373,15 @@ pub(crate) async fn act(
     if !writable(me, &a) {
         return Err(AppError::Forbidden);
     }
-    let reason = reason
-        .map(|r| r.trim().to_owned())
-        .filter(|r| !r.is_empty());
     if reason.as_ref().is_some_and(|r| r.chars().count() > 500) {
         return Err(AppError::invalid(
             "reason",
             "reason is longer than 500 characters",
         ));
     }
+    let reason = reason
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty());
     if action.needs_reason() && reason.is_none() {
         return Err(AppError::invalid("reason", "a reason is required"));
     }

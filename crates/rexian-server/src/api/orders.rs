@@ -274,13 +274,14 @@ pub struct NewOrderBody {
 }
 
 pub(crate) fn clean(field: &str, v: Option<String>, max: usize) -> AppResult<Option<String>> {
-    match v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()) {
-        Some(s) if s.chars().count() > max => Err(AppError::invalid(
+    // The limit counts the text as sent, as the OpenAPI maxLength does.
+    if v.as_ref().is_some_and(|s| s.chars().count() > max) {
+        return Err(AppError::invalid(
             field,
             format!("{field} is longer than {max} characters"),
-        )),
-        other => Ok(other),
+        ));
     }
+    Ok(v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()))
 }
 
 pub(crate) fn parse_phone(v: Option<String>) -> AppResult<Option<String>> {

@@ -57,7 +57,7 @@ fn required_text(field: &str, v: &str, max: usize) -> AppResult<String> {
             format!("{field} must not be empty"),
         ));
     }
-    if t.chars().count() > max {
+    if v.chars().count() > max {
         return Err(AppError::invalid(
             field,
             format!("{field} is longer than {max} characters"),

@@ -497,3 +497,35 @@ async fn outreach_dates_beyond_year_9999_are_refused() {
     assert_eq!(s, StatusCode::CREATED, "{v}");
     assert_eq!(v["report_due"], "2026-03-10", "{v}");
 }
+
+/// The contract's `maxLength` counts the text as sent: a 201-character title whose first
+/// character is whitespace is refused, not trimmed to 200 and taken (schemathesis found it).
+#[tokio::test]
+async fn text_limits_count_the_text_as_sent() {
+    let c = company().await;
+    let title = format!("\u{b}{}", "标".repeat(200));
+    let (s, v) = c
+        .app
+        .post(
+            "/api/v1/kb/articles",
+            &c.app.admin,
+            json!({"company_id": c.company, "category": "faq", "title": title, "body": "内容"}),
+        )
+        .await;
+    assert_eq!(
+        error_of(s, &v),
+        (StatusCode::BAD_REQUEST, "invalid_input", "title"),
+        "{v}"
+    );
+    let (s, v) = c
+        .app
+        .post(
+            "/api/v1/kb/articles",
+            &c.app.admin,
+            json!({"company_id": c.company, "category": "faq",
+                "title": format!(" {} ", "标".repeat(198)), "body": "内容"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["title"], "标".repeat(198), "stored trimmed: {v}");
+}
