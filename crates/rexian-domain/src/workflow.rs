@@ -102,6 +102,15 @@ pub enum DeadlineOp {
     /// Stop the active limits of these kinds that belong to the unit (started by a dispatch);
     /// limits counted from acceptance run on (a return to the centre).
     StopUnit(Vec<DeadlineKind>),
+    /// The running, not yet missed limits of these kinds now belong to `unit` (none: the
+    /// centre): the limits counted from acceptance follow the order to the unit that holds it,
+    /// whose chain supervises them and on whom a miss is assessed.
+    Assign {
+        /// Kinds.
+        kinds: Vec<DeadlineKind>,
+        /// The unit that holds the order now.
+        unit: Option<i64>,
+    },
     /// Restart the limits of these kinds that the suspension stopped where they were, their due
     /// and amber times later by the time the order was suspended.
     Resume {
@@ -167,6 +176,34 @@ fn start_limits(
             }
         })
         .collect()
+}
+
+/// The unit's kinds (contact, arrive, finish) whose limit this order counts from acceptance
+/// (heating's 24 h result `000:二.5(4)`, water's 24 h cycle `003:4.3`).
+fn accepted_unit_kinds(state: &OrderState, env: &Env<'_>) -> Vec<DeadlineKind> {
+    env.policy
+        .deadlines(&state.facts())
+        .into_iter()
+        .filter(|p| p.from == Anchor::Accepted && UNIT_KINDS.contains(&p.kind))
+        .map(|p| p.kind)
+        .collect()
+}
+
+/// The unit's kinds that a dispatch starts: a transfer or return stops these; the limits
+/// counted from acceptance run on.
+fn dispatched_kinds(state: &OrderState, env: &Env<'_>) -> Vec<DeadlineKind> {
+    let accepted = accepted_unit_kinds(state, env);
+    UNIT_KINDS
+        .into_iter()
+        .filter(|k| !accepted.contains(k))
+        .collect()
+}
+
+/// Hands the limits counted from acceptance to the unit that holds the order now (`None`: back
+/// to the centre).
+fn assign_accepted(state: &OrderState, env: &Env<'_>, unit: Option<i64>) -> Option<DeadlineOp> {
+    let kinds = accepted_unit_kinds(state, env);
+    (!kinds.is_empty()).then_some(DeadlineOp::Assign { kinds, unit })
 }
 
 /// The limits that start when an order is accepted (created). An order answered at once
@@ -292,11 +329,13 @@ pub fn apply(
         Step::Dispatch { unit: u } => {
             unit = Some(u);
             ops.push(DeadlineOp::Meet(DeadlineKind::Dispatch));
+            ops.extend(assign_accepted(state, env, unit));
             ops.extend(start_limits(state, env, Anchor::Dispatched, now, unit));
         }
         Step::Transfer { unit: u } => {
             unit = Some(u);
-            ops.push(DeadlineOp::StopUnit(UNIT_KINDS.to_vec()));
+            ops.push(DeadlineOp::StopUnit(dispatched_kinds(state, env)));
+            ops.extend(assign_accepted(state, env, unit));
             ops.extend(start_limits(state, env, Anchor::Dispatched, now, unit));
         }
         Step::Accept => ops.push(DeadlineOp::Meet(DeadlineKind::Contact)),
@@ -307,7 +346,10 @@ pub fn apply(
                 ops.extend(start_limits(state, env, Anchor::Arrived, now, unit));
             }
         }
-        Step::Return => ops.push(DeadlineOp::StopUnit(UNIT_KINDS.to_vec())),
+        Step::Return => {
+            ops.push(DeadlineOp::StopUnit(dispatched_kinds(state, env)));
+            ops.extend(assign_accepted(state, env, None));
+        }
         Step::Reply => {
             ops.extend(UNIT_KINDS.iter().map(|k| DeadlineOp::Meet(*k)));
             ops.extend(start_limits(state, env, Anchor::Replied, now, unit));
@@ -378,13 +420,7 @@ pub fn on_resume(
     env: &Env<'_>,
     suspended_at: DateTime<Utc>,
 ) -> Vec<DeadlineOp> {
-    let kinds: Vec<DeadlineKind> = env
-        .policy
-        .deadlines(&state.facts())
-        .into_iter()
-        .filter(|p| p.from == Anchor::Accepted && UNIT_KINDS.contains(&p.kind))
-        .map(|p| p.kind)
-        .collect();
+    let kinds = accepted_unit_kinds(state, env);
     if kinds.is_empty() {
         return Vec::new();
     }

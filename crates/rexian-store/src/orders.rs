@@ -234,6 +234,14 @@ pub enum DeadlineChange {
         /// Only those with a unit (started by a dispatch).
         unit_only: bool,
     },
+    /// The running, not yet missed deadlines of these kinds now belong to `unit_id` (none: the
+    /// centre).
+    Assign {
+        /// Kind names.
+        kinds: Vec<String>,
+        /// The unit.
+        unit_id: Option<i64>,
+    },
     /// Restart the deadlines of these kinds that a suspension stopped (the latest of each kind,
     /// inactive and unmet), their due and amber times (and a missed one's next supervision
     /// step) later by `paused_ms`.
@@ -557,6 +565,19 @@ async fn apply_deadlines(tx: &mut Db<'_>, order_id: i64, changes: &[DeadlineChan
                         .bind(i64::from(*unit_only))
                         .execute(&mut *tx)
                         .await?;
+                }
+            }
+            DeadlineChange::Assign { kinds, unit_id } => {
+                for k in kinds {
+                    query(
+                        "UPDATE deadlines SET unit_id = $1 WHERE order_id = $2 AND kind = $3 \
+                         AND active = 1 AND met_at IS NULL AND state = 'pending'",
+                    )
+                    .bind(unit_id)
+                    .bind(order_id)
+                    .bind(k)
+                    .execute(&mut *tx)
+                    .await?;
                 }
             }
             DeadlineChange::Resume { kinds, paused_ms } => {

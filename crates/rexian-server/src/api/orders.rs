@@ -683,6 +683,10 @@ pub(crate) fn to_changes(ops: &[DeadlineOp]) -> Vec<DeadlineChange> {
                 kinds: ks.iter().map(|k| k.as_str().into()).collect(),
                 unit_only: true,
             },
+            DeadlineOp::Assign { kinds, unit } => DeadlineChange::Assign {
+                kinds: kinds.iter().map(|k| k.as_str().into()).collect(),
+                unit_id: *unit,
+            },
             DeadlineOp::Resume { kinds, paused } => DeadlineChange::Resume {
                 kinds: kinds.iter().map(|k| k.as_str().into()).collect(),
                 paused_ms: paused.num_milliseconds(),

@@ -8,11 +8,11 @@ use serde_json::{json, Value};
 
 pub(crate) struct Co {
     pub(crate) app: TestApp,
-    company: String,
-    team: String,
-    agent: String,
-    dispatcher: String,
-    handler: String,
+    pub(crate) company: String,
+    pub(crate) team: String,
+    pub(crate) agent: String,
+    pub(crate) dispatcher: String,
+    pub(crate) handler: String,
     pub(crate) supervisor: String,
 }
 

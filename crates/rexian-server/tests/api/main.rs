@@ -16,6 +16,7 @@ mod login_guard;
 mod matters;
 mod orders;
 mod org;
+mod ownership;
 mod personal_log;
 mod photos;
 mod presets;
