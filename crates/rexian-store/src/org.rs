@@ -347,6 +347,35 @@ impl Store {
         Ok(id)
     }
 
+    /// Sets a unit's area class (none: the company policy's), with its event.
+    pub async fn set_unit_area(
+        &self,
+        id: i64,
+        area: Option<&str>,
+        actor: Option<i64>,
+        now: i64,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let before: Option<Option<String>> =
+            sqlx::query_scalar("SELECT area FROM units WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let before = before.ok_or(StoreError::NotFound)?;
+        if before.as_deref() == area {
+            return Ok(());
+        }
+        sqlx::query("UPDATE units SET area = $1 WHERE id = $2")
+            .bind(area)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let data = serde_json::json!({"from": before, "to": area});
+        audit::record(&mut tx, "unit", id, "area_changed", actor, now, &data).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// One unit.
     pub async fn unit(&self, id: i64) -> Result<Unit> {
         let row = sqlx::query(

@@ -34,6 +34,7 @@ pub fn routes(manual_clock: bool) -> Router<AppState> {
         .route("/api/v1/companies/{id}", get(org::get_company))
         .route("/api/v1/companies/{id}/season", put(org::set_season))
         .route("/api/v1/units", get(org::list_units).post(org::create_unit))
+        .route("/api/v1/units/{id}/area", put(org::set_unit_area))
         .route("/api/v1/users", get(org::list_users).post(org::create_user))
         .route("/api/v1/users/{id}", get(org::get_user))
         .route("/api/v1/users/{id}/partner", put(org::set_partner))

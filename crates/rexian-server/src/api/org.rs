@@ -204,18 +204,65 @@ pub struct NewUnitBody {
     pub area: Option<String>,
 }
 
+/// An area class as given (empty or none: the company policy's).
+fn area_class(a: Option<&str>) -> AppResult<Option<rexian_domain::policy::AreaClass>> {
+    match a.filter(|a| !a.is_empty()) {
+        Some(a) => Ok(Some(
+            rexian_domain::policy::AreaClass::parse(a)
+                .ok_or_else(|| AppError::invalid("area", "area must be urban, rural or remote"))?,
+        )),
+        None => Ok(None),
+    }
+}
+
+/// `PUT /api/v1/units/{id}/area` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AreaBody {
+    /// Area class (urban, rural, remote); null: the company policy's.
+    pub area: Option<String>,
+}
+
+/// Checks and changes a unit's area class; shared by the API and the admin screen. Orders
+/// dispatched later follow the new class; limits already running keep theirs.
+pub async fn change_unit_area(
+    app: &AppState,
+    me: &CurrentUser,
+    id: i64,
+    area: Option<&str>,
+) -> AppResult<Unit> {
+    let unit = app.store.unit(id).await?;
+    require_company_admin(me, unit.company_id)?;
+    let area = area_class(area)?;
+    app.store
+        .set_unit_area(
+            id,
+            area.map(|a| a.as_str()),
+            Some(me.id),
+            ms(app.clock.now()),
+        )
+        .await?;
+    Ok(app.store.unit(id).await?)
+}
+
+/// Sets a unit's area class.
+pub async fn set_unit_area(
+    State(app): State<AppState>,
+    Extension(me): Extension<CurrentUser>,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<AreaBody>,
+) -> AppResult<Json<Value>> {
+    let id = parse_id("id", &id)?;
+    let u = change_unit_area(&app, &me, id, b.area.as_deref()).await?;
+    Ok(Json(unit_json(&u)))
+}
+
 /// Validates and creates a unit under a company (and optionally a parent of the same company).
 pub async fn insert_unit(app: &AppState, me: &CurrentUser, b: NewUnitBody) -> AppResult<i64> {
     require_company_admin(me, b.company_id.0)?;
     let name = required_text("name", &b.name, 100)?;
     let kind = required_text("kind", &b.kind, 40)?;
-    let area = match b.area.as_deref().filter(|a| !a.is_empty()) {
-        Some(a) => Some(
-            rexian_domain::policy::AreaClass::parse(a)
-                .ok_or_else(|| AppError::invalid("area", "area must be urban, rural or remote"))?,
-        ),
-        None => None,
-    };
+    let area = area_class(b.area.as_deref())?;
     let company = app
         .store
         .company(b.company_id.0)

@@ -12,8 +12,8 @@ use rexian_domain::model::{Role, Utility};
 
 use super::{error_page, render, PageUser};
 use crate::api::org::{
-    assign_partner, disable_user, insert_company, insert_unit, insert_user, NewCompanyBody,
-    NewUnitBody, UserInput,
+    assign_partner, change_unit_area, disable_user, insert_company, insert_unit, insert_user,
+    NewCompanyBody, NewUnitBody, UserInput,
 };
 use crate::api::{parse_id, Id};
 use crate::auth::{parse_roles, CurrentUser};
@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin", get(|| async { Redirect::to("/admin/companies") }))
         .route("/admin/companies", get(companies).post(create_company))
         .route("/admin/units", get(units).post(create_unit))
+        .route("/admin/units/{id}/area", post(set_unit_area))
         .route("/admin/users", get(users).post(create_user))
         .route("/admin/users/{id}/disabled", post(set_disabled))
         .route("/admin/users/{id}/partner", post(set_partner))
@@ -152,6 +153,8 @@ struct UnitRow {
     company: String,
     name: String,
     kind: String,
+    /// Area class, empty when the company policy's.
+    area: String,
     depth: f32,
 }
 
@@ -205,6 +208,7 @@ async fn units(
                 company: names.get(&x.company_id).cloned().unwrap_or_default(),
                 name: x.name.clone(),
                 kind: x.kind.clone(),
+                area: x.area.clone().unwrap_or_default(),
                 depth,
             });
             walk(Some(x.id), company, depth + 1.0, all, names, out);
@@ -245,6 +249,26 @@ async fn create_unit(
             area: Some(field(&f, "area").to_owned()),
         };
         insert_unit(&app, &u, body).await.map(|_| ())
+    }
+    .await;
+    finish(t, &u, r, "/admin/units")
+}
+
+async fn set_unit_area(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Extension(u): Extension<CurrentUser>,
+    Path(id): Path<String>,
+    Form(f): Form<Fields>,
+) -> Response {
+    let t = Msgs {
+        lang: Lang::from_headers(&headers),
+    };
+    let r = async {
+        let id = parse_id("id", &id)?;
+        change_unit_area(&app, &u, id, Some(field(&f, "area")))
+            .await
+            .map(|_| ())
     }
     .await;
     finish(t, &u, r, "/admin/units")

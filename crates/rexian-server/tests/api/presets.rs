@@ -329,3 +329,89 @@ async fn power_repair_arrival_follows_the_area_class_of_the_unit_it_is_dispatche
     assert_eq!(pending.len(), 1, "{o}");
     assert_eq!(pending[0]["due_at"], "2026-03-02T03:10:00Z");
 }
+
+#[tokio::test]
+async fn a_units_area_class_can_be_changed_and_later_dispatches_follow_it() {
+    let c = company("power").await;
+    // Another company's administrator may not touch it, on the API or the page.
+    let other = c.app.company("东湖供电", "power").await;
+    let (_, other_admin) = c
+        .app
+        .user("other-admin", &["admin"], None, Some(&other))
+        .await;
+    let path = format!("/api/v1/units/{}/area", c.team);
+    let (s, v) = c
+        .app
+        .put(&path, &other_admin, json!({"area": "remote"}))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    let (s, _, _) = c
+        .app
+        .raw(
+            "POST",
+            &format!("/admin/units/{}/area", c.team),
+            Some(&other_admin),
+            Some("area=remote".into()),
+            "application/x-www-form-urlencoded",
+            &[],
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // A class that does not exist is refused, naming the field.
+    let (s, v) = c
+        .app
+        .put(&path, &c.app.admin, json!({"area": "suburb"}))
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["error"]["field"], "area");
+    // The company admin makes the team remote: shown in the list, on the page, and the next
+    // dispatch gives it 2 h to arrive.
+    let (s, v) = c
+        .app
+        .put(&path, &c.app.admin, json!({"area": "remote"}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["area"], "remote");
+    let (_, units) = c
+        .app
+        .get(
+            &format!("/api/v1/units?company_id={}", c.company),
+            &c.app.admin,
+        )
+        .await;
+    let team = units["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["id"] == c.team.as_str())
+        .unwrap();
+    assert_eq!(team["area"], "remote", "{units}");
+    let (s, _, body) = c
+        .app
+        .raw("GET", "/admin/units", Some(&c.app.admin), None, "", &[])
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let html = String::from_utf8(body).unwrap();
+    assert!(
+        html.contains(&format!("action=\"/admin/units/{}/area\"", c.team))
+            && html.contains("value=\"remote\" selected"),
+        "{html}"
+    );
+    let o = c.dispatched("repair", Some("outage")).await;
+    assert_eq!(due(&o, "arrive"), "2026-03-02T03:00:00Z");
+    // Back to the company's class (urban, 45 min) from the page.
+    let (s, _, _) = c
+        .app
+        .raw(
+            "POST",
+            &format!("/admin/units/{}/area", c.team),
+            Some(&c.app.admin),
+            Some("area=".into()),
+            "application/x-www-form-urlencoded",
+            &[],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let o = c.dispatched("repair", Some("outage")).await;
+    assert_eq!(due(&o, "arrive"), "2026-03-02T01:45:00Z");
+}
