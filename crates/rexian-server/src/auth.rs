@@ -9,6 +9,7 @@ use axum::http::{header, HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use rand::RngCore;
+use rexian_app::Actor;
 use rexian_domain::model::Role;
 use sha2::{Digest, Sha256};
 
@@ -23,28 +24,22 @@ pub const SESSION_COOKIE: &str = "rexian_session";
 /// The signed-in user of a request.
 #[derive(Debug, Clone)]
 pub struct CurrentUser {
-    /// User id.
-    pub id: i64,
+    /// Who acts: id, roles, company and unit (what the use cases see).
+    pub actor: Actor,
     /// Login.
     pub login: String,
     /// Display name.
     pub name: String,
-    /// Roles.
-    pub roles: Vec<Role>,
-    /// Company (none for group-wide staff).
-    pub company_id: Option<i64>,
-    /// Unit.
-    pub unit_id: Option<i64>,
     /// The token row of this request (for logout).
     pub token_id: i64,
     /// CSRF secret when signed in through the browser.
     pub csrf: Option<String>,
 }
 
-impl CurrentUser {
-    /// Whether the user holds `role`.
-    pub fn has(&self, role: Role) -> bool {
-        self.roles.contains(&role)
+impl std::ops::Deref for CurrentUser {
+    type Target = Actor;
+    fn deref(&self) -> &Actor {
+        &self.actor
     }
 }
 
@@ -243,12 +238,14 @@ pub async fn authenticate(app: &AppState, token: &str) -> Result<CurrentUser, Ap
         return Err(AppError::Unauthenticated("account is disabled".into()));
     }
     Ok(CurrentUser {
-        id: user.id,
+        actor: Actor {
+            id: user.id,
+            roles: parse_roles(&user.roles),
+            company_id: user.company_id,
+            unit_id: user.unit_id,
+        },
         login: user.login,
         name: user.name,
-        roles: parse_roles(&user.roles),
-        company_id: user.company_id,
-        unit_id: user.unit_id,
         token_id: rec.id,
         csrf: rec.csrf,
     })

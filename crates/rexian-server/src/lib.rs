@@ -5,11 +5,11 @@
 pub mod access;
 pub mod api;
 pub mod auth;
-pub mod clock;
+pub use rexian_app::clock;
 pub mod error;
 pub mod extract;
 pub mod i18n;
-pub mod tenancy;
+pub use rexian_app::tenancy;
 pub mod throttle;
 pub mod ui;
 
@@ -74,16 +74,12 @@ impl Default for Settings {
 /// Shared state of every handler.
 #[derive(Clone)]
 pub struct AppState {
-    /// The database.
-    pub store: Store,
-    /// The clock (system or manual).
-    pub clock: Arc<dyn Clock>,
+    /// What the use cases work with: the store, the clock and the business calendar.
+    pub core: rexian_app::App,
     /// Settings.
     pub settings: Arc<Settings>,
     /// A hash to verify against for unknown logins (constant-time-ish failures).
     pub dummy_hash: String,
-    /// The business calendar (holidays and adjusted working days).
-    pub calendar: Arc<rexian_domain::calendar::BusinessCalendar>,
     /// Failed-login throttle of this node.
     pub login_guard: Arc<throttle::LoginGuard>,
     /// Order changes on this node, for live queues (SSE).
@@ -101,6 +97,13 @@ pub struct OrderChanged {
     pub company_id: i64,
     /// The order as changed: each listener is sent only what its user may see.
     pub order: Arc<rexian_store::orders::OrderRow>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = rexian_app::App;
+    fn deref(&self) -> &rexian_app::App {
+        &self.core
+    }
 }
 
 impl AppState {
@@ -126,11 +129,13 @@ impl AppState {
         Ok(AppState {
             login_guard: Arc::new(login_guard),
             search: Arc::new(search),
-            store,
-            clock,
+            core: rexian_app::App {
+                store,
+                clock,
+                calendar: Arc::new(rexian_domain::calendar::BusinessCalendar::embedded()),
+            },
             settings: Arc::new(settings),
             dummy_hash,
-            calendar: Arc::new(rexian_domain::calendar::BusinessCalendar::embedded()),
             changes: tokio::sync::broadcast::channel(256).0,
         })
     }

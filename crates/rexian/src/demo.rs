@@ -213,12 +213,14 @@ const COMMUNITIES: &[&str] = &[
 async fn actor(app: &AppState, login: &str) -> anyhow::Result<CurrentUser> {
     let u = app.store.user_by_login(login).await?;
     Ok(CurrentUser {
-        id: u.id,
+        actor: rexian_app::Actor {
+            id: u.id,
+            roles: parse_roles(&u.roles),
+            company_id: u.company_id,
+            unit_id: u.unit_id,
+        },
         login: u.login,
         name: u.name,
-        roles: parse_roles(&u.roles),
-        company_id: u.company_id,
-        unit_id: u.unit_id,
         token_id: 0,
         csrf: None,
     })

@@ -396,7 +396,7 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
     if !missing.is_empty() {
         tracing::warn!(years = ?missing, "no holiday calendar for these years: deadlines there are provisional (weekends only); load one with `rexian calendar load`");
     }
-    state.calendar = Arc::new(calendar);
+    state.core.calendar = Arc::new(calendar);
     ensure_admin(&state, a.admin_password.as_deref()).await?;
     let demo_logins = if a.demo {
         Some(demo::seed(&state).await?)

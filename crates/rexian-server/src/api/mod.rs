@@ -129,24 +129,7 @@ pub fn parse_id(field: &str, s: &str) -> Result<i64, crate::error::AppError> {
     })
 }
 
-/// An id that may arrive as a JSON string or number.
-#[derive(Debug, Clone, Copy, serde::Deserialize)]
-#[serde(try_from = "serde_json::Value")]
-pub struct Id(pub i64);
-
-impl TryFrom<serde_json::Value> for Id {
-    type Error = String;
-    fn try_from(v: serde_json::Value) -> Result<Self, String> {
-        let n = match &v {
-            serde_json::Value::String(s) => s.parse::<i64>().ok(),
-            serde_json::Value::Number(n) => n.as_i64(),
-            _ => None,
-        };
-        n.filter(|n| *n > 0)
-            .map(Id)
-            .ok_or_else(|| format!("expected an id, got {v}"))
-    }
-}
+pub use rexian_app::ser::Id;
 
 /// The OpenAPI document of the API (embedded).
 pub async fn openapi() -> impl axum::response::IntoResponse {

@@ -12,14 +12,15 @@ use rexian_domain::kb::KbCategory;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::common::{field, local_time, msgs, parse_rfc3339_ms, s, Fields};
+use super::common::{field, local_time, msgs, s, Fields};
 use super::{error_page, render, PageUser};
-use crate::api::kb::{self as api, Tags};
+use crate::api::kb as api;
 use crate::api::parse_id;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::i18n::Msgs;
 use crate::AppState;
+use rexian_app::kb::{self, ArticleInput, ListFilter, Tags, VersionInput};
 
 /// Knowledge base and search routes.
 pub fn routes() -> Router<AppState> {
@@ -39,8 +40,8 @@ fn offset() -> chrono::FixedOffset {
     chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset")
 }
 
-fn when(v: &Value, k: &str) -> String {
-    local_time(parse_rfc3339_ms(&s(v, k)), offset())
+fn when(at_ms: i64) -> String {
+    local_time(at_ms, offset())
 }
 
 /// A line of the article list.
@@ -53,16 +54,8 @@ pub struct Row {
     tags: String,
 }
 
-fn tags_of(v: &Value) -> String {
-    v["tags"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .collect::<Vec<_>>()
-                .join("、")
-        })
-        .unwrap_or_default()
+fn tags_of(tags: &[String]) -> String {
+    tags.join("、")
 }
 
 fn categories(t: &Msgs) -> Vec<(String, String)> {
@@ -102,34 +95,30 @@ async fn index(
 ) -> Response {
     let t = msgs(&headers);
     let category = q.category.unwrap_or_default();
-    let p: api::ListQuery = match serde_json::from_value(serde_json::json!({"category": category}))
-    {
-        Ok(p) => p,
-        Err(e) => return error_page(t, &u, AppError::invalid("category", e.to_string())),
+    let filter = ListFilter {
+        category: Some(category.clone()),
+        ..ListFilter::default()
     };
-    let list = match api::list_json(&app, &u, &p).await {
+    let list = match kb::list(&app, &u, &filter).await {
         Ok(v) => v,
         Err(e) => return error_page(t, &u, e),
     };
-    let rows = list["items"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
+    let rows = list
         .iter()
         .map(|v| Row {
-            id: s(v, "id"),
-            title: s(v, "title"),
-            category: t.get(&format!("kbcat.{}", s(v, "category"))),
-            state: t.get(&format!("kbstate.{}", s(v, "state"))),
-            state_code: s(v, "state"),
-            tags: tags_of(v),
+            id: v.id.to_string(),
+            title: v.line.title.clone(),
+            category: t.get(&format!("kbcat.{}", v.line.category)),
+            state: t.get(&format!("kbstate.{}", v.line.state)),
+            state_code: v.line.state.clone(),
+            tags: tags_of(&v.tags),
         })
         .collect();
     render(&IndexPage {
         t,
         user: Some(PageUser::of(&u, &t)),
         flash: None,
-        writer: api::is_writer(&u),
+        writer: kb::is_writer(&u),
         category,
         categories: categories(&t),
         rows,
@@ -189,61 +178,59 @@ async fn show_article(
     flash: Option<String>,
     error: Option<String>,
 ) -> Response {
-    let v = match api::article_json(app, u, id).await {
+    let v = match kb::article(app, u, id).await {
         Ok(v) => v,
         Err(e) => return error_page(t, u, e),
     };
     let mut names = std::collections::HashMap::new();
     if let Ok(users) = app.store.users(None).await {
         for x in users {
-            names.insert(x.id.to_string(), x.name);
+            names.insert(x.id, x.name);
         }
     }
-    let name = |x: &Value| {
-        x.as_str()
-            .map(|id| names.get(id).cloned().unwrap_or_else(|| id.to_owned()))
+    let name = |x: Option<i64>| {
+        x.map(|id| names.get(&id).cloned().unwrap_or_else(|| id.to_string()))
             .unwrap_or_default()
     };
-    let versions = v["versions"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
+    let versions = v
+        .versions
         .iter()
+        .flatten()
         .map(|x| VersionLine {
-            version: x["version"].to_string(),
-            state: t.get(&format!("kbstate.{}", s(x, "state"))),
-            title: s(x, "title"),
-            author: name(&x["author_id"]),
-            at: when(x, "created_at"),
+            version: x.version.to_string(),
+            state: t.get(&format!("kbstate.{}", x.state)),
+            title: x.title.clone(),
+            author: name(x.author_id),
+            at: when(x.created_at),
         })
         .collect();
-    let events = v["events"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
+    let events = v
+        .events
         .iter()
+        .flatten()
         .map(|x| EventLine {
-            version: x["version"].to_string(),
-            kind: t.get(&format!("kbevent.{}", s(x, "type"))),
-            actor: name(&x["actor_id"]),
-            at: when(x, "at"),
-            comment: s(x, "comment"),
+            version: x.version.to_string(),
+            kind: t.get(&format!("kbevent.{}", x.kind)),
+            actor: name(x.actor_id),
+            at: when(x.at),
+            comment: x.comment.clone().unwrap_or_default(),
         })
         .collect();
+    let shown = &v.shown.line;
     render(&ArticlePage {
         t,
         user: Some(PageUser::of(u, &t)),
         flash,
-        id: s(&v, "id"),
-        title: s(&v, "title"),
-        body: s(&v, "body"),
-        tags: tags_of(&v),
-        category: t.get(&format!("kbcat.{}", s(&v, "category"))),
-        category_code: s(&v, "category"),
-        state: t.get(&format!("kbstate.{}", s(&v, "state"))),
-        state_code: s(&v, "state"),
-        version: v["version"].to_string(),
-        editable: v["editable"].as_bool().unwrap_or(false),
+        id: v.id.to_string(),
+        title: shown.title.clone(),
+        body: v.shown.body.clone(),
+        tags: tags_of(&v.shown.tags),
+        category: t.get(&format!("kbcat.{}", shown.category)),
+        category_code: shown.category.clone(),
+        state: t.get(&format!("kbstate.{}", shown.state)),
+        state_code: shown.state.clone(),
+        version: shown.version.to_string(),
+        editable: v.editable,
         categories: categories(&t),
         versions,
         events,
@@ -270,6 +257,16 @@ async fn article(
     show_article(&app, t, &u, id, flash, None).await
 }
 
+/// The content of a version as the form gives it.
+fn version_input(f: &Fields) -> VersionInput {
+    VersionInput {
+        category: field(f, "category").to_owned(),
+        title: field(f, "title").to_owned(),
+        body: field(f, "body").to_owned(),
+        tags: Some(Tags::Text(field(f, "tags").to_owned())),
+    }
+}
+
 /// A form error shown on the page; internal errors as the error page.
 fn form_error(t: &Msgs, e: &AppError) -> String {
     match e.field() {
@@ -290,18 +287,7 @@ async fn edit(
         Ok(id) => id,
         Err(e) => return error_page(t, &u, e),
     };
-    let tags = Some(Tags::Text(field(&f, "tags").to_owned()));
-    match api::edit_article(
-        &app,
-        &u,
-        id,
-        field(&f, "category"),
-        field(&f, "title"),
-        field(&f, "body"),
-        tags,
-    )
-    .await
-    {
+    match kb::edit(&app, &u, id, version_input(&f)).await {
         Ok(_) => Redirect::to(&format!("/kb/{id}?done=edited")).into_response(),
         Err(e @ (AppError::Internal(_) | AppError::NotFound | AppError::Forbidden)) => {
             error_page(t, &u, e)
@@ -326,7 +312,7 @@ async fn action(
         Err(e) => return error_page(t, &u, e),
     };
     let reason = Some(field(&f, "reason").to_owned());
-    match api::act(&app, &u, id, &action, reason).await {
+    match kb::act(&app, &u, id, &action, reason).await {
         Ok(()) => Redirect::to(&format!("/kb/{id}?done={action}")).into_response(),
         Err(e @ (AppError::Internal(_) | AppError::NotFound | AppError::Forbidden)) => {
             error_page(t, &u, e)
@@ -398,13 +384,16 @@ async fn new_submit(
     Form(f): Form<Fields>,
 ) -> Response {
     let t = msgs(&headers);
-    let company = field(&f, "company_id");
-    let b = serde_json::json!({"company_id": (!company.is_empty()).then_some(company),
-        "category": field(&f, "category"), "title": field(&f, "title"), "body": field(&f, "body"),
-        "tags": field(&f, "tags")});
     let created = async {
-        let b: api::ArticleBody = super::common::body(b)?;
-        api::create_article(&app, &u, b).await
+        let company_id = match field(&f, "company_id") {
+            "" => None,
+            c => Some(rexian_app::ser::Id(parse_id("company_id", c)?)),
+        };
+        let input = ArticleInput {
+            company_id,
+            content: version_input(&f),
+        };
+        kb::create(&app, &u, input).await
     }
     .await;
     match created {
@@ -461,41 +450,35 @@ async fn checklists(
         .company_id
         .filter(|c| !c.is_empty())
         .or_else(|| companies.first().map(|c| c.0.clone()));
-    let v = match api::checklists_json(&app, &u, chosen.as_deref()).await {
-        Ok(v) => v,
+    let chosen = match chosen.map(|c| parse_id("company_id", &c)).transpose() {
+        Ok(c) => c,
+        Err(e) => return error_page(t, &u, e),
+    };
+    let v = match kb::checklists(&app, &u, chosen).await {
+        Ok(v) => Some(v),
         Err(AppError::InvalidInput { .. }) if u.company_id.is_none() && companies.is_empty() => {
-            serde_json::json!({"items": []})
+            None
         }
         Err(e) => return error_page(t, &u, e),
     };
-    let items = v["items"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
+    let items = v
         .iter()
+        .flat_map(|v| &v.items)
         .map(|c| ChecklistLine {
             subtype: {
-                let key = format!("subtype.{}", s(c, "subtype"));
+                let key = format!("subtype.{}", c.subtype);
                 let label = t.get(&key);
                 if label == key {
-                    s(c, "subtype")
+                    c.subtype.clone()
                 } else {
                     label
                 }
             },
-            title: s(c, "title"),
-            time_limit: s(c, "time_limit"),
-            fees: s(c, "fees"),
-            materials: c["materials"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default(),
-            print_url: s(c, "print_url"),
+            title: c.title.clone(),
+            time_limit: c.time_limit.clone(),
+            fees: c.fees.clone(),
+            materials: c.materials.clone(),
+            print_url: c.print_url.clone(),
         })
         .collect();
     render(&ChecklistsPage {
@@ -503,7 +486,7 @@ async fn checklists(
         user: Some(PageUser::of(&u, &t)),
         flash: None,
         companies,
-        company_id: s(&v, "company_id"),
+        company_id: v.map(|v| v.company_id.to_string()).unwrap_or_default(),
         items,
     })
 }

@@ -1,4 +1,4 @@
-//! The server's clock. The domain never reads time; the server passes `now` down.
+//! The clock. The domain never reads time; the use cases pass `now` down.
 
 use std::sync::Mutex;
 

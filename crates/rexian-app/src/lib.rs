@@ -1,0 +1,59 @@
+//! Rexian's use cases, between the HTTP server and the store: each takes the acting user
+//! ([`Actor`]) and typed input, checks access and tenancy once ([`tenancy`]), asks the domain
+//! what happens, writes through the store in one transaction and returns a typed result. No
+//! HTTP types (but the `http` feature's error mapping) and no SQL here.
+
+use std::sync::Arc;
+
+use rexian_domain::calendar::BusinessCalendar;
+use rexian_domain::model::Role;
+use rexian_store::Store;
+
+pub mod clock;
+pub mod error;
+#[cfg(feature = "http")]
+mod http;
+pub mod kb;
+pub mod ser;
+pub mod tenancy;
+
+pub use clock::Clock;
+pub use error::{AppError, AppResult};
+
+/// What every use case works with.
+#[derive(Clone)]
+pub struct App {
+    /// The database.
+    pub store: Store,
+    /// The clock (system or manual).
+    pub clock: Arc<dyn Clock>,
+    /// The business calendar (holidays and adjusted working days).
+    pub calendar: Arc<BusinessCalendar>,
+}
+
+impl App {
+    /// Now, in the store's unit (milliseconds since the epoch).
+    pub fn now_ms(&self) -> i64 {
+        clock::ms(self.clock.now())
+    }
+}
+
+/// The user a use case acts for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// User id.
+    pub id: i64,
+    /// Roles.
+    pub roles: Vec<Role>,
+    /// Company (none for group-wide staff).
+    pub company_id: Option<i64>,
+    /// Unit.
+    pub unit_id: Option<i64>,
+}
+
+impl Actor {
+    /// Whether the user holds `role`.
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+}
