@@ -219,8 +219,15 @@ fn area_class(a: Option<&str>) -> AppResult<Option<rexian_domain::policy::AreaCl
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AreaBody {
-    /// Area class (urban, rural, remote); null: the company policy's.
-    pub area: Option<String>,
+    /// Area class (urban, rural, remote); null: the company policy's. Required (null is a
+    /// value here, a missing key is not).
+    #[serde(default, deserialize_with = "present")]
+    pub area: Option<Option<String>>,
+}
+
+/// A key that is present, whatever its value (null included).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
 }
 
 /// Checks and changes a unit's area class; shared by the API and the admin screen. Orders
@@ -253,7 +260,10 @@ pub async fn set_unit_area(
     ApiJson(b): ApiJson<AreaBody>,
 ) -> AppResult<Json<Value>> {
     let id = parse_id("id", &id)?;
-    let u = change_unit_area(&app, &me, id, b.area.as_deref()).await?;
+    let area = b
+        .area
+        .ok_or_else(|| AppError::invalid("area", "area is required (null: the company's)"))?;
+    let u = change_unit_area(&app, &me, id, area.as_deref()).await?;
     Ok(Json(unit_json(&u)))
 }
 

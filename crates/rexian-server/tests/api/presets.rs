@@ -357,13 +357,12 @@ async fn a_units_area_class_can_be_changed_and_later_dispatches_follow_it() {
         )
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    // A class that does not exist is refused, naming the field.
-    let (s, v) = c
-        .app
-        .put(&path, &c.app.admin, json!({"area": "suburb"}))
-        .await;
-    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
-    assert_eq!(v["error"]["field"], "area");
+    // A class that does not exist, or none given, is refused, naming the field.
+    for body in [json!({"area": "suburb"}), json!({})] {
+        let (s, v) = c.app.put(&path, &c.app.admin, body).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+        assert_eq!(v["error"]["field"], "area");
+    }
     // The company admin makes the team remote: shown in the list, on the page, and the next
     // dispatch gives it 2 h to arrive.
     let (s, v) = c
