@@ -18,6 +18,7 @@ mod orders;
 mod org;
 mod personal_log;
 mod photos;
+mod policy_numbers;
 mod presets;
 mod rechecks;
 mod reports;
