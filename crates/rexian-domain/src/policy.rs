@@ -722,10 +722,7 @@ fn within(
 
 /// Reads `[settings]`: every key must be one the product reads, within its bounds; an error
 /// names the key and its line.
-fn parse_settings(
-    cx: &Ctx,
-    t: &BTreeMap<String, Spanned<Value>>,
-) -> Result<Settings, PolicyError> {
+fn parse_settings(cx: &Ctx, t: &BTreeMap<String, Spanned<Value>>) -> Result<Settings, PolicyError> {
     let mut out = Settings::default();
     for (key, v) in t {
         let at = Some(v.span());
@@ -1108,10 +1105,7 @@ impl Policy {
                 let kind: DeadlineKind = n.parse().map_err(|e: crate::model::ParseEnumError| {
                     cx.err(Some(v.span()), e.to_string())
                 })?;
-                limits.insert(
-                    kind,
-                    parse_limit(&cx, n, Anchor::default_for(kind), v)?,
-                );
+                limits.insert(kind, parse_limit(&cx, n, Anchor::default_for(kind), v)?);
             }
             let _ = r.clause;
             let rule = Rule {
@@ -1389,7 +1383,10 @@ fn check_override_limits(cx: &Ctx, text: &str) -> Result<(), PolicyError> {
         parse_settings(cx, t)?;
     }
     for r in &o.rule {
-        let category = r.category.as_deref().and_then(|c| c.parse::<Category>().ok());
+        let category = r
+            .category
+            .as_deref()
+            .and_then(|c| c.parse::<Category>().ok());
         let kinds = [
             (DeadlineKind::Dispatch, &r.dispatch),
             (DeadlineKind::Contact, &r.contact),

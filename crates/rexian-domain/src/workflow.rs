@@ -598,6 +598,8 @@ mod tests {
         assert!(replied.contains(&DeadlineKind::Investigate), "{replied:?}");
         assert!(replied.contains(&DeadlineKind::MediaReply), "{replied:?}");
         let back = apply(&s, &Step::Return, &env(&gas), None).unwrap().ops;
-        assert!(matches!(&back[..], [DeadlineOp::StopUnit(k)] if k.contains(&DeadlineKind::Investigate)));
+        assert!(
+            matches!(&back[..], [DeadlineOp::StopUnit(k)] if k.contains(&DeadlineKind::Investigate))
+        );
     }
 }

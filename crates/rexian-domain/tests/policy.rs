@@ -853,7 +853,11 @@ fn a_setting_nothing_reads_is_refused_with_its_line() {
     // KPI targets are shares.
     let e = bad("[settings]\ntimeliness_target = 1.5\n");
     assert!(e.reason.contains("settings.timeliness_target"), "{e}");
-    let p = Policy::from_toml("t", &format!("{MINI}[settings]\nsatisfaction_target = 0.95\n")).unwrap();
+    let p = Policy::from_toml(
+        "t",
+        &format!("{MINI}[settings]\nsatisfaction_target = 0.95\n"),
+    )
+    .unwrap();
     assert_eq!(p.kpi_targets().satisfaction_rate, Some(0.95));
     assert_eq!(p.kpi_targets().timely_rate, None);
 }
@@ -877,7 +881,8 @@ fn no_preset_keeps_a_setting_nothing_reads() {
 #[test]
 fn a_stored_override_with_a_now_unread_key_still_loads() {
     let gas = Policy::preset("gas").unwrap();
-    let stored = "[settings]\nlocal_stricter_limits_win = true\ncomplaint_grade2_complainants = 3\n\
+    let stored =
+        "[settings]\nlocal_stricter_limits_win = true\ncomplaint_grade2_complainants = 3\n\
                   [[rule]]\ncategory = \"consult\"\ncallback = { workdays = 1 }\n\
                   milestones = { reply_soon = { hours = 1 } }\n";
     assert!(gas.with_overrides(stored).is_err());

@@ -85,11 +85,7 @@ fn policy_check_refuses_a_setting_nothing_reads_with_file_and_line() {
     ))
     .unwrap();
     // The heating seed's 3 rings (000:二.1(1)): nothing reads it yet, so it may not be there.
-    let bad = heat.replacen(
-        "[settings]\n",
-        "[settings]\nanswer_within_rings = 3\n",
-        1,
-    );
+    let bad = heat.replacen("[settings]\n", "[settings]\nanswer_within_rings = 3\n", 1);
     let line = bad
         .lines()
         .position(|l| l.starts_with("answer_within_rings"))

@@ -1519,8 +1519,10 @@ async fn step_once(
                 active_kind(&kind, true).then_some(DeadlineChange::Meet { kind, at: now_ms })
             }
             DeadlineChange::Stop { kinds, unit_only } => {
-                let kinds: Vec<String> =
-                    kinds.into_iter().filter(|k| active_kind(k, false)).collect();
+                let kinds: Vec<String> = kinds
+                    .into_iter()
+                    .filter(|k| active_kind(k, false))
+                    .collect();
                 (!kinds.is_empty()).then_some(DeadlineChange::Stop { kinds, unit_only })
             }
             other => Some(other),

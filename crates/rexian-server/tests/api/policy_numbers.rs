@@ -154,7 +154,11 @@ async fn heat_temperature_visit_arranged_within_30_min_of_the_request_000_s5_1()
     let o = c
         .step(&o, &c.agent, "dispatch", json!({"unit_id": c.team}))
         .await;
-    assert_eq!(dl(&o, "arrange")["state"], "pending", "dispatching alone arranges nothing");
+    assert_eq!(
+        dl(&o, "arrange")["state"],
+        "pending",
+        "dispatching alone arranges nothing"
+    );
     c.app.advance(5 * 60).await;
     let o = c.step(&o, &c.handler, "accept", json!({})).await;
     assert_eq!(dl(&o, "arrange")["state"], "met", "{o}");
@@ -166,25 +170,45 @@ async fn heat_media_exposed_complaint_answered_within_2_workdays_000_s8_5_4() {
     let c = company("heat").await;
     let o = c.create("complaint", Some("media")).await;
     // From acceptance: Monday 09:00 + 2 workdays = Wednesday 09:00.
-    assert_eq!(dl(&o, "media_reply")["due_at"], "2026-03-04T01:00:00Z", "{o}");
+    assert_eq!(
+        dl(&o, "media_reply")["due_at"],
+        "2026-03-04T01:00:00Z",
+        "{o}"
+    );
     let o = c
         .step(&o, &c.agent, "dispatch", json!({"unit_id": c.team}))
         .await;
     let o = c.step(&o, &c.handler, "accept", json!({})).await;
-    assert_eq!(dl(&o, "media_reply")["state"], "pending", "taking it answers nobody");
+    assert_eq!(
+        dl(&o, "media_reply")["state"],
+        "pending",
+        "taking it answers nobody"
+    );
     let o = c
-        .step(&o, &c.handler, "reply", json!({"result": "已核实并向媒体反馈"}))
+        .step(
+            &o,
+            &c.handler,
+            "reply",
+            json!({"result": "已核实并向媒体反馈"}),
+        )
         .await;
     assert_eq!(dl(&o, "media_reply")["state"], "met", "{o}");
     // A general complaint has no media limit.
-    assert!(!has(&c.create("complaint", Some("general")).await, "media_reply"));
+    assert!(!has(
+        &c.create("complaint", Some("general")).await,
+        "media_reply"
+    ));
 }
 
 #[tokio::test]
 async fn gas_complaint_investigated_and_answered_within_2_workdays_002_s14_6() {
     let c = company("gas").await;
     let o = c.dispatched("complaint", None).await;
-    assert_eq!(dl(&o, "investigate")["due_at"], "2026-03-04T01:00:00Z", "{o}");
+    assert_eq!(
+        dl(&o, "investigate")["due_at"],
+        "2026-03-04T01:00:00Z",
+        "{o}"
+    );
     assert_eq!(dl(&o, "investigate")["unit_id"], c.team.as_str());
     // Missed on Wednesday 09:00 when nobody answers.
     let late = c.dispatched("complaint", None).await;
@@ -241,7 +265,11 @@ async fn gas_reply_limits(category: &str, finish_due: &str, answer_kind: &str) {
     let a = dl(&o, answer_kind);
     assert_eq!(a["due_at"], "2026-03-03T02:00:00Z", "{category}: {o}");
     assert_eq!(a["state"], "pending");
-    let other = if answer_kind == "close" { "callback" } else { "close" };
+    let other = if answer_kind == "close" {
+        "callback"
+    } else {
+        "close"
+    };
     assert!(!has(&o, other), "{category}: {o}");
     if answer_kind == "close" {
         let o = c
@@ -289,7 +317,10 @@ async fn an_override_with_a_setting_nothing_reads_is_refused_with_its_line() {
     let (s, v) = c.app.put(&path, &c.app.admin, body).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
     assert!(
-        v["error"]["message"].as_str().unwrap().contains("milestones.tidy_up"),
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("milestones.tidy_up"),
         "{v}"
     );
     // A known one is taken and planned.
@@ -302,7 +333,8 @@ async fn an_override_with_a_setting_nothing_reads_is_refused_with_its_line() {
 async fn a_stored_override_with_a_now_unread_setting_does_not_break_the_company() {
     let c = company("gas").await;
     // Saved by an earlier release, which took any setting.
-    let stored = "[settings]\nlocal_stricter_limits_win = true\ncomplaint_grade2_complainants = 3\n";
+    let stored =
+        "[settings]\nlocal_stricter_limits_win = true\ncomplaint_grade2_complainants = 3\n";
     let id: i64 = c.company.parse().unwrap();
     c.app
         .state
@@ -316,10 +348,20 @@ async fn a_stored_override_with_a_now_unread_setting_does_not_break_the_company(
     let path = format!("/api/v1/companies/{}/policy", c.company);
     let (s, v) = c.app.get(&path, &c.app.admin).await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    assert_eq!(v["ignored"], json!(["settings.local_stricter_limits_win"]), "{v}");
+    assert_eq!(
+        v["ignored"],
+        json!(["settings.local_stricter_limits_win"]),
+        "{v}"
+    );
     let effective = v["effective"].as_str().unwrap();
-    assert!(effective.contains("complaint_grade2_complainants = 3"), "{effective}");
-    assert!(!effective.contains("local_stricter_limits_win"), "{effective}");
+    assert!(
+        effective.contains("complaint_grade2_complainants = 3"),
+        "{effective}"
+    );
+    assert!(
+        !effective.contains("local_stricter_limits_win"),
+        "{effective}"
+    );
 }
 
 #[tokio::test]
