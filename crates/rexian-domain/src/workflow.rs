@@ -589,11 +589,12 @@ mod tests {
         )));
         // Gas complaint: investigation met by the reply, not by taking the order; a return
         // stops it with the unit's other limits.
+        let s = state(Category::Complaint, None, Status::Dispatched);
+        let taken = met(&apply(&s, &Step::Accept, &env(&gas), None).unwrap().ops);
+        assert!(taken.contains(&DeadlineKind::Contact), "{taken:?}");
+        assert!(!taken.contains(&DeadlineKind::Investigate), "{taken:?}");
+        assert!(!taken.contains(&DeadlineKind::MediaReply), "{taken:?}");
         let s = state(Category::Complaint, None, Status::Accepted);
-        let taken = met(&apply(&s, &Step::Accept, &env(&gas), None)
-            .map(|o| o.ops)
-            .unwrap_or_default());
-        assert!(!taken.contains(&DeadlineKind::Investigate));
         let replied = met(&apply(&s, &Step::Reply, &env(&gas), None).unwrap().ops);
         assert!(replied.contains(&DeadlineKind::Investigate), "{replied:?}");
         assert!(replied.contains(&DeadlineKind::MediaReply), "{replied:?}");
