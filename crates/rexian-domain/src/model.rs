@@ -202,8 +202,43 @@ str_enum!(
         Callback => "callback",
         /// Order closed.
         Close => "close",
+        /// The repair crew is ready (`000:四.2(5)` 维修人员在10分钟内完成准备工作): counted from the
+        /// dispatch; the product records no separate set-off step, so the crew's first step on
+        /// the order (taking it, 接单, or arriving) or its reply meets it.
+        Prepare => "prepare",
+        /// The temperature visit is arranged (`000:五.1` 半小时内安排人员上门测温): counted from
+        /// acceptance; the visit is arranged when the unit takes the order and so contacts the
+        /// customer (接单, as for contact), or arrives, or replies.
+        Arrange => "arrange",
+        /// A refused service application is answered with reasons (`002:§14(5)` 不予受理的
+        /// 在2个工作日内反馈结果): counted from the dispatch; met when the unit takes the order
+        /// (it is not refused) or replies (a refusal is a reply with reasons).
+        RefusalReply => "refusal_reply",
+        /// The complaint is investigated, verified and answered (`002:§14(6)`
+        /// 2个工作日内完成调查、核实和处理并反馈结果): counted from the dispatch; met by the
+        /// unit's reply.
+        Investigate => "investigate",
+        /// A media-exposed complaint is verified and answered to the media (`000:八.5(4)`
+        /// 2个工作日内核实并向媒体反馈): counted from acceptance; met by the unit's reply.
+        MediaReply => "media_reply",
     }
 );
+
+impl DeadlineKind {
+    /// The named extra limits a policy sets under `milestones` (not one of the six steps).
+    pub const NAMED: [DeadlineKind; 5] = [
+        DeadlineKind::Prepare,
+        DeadlineKind::Arrange,
+        DeadlineKind::RefusalReply,
+        DeadlineKind::Investigate,
+        DeadlineKind::MediaReply,
+    ];
+
+    /// Whether this is a named extra limit (`milestones` in a policy).
+    pub fn is_named(self) -> bool {
+        Self::NAMED.contains(&self)
+    }
+}
 
 str_enum!(
     /// Staff roles (SPEC §1).

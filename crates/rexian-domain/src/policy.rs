@@ -107,12 +107,19 @@ impl Anchor {
 
     /// The default anchor of a deadline kind (SPEC §3): dispatch and close from
     /// acceptance, the unit's limits from dispatch, callback from the reply.
+    /// The named limits: preparation, refusal reply and investigation from dispatch (the
+    /// unit's work), the temperature visit arrangement and the media reply from acceptance
+    /// (the seeds count them from the customer's request and the exposure).
     pub fn default_for(kind: DeadlineKind) -> Anchor {
         match kind {
             DeadlineKind::Dispatch | DeadlineKind::Close => Anchor::Accepted,
-            DeadlineKind::Contact | DeadlineKind::Arrive | DeadlineKind::Finish => {
-                Anchor::Dispatched
-            }
+            DeadlineKind::Contact
+            | DeadlineKind::Arrive
+            | DeadlineKind::Finish
+            | DeadlineKind::Prepare
+            | DeadlineKind::RefusalReply
+            | DeadlineKind::Investigate => Anchor::Dispatched,
+            DeadlineKind::Arrange | DeadlineKind::MediaReply => Anchor::Accepted,
             DeadlineKind::Callback => Anchor::Replied,
         }
     }
@@ -262,10 +269,9 @@ pub struct Rule {
     pub season: Option<SeasonPhase>,
     /// Area class, when the rule is for one class of area only.
     pub area: Option<AreaClass>,
-    /// Limit and anchor per deadline kind.
+    /// Limit and anchor per deadline kind, the named extra limits (`milestones` in the file:
+    /// `prepare`, `arrange`, `refusal_reply`, `investigate`, `media_reply`) among them.
     pub limits: BTreeMap<DeadlineKind, (Limit, Anchor)>,
-    /// Named extra limits (e.g. `prepare`, `investigate`, `refusal_reply`).
-    pub milestones: BTreeMap<String, (Limit, Anchor)>,
 }
 
 impl Rule {
@@ -339,6 +345,17 @@ pub struct MilestonePlan {
     pub from: Anchor,
 }
 
+/// The KPI targets a policy sets (`000:九.7`), shown beside the measured rates.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct KpiTargets {
+    /// Target timely rate.
+    pub timely_rate: Option<f64>,
+    /// Target resolution rate.
+    pub resolution_rate: Option<f64>,
+    /// Target satisfaction rate.
+    pub satisfaction_rate: Option<f64>,
+}
+
 /// A policy file that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{policy}{}: {reason}", line.map(|l| format!(":{l}")).unwrap_or_default())]
@@ -378,8 +395,8 @@ pub struct Policy {
     pub rules: Vec<Rule>,
     /// Assessment (deduction) rules.
     pub assessment: Vec<AssessmentRule>,
-    /// Other numbers of the seeds the product shows or checks (free-form).
-    pub settings: Table,
+    /// The other numbers of the seeds the product reads (`[settings]`).
+    pub settings: Settings,
     /// One-time-notification checklists (一次性告知, `004:第三章`) by subtype.
     pub checklist: BTreeMap<String, Checklist>,
     source: Table,
@@ -404,6 +421,84 @@ pub struct Checklist {
     pub basis: String,
 }
 
+/// The `[settings]` of a policy: only keys some part of the product reads. A key nothing reads
+/// is refused (`Policy::from_toml`), so every number in a policy file is enforced.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Settings {
+    /// Complaints of one customer about one matter that make it grade 1 (`002:§14(6)`: 5).
+    pub complaint_grade1_same_customer: Option<u32>,
+    /// Distinct complainants in the window that make a matter grade 2 (`002:§14(6)`: 5).
+    pub complaint_grade2_complainants: Option<u32>,
+    /// The window for distinct complainants, in days (`002:§14(6)` 一个月: 30).
+    pub complaint_grade2_window_days: Option<u32>,
+    /// Complainants of one collective complaint that make it grade 2 (`002:§14(6)`: 5).
+    pub complaint_grade2_collective: Option<u32>,
+    /// Target share of orders handled in time, shown beside the KPI (`000:九.7`: 1.0).
+    pub timeliness_target: Option<f64>,
+    /// Target share of orders resolved, shown beside the KPI (`000:九.7`: 1.0).
+    pub resolution_target: Option<f64>,
+    /// Target share of satisfied callbacks, shown beside the KPI (`000:九.7`: 1.0).
+    pub satisfaction_target: Option<f64>,
+}
+
+/// The whole numbers of `[settings]` the product reads, with their bounds.
+const BOUNDED_SETTINGS: [(&str, i64, i64); 4] = [
+    ("complaint_grade1_same_customer", 1, 10_000),
+    ("complaint_grade2_complainants", 1, 10_000),
+    ("complaint_grade2_window_days", 1, MAX_LIMIT_DAYS as i64),
+    ("complaint_grade2_collective", 1, 10_000),
+];
+
+/// The shares (0..=1) of `[settings]` the product reads: the KPI targets.
+const SHARE_SETTINGS: [&str; 3] = [
+    "timeliness_target",
+    "resolution_target",
+    "satisfaction_target",
+];
+
+/// Whether some part of the product reads `settings.<key>`.
+pub fn known_setting(key: &str) -> bool {
+    BOUNDED_SETTINGS.iter().any(|(k, _, _)| *k == key) || SHARE_SETTINGS.contains(&key)
+}
+
+fn unread_setting(key: &str) -> String {
+    format!(
+        "settings.{key}: nothing in the product reads this setting (known: {})",
+        BOUNDED_SETTINGS
+            .iter()
+            .map(|(k, _, _)| *k)
+            .chain(SHARE_SETTINGS)
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+/// Why a `milestones` entry named `name` is refused, if it is.
+fn unknown_milestone(name: &str) -> Option<String> {
+    match name.parse::<DeadlineKind>() {
+        Ok(k) if k.is_named() => None,
+        _ => Some(format!(
+            "milestones.{name}: unknown named limit (one of {})",
+            DeadlineKind::NAMED
+                .iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+/// Why a rule of `category` may not set `kind`, if it may not: a callback limit on a category
+/// that takes no callback (SPEC §4, `002:§14(9)`) would never start.
+fn kind_refused(category: Category, kind: DeadlineKind) -> Option<String> {
+    (kind == DeadlineKind::Callback && !category.needs_callback()).then(|| {
+        format!(
+            "callback: {category} orders take no callback (002:§14(9)); a reply to the customer \
+             after the unit's reply is close = {{ ..., from = \"replied\" }}"
+        )
+    })
+}
+
 // ---------- raw form ----------
 
 #[derive(Deserialize)]
@@ -423,7 +518,7 @@ struct RawPolicy {
     rules: Vec<Spanned<RawRule>>,
     #[serde(default)]
     assessment: Vec<Spanned<RawAssessment>>,
-    settings: Option<Spanned<Table>>,
+    settings: Option<BTreeMap<String, Spanned<Value>>>,
     #[serde(default)]
     checklist: BTreeMap<String, Spanned<Checklist>>,
 }
@@ -625,13 +720,101 @@ fn within(
     }
 }
 
-/// The numbers of `[settings]` the product reads, with their bounds.
-const BOUNDED_SETTINGS: [(&str, i64, i64); 4] = [
-    ("complaint_grade1_same_customer", 1, 10_000),
-    ("complaint_grade2_complainants", 1, 10_000),
-    ("complaint_grade2_window_days", 1, MAX_LIMIT_DAYS as i64),
-    ("complaint_grade2_collective", 1, 10_000),
-];
+/// Reads `[settings]`: every key must be one the product reads, within its bounds; an error
+/// names the key and its line.
+fn parse_settings(cx: &Ctx, t: &BTreeMap<String, Spanned<Value>>) -> Result<Settings, PolicyError> {
+    let mut out = Settings::default();
+    for (key, v) in t {
+        let at = Some(v.span());
+        if let Some((_, lo, hi)) = BOUNDED_SETTINGS.iter().find(|(k, _, _)| k == key) {
+            let n = v
+                .get_ref()
+                .as_integer()
+                .filter(|n| (*lo..=*hi).contains(n))
+                .ok_or_else(|| {
+                    cx.err(
+                        at.clone(),
+                        format!(
+                            "settings.{key}: must be a whole number in {lo}..={hi}, got {}",
+                            v.get_ref()
+                        ),
+                    )
+                })? as u32;
+            let slot = match key.as_str() {
+                "complaint_grade1_same_customer" => &mut out.complaint_grade1_same_customer,
+                "complaint_grade2_complainants" => &mut out.complaint_grade2_complainants,
+                "complaint_grade2_window_days" => &mut out.complaint_grade2_window_days,
+                _ => &mut out.complaint_grade2_collective,
+            };
+            *slot = Some(n);
+        } else if SHARE_SETTINGS.contains(&key.as_str()) {
+            let x = match v.get_ref() {
+                Value::Float(x) => Some(*x),
+                Value::Integer(n) => Some(*n as f64),
+                _ => None,
+            }
+            .filter(|x| (0.0..=1.0).contains(x))
+            .ok_or_else(|| {
+                cx.err(
+                    at.clone(),
+                    format!(
+                        "settings.{key}: must be a share in 0..1, got {}",
+                        v.get_ref()
+                    ),
+                )
+            })?;
+            let slot = match key.as_str() {
+                "timeliness_target" => &mut out.timeliness_target,
+                "resolution_target" => &mut out.resolution_target,
+                _ => &mut out.satisfaction_target,
+            };
+            *slot = Some(x);
+        } else {
+            return Err(cx.err(at, unread_setting(key)));
+        }
+    }
+    Ok(out)
+}
+
+/// Removes from a stored override what an older release accepted and this one refuses: settings
+/// nothing reads, unknown named limits, callback limits of categories that take no callback.
+/// Returns what was removed, as `settings.<key>`, `rule[i].milestones.<name>`, `rule[i].callback`.
+fn prune_unread(over: &mut Table) -> Vec<String> {
+    let mut dropped = Vec::new();
+    if let Some(Value::Table(t)) = over.get_mut("settings") {
+        t.retain(|k, _| {
+            let keep = known_setting(k);
+            if !keep {
+                dropped.push(format!("settings.{k}"));
+            }
+            keep
+        });
+    }
+    if let Some(Value::Array(rules)) = over.get_mut("rule") {
+        for (i, r) in rules.iter_mut().enumerate() {
+            let Value::Table(r) = r else { continue };
+            let category = r
+                .get("category")
+                .and_then(Value::as_str)
+                .and_then(|c| c.parse::<Category>().ok());
+            if category.is_some_and(|c| kind_refused(c, DeadlineKind::Callback).is_some())
+                && r.remove("callback").is_some()
+            {
+                dropped.push(format!("rule[{i}].callback"));
+            }
+            if let Some(Value::Table(m)) = r.get_mut("milestones") {
+                m.retain(|n, _| {
+                    let keep = unknown_milestone(n).is_none();
+                    if !keep {
+                        dropped.push(format!("rule[{i}].milestones.{n}"));
+                    }
+                    keep
+                });
+            }
+        }
+    }
+    dropped
+}
 
 /// UTC+08:00 (Asia/Shanghai, no DST), the default company zone.
 pub fn china_offset() -> FixedOffset {
@@ -675,7 +858,7 @@ impl Policy {
             subtypes: BTreeMap::new(),
             rules: Vec::new(),
             assessment: Vec::new(),
-            settings: Table::new(),
+            settings: Settings::default(),
             checklist: BTreeMap::new(),
             source,
         };
@@ -701,18 +884,7 @@ impl Policy {
             p.heating_season = Some(h);
         }
         if let Some(t) = raw.settings {
-            let span = t.span();
-            let t = t.into_inner();
-            for (key, lo, hi) in BOUNDED_SETTINGS {
-                let Some(v) = t.get(key) else { continue };
-                if !v.as_integer().is_some_and(|n| (lo..=hi).contains(&n)) {
-                    return Err(cx.err(
-                        Some(span),
-                        format!("settings.{key}: must be a whole number in {lo}..={hi}, got {v}"),
-                    ));
-                }
-            }
-            p.settings = t;
+            p.settings = parse_settings(&cx, &t)?;
         }
         if let Some(o) = raw.utc_offset {
             p.utc_offset = parse_offset(o.get_ref()).ok_or_else(|| {
@@ -902,6 +1074,12 @@ impl Policy {
                 return Err(cx.err(Some(span), "season: rule needs a [heating_season] section"));
             }
             let mut limits = BTreeMap::new();
+            let category = r.category;
+            let refuse = |kind: DeadlineKind, v: &Spanned<Value>| match kind_refused(category, kind)
+            {
+                Some(why) => Err(cx.err(Some(v.span()), why)),
+                None => Ok(()),
+            };
             let kinds = [
                 (DeadlineKind::Dispatch, &r.dispatch),
                 (DeadlineKind::Contact, &r.contact),
@@ -912,15 +1090,22 @@ impl Policy {
             ];
             for (kind, v) in kinds {
                 if let Some(v) = v {
+                    refuse(kind, v)?;
                     limits.insert(
                         kind,
                         parse_limit(&cx, kind.as_str(), Anchor::default_for(kind), v)?,
                     );
                 }
             }
-            let mut milestones = BTreeMap::new();
+            // The named extra limits are deadlines of their own kind, planned with the others.
             for (n, v) in &r.milestones {
-                milestones.insert(n.clone(), parse_limit(&cx, n, Anchor::Dispatched, v)?);
+                if let Some(why) = unknown_milestone(n) {
+                    return Err(cx.err(Some(v.span()), why));
+                }
+                let kind: DeadlineKind = n.parse().map_err(|e: crate::model::ParseEnumError| {
+                    cx.err(Some(v.span()), e.to_string())
+                })?;
+                limits.insert(kind, parse_limit(&cx, n, Anchor::default_for(kind), v)?);
             }
             let _ = r.clause;
             let rule = Rule {
@@ -930,7 +1115,6 @@ impl Policy {
                 season: r.season,
                 area: r.area,
                 limits,
-                milestones,
             };
             if p.rules.iter().any(|o| {
                 (o.category, &o.subtype, o.grade, o.season, o.area)
@@ -1050,6 +1234,30 @@ impl Policy {
             })
     }
 
+    /// This policy with a company's stored override, as every request loads it. An override
+    /// saved by an older release may hold what this one refuses (a setting nothing reads, an
+    /// unknown named limit, a callback limit of a category without callback): those are left
+    /// out, named in the answer, instead of failing every request of the company. Saving the
+    /// override again ([`Policy::with_overrides`]) refuses them.
+    pub fn with_stored_overrides(
+        &self,
+        toml_text: &str,
+    ) -> Result<(Policy, Vec<String>), PolicyError> {
+        let Ok(mut over) = toml_text.parse::<Table>() else {
+            return self.with_overrides(toml_text).map(|p| (p, Vec::new()));
+        };
+        let dropped = prune_unread(&mut over);
+        if dropped.is_empty() {
+            return self.with_overrides(toml_text).map(|p| (p, dropped));
+        }
+        let text = toml::to_string(&over).map_err(|e| PolicyError {
+            policy: self.name.clone(),
+            line: None,
+            reason: e.to_string(),
+        })?;
+        self.with_overrides(&text).map(|p| (p, dropped))
+    }
+
     /// The season phase of an order accepted at `accepted_at`.
     pub fn season_phase(
         &self,
@@ -1096,23 +1304,27 @@ impl Policy {
             .collect()
     }
 
-    /// The named extra limits for an order (most specific rule per name), by name.
+    /// The named extra limits for an order (most specific rule per name): the deadlines of
+    /// [`DeadlineKind::NAMED`] kinds, as [`Policy::deadlines`] plans them.
     pub fn milestones(&self, facts: &OrderFacts) -> Vec<MilestonePlan> {
-        let mut out: BTreeMap<&str, (usize, (Limit, Anchor))> = BTreeMap::new();
-        for (score, r) in self.best(facts) {
-            for (n, l) in &r.milestones {
-                if out.get(n.as_str()).is_none_or(|(s, _)| score >= *s) {
-                    out.insert(n, (score, *l));
-                }
-            }
-        }
-        out.into_iter()
-            .map(|(n, (_, (limit, from)))| MilestonePlan {
-                name: n.to_string(),
-                limit,
-                from,
+        self.deadlines(facts)
+            .into_iter()
+            .filter(|d| d.kind.is_named())
+            .map(|d| MilestonePlan {
+                name: d.kind.as_str().to_string(),
+                limit: d.limit,
+                from: d.from,
             })
             .collect()
+    }
+
+    /// The KPI targets of the policy (`settings.*_target`, `000:九.7`).
+    pub fn kpi_targets(&self) -> KpiTargets {
+        KpiTargets {
+            timely_rate: self.settings.timeliness_target,
+            resolution_rate: self.settings.resolution_target,
+            satisfaction_rate: self.settings.satisfaction_target,
+        }
     }
 
     /// Whether `subtype` is known for `category`.
@@ -1125,18 +1337,12 @@ impl Policy {
     /// Complaint-grade thresholds: `settings.complaint_grade*` when set, else `002:§14(6)`.
     pub fn grading_rules(&self) -> GradingRules {
         let d = GradingRules::default();
-        let num = |k: &str, def: u32| {
-            self.settings
-                .get(k)
-                .and_then(Value::as_integer)
-                .and_then(|n| u32::try_from(n).ok())
-                .unwrap_or(def)
-        };
+        let s = &self.settings;
         GradingRules {
-            same_customer: num("complaint_grade1_same_customer", d.same_customer),
-            complainants: num("complaint_grade2_complainants", d.complainants),
-            window_days: num("complaint_grade2_window_days", d.window_days),
-            collective: num("complaint_grade2_collective", d.collective),
+            same_customer: s.complaint_grade1_same_customer.unwrap_or(d.same_customer),
+            complainants: s.complaint_grade2_complainants.unwrap_or(d.complainants),
+            window_days: s.complaint_grade2_window_days.unwrap_or(d.window_days),
+            collective: s.complaint_grade2_collective.unwrap_or(d.collective),
         }
     }
 
@@ -1151,10 +1357,12 @@ impl Policy {
 struct OverrideRules {
     #[serde(default)]
     rule: Vec<OverrideRule>,
+    settings: Option<BTreeMap<String, Spanned<Value>>>,
 }
 
 #[derive(Deserialize)]
 struct OverrideRule {
+    category: Option<String>,
     dispatch: Option<Spanned<Value>>,
     contact: Option<Spanned<Value>>,
     arrive: Option<Spanned<Value>>,
@@ -1171,7 +1379,14 @@ fn check_override_limits(cx: &Ctx, text: &str) -> Result<(), PolicyError> {
     let Ok(o) = toml::from_str::<OverrideRules>(text) else {
         return Ok(());
     };
+    if let Some(t) = &o.settings {
+        parse_settings(cx, t)?;
+    }
     for r in &o.rule {
+        let category = r
+            .category
+            .as_deref()
+            .and_then(|c| c.parse::<Category>().ok());
         let kinds = [
             (DeadlineKind::Dispatch, &r.dispatch),
             (DeadlineKind::Contact, &r.contact),
@@ -1182,10 +1397,16 @@ fn check_override_limits(cx: &Ctx, text: &str) -> Result<(), PolicyError> {
         ];
         for (kind, v) in kinds {
             if let Some(v) = v {
+                if let Some(why) = category.and_then(|c| kind_refused(c, kind)) {
+                    return Err(cx.err(Some(v.span()), why));
+                }
                 parse_limit(cx, kind.as_str(), Anchor::default_for(kind), v)?;
             }
         }
         for (n, v) in &r.milestones {
+            if let Some(why) = unknown_milestone(n) {
+                return Err(cx.err(Some(v.span()), why));
+            }
             parse_limit(cx, n, Anchor::Dispatched, v)?;
         }
     }

@@ -11,11 +11,30 @@ use crate::lifecycle::{self, Ctx, InvalidTransition, Step};
 use crate::model::{Category, DeadlineKind, Grade, Status};
 use crate::policy::{Anchor, OrderFacts, Policy};
 
-/// Deadline kinds that belong to the unit holding the order: stopped by a return.
-pub const UNIT_KINDS: [DeadlineKind; 3] = [
+/// Deadline kinds that belong to the unit holding the order: stopped by a return, met by the
+/// unit's reply. The named limits are the unit's work too: preparing the repair, arranging the
+/// temperature visit, answering a refusal, investigating a complaint, answering the media.
+pub const UNIT_KINDS: [DeadlineKind; 8] = [
     DeadlineKind::Contact,
     DeadlineKind::Arrive,
     DeadlineKind::Finish,
+    DeadlineKind::Prepare,
+    DeadlineKind::Arrange,
+    DeadlineKind::RefusalReply,
+    DeadlineKind::Investigate,
+    DeadlineKind::MediaReply,
+];
+
+/// What the unit's first step on the order (taking it, 接单, or arriving) meets besides the
+/// arrival: contact with the customer, the crew's preparation (`000:四.2(5)`: the product has
+/// no separate set-off step), the arranged temperature visit (`000:五.1`: arranged once the
+/// unit has the order and the customer), and the refusal reply (`002:§14(5)`: an order the
+/// unit takes is not refused).
+pub const TAKEN_KINDS: [DeadlineKind; 4] = [
+    DeadlineKind::Contact,
+    DeadlineKind::Prepare,
+    DeadlineKind::Arrange,
+    DeadlineKind::RefusalReply,
 ];
 
 /// Everything a step needs besides the policy: the order as its events left it.
@@ -338,9 +357,9 @@ pub fn apply(
             ops.extend(assign_accepted(state, env, unit));
             ops.extend(start_limits(state, env, Anchor::Dispatched, now, unit));
         }
-        Step::Accept => ops.push(DeadlineOp::Meet(DeadlineKind::Contact)),
+        Step::Accept => ops.extend(TAKEN_KINDS.iter().map(|k| DeadlineOp::Meet(*k))),
         Step::Arrive => {
-            ops.push(DeadlineOp::Meet(DeadlineKind::Contact));
+            ops.extend(TAKEN_KINDS.iter().map(|k| DeadlineOp::Meet(*k)));
             ops.push(DeadlineOp::Meet(DeadlineKind::Arrive));
             if !state.arrived {
                 ops.extend(start_limits(state, env, Anchor::Arrived, now, unit));
@@ -529,5 +548,95 @@ mod tests {
             Some(DeadlineKind::Finish)
         );
         assert_eq!(extension_default(&[], env.now), None);
+    }
+    fn state(category: Category, subtype: Option<&str>, status: Status) -> OrderState {
+        OrderState {
+            status,
+            category,
+            subtype: subtype.map(str::to_owned),
+            grade: None,
+            unit: Some(7),
+            callback_declined: false,
+            accepted_at: t("2026-03-02T01:00:00Z"),
+            arrived: false,
+            suspended_from: None,
+            extension_pending: false,
+            attempts: Vec::new(),
+            season_start: None,
+        }
+    }
+
+    fn started(ops: &[DeadlineOp]) -> Vec<(DeadlineKind, DateTime<Utc>, Option<i64>)> {
+        ops.iter()
+            .filter_map(|op| match op {
+                DeadlineOp::Start {
+                    kind, due_at, unit, ..
+                } => Some((*kind, *due_at, *unit)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn met(ops: &[DeadlineOp]) -> Vec<DeadlineKind> {
+        ops.iter()
+            .filter_map(|op| match op {
+                DeadlineOp::Meet(k) => Some(*k),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn named_limits_start_at_their_anchor_and_are_met_by_their_step_000_s4_2_5_002_s14_5_6() {
+        let heat = Policy::preset("heat").unwrap();
+        let gas = Policy::preset("gas").unwrap();
+        let calendar = BusinessCalendar::embedded();
+        let env = |policy| Env {
+            policy,
+            calendar: &calendar,
+            offset: china_offset(),
+            now: t("2026-03-02T01:00:00Z"),
+        };
+        // Heating repair: preparation 10 min from the dispatch, met when the crew takes it.
+        let s = state(Category::Repair, Some("leak"), Status::New);
+        let out = apply(&s, &Step::Dispatch { unit: 7 }, &env(&heat), None).unwrap();
+        assert!(started(&out.ops).contains(&(
+            DeadlineKind::Prepare,
+            t("2026-03-02T01:10:00Z"),
+            Some(7)
+        )));
+        let s = state(Category::Repair, Some("leak"), Status::Dispatched);
+        let taken = met(&apply(&s, &Step::Accept, &env(&heat), None).unwrap().ops);
+        assert!(taken.contains(&DeadlineKind::Prepare), "{taken:?}");
+        // Temperature visit: arranged within 30 min of acceptance (no unit yet).
+        let s = state(Category::Service, Some("temperature"), Status::New);
+        assert!(started(&on_create(&s, &env(&heat))).contains(&(
+            DeadlineKind::Arrange,
+            t("2026-03-02T01:30:00Z"),
+            None
+        )));
+        // Gas service: a refusal answered in 2 workdays; taking the order meets it.
+        let s = state(Category::Service, Some("install"), Status::New);
+        let out = apply(&s, &Step::Dispatch { unit: 7 }, &env(&gas), None).unwrap();
+        assert!(started(&out.ops).contains(&(
+            DeadlineKind::RefusalReply,
+            t("2026-03-04T01:00:00Z"),
+            Some(7)
+        )));
+        // Gas complaint: investigation met by the reply, not by taking the order; a return
+        // stops it with the unit's other limits.
+        let s = state(Category::Complaint, None, Status::Dispatched);
+        let taken = met(&apply(&s, &Step::Accept, &env(&gas), None).unwrap().ops);
+        assert!(taken.contains(&DeadlineKind::Contact), "{taken:?}");
+        assert!(!taken.contains(&DeadlineKind::Investigate), "{taken:?}");
+        assert!(!taken.contains(&DeadlineKind::MediaReply), "{taken:?}");
+        let s = state(Category::Complaint, None, Status::Accepted);
+        let replied = met(&apply(&s, &Step::Reply, &env(&gas), None).unwrap().ops);
+        assert!(replied.contains(&DeadlineKind::Investigate), "{replied:?}");
+        assert!(replied.contains(&DeadlineKind::MediaReply), "{replied:?}");
+        let back = apply(&s, &Step::Return, &env(&gas), None).unwrap().ops;
+        assert!(
+            matches!(&back[..], [DeadlineOp::StopUnit(k)] if k.contains(&DeadlineKind::Investigate))
+        );
     }
 }

@@ -102,8 +102,11 @@ fn gas_consult_20_min_and_1_workday_002_s14_2() {
         plan(&p, &f, K::Finish),
         Some((Limit::Workdays(1), Anchor::Dispatched))
     );
+    // The centre's answer 1 workday after the unit's reply: consults take no callback survey,
+    // so it is the close limit counted from the reply (a callback limit would never start).
+    assert_eq!(plan(&p, &f, K::Callback), None);
     assert_eq!(
-        plan(&p, &f, K::Callback),
+        plan(&p, &f, K::Close),
         Some((Limit::Workdays(1), Anchor::Replied))
     );
 }
@@ -279,7 +282,7 @@ fn heat_survey_rates_000_s3_2_s9_4() {
         (Some(1), Some(5))
     );
     assert_eq!(p.survey.outreach_report_days, Some(7));
-    assert_eq!(p.settings["repair_prepare_minutes"].as_integer(), Some(10));
+    assert_eq!(p.settings.timeliness_target, Some(1.0));
 }
 
 #[test]
@@ -410,10 +413,7 @@ fn gas_grading_thresholds_from_policy_002_s14_6() {
         .with_overrides("[settings]\ncomplaint_grade2_complainants = 3\n")
         .unwrap();
     assert_eq!(p.grading_rules().complainants, 3);
-    assert_eq!(
-        p.settings["local_stricter_limits_win"].as_bool(),
-        Some(true)
-    );
+    assert_eq!(p.grading_rules().same_customer, 5);
 }
 
 #[test]
@@ -762,4 +762,144 @@ fn water_extended_services_are_free_003() {
         assert!(c.fees.starts_with("免费"), "{item}: {}", c.fees);
         assert!(!c.fees.contains("收取"), "{item}: {}", c.fees);
     }
+}
+
+#[test]
+fn named_limits_are_deadlines_of_their_own_kind_000_s4_2_5_s5_1_s8_5_4_002_s14_5_6() {
+    let heat = Policy::preset("heat").unwrap();
+    let gas = Policy::preset("gas").unwrap();
+    let mut media = facts(Category::Complaint, Some("media"));
+    media.grade = None;
+    for (p, f, kind, want) in [
+        (
+            &heat,
+            facts(Category::Repair, Some("leak")),
+            K::Prepare,
+            (Limit::Minutes(10), Anchor::Dispatched),
+        ),
+        (
+            &heat,
+            facts(Category::Service, Some("temperature")),
+            K::Arrange,
+            (Limit::Minutes(30), Anchor::Accepted),
+        ),
+        (
+            &heat,
+            media,
+            K::MediaReply,
+            (Limit::Workdays(2), Anchor::Accepted),
+        ),
+        (
+            &gas,
+            facts(Category::Service, Some("install")),
+            K::RefusalReply,
+            (Limit::Workdays(2), Anchor::Dispatched),
+        ),
+        (
+            &gas,
+            facts(Category::Complaint, None),
+            K::Investigate,
+            (Limit::Workdays(2), Anchor::Dispatched),
+        ),
+    ] {
+        // One code path plans every deadline, the named ones among them.
+        assert_eq!(plan(p, &f, kind), Some(want), "{kind}");
+        assert!(kind.is_named());
+        assert_eq!(kind.as_str().parse::<K>().unwrap(), kind);
+    }
+}
+
+#[test]
+fn an_unknown_named_limit_is_refused_with_its_line() {
+    let e = bad("[[rule]]\ncategory = \"repair\"\nmilestones = { get_ready = { minutes = 10 } }\n");
+    assert_eq!(e.line, Some(6), "{e}");
+    assert!(e.reason.contains("milestones.get_ready"), "{e}");
+    assert!(e.reason.contains("prepare"), "{e}");
+    // A step kind is not a named limit either.
+    let e = bad("[[rule]]\ncategory = \"repair\"\nmilestones = { finish = { hours = 1 } }\n");
+    assert!(e.reason.contains("milestones.finish"), "{e}");
+}
+
+#[test]
+fn a_callback_limit_of_a_category_without_callback_is_refused_002_s14_9() {
+    for cat in ["consult", "suggestion", "query", "praise"] {
+        let e = bad(&format!(
+            "[[rule]]\ncategory = \"{cat}\"\ncallback = {{ workdays = 1 }}\n"
+        ));
+        assert_eq!(e.line, Some(6), "{e}");
+        assert!(e.reason.contains("take no callback"), "{cat}: {e}");
+    }
+    let e = Policy::preset("gas")
+        .unwrap()
+        .with_overrides("[[rule]]\ncategory = \"consult\"\ncallback = { workdays = 2 }\n")
+        .unwrap_err();
+    assert_eq!(e.line, Some(3), "{e}");
+}
+
+#[test]
+fn a_setting_nothing_reads_is_refused_with_its_line() {
+    let e = bad("[settings]\ncomplaint_grade2_collective = 5\nanswer_within_rings = 3\n");
+    assert_eq!(e.line, Some(6), "{e}");
+    assert!(e.reason.contains("settings.answer_within_rings"), "{e}");
+    assert!(e.reason.contains("nothing in the product reads"), "{e}");
+    assert!(e.to_string().starts_with("t.toml:6: "), "{e}");
+    // The same through an override: the line is the override's own.
+    let e = Policy::preset("heat")
+        .unwrap()
+        .with_overrides("title = \"x\"\n[settings]\nrepair_prepare_minutes = 10\n")
+        .unwrap_err();
+    assert_eq!(e.line, Some(3), "{e}");
+    assert!(e.reason.contains("settings.repair_prepare_minutes"), "{e}");
+    // KPI targets are shares.
+    let e = bad("[settings]\ntimeliness_target = 1.5\n");
+    assert!(e.reason.contains("settings.timeliness_target"), "{e}");
+    let p = Policy::from_toml(
+        "t",
+        &format!("{MINI}[settings]\nsatisfaction_target = 0.95\n"),
+    )
+    .unwrap();
+    assert_eq!(p.kpi_targets().satisfaction_rate, Some(0.95));
+    assert_eq!(p.kpi_targets().timely_rate, None);
+}
+
+#[test]
+fn no_preset_keeps_a_setting_nothing_reads() {
+    for (name, text) in PRESETS {
+        let t: toml::Table = text.parse().unwrap();
+        if let Some(toml::Value::Table(s)) = t.get("settings") {
+            for k in s.keys() {
+                assert!(rexian_domain::policy::known_setting(k), "{name}: {k}");
+            }
+        }
+    }
+    assert_eq!(
+        Policy::preset("heat").unwrap().kpi_targets().timely_rate,
+        Some(1.0)
+    );
+}
+
+#[test]
+fn a_stored_override_with_a_now_unread_key_still_loads() {
+    let gas = Policy::preset("gas").unwrap();
+    let stored =
+        "[settings]\nlocal_stricter_limits_win = true\ncomplaint_grade2_complainants = 3\n\
+                  [[rule]]\ncategory = \"consult\"\ncallback = { workdays = 1 }\n\
+                  milestones = { reply_soon = { hours = 1 } }\n";
+    assert!(gas.with_overrides(stored).is_err());
+    let (p, dropped) = gas.with_stored_overrides(stored).unwrap();
+    assert_eq!(p.grading_rules().complainants, 3);
+    assert_eq!(
+        dropped,
+        [
+            "settings.local_stricter_limits_win",
+            "rule[0].callback",
+            "rule[0].milestones.reply_soon"
+        ]
+    );
+    // Nothing to drop: the same as with_overrides.
+    let (q, none) = gas
+        .with_stored_overrides("[settings]\ncomplaint_grade2_complainants = 3\n")
+        .unwrap();
+    assert!(none.is_empty());
+    assert_eq!(q.grading_rules().complainants, 3);
 }

@@ -74,8 +74,10 @@ impl Company {
                 ),
             }
         })?;
+        // Tolerant: an override saved by an older release may hold a key this one refuses
+        // (a setting nothing reads); it is left out rather than failing every request.
         match &self.policy_override {
-            Some(o) => base.with_overrides(o),
+            Some(o) => base.with_stored_overrides(o).map(|(p, _)| p),
             None => Ok(base),
         }
     }

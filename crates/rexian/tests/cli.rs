@@ -77,6 +77,36 @@ fn bad_policy_names_line_and_reason() {
 }
 
 #[test]
+fn policy_check_refuses_a_setting_nothing_reads_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let heat = std::fs::read_to_string(format!(
+        "{}/../../policies/heat.toml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    // The heating seed's 3 rings (000:二.1(1)): nothing reads it yet, so it may not be there.
+    let bad = heat.replacen("[settings]\n", "[settings]\nanswer_within_rings = 3\n", 1);
+    let line = bad
+        .lines()
+        .position(|l| l.starts_with("answer_within_rings"))
+        .unwrap()
+        + 1;
+    let f = dir.path().join("heat.toml");
+    std::fs::write(&f, bad).unwrap();
+    let (ok, text) = rexian(&["policy", "check", f.to_str().unwrap()]);
+    assert!(!ok, "{text}");
+    assert!(text.contains(&format!("heat.toml:{line}:")), "{text}");
+    assert!(text.contains("settings.answer_within_rings"), "{text}");
+    // As a company override too (--over), with the override's own line.
+    let o = dir.path().join("override.toml");
+    std::fs::write(&o, "title = \"x\"\n[settings]\nshift_hours = 24\n").unwrap();
+    let (ok, text) = rexian(&["policy", "check", o.to_str().unwrap(), "--over", "power"]);
+    assert!(!ok, "{text}");
+    assert!(text.contains("override.toml:3:"), "{text}");
+    assert!(text.contains("settings.shift_hours"), "{text}");
+}
+
+#[test]
 fn calendar_load_installs_a_checked_file() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");

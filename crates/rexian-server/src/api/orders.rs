@@ -1509,11 +1509,27 @@ async fn step_once(
     } else {
         after.closed_at = None;
     }
+    // Meets and stops only of the limits the order has running: a step names every kind it
+    // could meet (the named limits among them), most orders have few.
+    let active_kind = |k: &str, unmet: bool| {
+        full.deadlines
+            .iter()
+            .any(|d| d.active && d.kind == k && (!unmet || d.met_at.is_none()))
+    };
     let deadlines = to_changes(&outcome.ops)
         .into_iter()
-        .map(|c| match c {
-            DeadlineChange::Meet { kind, .. } => DeadlineChange::Meet { kind, at: now_ms },
-            other => other,
+        .filter_map(|c| match c {
+            DeadlineChange::Meet { kind, .. } => {
+                active_kind(&kind, true).then_some(DeadlineChange::Meet { kind, at: now_ms })
+            }
+            DeadlineChange::Stop { kinds, unit_only } => {
+                let kinds: Vec<String> = kinds
+                    .into_iter()
+                    .filter(|k| active_kind(k, false))
+                    .collect();
+                (!kinds.is_empty()).then_some(DeadlineChange::Stop { kinds, unit_only })
+            }
+            other => Some(other),
         })
         .collect();
     let change = OrderChange {

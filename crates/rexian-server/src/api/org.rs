@@ -629,8 +629,17 @@ pub async fn get_policy(
 ) -> AppResult<Json<Value>> {
     let c = app.store.company(parse_id("id", &id)?).await?;
     let p = crate::api::orders::company_policy(&c)?;
+    // What of a stored override this release leaves out (a setting nothing reads, ...).
+    let ignored = match (Policy::preset(&c.policy), c.policy_override.as_deref()) {
+        (Some(base), Some(o)) => base
+            .with_stored_overrides(o)
+            .map(|(_, d)| d)
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
     Ok(Json(
-        json!({"preset": c.policy, "override": c.policy_override, "effective": p.to_toml()}),
+        json!({"preset": c.policy, "override": c.policy_override, "effective": p.to_toml(),
+            "ignored": ignored}),
     ))
 }
 

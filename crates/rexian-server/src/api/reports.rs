@@ -91,9 +91,12 @@ pub async fn kpi(
         c.rated,
         c.satisfied,
     );
+    // The policy's targets (`settings.*_target`, 000:九.7) beside the measured rates.
+    let targets = crate::api::orders::company_policy(&company)?.kpi_targets();
     Ok(Json(json!({
         "intake": k.intake, "closed": k.closed, "timely_rate": k.timely_rate, "resolution_rate": k.resolution_rate,
         "satisfaction_rate": k.satisfaction_rate, "callback_rate": k.callback_rate, "overdue": k.overdue,
+        "targets": targets,
     })))
 }
 

@@ -88,6 +88,9 @@ struct ReportPage {
     by: String,
     dims: Vec<(String, String)>,
     total: Row,
+    /// The policy's targets of the timely, resolution and satisfaction rates (`000:九.7`),
+    /// empty where the policy sets none.
+    targets: [String; 3],
     rows: Vec<Row>,
     charts: Vec<Chart>,
     matters: Vec<rexian_store::reports::MatterCount>,
@@ -224,6 +227,13 @@ async fn build(app: &AppState, t: Msgs, u: &CurrentUser, q: ReportQuery) -> AppR
         .kpi_counts(company.id, None, from_ms, to_ms)
         .await?;
     let (total, _) = row(t.get("report.total"), &totals);
+    let goal = crate::api::orders::company_policy(&company)?.kpi_targets();
+    let target = |r: Option<f64>| r.map(|v| pct(Some(v))).unwrap_or_default();
+    let targets = [
+        target(goal.timely_rate),
+        target(goal.resolution_rate),
+        target(goal.satisfaction_rate),
+    ];
     let groups = app
         .store
         .kpi_breakdown(company.id, dim, from_ms, to_ms)
@@ -263,6 +273,7 @@ async fn build(app: &AppState, t: Msgs, u: &CurrentUser, q: ReportQuery) -> AppR
         by,
         dims,
         total,
+        targets,
         rows,
         charts,
         matters,

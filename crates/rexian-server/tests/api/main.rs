@@ -19,6 +19,7 @@ mod org;
 mod ownership;
 mod personal_log;
 mod photos;
+mod policy_numbers;
 mod presets;
 mod rechecks;
 mod reports;
