@@ -9,6 +9,7 @@ pub use rexian_app::clock;
 pub mod error;
 pub mod extract;
 pub mod i18n;
+pub mod idempotency;
 pub use rexian_app::tenancy;
 pub mod throttle;
 pub mod ui;
@@ -178,6 +179,10 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/{file}", get(ui::asset))
         .merge(api::routes(manual))
         .merge(ui::routes())
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::layer,
+        ))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             api::personal::log_views,

@@ -2,8 +2,7 @@
 //! and the suggestions for what a caller said (the search index).
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
 use axum::{Extension, Json};
 use rexian_app::kb::{self, ActionInput, ArticleInput, ListFilter, VersionInput};
 use serde::{Deserialize, Serialize};
@@ -11,7 +10,6 @@ use serde_json::{json, Value};
 
 use super::parse_id;
 use crate::auth::CurrentUser;
-use crate::clock::ms;
 use crate::error::{AppError, AppResult};
 use crate::extract::parse_json;
 use crate::AppState;
@@ -38,40 +36,11 @@ pub async fn list(
 pub async fn create(
     State(app): State<AppState>,
     Extension(me): Extension<CurrentUser>,
-    headers: HeaderMap,
     body: axum::body::Bytes,
-) -> AppResult<Response> {
-    let key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    if let Some(k) = &key {
-        if k.is_empty() || k.len() > 200 {
-            return Err(AppError::invalid(
-                "Idempotency-Key",
-                "Idempotency-Key must be 1–200 characters",
-            ));
-        }
-        if let Some(a) = app.store.idempotent_answer(me.id, k).await? {
-            return super::orders::replay(a, &super::orders::request_hash(&body));
-        }
-    }
+) -> AppResult<(StatusCode, Json<kb::Article>)> {
     let b: ArticleInput = parse_json(if body.is_empty() { b"{}" } else { &body })?;
     let id = kb::create(&app, &me, b).await?;
-    let v = json!(kb::article(&app, &me, id).await?);
-    if let Some(k) = &key {
-        app.store
-            .save_idempotent_response(
-                me.id,
-                k,
-                201,
-                &v.to_string(),
-                ms(app.clock.now()),
-                Some(&super::orders::request_hash(&body)),
-            )
-            .await?;
-    }
-    Ok((StatusCode::CREATED, Json(v)).into_response())
+    Ok((StatusCode::CREATED, Json(kb::article(&app, &me, id).await?)))
 }
 
 /// `GET /api/v1/kb/articles/{id}`.

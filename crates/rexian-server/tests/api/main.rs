@@ -9,6 +9,7 @@ mod console;
 mod contract;
 mod extensions;
 mod heating;
+mod idempotency;
 mod identity;
 mod input;
 mod kb;

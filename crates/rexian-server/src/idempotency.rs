@@ -1,0 +1,110 @@
+//! One `Idempotency-Key` layer for every POST of the API (DESIGN: API). A POST carrying the
+//! header is answered once: a retry with the same key and the same body gets the first answer
+//! (status and JSON) without running again; the same key with another body is refused 422
+//! `idempotency_key_reused`. Keys are per user. Only successful answers are kept, so a refused
+//! request can be corrected and sent again under its key. Order intake also stores its answer
+//! in the transaction that creates the order, so that not even a crash between the two makes a
+//! retry create a second order; the layer's own save then finds the key taken and keeps that.
+//! Left out: sign-in (no user yet), the test clock, and photo uploads (multipart, large).
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::api::orders::{replay, request_hash};
+use crate::auth::CurrentUser;
+use crate::clock::ms;
+use crate::error::AppError;
+use crate::AppState;
+
+/// The largest JSON body the layer reads (the API's default body limit).
+const MAX_BODY: usize = 2 * 1024 * 1024;
+/// The largest answer kept.
+const MAX_ANSWER: usize = 4 * 1024 * 1024;
+
+fn applies(req: &Request) -> bool {
+    let path = req.uri().path();
+    req.method() == Method::POST
+        && path.starts_with("/api/v1/")
+        && path != "/api/v1/session"
+        && !path.starts_with("/api/v1/admin/clock")
+        && !req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/"))
+}
+
+/// The layer (a route layer inside authentication: it needs the user).
+pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Response {
+    let Some(raw) = req.headers().get("idempotency-key").cloned() else {
+        return next.run(req).await;
+    };
+    if !applies(&req) {
+        return next.run(req).await;
+    }
+    let Some(me) = req.extensions().get::<CurrentUser>().map(|u| u.id) else {
+        return next.run(req).await;
+    };
+    let key = match raw.to_str() {
+        Ok(k) if !k.is_empty() && k.len() <= 200 => k.to_owned(),
+        _ => {
+            return AppError::invalid(
+                "Idempotency-Key",
+                "Idempotency-Key must be 1–200 visible ASCII characters",
+            )
+            .into_response()
+        }
+    };
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(_) => {
+            return AppError::invalid("body", "the request body could not be read").into_response()
+        }
+    };
+    let hash = request_hash(&bytes);
+    match app.store.idempotent_answer(me, &key).await {
+        Ok(Some(a)) => return replay(a, &hash).into_response(),
+        Ok(None) => {}
+        Err(e) => return AppError::from(e).into_response(),
+    }
+    let res = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
+    let json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !res.status().is_success() || !json {
+        return res;
+    }
+    let (parts, body) = res.into_parts();
+    let answer = match axum::body::to_bytes(body, MAX_ANSWER).await {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(error = %e, "reading an answer to keep under its idempotency key");
+            return AppError::Internal(anyhow::anyhow!("answer unreadable")).into_response();
+        }
+    };
+    let text = String::from_utf8_lossy(&answer);
+    if let Err(e) = app
+        .store
+        .save_idempotent_response(
+            me,
+            &key,
+            i64::from(parts.status.as_u16()),
+            &text,
+            ms(app.clock.now()),
+            Some(&hash),
+        )
+        .await
+    {
+        // The change is committed; the answer goes out. A retry then runs again.
+        tracing::error!(error = %e, "keeping the answer under its idempotency key failed");
+    }
+    Response::from_parts(parts, Body::from(answer))
+}
