@@ -9,6 +9,7 @@ use rexian_domain::calendar::BusinessCalendar;
 use rexian_domain::model::Role;
 use rexian_store::Store;
 
+pub mod assessment;
 pub mod clock;
 pub mod error;
 #[cfg(feature = "http")]
@@ -16,6 +17,7 @@ mod http;
 pub mod kb;
 pub mod ser;
 pub mod tenancy;
+pub mod text;
 
 pub use clock::Clock;
 pub use error::{AppError, AppResult};

@@ -299,27 +299,8 @@ impl Store {
     /// Returns the id, or `None` when skipped.
     pub async fn add_entry(&self, e: &Entry) -> Result<Option<i64>> {
         let _w = self.write_guard().await;
-        let id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO assessment_entries (company_id, month, subject_kind, subject_id, rule_code, points, yuan, order_id, \
-             source_key, reason, reversal_of, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
-             ON CONFLICT (company_id, source_key) DO NOTHING RETURNING id",
-        )
-        .bind(e.company_id)
-        .bind(&e.month)
-        .bind(&e.subject_kind)
-        .bind(e.subject_id)
-        .bind(&e.rule_code)
-        .bind(e.points)
-        .bind(e.yuan)
-        .bind(e.order_id)
-        .bind(&e.source_key)
-        .bind(&e.reason)
-        .bind(e.reversal_of)
-        .bind(e.created_by)
-        .bind(e.created_at)
-        .fetch_optional(self.pool())
-        .await?;
-        Ok(id)
+        let mut c = self.pool().acquire().await?;
+        insert_entry(&mut c, e).await
     }
 
     /// One entry.
@@ -373,9 +354,10 @@ impl Store {
         company_id: i64,
         month: &str,
         open: &[(i64, String, Option<i64>)],
+        entries: &[Entry],
         by: i64,
         at: i64,
-    ) -> Result<i64> {
+    ) -> Result<(i64, usize)> {
         let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO month_end_closings (company_id, month, open_orders, closed_by, closed_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -396,8 +378,14 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
+        let mut added = 0;
+        for e in entries {
+            if insert_entry(&mut tx, e).await?.is_some() {
+                added += 1;
+            }
+        }
         tx.commit().await?;
-        Ok(id)
+        Ok((id, added))
     }
 
     /// The month-end closings of a company, newest month first.
@@ -653,4 +641,28 @@ impl Store {
         }
         Ok(n)
     }
+}
+
+/// Inserts an entry unless one with its source key exists; its id when inserted.
+async fn insert_entry(c: &mut sqlx::AnyConnection, e: &Entry) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO assessment_entries (company_id, month, subject_kind, subject_id, rule_code, points, yuan, order_id, \
+         source_key, reason, reversal_of, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+         ON CONFLICT (company_id, source_key) DO NOTHING RETURNING id",
+    )
+    .bind(e.company_id)
+    .bind(&e.month)
+    .bind(&e.subject_kind)
+    .bind(e.subject_id)
+    .bind(&e.rule_code)
+    .bind(e.points)
+    .bind(e.yuan)
+    .bind(e.order_id)
+    .bind(&e.source_key)
+    .bind(&e.reason)
+    .bind(e.reversal_of)
+    .bind(e.created_by)
+    .bind(e.created_at)
+    .fetch_optional(&mut *c)
+    .await?)
 }

@@ -6,144 +6,30 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::{Extension, Json};
-use chrono::{Datelike, NaiveDate};
-use rexian_domain::policy::{MAX_AMOUNT_YUAN, MAX_POINTS};
-use rexian_store::reports::Entry;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
-use super::orders::{clean, company_policy, offset_of, rfc3339};
+use rexian_app::assessment::{self, month_of};
+
+use super::orders::rfc3339;
+use super::parse_id;
 use super::reports::Table;
-use super::{parse_id, Id};
 use crate::auth::CurrentUser;
-use crate::clock::ms;
 use crate::error::{AppError, AppResult};
 use crate::extract::ApiJson;
 use crate::AppState;
 
-fn month_of(field: &str, s: &str) -> AppResult<NaiveDate> {
-    NaiveDate::parse_from_str(&format!("{s}-01"), "%Y-%m-%d")
-        .ok()
-        .filter(|_| s.len() == 7)
-        .ok_or_else(|| AppError::invalid(field, format!("{field} must be YYYY-MM")))
-}
-
-/// Checks an entry's points or 元: at most `max` either way, at most 2 decimals.
-fn amount(field: &str, x: f64, max: f64) -> AppResult<()> {
-    let cents = x * 100.0;
-    if !x.is_finite() || x.abs() > max || (cents - cents.round()).abs() > 1e-6 {
-        return Err(AppError::invalid(
-            field,
-            format!("{field} must be between -{max} and {max} with at most 2 decimals"),
-        ));
-    }
-    Ok(())
-}
-
-/// `POST /api/v1/assessment/entries` body: a manual entry by an assessor.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EntryBody {
-    company_id: Id,
-    month: String,
-    subject_kind: String,
-    subject_id: Id,
-    #[serde(default)]
-    points: f64,
-    #[serde(default)]
-    yuan: f64,
-    rule_code: Option<String>,
-    order_id: Option<Id>,
-    reason: String,
-}
-
-/// Adds a manual entry (person or unit, points or 元, with a reason).
+/// `POST /api/v1/assessment/entries`: a manual entry (person or unit, points or 元, with a
+/// reason).
 pub async fn create(
     State(app): State<AppState>,
     Extension(me): Extension<CurrentUser>,
-    ApiJson(b): ApiJson<EntryBody>,
-) -> AppResult<(StatusCode, Json<Value>)> {
-    let company = app
-        .store
-        .company(b.company_id.0)
-        .await
-        .map_err(|_| AppError::invalid("company_id", "company_id names no company"))?;
-    if me.company_id.is_some_and(|c| c != company.id) {
-        return Err(AppError::Forbidden);
-    }
-    month_of("month", &b.month)?;
-    match b.subject_kind.as_str() {
-        "user" => {
-            let u = app
-                .store
-                .user(b.subject_id.0)
-                .await
-                .map_err(|_| AppError::invalid("subject_id", "subject_id names no user"))?;
-            if u.company_id != Some(company.id) {
-                return Err(AppError::invalid(
-                    "subject_id",
-                    "the user works for another company",
-                ));
-            }
-        }
-        "unit" => {
-            let u = app
-                .store
-                .unit(b.subject_id.0)
-                .await
-                .map_err(|_| AppError::invalid("subject_id", "subject_id names no unit"))?;
-            if u.company_id != company.id {
-                return Err(AppError::invalid(
-                    "subject_id",
-                    "the unit belongs to another company",
-                ));
-            }
-        }
-        other => {
-            return Err(AppError::invalid(
-                "subject_kind",
-                format!("subject_kind must be user or unit, got {other:?}"),
-            ))
-        }
-    }
-    amount("points", b.points, f64::from(MAX_POINTS))?;
-    amount("yuan", b.yuan, f64::from(MAX_AMOUNT_YUAN))?;
-    if b.points == 0.0 && b.yuan == 0.0 {
-        return Err(AppError::invalid(
-            "points",
-            "give points or yuan (a deduction is negative)",
-        ));
-    }
-    if let Some(code) = &b.rule_code {
-        if company_policy(&company)?.assessment_rule(code).is_none() {
-            return Err(AppError::invalid(
-                "rule_code",
-                format!("the policy has no assessment rule {code:?}"),
-            ));
-        }
-    }
-    let reason = clean("reason", Some(b.reason), 2000)?
-        .ok_or_else(|| AppError::invalid("reason", "reason is required"))?;
-    let e = Entry {
-        company_id: company.id,
-        month: b.month,
-        subject_kind: b.subject_kind,
-        subject_id: b.subject_id.0,
-        rule_code: b.rule_code,
-        points: b.points,
-        yuan: b.yuan,
-        order_id: b.order_id.map(|o| o.0),
-        reason,
-        created_by: Some(me.id),
-        created_at: ms(app.clock.now()),
-        ..Default::default()
-    };
-    let id = app
-        .store
-        .add_entry(&e)
-        .await?
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("entry not stored")))?;
-    Ok((StatusCode::CREATED, Json(json!({"id": id.to_string()}))))
+    ApiJson(b): ApiJson<assessment::EntryInput>,
+) -> AppResult<(StatusCode, Json<assessment::Created>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(assessment::add_entry(&app, &me, b).await?),
+    ))
 }
 
 /// `POST /api/v1/assessment/entries/{id}/reverse` body.
@@ -159,37 +45,12 @@ pub async fn reverse(
     Extension(me): Extension<CurrentUser>,
     Path(id): Path<String>,
     ApiJson(b): ApiJson<ReverseBody>,
-) -> AppResult<(StatusCode, Json<Value>)> {
-    let e = app.store.entry(parse_id("id", &id)?).await?;
-    if me.company_id.is_some_and(|c| c != e.company_id) {
-        return Err(AppError::NotFound);
-    }
-    if e.reversal_of.is_some() {
-        return Err(AppError::InvalidTransition(
-            "a reversal is not reversed; add a new entry".into(),
-        ));
-    }
-    let reason = clean("reason", Some(b.reason), 2000)?
-        .ok_or_else(|| AppError::invalid("reason", "reason is required"))?;
-    let r = Entry {
-        points: -e.points,
-        yuan: -e.yuan,
-        reason,
-        reversal_of: Some(e.id),
-        source_key: None,
-        created_by: Some(me.id),
-        created_at: ms(app.clock.now()),
-        id: 0,
-        ..e
-    };
-    let id = app.store.add_entry(&r).await.map_err(|err| match err {
-        rexian_store::StoreError::Conflict(_) => {
-            AppError::InvalidTransition("this entry is already reversed".into())
-        }
-        other => other.into(),
-    })?;
-    let id = id.ok_or_else(|| AppError::Internal(anyhow::anyhow!("reversal not stored")))?;
-    Ok((StatusCode::CREATED, Json(json!({"id": id.to_string()}))))
+) -> AppResult<(StatusCode, Json<assessment::Created>)> {
+    let id = parse_id("id", &id)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(assessment::reverse(&app, &me, id, b.reason).await?),
+    ))
 }
 
 /// Query of the statement.
@@ -305,100 +166,14 @@ pub async fn statement(
     t.respond(&app, &me, q.format.as_deref()).await
 }
 
-/// `POST /api/v1/reports/month_end` body.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MonthEndBody {
-    company_id: Id,
-    month: String,
-}
-
-/// Closes a month (once): lists the orders still open at its end, and applies the policy's
-/// `month_end_open` rules to each (an entry for the unit holding it, else its first responder).
+/// `POST /api/v1/reports/month_end`: closes a month once (see [`assessment::month_end`]).
 pub async fn month_end(
     State(app): State<AppState>,
     Extension(me): Extension<CurrentUser>,
-    ApiJson(b): ApiJson<MonthEndBody>,
-) -> AppResult<(StatusCode, Json<Value>)> {
-    let company = app
-        .store
-        .company(b.company_id.0)
-        .await
-        .map_err(|_| AppError::invalid("company_id", "company_id names no company"))?;
-    if me.company_id.is_some_and(|c| c != company.id) {
-        return Err(AppError::Forbidden);
-    }
-    let first = month_of("month", &b.month)?;
-    let next = if first.month() == 12 {
-        NaiveDate::from_ymd_opt(first.year() + 1, 1, 1)
-    } else {
-        NaiveDate::from_ymd_opt(first.year(), first.month() + 1, 1)
-    }
-    .ok_or_else(|| AppError::invalid("month", "month out of range"))?;
-    let end = next
-        .and_hms_opt(0, 0, 0)
-        .and_then(|t| t.and_local_timezone(offset_of(&company)).single())
-        .ok_or_else(|| AppError::invalid("month", "month out of range"))?;
-    let now = app.clock.now();
-    if now < end {
-        return Err(AppError::invalid("month", "the month has not ended yet"));
-    }
-    let open = app
-        .store
-        .open_orders_at(company.id, end.timestamp_millis())
-        .await?;
-    let rows: Vec<(i64, String, Option<i64>)> = open
-        .iter()
-        .map(|(id, _, status, unit, _)| (*id, status.clone(), *unit))
-        .collect();
-    let closing = app
-        .store
-        .record_month_end(company.id, &b.month, &rows, me.id, ms(now))
-        .await
-        .map_err(|e| match e {
-            rexian_store::StoreError::Conflict(_) => AppError::Conflict {
-                field: Some("month".into()),
-                message: "this month is already closed".into(),
-            },
-            other => other.into(),
-        })?;
-    let policy = company_policy(&company)?;
-    let rules = policy.assessment_on("month_end_open");
-    let mut entries = 0;
-    for (id, number, _, unit, responder) in &open {
-        for rule in &rules {
-            let (kind, subject) = match unit {
-                Some(u) => ("unit", *u),
-                None => ("user", *responder),
-            };
-            let e = Entry {
-                company_id: company.id,
-                month: b.month.clone(),
-                subject_kind: kind.into(),
-                subject_id: subject,
-                rule_code: Some(rule.code.clone()),
-                points: -f64::from(rule.points.unwrap_or(0)),
-                yuan: -f64::from(rule.amount_yuan.unwrap_or(0)),
-                order_id: Some(*id),
-                source_key: Some(format!("month_end:{}:{id}:{}", b.month, rule.code)),
-                reason: format!("{} ({number})", rule.description),
-                created_by: Some(me.id),
-                created_at: ms(now),
-                ..Default::default()
-            };
-            if app.store.add_entry(&e).await?.is_some() {
-                entries += 1;
-            }
-        }
-    }
-    let items: Vec<Value> = open
-        .iter()
-        .map(|(id, number, status, unit, _)| json!({"id": id.to_string(), "number": number, "status": status, "unit_id": unit.map(|u| u.to_string())}))
-        .collect();
+    ApiJson(b): ApiJson<assessment::MonthEndInput>,
+) -> AppResult<(StatusCode, Json<assessment::MonthEnd>)> {
     Ok((
         StatusCode::CREATED,
-        Json(
-            json!({"id": closing.to_string(), "month": b.month, "open_orders": items, "assessment_entries": entries}),
-        ),
+        Json(assessment::month_end(&app, &me, b).await?),
     ))
 }

@@ -11,17 +11,16 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
 use chrono::{Datelike, Months};
+use rexian_app::assessment;
 use rexian_domain::model::Role;
 use serde::Deserialize;
-use serde_json::{json, Value};
 
-use super::common::{body, field, local_time, msgs, Fields};
+use super::common::{field, local_time, msgs, Fields};
 use super::{error_page, render, PageUser};
 use crate::api::orders::{company_policy, offset_of};
-use crate::api::parse_id;
+use crate::api::{parse_id, Id};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
-use crate::extract::ApiJson;
 use crate::i18n::Msgs;
 use crate::AppState;
 use rexian_store::org::Company;
@@ -316,19 +315,18 @@ async fn add_entry(
             }
         };
         let rule = field(&f, "rule_code");
-        let b = body(json!({
-            "company_id": company.id.to_string(),
-            "month": month,
-            "subject_kind": kind,
-            "subject_id": parse_id("subject", id)?.to_string(),
-            "points": number("points")?,
-            "yuan": number("yuan")?,
-            "rule_code": if rule.is_empty() { Value::Null } else { json!(rule) },
-            "reason": field(&f, "reason"),
-        }))?;
-        let _created =
-            crate::api::assessment::create(State(app.clone()), Extension(u.clone()), ApiJson(b))
-                .await?;
+        let input = assessment::EntryInput {
+            company_id: Id(company.id),
+            month: month.clone(),
+            subject_kind: kind.to_owned(),
+            subject_id: Id(parse_id("subject", id)?),
+            points: number("points")?,
+            yuan: number("yuan")?,
+            rule_code: (!rule.is_empty()).then(|| rule.to_owned()),
+            order_id: None,
+            reason: field(&f, "reason").to_owned(),
+        };
+        assessment::add_entry(&app, &u, input).await?;
         Ok(month)
     }
     .await;
@@ -347,15 +345,9 @@ async fn reverse_entry(
 ) -> Response {
     let t = msgs(&headers);
     let r: AppResult<String> = async {
-        let entry = app.store.entry(parse_id("id", &id)?).await?;
-        let b = body(json!({"reason": field(&f, "reason")}))?;
-        let _reversal = crate::api::assessment::reverse(
-            State(app.clone()),
-            Extension(u.clone()),
-            Path(id.clone()),
-            ApiJson(b),
-        )
-        .await?;
+        let id = parse_id("id", &id)?;
+        let entry = app.store.entry(id).await?;
+        assessment::reverse(&app, &u, id, field(&f, "reason").to_owned()).await?;
         Ok(entry.month)
     }
     .await;
@@ -522,7 +514,7 @@ async fn build_month_end(
     })
 }
 
-/// Closes the month through the API's call, then shows the closing (POST-redirect-GET).
+/// Closes the month, then shows the closing (POST-redirect-GET).
 async fn month_end_run(
     State(app): State<AppState>,
     headers: HeaderMap,
@@ -536,10 +528,11 @@ async fn month_end_run(
         if month.is_empty() {
             return Err(AppError::invalid("month", "month is required"));
         }
-        let b = body(json!({"company_id": company.id.to_string(), "month": month}))?;
-        let _closed =
-            crate::api::assessment::month_end(State(app.clone()), Extension(u.clone()), ApiJson(b))
-                .await?;
+        let input = assessment::MonthEndInput {
+            company_id: Id(company.id),
+            month: month.clone(),
+        };
+        assessment::month_end(&app, &u, input).await?;
         Ok(month)
     }
     .await;
