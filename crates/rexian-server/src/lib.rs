@@ -161,12 +161,13 @@ impl AppState {
             .map_err(|e| error::AppError::Internal(e.into()))
     }
 
-    /// Runs every timer that is due at the clock's now.
-    pub async fn run_timers(&self) -> Result<(), error::AppError> {
+    /// Runs every timer that is due at the clock's now. The error carries its cause chain;
+    /// the caller logs it once (`{:#}`).
+    pub async fn run_timers(&self) -> anyhow::Result<()> {
         rexian_jobs::run_due(&self.store, self.clock.now(), 500)
             .await
-            .map_err(error::AppError::Internal)?;
-        Ok(())
+            .map(|_| ())
+            .map_err(|e| e.context("running the due timers"))
     }
 }
 

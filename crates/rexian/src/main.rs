@@ -423,7 +423,7 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
             loop {
                 tick.tick().await;
                 if let Err(e) = st.run_timers().await {
-                    tracing::error!(error = %e, "timer sweep failed");
+                    tracing::error!(error = format!("{e:#}"), "timer sweep failed");
                 }
             }
         });

@@ -35,7 +35,7 @@ pub async fn set(
     if !app.clock.set(b.now) {
         return Err(AppError::Forbidden);
     }
-    app.run_timers().await?;
+    app.run_timers().await.map_err(AppError::Internal)?;
     Ok(Json(json!({"now": app.clock.now()})))
 }
 
@@ -56,6 +56,6 @@ pub async fn advance(
     if !app.clock.set(next) {
         return Err(AppError::Forbidden);
     }
-    app.run_timers().await?;
+    app.run_timers().await.map_err(AppError::Internal)?;
     Ok(Json(json!({"now": app.clock.now()})))
 }
