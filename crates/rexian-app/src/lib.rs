@@ -15,6 +15,7 @@ pub mod error;
 #[cfg(feature = "http")]
 mod http;
 pub mod kb;
+pub mod password;
 pub mod ser;
 pub mod tenancy;
 pub mod text;
