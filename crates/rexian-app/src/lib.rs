@@ -15,6 +15,7 @@ pub mod error;
 #[cfg(feature = "http")]
 mod http;
 pub mod kb;
+pub mod org;
 pub mod password;
 pub mod ser;
 pub mod tenancy;

@@ -6,7 +6,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use rand::RngCore;
 use rexian_app::Actor;
-use rexian_domain::model::Role;
 use sha2::{Digest, Sha256};
 
 use crate::access::{rule_for, Access};
@@ -55,10 +54,7 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Parses the role names of a stored user, skipping unknown ones.
-pub fn parse_roles(names: &[String]) -> Vec<Role> {
-    names.iter().filter_map(|n| n.parse().ok()).collect()
-}
+pub use rexian_app::org::parse_roles;
 
 /// The value of cookie `name` of a request.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {

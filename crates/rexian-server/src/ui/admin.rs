@@ -11,16 +11,13 @@ use axum::{Extension, Form, Router};
 use rexian_domain::model::{Role, Utility};
 
 use super::{error_page, render, PageUser};
-use crate::api::org::{
-    assign_partner, change_unit_area, disable_user, insert_company, insert_unit, insert_user,
-    NewCompanyBody, NewUnitBody, UserInput,
-};
 use crate::api::{parse_id, Id};
 use crate::auth::{parse_roles, CurrentUser};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, Msgs};
 use crate::tenancy::{admin_scope, AdminScope};
 use crate::AppState;
+use rexian_app::org::{self, NewCompanyInput, NewUnitInput, NewUserInput};
 
 /// Admin routes.
 pub fn routes() -> Router<AppState> {
@@ -138,13 +135,13 @@ async fn create_company(
     let t = Msgs {
         lang: Lang::from_headers(&headers),
     };
-    let body = NewCompanyBody {
+    let body = NewCompanyInput {
         name: field(&f, "name").to_owned(),
         utility: field(&f, "utility").to_owned(),
         policy: None,
         number_prefix: Some(field(&f, "number_prefix").to_owned()),
     };
-    let r = insert_company(&app, &u, body).await.map(|_| ());
+    let r = org::create_company(&app, &u, body).await.map(|_| ());
     finish(t, &u, r, "/admin/companies")
 }
 
@@ -241,14 +238,14 @@ async fn create_unit(
     let r = async {
         let company_id = opt_id(&f, "company_id")?
             .ok_or_else(|| AppError::invalid("company_id", "choose a company"))?;
-        let body = NewUnitBody {
+        let body = NewUnitInput {
             company_id: Id(company_id),
             parent_id: opt_id(&f, "parent_id")?.map(Id),
             name: field(&f, "name").to_owned(),
             kind: field(&f, "kind").to_owned(),
             area: Some(field(&f, "area").to_owned()),
         };
-        insert_unit(&app, &u, body).await.map(|_| ())
+        org::create_unit(&app, &u, body).await.map(|_| ())
     }
     .await;
     finish(t, &u, r, "/admin/units")
@@ -266,7 +263,7 @@ async fn set_unit_area(
     };
     let r = async {
         let id = parse_id("id", &id)?;
-        change_unit_area(&app, &u, id, Some(field(&f, "area")))
+        org::change_unit_area(&app, &u, id, Some(field(&f, "area")))
             .await
             .map(|_| ())
     }
@@ -378,7 +375,7 @@ async fn create_user(
         lang: Lang::from_headers(&headers),
     };
     let r = async {
-        let input = UserInput {
+        let input = NewUserInput {
             login: field(&f, "login").to_owned(),
             name: field(&f, "name").to_owned(),
             password: field(&f, "password").to_owned(),
@@ -387,11 +384,11 @@ async fn create_user(
                 .filter(|(k, _)| k == "roles")
                 .map(|(_, v)| v.clone())
                 .collect(),
-            unit_id: opt_id(&f, "unit_id")?,
+            unit_id: opt_id(&f, "unit_id")?.map(Id),
             company_id: None,
             staff_no: Some(field(&f, "staff_no").to_owned()),
         };
-        insert_user(&app, &u, input).await.map(|_| ())
+        org::create_user(&app, &u, input).await.map(|_| ())
     }
     .await;
     finish(t, &u, r, "/admin/users")
@@ -409,7 +406,9 @@ async fn set_disabled(
     };
     let r = async {
         let id = parse_id("id", &id)?;
-        disable_user(&app, &u, id, field(&f, "disabled") == "true").await
+        org::disable_user(&app, &u, id, field(&f, "disabled") == "true")
+            .await
+            .map(|_| ())
     }
     .await;
     finish(t, &u, r, "/admin/users")
@@ -427,7 +426,9 @@ async fn set_partner(
     };
     let r = async {
         let id = parse_id("id", &id)?;
-        assign_partner(&app, &u, id, opt_id(&f, "partner_id")?).await
+        org::assign_partner(&app, &u, id, opt_id(&f, "partner_id")?)
+            .await
+            .map(|_| ())
     }
     .await;
     finish(t, &u, r, "/admin/users")

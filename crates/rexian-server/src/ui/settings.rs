@@ -12,14 +12,13 @@ use rexian_domain::calendar::BusinessCalendar;
 use rexian_domain::policy::{Policy, PolicyError};
 use serde_json::json;
 
-use super::common::{body, field, msgs, Fields};
+use super::common::{field, msgs, Fields};
 use super::{error_page, render, PageUser};
 use crate::api::orders::company_policy;
 use crate::api::parse_id;
 use crate::auth::CurrentUser;
 use crate::clock::ms;
 use crate::error::{AppError, AppResult};
-use crate::extract::ApiJson;
 use crate::i18n::Msgs;
 use crate::tenancy::{admin_scope, require_company_admin, require_group_admin, AdminScope};
 use crate::AppState;
@@ -159,16 +158,9 @@ async fn policy_submit(
                 Ok((cid, outcome))
             }
             "save" => {
-                let b = body(json!({ "override": text }))?;
-                let saved = crate::api::org::set_policy(
-                    State(app.clone()),
-                    Extension(u.clone()),
-                    Path(id.clone()),
-                    ApiJson(b),
-                )
-                .await;
+                let saved = rexian_app::org::set_policy(&app, &u, cid, Some(text.clone())).await;
                 let outcome = match saved {
-                    Ok(Json(_)) => Outcome {
+                    Ok(_) => Outcome {
                         ok: true,
                         message: t.get("policy.saved"),
                     },
