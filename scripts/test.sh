@@ -39,6 +39,12 @@ cargo fmt --all -- --check
 step "cargo clippy --all-targets -D warnings"
 cargo clippy -j"$jobs" --all-targets -- -D warnings
 
+step "cargo machete (no unused dependencies)"
+if ! command -v cargo-machete >/dev/null 2>&1; then
+  cargo install -j"$jobs" --locked cargo-machete@0.9.2
+fi
+cargo machete
+
 step "tests on SQLite"
 REXIAN_TEST_DB=sqlite cargo test -j"$jobs" --workspace
 
