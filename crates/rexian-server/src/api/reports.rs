@@ -145,37 +145,28 @@ impl Table {
         }
     }
 
-    /// CSV text: a text cell that a spreadsheet would take for a formula (starting with
-    /// `= + - @`, a tab or a CR) is written with a leading `'`; numbers are written as numbers.
-    fn csv(&self) -> String {
-        let esc = |s: &str| {
-            if s.contains([',', '"', '\n', '\r']) {
-                format!("\"{}\"", s.replace('"', "\"\""))
-            } else {
-                s.to_owned()
-            }
-        };
+    /// CSV text (the `csv` crate quotes): a text cell that a spreadsheet would take for a
+    /// formula (starting with `= + - @`, a tab or a CR) is written with a leading `'`; numbers
+    /// are written as numbers.
+    fn csv(&self) -> AppResult<String> {
+        let err = |e: csv::Error| AppError::Internal(anyhow::anyhow!("writing csv: {e}"));
         // A BOM so Excel opens the Chinese headers as UTF-8.
-        let mut out = String::from("\u{feff}");
-        out += &self
-            .columns
-            .iter()
-            .map(|(_, h)| esc(h))
-            .collect::<Vec<_>>()
-            .join(",");
-        out.push('\n');
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer("\u{feff}".as_bytes().to_vec());
+        w.write_record(self.columns.iter().map(|(_, h)| *h))
+            .map_err(err)?;
         for r in &self.rows {
-            out += &r
-                .iter()
-                .map(|v| match v {
-                    Value::String(t) => esc(&defuse(t)),
-                    other => esc(&Self::cell_text(other)),
-                })
-                .collect::<Vec<_>>()
-                .join(",");
-            out.push('\n');
+            w.write_record(r.iter().map(|v| match v {
+                Value::String(t) => defuse(t).into_owned(),
+                other => Self::cell_text(other),
+            }))
+            .map_err(err)?;
         }
-        out
+        let bytes = w
+            .into_inner()
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("writing csv: {e}")))?;
+        String::from_utf8(bytes).map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))
     }
 
     fn xlsx(&self) -> AppResult<Vec<u8>> {
@@ -234,7 +225,7 @@ impl Table {
                         ms(app.clock.now()),
                     )
                     .await?;
-                let body = self.csv();
+                let body = self.csv()?;
                 Ok((
                     [
                         (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
