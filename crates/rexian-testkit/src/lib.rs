@@ -298,3 +298,145 @@ impl TestApp {
         self.state.run_timers().await.expect("timers");
     }
 }
+
+/// A company ready for orders: its hotline centre and a repair team, one user per role, on a
+/// fresh app (Monday 2026-03-02 09:00 Beijing unless started elsewhere).
+pub struct Centre {
+    /// The app.
+    pub app: TestApp,
+    /// Company id.
+    pub company: String,
+    /// The hotline centre (unit id).
+    pub centre: String,
+    /// The repair team 城北维修站 (unit id).
+    pub team: String,
+    /// Agent and dispatcher of the centre (token).
+    pub agent: String,
+    /// Callback agent of the centre (token).
+    pub callback: String,
+    /// Supervisor of the centre (token).
+    pub supervisor: String,
+    /// Assessor of the centre (token).
+    pub assessor: String,
+    /// Unit handler of the team (token).
+    pub handler: String,
+}
+
+impl Centre {
+    /// A centre of a company of `utility` on a fresh app.
+    pub async fn new(utility: &str) -> Centre {
+        Self::on(TestApp::new().await, utility).await
+    }
+
+    /// A centre of a company of `utility` on `app`.
+    pub async fn on(app: TestApp, utility: &str) -> Centre {
+        let company = app.company("南江公用", utility).await;
+        let centre = app.unit(&company, None, "热线中心", "centre").await;
+        let team = app.unit(&company, None, "城北维修站", "repair_team").await;
+        let (_, agent) = app
+            .user("agent", &["agent", "dispatcher"], Some(&centre), None)
+            .await;
+        let (_, callback) = app
+            .user("callback", &["callback_agent"], Some(&centre), None)
+            .await;
+        let (_, supervisor) = app
+            .user("supervisor", &["supervisor"], Some(&centre), None)
+            .await;
+        let (_, assessor) = app
+            .user("assessor", &["assessor"], Some(&centre), None)
+            .await;
+        let (_, handler) = app
+            .user("handler", &["unit_handler"], Some(&team), None)
+            .await;
+        Centre {
+            app,
+            company,
+            centre,
+            team,
+            agent,
+            callback,
+            supervisor,
+            assessor,
+            handler,
+        }
+    }
+
+    /// Takes a call: an order of `category` (and `subtype`) by the agent, answered 201.
+    pub async fn order(&self, category: &str, subtype: Option<&str>) -> Value {
+        let body = json!({"company_id": self.company, "category": category, "subtype": subtype,
+            "channel": "phone", "description": "测试工单",
+            "customer": {"phone": "13800000000", "community": "城南小区"}});
+        let (s, o) = self.app.post("/api/v1/orders", &self.agent, body).await;
+        assert_eq!(s, StatusCode::CREATED, "{o}");
+        o
+    }
+
+    /// A step of `order` by `token`, answered 2xx; the answer (the order after it).
+    pub async fn step(
+        &self,
+        token: &str,
+        order: &(impl OrderRef + ?Sized),
+        step: &str,
+        body: Value,
+    ) -> Value {
+        let id = order.order_id();
+        let (s, v) = self
+            .app
+            .post(&format!("/api/v1/orders/{id}/{step}"), token, body)
+            .await;
+        assert!(s.is_success(), "{step}: {s} {v}");
+        v
+    }
+
+    /// An order of `category` dispatched to the team.
+    pub async fn dispatched(&self, category: &str, subtype: Option<&str>) -> Value {
+        let o = self.order(category, subtype).await;
+        self.step(&self.agent, &o, "dispatch", json!({"unit_id": self.team}))
+            .await
+    }
+
+    /// The order as the supervisor sees it.
+    pub async fn get(&self, order: &(impl OrderRef + ?Sized)) -> Value {
+        let id = order.order_id();
+        let (s, v) = self
+            .app
+            .get(&format!("/api/v1/orders/{id}"), &self.supervisor)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v
+    }
+}
+
+/// The active (latest) deadline of `kind` on an order as the API shows it.
+pub fn deadline<'a>(o: &'a Value, kind: &str) -> &'a Value {
+    o["deadlines"]
+        .as_array()
+        .expect("deadlines")
+        .iter()
+        .rfind(|d| d["kind"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} deadline in {o}"))
+}
+
+/// An order named by its id or given as the API shows it.
+pub trait OrderRef {
+    /// The order's id.
+    fn order_id(&self) -> String;
+}
+
+impl OrderRef for str {
+    fn order_id(&self) -> String {
+        self.to_owned()
+    }
+}
+
+impl OrderRef for String {
+    fn order_id(&self) -> String {
+        self.clone()
+    }
+}
+
+impl OrderRef for Value {
+    fn order_id(&self) -> String {
+        self["id"].as_str().expect("an order with an id").to_owned()
+    }
+}

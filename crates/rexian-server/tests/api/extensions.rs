@@ -3,103 +3,39 @@
 //! that would fall due before it follows.
 
 use axum::http::StatusCode;
-use rexian_testkit::TestApp;
+pub(crate) use rexian_testkit::deadline;
+use rexian_testkit::Centre;
 use serde_json::{json, Value};
 
-pub(crate) struct Co {
-    pub(crate) app: TestApp,
-    pub(crate) company: String,
-    pub(crate) team: String,
-    pub(crate) agent: String,
-    pub(crate) dispatcher: String,
-    pub(crate) handler: String,
-    pub(crate) supervisor: String,
+pub(crate) async fn company(utility: &str) -> Centre {
+    Centre::new(utility).await
 }
 
-pub(crate) async fn company(utility: &str) -> Co {
-    let app = TestApp::at("2026-03-02T01:00:00Z".parse().unwrap()).await;
-    let company = app.company("南江公用", utility).await;
-    let centre = app.unit(&company, None, "热线中心", "centre").await;
-    let team = app.unit(&company, None, "城北维修站", "repair_team").await;
-    let (_, agent) = app.user("agent", &["agent"], Some(&centre), None).await;
-    let (_, dispatcher) = app
-        .user("dispatcher", &["dispatcher"], Some(&centre), None)
+/// A repair dispatched to the team at 01:00 and accepted by it.
+pub(crate) async fn accepted_repair(c: &Centre) -> String {
+    let body = json!({"company_id": c.company, "category": "repair", "subtype": "leak", "channel": "phone",
+        "description": "表前阀门漏水", "customer": {"name": "王先生", "phone": "13812345678",
+        "address": "城北路12号3单元501", "community": "城北小区"}});
+    let (s, o) = c.app.post("/api/v1/orders", &c.agent, body).await;
+    assert_eq!(s, StatusCode::CREATED, "{o}");
+    let id = o["id"].as_str().unwrap().to_owned();
+    c.step(&c.agent, &id, "dispatch", json!({"unit_id": c.team}))
         .await;
-    let (_, handler) = app
-        .user("handler", &["unit_handler"], Some(&team), None)
-        .await;
-    let (_, supervisor) = app
-        .user("supervisor", &["supervisor"], Some(&centre), None)
-        .await;
-    Co {
-        app,
-        company,
-        team,
-        agent,
-        dispatcher,
-        handler,
-        supervisor,
-    }
+    c.step(&c.handler, &id, "accept", json!({})).await;
+    id
 }
 
-/// The active deadline of a kind.
-pub(crate) fn deadline<'a>(o: &'a Value, kind: &str) -> &'a Value {
-    o["deadlines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .rfind(|d| d["kind"] == kind)
-        .unwrap_or_else(|| panic!("no {kind} deadline in {o}"))
-}
-
-impl Co {
-    /// A repair dispatched to the team at 01:00 and accepted by it.
-    pub(crate) async fn accepted_repair(&self) -> String {
-        let body = json!({"company_id": self.company, "category": "repair", "subtype": "leak", "channel": "phone",
-            "description": "表前阀门漏水", "customer": {"name": "王先生", "phone": "13812345678",
-            "address": "城北路12号3单元501", "community": "城北小区"}});
-        let (s, o) = self.app.post("/api/v1/orders", &self.agent, body).await;
-        assert_eq!(s, StatusCode::CREATED, "{o}");
-        let id = o["id"].as_str().unwrap().to_owned();
-        self.step(
-            &self.dispatcher,
-            &id,
-            "dispatch",
-            json!({"unit_id": self.team}),
-        )
-        .await;
-        self.step(&self.handler, &id, "accept", json!({})).await;
-        id
-    }
-
-    pub(crate) async fn step(&self, token: &str, id: &str, step: &str, body: Value) -> Value {
-        let (s, v) = self
-            .app
-            .post(&format!("/api/v1/orders/{id}/{step}"), token, body)
-            .await;
-        assert!(s.is_success(), "{step}: {s} {v}");
-        v
-    }
-
-    pub(crate) async fn order(&self, id: &str) -> Value {
-        self.app
-            .get(&format!("/api/v1/orders/{id}"), &self.supervisor)
-            .await
-            .1
-    }
-
-    /// Asks an extension and has it approved; answers the order after the approval.
-    async fn extend(&self, id: &str, body: Value) -> Value {
-        let v = self.step(&self.handler, id, "extensions", body).await;
-        let eid = v["extension_id"].as_str().unwrap().to_owned();
-        self.step(
-            &self.supervisor,
-            id,
-            &format!("extensions/{eid}/approve"),
-            json!({}),
-        )
-        .await
-    }
+/// Asks an extension and has it approved; answers the order after the approval.
+async fn extend(c: &Centre, id: &str, body: Value) -> Value {
+    let v = c.step(&c.handler, id, "extensions", body).await;
+    let eid = v["extension_id"].as_str().unwrap().to_owned();
+    c.step(
+        &c.supervisor,
+        id,
+        &format!("extensions/{eid}/approve"),
+        json!({}),
+    )
+    .await
 }
 
 fn events_of(o: &Value, kind: &str, deadline: &str) -> usize {
@@ -115,18 +51,18 @@ fn events_of(o: &Value, kind: &str, deadline: &str) -> usize {
 async fn extension_on_an_overdue_arrival_moves_the_arrival_not_the_finish_issue15() {
     // Water repair (003:4.3): arrive 30 min from dispatch, finish 24 h from acceptance.
     let c = company("water").await;
-    let id = c.accepted_repair().await;
+    let id = accepted_repair(&c).await;
     c.app.advance(40 * 60).await; // 01:40: the arrival is overdue, supervision level 1
-    let o = c.order(&id).await;
+    let o = c.get(&id).await;
     assert_eq!(deadline(&o, "arrive")["state"], "missed", "{o}");
     assert_eq!(deadline(&o, "finish")["due_at"], "2026-03-03T01:00:00Z");
     // The unit names no limit: the overdue one, the arrival (customer not at home).
-    let o = c
-        .extend(
-            &id,
-            json!({"until": "2026-03-02T06:00:00Z", "reason": "用户不在家，约定下午上门"}),
-        )
-        .await;
+    let o = extend(
+        &c,
+        &id,
+        json!({"until": "2026-03-02T06:00:00Z", "reason": "用户不在家，约定下午上门"}),
+    )
+    .await;
     let f = deadline(&o, "finish");
     assert_eq!(f["due_at"], "2026-03-03T01:00:00Z", "finish untouched");
     assert_eq!(f["original_due_at"], "2026-03-03T01:00:00Z");
@@ -138,18 +74,18 @@ async fn extension_on_an_overdue_arrival_moves_the_arrival_not_the_finish_issue1
     // The supervision of the missed arrival stops with the move: its next level (02:00) does
     // not come.
     c.app.advance(60 * 60).await; // 02:40
-    let o = c.order(&id).await;
+    let o = c.get(&id).await;
     assert_eq!(events_of(&o, "supervision_escalated", "arrive"), 0, "{o}");
     assert_eq!(deadline(&o, "arrive")["state"], "pending");
     // Missed again against the new time, supervision resumes from there: the level reached
     // stays, the next one comes one limit (30 min) after the new due time times the level.
     c.app.advance(3 * 3600 + 30 * 60).await; // 06:10
-    let o = c.order(&id).await;
+    let o = c.get(&id).await;
     assert_eq!(deadline(&o, "arrive")["state"], "missed");
     assert_eq!(deadline(&o, "arrive")["supervision_level"], 1);
     assert_eq!(events_of(&o, "supervision_escalated", "arrive"), 0);
     c.app.advance(25 * 60).await; // 06:35
-    let o = c.order(&id).await;
+    let o = c.get(&id).await;
     assert_eq!(deadline(&o, "arrive")["supervision_level"], 2, "{o}");
     assert_eq!(events_of(&o, "supervision_escalated", "arrive"), 1);
 }
@@ -157,12 +93,11 @@ async fn extension_on_an_overdue_arrival_moves_the_arrival_not_the_finish_issue1
 #[tokio::test]
 async fn extension_past_a_later_limit_moves_the_limit_that_depends_on_it_issue15() {
     let c = company("water").await;
-    let id = c.accepted_repair().await;
+    let id = accepted_repair(&c).await;
     c.app.advance(40 * 60).await;
     // The arrival pushed 4 h past the finish: the finish cannot come before it and moves by
     // as much as the arrival (27.5 h).
-    let o = c
-        .extend(
+    let o = extend(&c,
             &id,
             json!({"until": "2026-03-03T05:00:00Z", "reason": "用户出差，明日下午回来", "kind": "arrive"}),
         )
@@ -183,18 +118,18 @@ async fn extension_by_default_is_for_the_amber_limit_issue15() {
         "address": "城北路12号3单元502", "community": "城北小区"}});
     let (_, o) = c.app.post("/api/v1/orders", &c.agent, body).await;
     let id = o["id"].as_str().unwrap().to_owned();
-    c.step(&c.dispatcher, &id, "dispatch", json!({"unit_id": c.team}))
+    c.step(&c.agent, &id, "dispatch", json!({"unit_id": c.team}))
         .await;
     c.app.advance(100 * 60).await; // 02:40
-    let o = c.order(&id).await;
+    let o = c.get(&id).await;
     assert_eq!(deadline(&o, "contact")["amber"], true, "{o}");
     let finish_due = deadline(&o, "finish")["due_at"].clone();
-    let o = c
-        .extend(
-            &id,
-            json!({"until": "2026-03-02T05:00:00Z", "reason": "用户电话无人接听"}),
-        )
-        .await;
+    let o = extend(
+        &c,
+        &id,
+        json!({"until": "2026-03-02T05:00:00Z", "reason": "用户电话无人接听"}),
+    )
+    .await;
     assert_eq!(o["extensions"][0]["kind"], "contact");
     assert_eq!(deadline(&o, "contact")["due_at"], "2026-03-02T05:00:00Z");
     assert_eq!(
@@ -207,7 +142,7 @@ async fn extension_by_default_is_for_the_amber_limit_issue15() {
 #[tokio::test]
 async fn extension_for_no_more_time_than_the_limit_has_is_refused_issue15() {
     let c = company("water").await;
-    let id = c.accepted_repair().await;
+    let id = accepted_repair(&c).await;
     let path = format!("/api/v1/orders/{id}/extensions");
     // Earlier than the finish limit (24 h): refused, the limit unchanged.
     let (s, v) = c
@@ -220,7 +155,7 @@ async fn extension_for_no_more_time_than_the_limit_has_is_refused_issue15() {
         .await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
     assert_eq!(v["error"]["field"], "until", "{v}");
-    let o = c.order(&id).await;
+    let o = c.get(&id).await;
     assert_eq!(deadline(&o, "finish")["due_at"], "2026-03-03T01:00:00Z");
     assert!(o["extensions"].as_array().unwrap().is_empty());
     // A kind that is no running limit of the order: unknown, met (contact: none here) or absent.
@@ -241,7 +176,7 @@ async fn extension_for_no_more_time_than_the_limit_has_is_refused_issue15() {
 #[tokio::test]
 async fn extension_form_names_the_limit_and_the_console_shows_it_issue15() {
     let c = company("water").await;
-    let id = c.accepted_repair().await;
+    let id = accepted_repair(&c).await;
     c.app.advance(40 * 60).await;
     let (s, _, body) = c
         .app
@@ -283,7 +218,7 @@ async fn extension_form_names_the_limit_and_the_console_shows_it_issue15() {
         "{}",
         String::from_utf8_lossy(&body)
     );
-    let o = c.order(&id).await;
+    let o = c.get(&id).await;
     assert_eq!(o["extensions"][0]["kind"], "arrive");
     assert_eq!(o["extensions"][0]["until"], "2026-03-02T06:00:00Z");
     let (_, _, body) = c

@@ -5,13 +5,13 @@
 use axum::http::StatusCode;
 use serde_json::{json, Value};
 
-use crate::extensions::{company, deadline};
+use crate::extensions::{accepted_repair, company, deadline};
 
 #[tokio::test]
 async fn heating_24h_result_000_2_5_4_belongs_to_the_unit_after_dispatch() {
     let c = company("heat").await;
-    let id = c.accepted_repair().await; // accepted and dispatched at 01:00
-    let o = c.order(&id).await;
+    let id = accepted_repair(&c).await; // accepted and dispatched at 01:00
+    let o = c.get(&id).await;
     let f = deadline(&o, "finish");
     assert_eq!(
         f["started_at"], "2026-03-02T01:00:00Z",
@@ -21,7 +21,7 @@ async fn heating_24h_result_000_2_5_4_belongs_to_the_unit_after_dispatch() {
 
     // Missed: the first supervision notice reaches the unit's handler ...
     c.app.advance(24 * 3600 + 10 * 60).await;
-    let o = c.order(&id).await;
+    let o = c.get(&id).await;
     assert_eq!(deadline(&o, "finish")["state"], "missed", "{o}");
     let (s, v) = c
         .app
@@ -64,9 +64,9 @@ async fn heating_24h_result_000_2_5_4_belongs_to_the_unit_after_dispatch() {
 #[tokio::test]
 async fn a_return_hands_the_limits_from_acceptance_back_to_the_centre_issue15() {
     let c = company("water").await;
-    let id = c.accepted_repair().await;
+    let id = accepted_repair(&c).await;
     assert_eq!(
-        deadline(&c.order(&id).await, "finish")["unit_id"],
+        deadline(&c.get(&id).await, "finish")["unit_id"],
         json!(c.team)
     );
     let o = c

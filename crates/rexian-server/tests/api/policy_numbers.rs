@@ -6,38 +6,11 @@
 //! The default start is Monday 2026-03-02 09:00 Beijing (01:00 UTC).
 
 use axum::http::StatusCode;
-use rexian_testkit::TestApp;
+use rexian_testkit::Centre;
 use serde_json::{json, Value};
 
-struct Co {
-    app: TestApp,
-    company: String,
-    team: String,
-    agent: String,
-    handler: String,
-    sup: String,
-}
-
-async fn company(utility: &str) -> Co {
-    let app = TestApp::new().await;
-    let company = app.company("城南公司", utility).await;
-    let centre = app.unit(&company, None, "客服中心", "centre").await;
-    let team = app.unit(&company, None, "维修班", "repair_team").await;
-    let (_, agent) = app
-        .user("agent", &["agent", "dispatcher"], Some(&centre), None)
-        .await;
-    let (_, handler) = app
-        .user("handler", &["unit_handler"], Some(&team), None)
-        .await;
-    let (_, sup) = app.user("sup", &["supervisor"], Some(&centre), None).await;
-    Co {
-        app,
-        company,
-        team,
-        agent,
-        handler,
-        sup,
-    }
+async fn company(utility: &str) -> Centre {
+    Centre::new(utility).await
 }
 
 /// The active deadline of `kind` on the order.
@@ -59,53 +32,15 @@ fn has(o: &Value, kind: &str) -> bool {
         .any(|d| d["kind"] == kind)
 }
 
-impl Co {
-    async fn create(&self, category: &str, subtype: Option<&str>) -> Value {
-        let body = json!({"company_id": self.company, "category": category, "subtype": subtype,
-            "channel": "phone", "description": "测试工单",
-            "customer": {"phone": "13800000000", "community": "城南小区"}});
-        let (s, o) = self.app.post("/api/v1/orders", &self.agent, body).await;
-        assert_eq!(s, StatusCode::CREATED, "{o}");
-        o
-    }
-
-    async fn step(&self, o: &Value, tok: &str, step: &str, body: Value) -> Value {
-        let id = o["id"].as_str().unwrap();
-        let (s, v) = self
-            .app
-            .post(&format!("/api/v1/orders/{id}/{step}"), tok, body)
-            .await;
-        assert_eq!(s, StatusCode::OK, "{step}: {v}");
-        v
-    }
-
-    async fn dispatched(&self, category: &str, subtype: Option<&str>) -> Value {
-        let o = self.create(category, subtype).await;
-        self.step(&o, &self.agent, "dispatch", json!({"unit_id": self.team}))
-            .await
-    }
-
-    async fn get(&self, o: &Value) -> Value {
-        let (s, v) = self
-            .app
-            .get(
-                &format!("/api/v1/orders/{}", o["id"].as_str().unwrap()),
-                &self.sup,
-            )
-            .await;
-        assert_eq!(s, StatusCode::OK, "{v}");
-        v
-    }
-
-    async fn kpi(&self) -> Value {
-        let path = format!(
-            "/api/v1/reports/kpi?company_id={}&from=2026-03-01&to=2026-03-31",
-            self.company
-        );
-        let (s, k) = self.app.get(&path, &self.sup).await;
-        assert_eq!(s, StatusCode::OK, "{k}");
-        k
-    }
+/// The KPI of March as the supervisor sees it.
+async fn kpi(c: &Centre) -> Value {
+    let path = format!(
+        "/api/v1/reports/kpi?company_id={}&from=2026-03-01&to=2026-03-31",
+        c.company
+    );
+    let (s, k) = c.app.get(&path, &c.supervisor).await;
+    assert_eq!(s, StatusCode::OK, "{k}");
+    k
 }
 
 #[tokio::test]
@@ -120,14 +55,14 @@ async fn heat_repair_preparation_10_min_is_a_deadline_met_when_the_crew_takes_it
     let late = c.dispatched("repair", Some("leak")).await;
     c.app.advance(8 * 60 + 30).await; // past 80 % of 10 min: amber
     assert_eq!(dl(&c.get(&late).await, "prepare")["amber"], true);
-    let o = c.step(&o, &c.handler, "accept", json!({})).await;
+    let o = c.step(&c.handler, &o, "accept", json!({})).await;
     assert_eq!(dl(&o, "prepare")["state"], "met", "{o}");
     c.app.advance(2 * 60).await; // 09:10:30: the other one is overdue and supervised
     let late = c.get(&late).await;
     let p = dl(&late, "prepare");
     assert_eq!(p["state"], "missed", "{late}");
     assert_eq!(p["supervision_level"], 1, "{late}");
-    let (s, board) = c.app.get("/api/v1/supervision", &c.sup).await;
+    let (s, board) = c.app.get("/api/v1/supervision", &c.supervisor).await;
     assert_eq!(s, StatusCode::OK, "{board}");
     assert!(
         board["items"]
@@ -138,7 +73,7 @@ async fn heat_repair_preparation_10_min_is_a_deadline_met_when_the_crew_takes_it
         "{board}"
     );
     // Counted like the others: one of two orders with limits missed one.
-    let k = c.kpi().await;
+    let k = kpi(&c).await;
     assert_eq!(k["overdue"], 1, "{k}");
     assert_eq!(k["timely_rate"], 0.5, "{k}");
 }
@@ -146,13 +81,13 @@ async fn heat_repair_preparation_10_min_is_a_deadline_met_when_the_crew_takes_it
 #[tokio::test]
 async fn heat_temperature_visit_arranged_within_30_min_of_the_request_000_s5_1() {
     let c = company("heat").await;
-    let o = c.create("service", Some("temperature")).await;
+    let o = c.order("service", Some("temperature")).await;
     let a = dl(&o, "arrange");
     assert_eq!(a["due_at"], "2026-03-02T01:30:00Z", "{o}");
     assert_eq!(dl(&o, "arrive")["due_at"], "2026-03-03T01:00:00Z");
     c.app.advance(10 * 60).await;
     let o = c
-        .step(&o, &c.agent, "dispatch", json!({"unit_id": c.team}))
+        .step(&c.agent, &o, "dispatch", json!({"unit_id": c.team}))
         .await;
     assert_eq!(
         dl(&o, "arrange")["state"],
@@ -160,7 +95,7 @@ async fn heat_temperature_visit_arranged_within_30_min_of_the_request_000_s5_1()
         "dispatching alone arranges nothing"
     );
     c.app.advance(5 * 60).await;
-    let o = c.step(&o, &c.handler, "accept", json!({})).await;
+    let o = c.step(&c.handler, &o, "accept", json!({})).await;
     assert_eq!(dl(&o, "arrange")["state"], "met", "{o}");
     assert_eq!(dl(&o, "arrive")["state"], "pending");
 }
@@ -168,7 +103,7 @@ async fn heat_temperature_visit_arranged_within_30_min_of_the_request_000_s5_1()
 #[tokio::test]
 async fn heat_media_exposed_complaint_answered_within_2_workdays_000_s8_5_4() {
     let c = company("heat").await;
-    let o = c.create("complaint", Some("media")).await;
+    let o = c.order("complaint", Some("media")).await;
     // From acceptance: Monday 09:00 + 2 workdays = Wednesday 09:00.
     assert_eq!(
         dl(&o, "media_reply")["due_at"],
@@ -176,9 +111,9 @@ async fn heat_media_exposed_complaint_answered_within_2_workdays_000_s8_5_4() {
         "{o}"
     );
     let o = c
-        .step(&o, &c.agent, "dispatch", json!({"unit_id": c.team}))
+        .step(&c.agent, &o, "dispatch", json!({"unit_id": c.team}))
         .await;
-    let o = c.step(&o, &c.handler, "accept", json!({})).await;
+    let o = c.step(&c.handler, &o, "accept", json!({})).await;
     assert_eq!(
         dl(&o, "media_reply")["state"],
         "pending",
@@ -186,8 +121,8 @@ async fn heat_media_exposed_complaint_answered_within_2_workdays_000_s8_5_4() {
     );
     let o = c
         .step(
-            &o,
             &c.handler,
+            &o,
             "reply",
             json!({"result": "已核实并向媒体反馈"}),
         )
@@ -195,7 +130,7 @@ async fn heat_media_exposed_complaint_answered_within_2_workdays_000_s8_5_4() {
     assert_eq!(dl(&o, "media_reply")["state"], "met", "{o}");
     // A general complaint has no media limit.
     assert!(!has(
-        &c.create("complaint", Some("general")).await,
+        &c.order("complaint", Some("general")).await,
         "media_reply"
     ));
 }
@@ -212,9 +147,9 @@ async fn gas_complaint_investigated_and_answered_within_2_workdays_002_s14_6() {
     assert_eq!(dl(&o, "investigate")["unit_id"], c.team.as_str());
     // Missed on Wednesday 09:00 when nobody answers.
     let late = c.dispatched("complaint", None).await;
-    let o = c.step(&o, &c.handler, "accept", json!({})).await;
+    let o = c.step(&c.handler, &o, "accept", json!({})).await;
     let o = c
-        .step(&o, &c.handler, "reply", json!({"result": "已调查核实处理"}))
+        .step(&c.handler, &o, "reply", json!({"result": "已调查核实处理"}))
         .await;
     assert_eq!(dl(&o, "investigate")["state"], "met", "{o}");
     c.app.advance(2 * 86_400).await;
@@ -231,15 +166,15 @@ async fn gas_service_refusal_answered_within_2_workdays_002_s14_5() {
     assert_eq!(r["due_at"], "2026-03-10T01:00:00Z", "{o}");
     // A return stops it with the unit's other limits; a new dispatch starts it afresh.
     let o = c
-        .step(&o, &c.handler, "return", json!({"reason": "不属于本单位"}))
+        .step(&c.handler, &o, "return", json!({"reason": "不属于本单位"}))
         .await;
     assert!(!has(&o, "refusal_reply"), "{o}");
     let o = c
-        .step(&o, &c.agent, "dispatch", json!({"unit_id": c.team}))
+        .step(&c.agent, &o, "dispatch", json!({"unit_id": c.team}))
         .await;
     assert_eq!(dl(&o, "refusal_reply")["state"], "pending");
     // The unit takes the service: nothing is refused.
-    let o = c.step(&o, &c.handler, "accept", json!({})).await;
+    let o = c.step(&c.handler, &o, "accept", json!({})).await;
     assert_eq!(dl(&o, "refusal_reply")["state"], "met", "{o}");
     assert_eq!(dl(&o, "finish")["state"], "pending");
 }
@@ -250,16 +185,16 @@ async fn gas_service_refusal_answered_within_2_workdays_002_s14_5() {
 /// `close` (the centre answers and closes) for the others (002:§14(9)).
 async fn gas_reply_limits(category: &str, finish_due: &str, answer_kind: &str) {
     let c = company("gas").await;
-    let o = c.create(category, None).await;
+    let o = c.order(category, None).await;
     assert_eq!(dl(&o, "dispatch")["due_at"], "2026-03-02T01:20:00Z", "{o}");
     let o = c
-        .step(&o, &c.agent, "dispatch", json!({"unit_id": c.team}))
+        .step(&c.agent, &o, "dispatch", json!({"unit_id": c.team}))
         .await;
     assert_eq!(dl(&o, "finish")["due_at"], finish_due, "{o}");
     c.app.advance(3600).await;
-    c.step(&o, &c.handler, "accept", json!({})).await;
+    c.step(&c.handler, &o, "accept", json!({})).await;
     let o = c
-        .step(&o, &c.handler, "reply", json!({"result": "已答复"}))
+        .step(&c.handler, &o, "reply", json!({"result": "已答复"}))
         .await;
     assert_eq!(dl(&o, "finish")["state"], "met");
     let a = dl(&o, answer_kind);
@@ -273,9 +208,9 @@ async fn gas_reply_limits(category: &str, finish_due: &str, answer_kind: &str) {
     assert!(!has(&o, other), "{category}: {o}");
     if answer_kind == "close" {
         let o = c
-            .step(&o, &c.agent, "review", json!({"approved": true}))
+            .step(&c.agent, &o, "review", json!({"approved": true}))
             .await;
-        let o = c.step(&o, &c.agent, "close", json!({})).await;
+        let o = c.step(&c.agent, &o, "close", json!({})).await;
         assert_eq!(o["status"], "closed");
         assert_eq!(dl(&o, "close")["state"], "met", "{o}");
     }
@@ -367,8 +302,8 @@ async fn a_stored_override_with_a_now_unread_setting_does_not_break_the_company(
 #[tokio::test]
 async fn the_kpi_shows_the_policy_targets_beside_the_rates_000_s9_7() {
     let c = company("heat").await;
-    c.create("consult", None).await;
-    let k = c.kpi().await;
+    c.order("consult", None).await;
+    let k = kpi(&c).await;
     assert_eq!(
         k["targets"],
         json!({"timely_rate": 1.0, "resolution_rate": 1.0, "satisfaction_rate": 1.0}),
@@ -380,7 +315,7 @@ async fn the_kpi_shows_the_policy_targets_beside_the_rates_000_s9_7() {
         .raw(
             "GET",
             "/reports?from=2026-03-01&to=2026-03-31",
-            Some(&c.sup),
+            Some(&c.supervisor),
             None,
             "",
             &[],
@@ -392,6 +327,6 @@ async fn the_kpi_shows_the_policy_targets_beside_the_rates_000_s9_7() {
     assert!(html.contains("目标 100.0%"), "{html}");
     // The gas preset sets no targets.
     let g = company("gas").await;
-    let k = g.kpi().await;
+    let k = kpi(&g).await;
     assert_eq!(k["targets"]["timely_rate"], Value::Null, "{k}");
 }

@@ -4,38 +4,11 @@
 //! Beijing (01:00 UTC); workdays count on the business calendar (Saturday and Sunday off).
 
 use axum::http::StatusCode;
-use rexian_testkit::TestApp;
+use rexian_testkit::Centre;
 use serde_json::{json, Value};
 
-struct Co {
-    app: TestApp,
-    company: String,
-    team: String,
-    agent: String,
-    handler: String,
-    sup: String,
-}
-
-async fn company(utility: &str) -> Co {
-    let app = TestApp::new().await;
-    let company = app.company("城南公司", utility).await;
-    let centre = app.unit(&company, None, "客服中心", "centre").await;
-    let team = app.unit(&company, None, "供电所", "repair_team").await;
-    let (_, agent) = app
-        .user("agent", &["agent", "dispatcher"], Some(&centre), None)
-        .await;
-    let (_, handler) = app
-        .user("handler", &["unit_handler"], Some(&team), None)
-        .await;
-    let (_, sup) = app.user("sup", &["supervisor"], Some(&centre), None).await;
-    Co {
-        app,
-        company,
-        team,
-        agent,
-        handler,
-        sup,
-    }
+async fn company(utility: &str) -> Centre {
+    Centre::new(utility).await
 }
 
 /// The deadline of `kind` on the order: (due_at, state).
@@ -68,33 +41,6 @@ fn kinds(o: &Value) -> Vec<String> {
         .collect();
     k.sort();
     k
-}
-
-impl Co {
-    async fn create(&self, category: &str, subtype: Option<&str>) -> Value {
-        let body = json!({"company_id": self.company, "category": category, "subtype": subtype,
-            "channel": "phone", "description": "测试工单",
-            "customer": {"phone": "13800000000", "community": "城南小区"}});
-        let (s, o) = self.app.post("/api/v1/orders", &self.agent, body).await;
-        assert_eq!(s, StatusCode::CREATED, "{o}");
-        o
-    }
-
-    async fn step(&self, o: &Value, tok: &str, step: &str, body: Value) -> Value {
-        let id = o["id"].as_str().unwrap();
-        let (s, v) = self
-            .app
-            .post(&format!("/api/v1/orders/{id}/{step}"), tok, body)
-            .await;
-        assert_eq!(s, StatusCode::OK, "{step}: {v}");
-        v
-    }
-
-    async fn dispatched(&self, category: &str, subtype: Option<&str>) -> Value {
-        let o = self.create(category, subtype).await;
-        self.step(&o, &self.agent, "dispatch", json!({"unit_id": self.team}))
-            .await
-    }
 }
 
 #[tokio::test]
@@ -160,7 +106,7 @@ async fn power_95598_subtype_deadlines_on_the_business_calendar() {
     assert_eq!(due(&o, "arrive"), "2026-03-03T01:00:00Z");
     // Restored on Friday 16:00 Beijing (after the 24 h): the reply is due Monday 16:00.
     c.app.advance(4 * 24 * 3600 + 7 * 3600).await;
-    let o = c.step(&o, &c.handler, "arrive", json!({})).await;
+    let o = c.step(&c.handler, &o, "arrive", json!({})).await;
     assert_eq!(
         deadline(&o, "arrive"),
         Some(("2026-03-03T01:00:00Z".into(), "missed".into()))
@@ -170,11 +116,11 @@ async fn power_95598_subtype_deadlines_on_the_business_calendar() {
         Some(("2026-03-09T08:00:00Z".into(), "pending".into()))
     );
     let o = c
-        .step(&o, &c.handler, "reply", json!({"result": "已恢复送电"}))
+        .step(&c.handler, &o, "reply", json!({"result": "已恢复送电"}))
         .await;
     assert_eq!(deadline(&o, "finish").unwrap().1, "met");
     // 001's complaint limits are kept: 120 h from acceptance (Friday 16:00 Beijing).
-    let o = c.create("complaint", None).await;
+    let o = c.order("complaint", None).await;
     assert_eq!(due(&o, "finish"), "2026-03-11T08:00:00Z");
 }
 
@@ -184,13 +130,13 @@ async fn a_power_repair_whose_arrival_is_missed_is_not_timely_in_the_kpi() {
     let late = c.dispatched("repair", Some("outage")).await;
     let ok = c.dispatched("repair", Some("outage")).await;
     c.app.advance(30 * 60).await;
-    c.step(&ok, &c.handler, "arrive", json!({})).await;
+    c.step(&c.handler, &ok, "arrive", json!({})).await;
     c.app.advance(20 * 60).await; // 09:50: the 45 min arrival of `late` has passed
     let (_, o) = c
         .app
         .get(
             &format!("/api/v1/orders/{}", late["id"].as_str().unwrap()),
-            &c.sup,
+            &c.supervisor,
         )
         .await;
     assert_eq!(deadline(&o, "arrive").unwrap().1, "missed", "{o}");
@@ -198,7 +144,7 @@ async fn a_power_repair_whose_arrival_is_missed_is_not_timely_in_the_kpi() {
         "/api/v1/reports/kpi?company_id={}&from=2026-03-02&to=2026-03-02",
         c.company
     );
-    let (s, k) = c.app.get(&day, &c.sup).await;
+    let (s, k) = c.app.get(&day, &c.supervisor).await;
     assert_eq!(s, StatusCode::OK, "{k}");
     assert_eq!(k["intake"], 2, "{k}");
     assert_eq!(k["timely_rate"], 0.5, "{k}");
@@ -209,30 +155,30 @@ async fn a_power_repair_whose_arrival_is_missed_is_not_timely_in_the_kpi() {
 async fn water_service_complaint_and_consult_orders_get_limits() {
     let c = company("water").await;
     // Service: dispatch 20 min, finish 7 workdays (Wednesday of next week).
-    let o = c.create("service", Some("water_quality")).await;
+    let o = c.order("service", Some("water_quality")).await;
     assert_eq!(due(&o, "dispatch"), "2026-03-02T01:20:00Z");
     let o = c
-        .step(&o, &c.agent, "dispatch", json!({"unit_id": c.team}))
+        .step(&c.agent, &o, "dispatch", json!({"unit_id": c.team}))
         .await;
     assert_eq!(due(&o, "finish"), "2026-03-11T01:00:00Z");
     // Consult: dispatch 20 min, finish 1 workday.
-    let o = c.create("consult", None).await;
+    let o = c.order("consult", None).await;
     assert_eq!(due(&o, "dispatch"), "2026-03-02T01:20:00Z");
     let o = c
-        .step(&o, &c.agent, "dispatch", json!({"unit_id": c.team}))
+        .step(&c.agent, &o, "dispatch", json!({"unit_id": c.team}))
         .await;
     assert_eq!(due(&o, "finish"), "2026-03-03T01:00:00Z");
     // Complaint: dispatch 5 min, finish 2 workdays, callback 1 workday after the reply.
-    let o = c.create("complaint", None).await;
+    let o = c.order("complaint", None).await;
     assert_eq!(due(&o, "dispatch"), "2026-03-02T01:05:00Z");
     let o = c
-        .step(&o, &c.agent, "dispatch", json!({"unit_id": c.team}))
+        .step(&c.agent, &o, "dispatch", json!({"unit_id": c.team}))
         .await;
     assert_eq!(due(&o, "finish"), "2026-03-04T01:00:00Z");
     c.app.advance(3600).await;
-    c.step(&o, &c.handler, "accept", json!({})).await;
+    c.step(&c.handler, &o, "accept", json!({})).await;
     let o = c
-        .step(&o, &c.handler, "reply", json!({"result": "已核实处理"}))
+        .step(&c.handler, &o, "reply", json!({"result": "已核实处理"}))
         .await;
     assert_eq!(deadline(&o, "finish").unwrap().1, "met");
     assert_eq!(due(&o, "callback"), "2026-03-03T02:00:00Z");
@@ -305,17 +251,17 @@ async fn power_repair_arrival_follows_the_area_class_of_the_unit_it_is_dispatche
     let o = c.dispatched("repair", Some("outage")).await;
     assert_eq!(due(&o, "arrive"), "2026-03-02T01:45:00Z");
     // Rural unit: 90 min from dispatch.
-    let o = c.create("repair", Some("outage")).await;
+    let o = c.order("repair", Some("outage")).await;
     let o = c
-        .step(&o, &c.agent, "dispatch", json!({"unit_id": rural}))
+        .step(&c.agent, &o, "dispatch", json!({"unit_id": rural}))
         .await;
     assert_eq!(due(&o, "arrive"), "2026-03-02T02:30:00Z");
     // Transferred after 10 min to a remote unit: 2 h from the transfer.
     c.app.advance(600).await;
     let o = c
         .step(
-            &o,
             &c.agent,
+            &o,
             "transfer",
             json!({"unit_id": remote, "reason": "山区线路"}),
         )

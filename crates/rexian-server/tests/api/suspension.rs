@@ -3,14 +3,14 @@
 
 use serde_json::json;
 
-use crate::extensions::{company, deadline};
+use crate::extensions::{accepted_repair, company, deadline};
 
 #[tokio::test]
 async fn suspension_pauses_the_limits_counted_from_acceptance_and_resume_adds_the_time_issue15() {
     // Water repair (003:4.3): the 24 h cycle counts from acceptance (01:00 → next day 01:00);
     // the arrival (30 min) from dispatch.
     let c = company("water").await;
-    let id = c.accepted_repair().await;
+    let id = accepted_repair(&c).await;
     c.app.advance(60 * 60).await; // 02:00
     let o = c
         .step(
@@ -23,7 +23,7 @@ async fn suspension_pauses_the_limits_counted_from_acceptance_and_resume_adds_th
     assert_eq!(o["status"], "suspended");
     // 30 h suspended: past the cycle's due time, which is not missed meanwhile.
     c.app.advance(30 * 3600).await; // 2026-03-03 08:00
-    let o = c.order(&id).await;
+    let o = c.get(&id).await;
     assert!(
         !o["events"]
             .as_array()
@@ -51,6 +51,6 @@ async fn suspension_pauses_the_limits_counted_from_acceptance_and_resume_adds_th
     );
     // It runs on: missed when the extended time passes.
     c.app.advance(23 * 3600 + 10 * 60).await; // 2026-03-04 07:10
-    let o = c.order(&id).await;
+    let o = c.get(&id).await;
     assert_eq!(deadline(&o, "finish")["state"], "missed");
 }
