@@ -3,67 +3,11 @@
 //! closing (SPEC §5).
 
 use axum::http::StatusCode;
-use rexian_testkit::TestApp;
+use rexian_testkit::Centre;
 use serde_json::{json, Value};
 
-struct Co {
-    app: TestApp,
-    company: String,
-    team: String,
-    agent: String,
-    handler: String,
-    assessor: String,
-    supervisor: String,
-}
-
-async fn company(utility: &str) -> Co {
-    let app = TestApp::new().await;
-    let company = app.company("测试公司", utility).await;
-    let centre = app.unit(&company, None, "中心", "centre").await;
-    let team = app.unit(&company, None, "一班", "repair_team").await;
-    let (_, agent) = app
-        .user(
-            "agent",
-            &["agent", "dispatcher", "callback_agent"],
-            Some(&centre),
-            None,
-        )
-        .await;
-    let (_, handler) = app
-        .user("handler", &["unit_handler"], Some(&team), None)
-        .await;
-    let (_, assessor) = app
-        .user("assessor", &["assessor"], Some(&centre), None)
-        .await;
-    let (_, supervisor) = app
-        .user("supervisor", &["supervisor"], Some(&centre), None)
-        .await;
-    Co {
-        app,
-        company,
-        team,
-        agent,
-        handler,
-        assessor,
-        supervisor,
-    }
-}
-
-impl Co {
-    async fn order(&self, category: &str, subtype: Option<&str>) -> String {
-        let (s, o) = self.app.post("/api/v1/orders", &self.agent, json!({"company_id": self.company, "category": category,
-            "subtype": subtype, "channel": "phone", "description": "测试工单", "customer": {"phone": "13800000000"}})).await;
-        assert_eq!(s, StatusCode::CREATED, "{o}");
-        o["id"].as_str().unwrap().to_owned()
-    }
-
-    async fn step(&self, token: &str, id: &str, step: &str, body: Value) {
-        let (s, v) = self
-            .app
-            .post(&format!("/api/v1/orders/{id}/{step}"), token, body)
-            .await;
-        assert_eq!(s, StatusCode::OK, "{step}: {v}");
-    }
+async fn company(utility: &str) -> Centre {
+    Centre::new(utility).await
 }
 
 #[tokio::test]
@@ -90,7 +34,7 @@ async fn breakdown_by_unit_and_category_exports_csv_and_xlsx_that_read_back() {
         .map(|r| r["label"].as_str().unwrap())
         .collect();
     assert!(
-        labels.contains(&"一班") && labels.contains(&"（未派单）"),
+        labels.contains(&"城北维修站") && labels.contains(&"（未派单）"),
         "{labels:?}"
     );
     // CSV with Chinese headers.
@@ -213,7 +157,10 @@ async fn supervision_board_lists_notices_and_takes_acknowledgements() {
     assert_eq!(v["items"].as_array().unwrap().len(), items.len() - 1);
     let (_, o) = c
         .app
-        .get(&format!("/api/v1/orders/{a}"), &c.supervisor)
+        .get(
+            &format!("/api/v1/orders/{}", a["id"].as_str().unwrap()),
+            &c.supervisor,
+        )
         .await;
     assert!(o["events"]
         .as_array()
@@ -357,7 +304,7 @@ async fn month_end_closing_lists_open_orders_and_assesses_them_000_s2_5_4() {
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let open = v["open_orders"].as_array().unwrap();
     assert_eq!(open.len(), 1);
-    assert_eq!(open[0]["id"], a.as_str());
+    assert_eq!(open[0]["id"], a["id"]);
     assert_eq!(v["assessment_entries"], 1);
     let (s, _) = c
         .app

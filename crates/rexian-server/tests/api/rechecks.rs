@@ -2,48 +2,20 @@
 //! with four questions) and outreach reports due 7 days after the event (`000:三.7`).
 
 use axum::http::StatusCode;
-use rexian_testkit::TestApp;
+use rexian_testkit::Centre;
 use serde_json::{json, Value};
 
-struct Co {
-    app: TestApp,
-    company: String,
-    team: String,
-    agent: String,
-    handler: String,
-    callback: String,
-    supervisor: String,
+async fn company(utility: &str) -> Centre {
+    Centre::new(utility).await
 }
 
-async fn company(utility: &str) -> Co {
-    let app = TestApp::new().await;
-    let company = app.company("测试公司", utility).await;
-    let centre = app.unit(&company, None, "中心", "centre").await;
-    let team = app.unit(&company, None, "维修班", "repair_team").await;
-    let (_, agent) = app
-        .user("agent", &["agent", "dispatcher"], Some(&centre), None)
-        .await;
-    let (_, handler) = app
-        .user("handler", &["unit_handler"], Some(&team), None)
-        .await;
-    let (_, callback) = app
-        .user("callback", &["callback_agent"], Some(&centre), None)
-        .await;
-    let (_, supervisor) = app
-        .user("supervisor", &["supervisor"], Some(&centre), None)
-        .await;
-    Co {
-        app,
-        company,
-        team,
-        agent,
-        handler,
-        callback,
-        supervisor,
-    }
+/// The steps these tests repeat.
+trait Flow {
+    async fn close_one(&self, category: &str, subtype: Option<&str>, phone: &str) -> String;
+    async fn rechecks(&self) -> Vec<Value>;
 }
 
-impl Co {
+impl Flow for Centre {
     /// Takes one order of `category` from intake to closed.
     async fn close_one(&self, category: &str, subtype: Option<&str>, phone: &str) -> String {
         let (s, o) = self.app.post("/api/v1/orders", &self.agent, json!({"company_id": self.company, "category": category,
