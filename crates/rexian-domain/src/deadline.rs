@@ -92,20 +92,24 @@ pub fn amber_at(
     started_at + Duration::milliseconds((total * share).round() as i64)
 }
 
-/// The state of a deadline at `now`. A step done exactly at the due instant is met;
-/// at the due instant an open deadline is missed (red).
+/// The state of a deadline at `now`, the one rule for it: a step done by the due instant
+/// (exactly at it included) is met, later it is missed; an open deadline is missed from the
+/// due instant (red) and amber from `amber_at` (see [`amber_at`]). A miss already recorded
+/// (`missed`) stays a miss when a resume moves the due time on; an approved extension clears
+/// it in the store before. The timer sweep's SQL marks the same states in bulk; a test holds
+/// it to this function.
 pub fn state(
     due_at: DateTime<Utc>,
     now: DateTime<Utc>,
     met_at: Option<DateTime<Utc>>,
-    amber_share: f64,
-    started_at: DateTime<Utc>,
+    amber_at: DateTime<Utc>,
+    missed: bool,
 ) -> DeadlineState {
     match met_at {
-        Some(m) if m <= due_at => DeadlineState::Met,
+        Some(m) if m <= due_at && !missed => DeadlineState::Met,
         Some(_) => DeadlineState::Missed,
-        None if now >= due_at => DeadlineState::Missed,
-        None if now >= amber_at(started_at, due_at, amber_share) => DeadlineState::Amber,
+        None if missed || now >= due_at => DeadlineState::Missed,
+        None if now >= amber_at => DeadlineState::Amber,
         None => DeadlineState::Pending,
     }
 }
@@ -286,25 +290,55 @@ mod tests {
         let start = utc("2026-03-02 00:00");
         let due = utc("2026-03-02 10:00");
         assert_eq!(
-            state(due, utc("2026-03-02 07:59"), None, 0.8, start),
+            state(
+                due,
+                utc("2026-03-02 07:59"),
+                None,
+                amber_at(start, due, 0.8),
+                false
+            ),
             DeadlineState::Pending
         );
         assert_eq!(
-            state(due, utc("2026-03-02 08:00"), None, 0.8, start),
+            state(
+                due,
+                utc("2026-03-02 08:00"),
+                None,
+                amber_at(start, due, 0.8),
+                false
+            ),
             DeadlineState::Amber
         );
         assert_eq!(
-            state(due, utc("2026-03-02 10:00"), None, 0.8, start),
+            state(
+                due,
+                utc("2026-03-02 10:00"),
+                None,
+                amber_at(start, due, 0.8),
+                false
+            ),
             DeadlineState::Missed
         );
         let on_time = Some(due);
         assert_eq!(
-            state(due, utc("2026-03-05 00:00"), on_time, 0.8, start),
+            state(
+                due,
+                utc("2026-03-05 00:00"),
+                on_time,
+                amber_at(start, due, 0.8),
+                false
+            ),
             DeadlineState::Met
         );
         let late = Some(utc("2026-03-02 10:01"));
         assert_eq!(
-            state(due, utc("2026-03-02 10:01"), late, 0.8, start),
+            state(
+                due,
+                utc("2026-03-02 10:01"),
+                late,
+                amber_at(start, due, 0.8),
+                false
+            ),
             DeadlineState::Missed
         );
     }

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use rexian_domain::callback::{check_attempt, Attempt, CallbackRefusal};
+use rexian_domain::deadline::{self, DeadlineState};
 use rexian_domain::lifecycle::Step;
 use rexian_domain::model::{Category, Channel, DeadlineKind, Grade, Role, Satisfaction, Status};
 use rexian_domain::policy::{AreaClass, Policy};
@@ -189,8 +190,13 @@ fn order_json(u: &CurrentUser, f: &OrderFull, now: i64) -> Value {
         .iter()
         .filter(|d| d.active)
         .map(|d| {
-            let state = if d.state == "pending" && d.met_at.is_none() && d.due_at <= now { "missed" } else { d.state.as_str() };
-            let amber = state == "pending" && d.amber_at <= now;
+            let shown = deadline::state(from_ms(d.due_at), from_ms(now), d.met_at.map(from_ms), from_ms(d.amber_at), d.state == "missed");
+            let (state, amber) = match shown {
+                DeadlineState::Met => ("met", false),
+                DeadlineState::Missed => ("missed", false),
+                DeadlineState::Amber => ("pending", true),
+                DeadlineState::Pending => ("pending", false),
+            };
             json!({"kind": d.kind, "due_at": rfc3339(d.due_at), "state": state, "provisional": d.provisional,
                 "started_at": rfc3339(d.started_at), "original_due_at": rfc3339(d.original_due_at),
                 "amber": amber, "supervision_level": d.level, "unit_id": id_str(d.unit_id)})

@@ -30,4 +30,5 @@ mod supervision;
 mod surveys;
 mod suspension;
 mod tenancy;
+mod timers_oracle;
 mod web_hardening;
