@@ -109,3 +109,31 @@ async fn every_api_route_is_in_the_document() {
         assert!(d["paths"][&p]["post"].is_object(), "{p}");
     }
 }
+
+/// A new customer's answer is its own id: the handler looked the new row up by a search, which
+/// found an older customer whose account number starts with the new one first.
+#[tokio::test]
+async fn a_new_customer_is_answered_with_its_own_id() {
+    let app = TestApp::new().await;
+    let company = app.company("北辰热力", "heat").await;
+    let centre = app.unit(&company, None, "客服中心", "centre").await;
+    let (_, agent) = app.user("agent", &["agent"], Some(&centre), None).await;
+    let mut ids = Vec::new();
+    for (account, name) in [("G-10012", "王伟"), ("G-1001", "李娜")] {
+        let (s, v) = app
+            .post(
+                "/api/v1/customers",
+                &agent,
+                serde_json::json!({"company_id": company, "account_no": account, "name": name}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        ids.push(v["id"].as_str().expect("an id").to_owned());
+    }
+    assert_ne!(ids[0], ids[1]);
+    let (s, v) = app
+        .get(&format!("/api/v1/customers/{}", ids[1]), &agent)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["name"], "李娜", "{v}");
+}
