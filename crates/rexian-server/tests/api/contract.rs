@@ -137,3 +137,24 @@ async fn a_new_customer_is_answered_with_its_own_id() {
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["name"], "李娜", "{v}");
 }
+
+/// Calls that create answer 201 and the document says so (an extension request and a survey
+/// were documented 200, which no client gets).
+#[tokio::test]
+async fn the_document_answers_201_where_the_server_creates() {
+    let app = TestApp::new().await;
+    let (_, d) = app.call("GET", "/api/v1/openapi.json", None, None).await;
+    for path in [
+        "/api/v1/orders/{id}/extensions",
+        "/api/v1/surveys",
+        "/api/v1/customers",
+        "/api/v1/outreach",
+        "/api/v1/orders/{id}/photos",
+        "/api/v1/reports/month_end",
+        "/api/v1/assessment/entries",
+        "/api/v1/assessment/entries/{id}/reverse",
+    ] {
+        let r = &d["paths"][path]["post"]["responses"];
+        assert!(r["201"].is_object() && r["200"].is_null(), "{path}: {r}");
+    }
+}
