@@ -48,8 +48,13 @@ pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Res
     let Some(me) = req.extensions().get::<CurrentUser>().map(|u| u.id) else {
         return next.run(req).await;
     };
+    // Printable ASCII, no space at either end (the document's pattern): `to_str` also takes a
+    // tab.
+    let printable = |k: &str| {
+        k.bytes().all(|b| (b' '..=b'~').contains(&b)) && !k.starts_with(' ') && !k.ends_with(' ')
+    };
     let key = match raw.to_str() {
-        Ok(k) if !k.is_empty() && k.len() <= 200 => k.to_owned(),
+        Ok(k) if !k.is_empty() && k.len() <= 200 && printable(k) => k.to_owned(),
         _ => {
             return AppError::invalid(
                 "Idempotency-Key",

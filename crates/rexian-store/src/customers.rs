@@ -140,6 +140,18 @@ impl Store {
         )
     }
 
+    /// The newest customer of a company with this exact account number.
+    pub async fn customer_by_account(&self, company_id: i64, account_no: &str) -> Result<i64> {
+        sqlx::query_scalar(
+            "SELECT id FROM customers WHERE company_id = $1 AND account_no = $2 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(company_id)
+        .bind(account_no)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)
+    }
+
     /// One customer.
     pub async fn customer(&self, id: i64) -> Result<Customer> {
         let q = format!("SELECT {COLS} FROM customers WHERE id = $1");

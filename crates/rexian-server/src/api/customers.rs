@@ -142,12 +142,13 @@ pub async fn create(
     app.store
         .import_customers(std::slice::from_ref(&c), ms(app.clock.now()), |_| {})
         .await?;
-    let found = app
+    // By the exact account number: a search would find an older customer whose account
+    // starts with it (or whose name holds it) first.
+    let id = app
         .store
-        .find_customers(Some(company.id), &c.account_no, 1)
+        .customer_by_account(company.id, &c.account_no)
         .await?;
-    let id = found.first().map(|x| x.id.to_string());
-    Ok((StatusCode::CREATED, Json(json!({"id": id}))))
+    Ok((StatusCode::CREATED, Json(json!({"id": id.to_string()}))))
 }
 
 /// Query of the register.

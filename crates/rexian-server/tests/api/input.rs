@@ -529,3 +529,32 @@ async fn text_limits_count_the_text_as_sent() {
     assert_eq!(s, StatusCode::CREATED, "{v}");
     assert_eq!(v["title"], "标".repeat(198), "stored trimmed: {v}");
 }
+
+/// An `Idempotency-Key` outside the document's pattern (a tab, a space at either end, over 200
+/// characters) is refused naming the header, not taken as a key (schemathesis found the tab).
+#[tokio::test]
+async fn an_idempotency_key_outside_its_pattern_is_refused() {
+    let c = company().await;
+    let long = "k".repeat(201);
+    for key in ["a\tb", " a", "a ", "\t", long.as_str()] {
+        let (s, _, b) = c
+            .app
+            .raw(
+                "POST",
+                "/api/v1/kb/articles",
+                Some(&c.app.admin),
+                Some(json!({"category": "faq", "title": "收费标准", "body": "正文"}).to_string()),
+                "application/json",
+                &[("Idempotency-Key", key)],
+            )
+            .await;
+        let v = serde_json::from_slice::<Value>(&b).unwrap_or(Value::Null);
+        assert_eq!(
+            error_of(s, &v),
+            (StatusCode::BAD_REQUEST, "invalid_input", "Idempotency-Key"),
+            "{key:?}: {v}"
+        );
+    }
+    let (_, list) = c.app.get("/api/v1/kb/articles", &c.app.admin).await;
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(0), "{list}");
+}
