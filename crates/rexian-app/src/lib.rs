@@ -11,12 +11,14 @@ use rexian_store::Store;
 
 pub mod assessment;
 pub mod clock;
+pub mod customers;
 pub mod error;
 #[cfg(feature = "http")]
 mod http;
 pub mod kb;
 pub mod org;
 pub mod password;
+pub mod personal;
 pub mod ser;
 pub mod tenancy;
 pub mod text;

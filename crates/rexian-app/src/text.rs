@@ -19,3 +19,24 @@ pub fn required(field: &str, v: String, max: usize) -> AppResult<String> {
     clean(field, Some(v), max)?
         .ok_or_else(|| AppError::invalid(field, format!("{field} is required")))
 }
+
+/// An optional phone number of `field`: digits (a leading `+` allowed), spaces and dashes
+/// dropped, 5–20 characters.
+pub fn phone(field: &str, v: Option<String>) -> AppResult<Option<String>> {
+    let Some(p) = clean(field, v, 20)? else {
+        return Ok(None);
+    };
+    let digits: String = p.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+    if digits.len() < 5
+        || !digits
+            .chars()
+            .enumerate()
+            .all(|(i, c)| c.is_ascii_digit() || (i == 0 && c == '+'))
+    {
+        return Err(AppError::invalid(
+            field,
+            format!("{field} must be digits (5–20)"),
+        ));
+    }
+    Ok(Some(digits))
+}

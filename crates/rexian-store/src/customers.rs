@@ -303,22 +303,43 @@ impl Store {
         Ok(())
     }
 
-    /// Records that `user_id` verified the caller's identity as customer `customer_id`.
-    pub async fn record_verification(
+    /// Records an identity check of a caller against customer `customer_id` by `user_id`: its
+    /// event (`identity_verified` or `identity_check_failed` with `data`) and, when it
+    /// succeeded, the verification (`matched` fields), in one transaction.
+    pub async fn record_identity_check(
         &self,
         customer_id: i64,
         user_id: i64,
-        matched: &str,
+        verified: Option<&str>,
         at: i64,
+        data: &serde_json::Value,
     ) -> Result<()> {
-        let _w = self.write_guard().await;
-        sqlx::query("INSERT INTO customer_verifications (customer_id, user_id, matched, at) VALUES ($1, $2, $3, $4)")
-            .bind(customer_id)
-            .bind(user_id)
-            .bind(matched)
-            .bind(at)
-            .execute(self.pool())
-            .await?;
+        let mut tx = self.begin_write().await?;
+        if let Some(matched) = verified {
+            sqlx::query("INSERT INTO customer_verifications (customer_id, user_id, matched, at) VALUES ($1, $2, $3, $4)")
+                .bind(customer_id)
+                .bind(user_id)
+                .bind(matched)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let kind = if verified.is_some() {
+            "identity_verified"
+        } else {
+            "identity_check_failed"
+        };
+        crate::audit::record(
+            &mut tx,
+            "customer",
+            customer_id,
+            kind,
+            Some(user_id),
+            at,
+            data,
+        )
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -6,17 +6,15 @@ use std::str::FromStr;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
-use rexian_domain::identity::{
-    check, mask_account, mask_id_number, parse_id_number, Claim, Record, Verdict,
-};
+use rexian_app::customers::{self, CustomerView};
+use rexian_domain::identity::Claim;
 use rexian_domain::model::Satisfaction;
 use rexian_domain::survey::{draw_sample, Household, SampleSpec};
 use rexian_store::customers::{Customer, Survey};
-use rexian_store::orders::OrderFilter;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::orders::{clean, parse_phone, summary_json};
+use super::orders::{clean, summary_json};
 use super::{parse_id, Id};
 use crate::auth::CurrentUser;
 use crate::clock::ms;
@@ -24,48 +22,9 @@ use crate::error::{AppError, AppResult};
 use crate::extract::ApiJson;
 use crate::AppState;
 
-/// A customer as the API shows it: the ID number always masked; the account number in full
-/// only when `verified` (`002:§14(1)`).
-pub(crate) fn customer_json(c: &Customer, verified: bool) -> Value {
-    let account = if verified {
-        c.account_no.clone()
-    } else {
-        mask_account(&c.account_no)
-    };
-    json!({"id": c.id.to_string(), "company_id": c.company_id.to_string(), "account_no": account, "name": c.name,
-        "phone": c.phone, "district": c.district, "community": c.community, "building": c.building, "unit": c.unit_no,
-        "room": c.room, "station": c.station, "residential": c.residential,
-        "id_number": c.id_number.as_deref().map(mask_id_number), "verified": verified})
-}
-
-/// A sampled household for the survey's outbound calls: the centre calls it, so no caller is
-/// verified; the account number is shown in full (as before), the ID number masked.
+/// A sampled household for the survey's outbound calls (see [`CustomerView::called`]).
 fn sample_customer_json(c: &Customer) -> Value {
-    let mut v = customer_json(c, true);
-    if let Some(o) = v.as_object_mut() {
-        o.remove("verified");
-    }
-    v
-}
-
-/// How long a verified caller stays verified for the agent who checked them: one call with its
-/// follow-up (writing the order, a transfer) fits in 30 minutes; a later call is verified again.
-pub(crate) const VERIFIED_FOR_MS: i64 = 30 * 60_000;
-
-/// Of `customers`, the ids this agent verified within [`VERIFIED_FOR_MS`].
-pub(crate) async fn verified_ids(
-    app: &AppState,
-    me: &CurrentUser,
-    customers: &[Customer],
-) -> AppResult<std::collections::HashSet<i64>> {
-    let ids: Vec<i64> = customers.iter().map(|c| c.id).collect();
-    let since = ms(app.clock.now()) - VERIFIED_FOR_MS;
-    Ok(app
-        .store
-        .verified_customers(me.id, &ids, since)
-        .await?
-        .into_iter()
-        .collect())
+    json!(CustomerView::called(c))
 }
 
 fn own_company(me: &CurrentUser, company_id: i64) -> AppResult<()> {
@@ -75,80 +34,16 @@ fn own_company(me: &CurrentUser, company_id: i64) -> AppResult<()> {
     Ok(())
 }
 
-/// `POST /api/v1/customers` body (also the shape of one imported row).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CustomerBody {
-    company_id: Id,
-    account_no: String,
-    name: String,
-    phone: Option<String>,
-    district: Option<String>,
-    community: Option<String>,
-    building: Option<String>,
-    unit: Option<String>,
-    room: Option<String>,
-    station: Option<String>,
-    residential: Option<bool>,
-    id_number: Option<String>,
-}
-
 /// Adds one customer to the register.
 pub async fn create(
     State(app): State<AppState>,
     Extension(me): Extension<CurrentUser>,
-    ApiJson(b): ApiJson<CustomerBody>,
-) -> AppResult<(StatusCode, Json<Value>)> {
-    let company = app
-        .store
-        .company(b.company_id.0)
-        .await
-        .map_err(|_| AppError::invalid("company_id", "company_id names no company"))?;
-    own_company(&me, company.id)?;
-    let c = Customer {
-        id: 0,
-        company_id: company.id,
-        account_no: clean("account_no", Some(b.account_no), 40)?
-            .ok_or_else(|| AppError::invalid("account_no", "account_no is required"))?,
-        name: clean("name", Some(b.name), 100)?
-            .ok_or_else(|| AppError::invalid("name", "name is required"))?,
-        phone: parse_phone(b.phone)
-            .map_err(|_| AppError::invalid("phone", "phone must be digits (5–20)"))?,
-        district: clean("district", b.district, 60)?,
-        community: clean("community", b.community, 100)?,
-        building: clean("building", b.building, 40)?,
-        unit_no: clean("unit", b.unit, 40)?,
-        room: clean("room", b.room, 40)?,
-        station: clean("station", b.station, 100)?,
-        residential: b.residential.unwrap_or(true),
-        id_number: b
-            .id_number
-            .filter(|s| !s.trim().is_empty())
-            .map(|s| parse_id_number(&s))
-            .transpose()
-            .map_err(|e| AppError::invalid("id_number", e))?,
-    };
-    if app
-        .store
-        .account_numbers(company.id)
-        .await?
-        .contains(&c.account_no)
-    {
-        return Err(AppError::Conflict {
-            field: Some("account_no".into()),
-            message: "account_no is already in the register".into(),
-        });
-    }
-    app.store
-        .import_customers(std::slice::from_ref(&c), ms(app.clock.now()), |_| {})
-        .await?;
-    // By the exact account number: a search would find an older customer whose account
-    // starts with it (or whose name holds it) first.
-    let id = app
-        .store
-        .customer_by_account(company.id, &c.account_no)
-        .await?;
-    Ok((StatusCode::CREATED, Json(json!({"id": id.to_string()}))))
+    ApiJson(b): ApiJson<customers::CustomerInput>,
+) -> AppResult<(StatusCode, Json<customers::Created>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(customers::create(&app, &me, b).await?),
+    ))
 }
 
 /// Query of the register.
@@ -165,32 +60,18 @@ pub async fn find(
     Extension(me): Extension<CurrentUser>,
     Query(q): Query<FindQuery>,
 ) -> AppResult<Json<Value>> {
-    let company = match (
-        me.company_id,
-        q.company_id.as_deref().filter(|s| !s.is_empty()),
-    ) {
-        (Some(c), _) => Some(c),
-        (None, Some(s)) => Some(parse_id("company_id", s)?),
-        (None, None) => None,
+    let company = match q.company_id.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) if me.company_id.is_none() => Some(parse_id("company_id", s)?),
+        _ => None,
     };
-    let text = q.q.unwrap_or_default();
     let limit = q
         .limit
         .as_deref()
         .and_then(|l| l.parse::<i64>().ok())
         .filter(|n| (1..=500).contains(n))
         .unwrap_or(50);
-    let rows = app
-        .store
-        .find_customers(company, text.trim(), limit)
-        .await?;
-    if !rows.is_empty() {
-        super::personal::shown("customer_search", None);
-    }
-    let verified = verified_ids(&app, &me, &rows).await?;
-    Ok(Json(
-        json!({"items": rows.iter().map(|c| customer_json(c, verified.contains(&c.id))).collect::<Vec<_>>()}),
-    ))
+    let items = customers::find(&app, &me, company, &q.q.unwrap_or_default(), limit).await?;
+    Ok(Json(json!({ "items": items })))
 }
 
 /// `GET /api/v1/customers/{id}`: the customer; the account number and their orders (account
@@ -201,33 +82,13 @@ pub async fn get(
     Extension(me): Extension<CurrentUser>,
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
-    let c = app.store.customer(parse_id("id", &id)?).await?;
-    if me.company_id.is_some_and(|x| x != c.company_id) {
-        return Err(AppError::NotFound);
-    }
-    let verified = verified_ids(&app, &me, std::slice::from_ref(&c))
-        .await?
-        .contains(&c.id);
-    super::personal::shown("customer_detail", None);
-    let mut v = customer_json(&c, verified);
-    if verified {
-        let key = c.phone.clone().unwrap_or_else(|| c.account_no.clone());
-        let orders = app
-            .store
-            .list_orders(&OrderFilter {
-                company_id: Some(c.company_id),
-                q: Some(key),
-                // The verified customer's own orders, found by their phone or account.
-                personal: rexian_store::orders::PersonalMatch::All,
-                limit: 100,
-                ..Default::default()
-            })
-            .await?;
-        v["orders"] = Value::Array(orders.iter().map(|o| summary_json(&me, o)).collect());
-    } else {
-        // Withheld until verified; `account_no` is masked by `customer_json`.
-        v["orders"] = Value::Null;
-    }
+    let d = customers::detail(&app, &me, parse_id("id", &id)?).await?;
+    let mut v = json!(d.customer);
+    // Withheld (null) until verified; `account_no` is masked until then too.
+    v["orders"] = match d.orders {
+        Some(orders) => Value::Array(orders.iter().map(|o| summary_json(&me, o)).collect()),
+        None => Value::Null,
+    };
     Ok(Json(v))
 }
 
@@ -255,63 +116,10 @@ pub async fn verify(
         address: b.address,
         id_number: b.id_number,
     };
-    let verdict = verify_claim(&app, &me, parse_id("id", &id)?, &claim).await?;
+    let verdict = customers::verify(&app, &me, parse_id("id", &id)?, &claim).await?;
     Ok(Json(
         json!({"verified": verdict.verified(), "matched": verdict.matched, "mismatched": verdict.mismatched}),
     ))
-}
-
-/// Checks a caller's claim against customer `id` for `me` (also the intake screen's check);
-/// records every attempt, and a success as this agent's verification.
-pub(crate) async fn verify_claim(
-    app: &AppState,
-    me: &CurrentUser,
-    id: i64,
-    claim: &Claim,
-) -> AppResult<Verdict> {
-    let c = app.store.customer(id).await?;
-    if me.company_id.is_some_and(|x| x != c.company_id) {
-        return Err(AppError::NotFound);
-    }
-    let record = Record {
-        name: c.name.clone(),
-        phone: c.phone.clone(),
-        address: [&c.community, &c.building, &c.unit_no, &c.room]
-            .iter()
-            .filter_map(|p| (*p).clone())
-            .collect(),
-        id_number: c.id_number.clone(),
-    };
-    let verdict = check(claim, &record);
-    let now = ms(app.clock.now());
-    let data = json!({"matched": verdict.matched, "mismatched": verdict.mismatched});
-    if verdict.verified() {
-        app.store
-            .record_verification(c.id, me.id, &verdict.matched.join(","), now)
-            .await?;
-        app.store
-            .audit(
-                "customer",
-                c.id,
-                "identity_verified",
-                Some(me.id),
-                now,
-                &data,
-            )
-            .await?;
-    } else {
-        app.store
-            .audit(
-                "customer",
-                c.id,
-                "identity_check_failed",
-                Some(me.id),
-                now,
-                &data,
-            )
-            .await?;
-    }
-    Ok(verdict)
 }
 
 /// `POST /api/v1/surveys` body.

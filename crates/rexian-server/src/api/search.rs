@@ -158,7 +158,7 @@ pub(crate) async fn run(
         let mine = |c: i64| me.company_id.is_none_or(|x| x == c);
         let customers = app.store.customers_by_ids(&ids("customer")).await?;
         // The account number in full only to the agent who verified the caller (`002:§14(1)`).
-        let verified = super::customers::verified_ids(app, me, &customers).await?;
+        let verified = rexian_app::customers::verified_ids(app, me, &customers).await?;
         for c in customers {
             if !mine(c.company_id) {
                 continue;

@@ -439,7 +439,7 @@ async fn verify(
         address: f.address,
         id_number: f.id_number,
     };
-    let notice = match crate::api::customers::verify_claim(&app, &u, id, &claim).await {
+    let notice = match rexian_app::customers::verify(&app, &u, id, &claim).await {
         Ok(v) if v.verified() => t.get("lookup.verify_ok"),
         Ok(v) if v.mismatched.is_empty() => t.get("lookup.verify_too_few"),
         Ok(v) => {
@@ -465,50 +465,42 @@ async fn lookup_data(
     u: &CurrentUser,
     key: &str,
 ) -> AppResult<(Vec<RegisterEntry>, Vec<PastOrder>, usize)> {
-    let fq = body(json!({"q": key, "limit": "5"}))?;
-    let found = match crate::api::customers::find(
-        State(app.clone()),
-        Extension(u.clone()),
-        Query(fq),
-    )
-    .await
-    {
-        Ok(Json(v)) => v["items"].as_array().cloned().unwrap_or_default(),
+    let found = match rexian_app::customers::find(app, u, None, key, 5).await {
+        Ok(v) => v,
         Err(e) => {
             tracing::warn!(error = %e, "intake lookup could not read the customer register");
             Vec::new()
         }
     };
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let customers = found
         .iter()
         .map(|c| RegisterEntry {
-            id: s(c, "id"),
-            name: s(c, "name"),
-            account_no: s(c, "account_no"),
-            phone: s(c, "phone"),
-            address: ["district", "community", "building", "unit", "room"]
+            id: c.id.to_string(),
+            name: c.name.clone(),
+            account_no: c.account_no.clone(),
+            phone: text(&c.phone),
+            address: [&c.district, &c.community, &c.building, &c.unit, &c.room]
                 .iter()
-                .map(|k| s(c, k))
+                .map(|v| text(v))
                 .collect::<Vec<_>>()
                 .join(" ")
                 .trim()
                 .to_owned(),
-            community: s(c, "community"),
-            id_number: s(c, "id_number"),
-            verified: c["verified"] == true,
+            community: text(&c.community),
+            id_number: text(&c.id_number),
+            verified: c.verified == Some(true),
         })
         .collect();
     // Orders by the verified customers' phone (or account), as the customer detail finds them.
     let mut keys: Vec<String> = found
         .iter()
-        .filter(|c| c["verified"] == true)
+        .filter(|c| c.verified == Some(true))
         .map(|c| {
-            let phone = s(c, "phone");
-            if phone.is_empty() {
-                s(c, "account_no")
-            } else {
-                phone
-            }
+            c.phone
+                .clone()
+                .filter(|p| !p.is_empty())
+                .unwrap_or_else(|| c.account_no.clone())
         })
         .collect();
     keys.dedup();
