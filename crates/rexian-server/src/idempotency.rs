@@ -9,20 +9,54 @@
 
 use axum::body::Body;
 use axum::extract::{Request, State};
+use axum::http::StatusCode;
 use axum::http::{header, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use axum::Json;
+use rexian_store::orders::IdempotentAnswer;
+use serde_json::Value;
 
-use crate::api::orders::{replay, request_hash};
 use crate::auth::CurrentUser;
 use crate::clock::ms;
-use crate::error::AppError;
+use crate::error::{AppError, AppResult};
 use crate::AppState;
 
 /// The largest JSON body the layer reads (the API's default body limit).
 const MAX_BODY: usize = 2 * 1024 * 1024;
 /// The largest answer kept.
 const MAX_ANSWER: usize = 4 * 1024 * 1024;
+
+/// The fingerprint of a request for its idempotency key: SHA-256 of the method, the path and
+/// the JSON body in one canonical form (keys sorted, no spacing), so that the same request
+/// written differently is the same request and the key sent to another route is another
+/// request; a body that is not JSON by its bytes.
+pub fn request_hash(method: &str, path: &str, body: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let canonical = serde_json::from_slice::<Value>(body)
+        .map(|v| v.to_string().into_bytes())
+        .unwrap_or_else(|_| body.to_vec());
+    let mut h = Sha256::new();
+    h.update(method.as_bytes());
+    h.update(b" ");
+    h.update(path.as_bytes());
+    h.update(b"\n");
+    h.update(canonical);
+    hex::encode(h.finalize())
+}
+
+/// Answers a request whose idempotency key was seen: the stored answer when the request is
+/// the one first answered, 422 `idempotency_key_reused` when it differs.
+pub fn replay(a: IdempotentAnswer, hash: &str) -> AppResult<Response> {
+    if a.request_hash.as_deref().is_some_and(|h| h != hash) {
+        return Err(AppError::IdempotencyKeyReused(
+            "Idempotency-Key was already used for a different request".to_owned(),
+        ));
+    }
+    let status = StatusCode::from_u16(a.status as u16).unwrap_or(StatusCode::CREATED);
+    let v: Value = serde_json::from_str(&a.body).unwrap_or(Value::Null);
+    Ok((status, Json(v)).into_response())
+}
 
 fn applies(req: &Request) -> bool {
     let path = req.uri().path();
@@ -70,7 +104,7 @@ pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Res
             return AppError::invalid("body", "the request body could not be read").into_response()
         }
     };
-    let hash = request_hash(&bytes);
+    let hash = request_hash(parts.method.as_str(), parts.uri.path(), &bytes);
     match app.store.idempotent_answer(me, &key).await {
         Ok(Some(a)) => return replay(a, &hash).into_response(),
         Ok(None) => {}

@@ -14,9 +14,8 @@ use rexian_domain::model::{Category, Channel, DeadlineKind, Grade, Role, Satisfa
 use rexian_domain::policy::{AreaClass, Policy};
 use rexian_domain::workflow::{self, DeadlineOp, Env, OrderState};
 use rexian_store::orders::{
-    CallbackRow, DeadlineChange, EventRow, ExtensionChange, Idempotency, IdempotentAnswer,
-    NewContact, NewDeadline, NewEvent, NewOrder, OrderChange, OrderFilter, OrderFull, OrderRow,
-    PersonalMatch,
+    CallbackRow, DeadlineChange, EventRow, ExtensionChange, Idempotency, NewContact, NewDeadline,
+    NewEvent, NewOrder, OrderChange, OrderFilter, OrderFull, OrderRow, PersonalMatch,
 };
 use rexian_store::org::Company;
 use serde::Deserialize;
@@ -28,6 +27,7 @@ use crate::auth::CurrentUser;
 use crate::clock::{from_ms, ms};
 use crate::error::{AppError, AppResult};
 use crate::extract::parse_json;
+use crate::idempotency::{replay, request_hash};
 use crate::AppState;
 
 /// The policy of a company: its preset with the company's overrides.
@@ -309,30 +309,6 @@ pub(crate) fn parse_phone(v: Option<String>) -> AppResult<Option<String>> {
     Ok(Some(digits))
 }
 
-/// The fingerprint of a request body for its idempotency key: SHA-256 of the JSON in one
-/// canonical form (keys sorted, no spacing), so the same request written differently is the
-/// same request; a body that is not JSON by its bytes.
-pub(crate) fn request_hash(body: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    let canonical = serde_json::from_slice::<Value>(body)
-        .map(|v| v.to_string().into_bytes())
-        .unwrap_or_else(|_| body.to_vec());
-    hex::encode(Sha256::digest(canonical))
-}
-
-/// Answers a request whose idempotency key was seen: the stored answer when the request is
-/// the one first answered, 422 `idempotency_key_reused` when it differs.
-pub(crate) fn replay(a: IdempotentAnswer, hash: &str) -> AppResult<Response> {
-    if a.request_hash.as_deref().is_some_and(|h| h != hash) {
-        return Err(AppError::IdempotencyKeyReused(
-            "Idempotency-Key was already used for a different request".to_owned(),
-        ));
-    }
-    let status = StatusCode::from_u16(a.status as u16).unwrap_or(StatusCode::CREATED);
-    let v: Value = serde_json::from_str(&a.body).unwrap_or(Value::Null);
-    Ok((status, Json(v)).into_response())
-}
-
 /// Creates an order (or closes it at once when answered on the call).
 pub async fn create(
     State(app): State<AppState>,
@@ -352,7 +328,7 @@ pub async fn create(
             ));
         }
         if let Some(a) = app.store.idempotent_answer(me.id, k).await? {
-            return replay(a, &request_hash(&body));
+            return replay(a, &request_hash("POST", "/api/v1/orders", &body));
         }
     }
     let b: NewOrderBody = parse_json(if body.is_empty() { b"{}" } else { &body })?;
@@ -366,7 +342,7 @@ pub async fn create(
         user_id: me.id,
         key: k.clone(),
         status: 201,
-        request_hash: Some(request_hash(&body)),
+        request_hash: Some(request_hash("POST", "/api/v1/orders", &body)),
         render: Box::new(move |full| order_json(&viewer, full, now_ms).to_string()),
     };
     match create_order_with(&app, &me, b, Some(idem)).await {
@@ -380,7 +356,7 @@ pub async fn create(
         // The same key raced this request and won: answer as it was answered.
         Err(e @ AppError::Conflict { .. }) if e.field() == Some("Idempotency-Key") => {
             match app.store.idempotent_answer(me.id, &k).await? {
-                Some(a) => replay(a, &request_hash(&body)),
+                Some(a) => replay(a, &request_hash("POST", "/api/v1/orders", &body)),
                 None => Err(e),
             }
         }

@@ -126,3 +126,31 @@ async fn a_retried_step_gets_its_first_answer_and_a_refused_request_is_not_kept(
     assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
     assert_eq!(v["error"]["field"], "Idempotency-Key");
 }
+
+/// A key is bound to its route: the same key and the same (empty) body sent to another route
+/// is another request, refused, never answered with the first route's answer (schemathesis).
+#[tokio::test]
+async fn a_key_sent_to_another_route_is_refused_not_replayed() {
+    let c = rexian_testkit::Centre::new("gas").await;
+    let o = c.dispatched("repair", Some("leak")).await;
+    let id = o["id"].as_str().unwrap();
+    let (s, first) = send(
+        &c.app,
+        &c.handler,
+        &format!("/api/v1/orders/{id}/accept"),
+        "same-key",
+        &json!({}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{first}");
+    let (s, v) = send(
+        &c.app,
+        &c.handler,
+        &format!("/api/v1/orders/{id}/arrive"),
+        "same-key",
+        &json!({}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["error"]["code"], "idempotency_key_reused");
+}
