@@ -8,7 +8,8 @@ use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
 use rexian_domain::calendar::BusinessCalendar;
-use rexian_store::timers::Sweep;
+use rexian_store::reports::Entry;
+use rexian_store::timers::{Fired, Sweep};
 use rexian_store::{Store, StoreError};
 
 /// The business calendar of the workday reminders (the embedded China mainland calendar, as the
@@ -39,15 +40,23 @@ pub async fn run_due(store: &Store, now: DateTime<Utc>, batch: i64) -> anyhow::R
             // that stopped qualifying): the loop goes on only while something moves.
             let mut touched = 0;
             for id in &ids {
-                match store.fire_deadline(kind, *id, now, cal).await {
+                // A miss is assessed in the sweep's own transaction, by the company's rules.
+                let rules = match kind {
+                    Sweep::Missed => Some(MissRules::of(store, *id).await?),
+                    _ => None,
+                };
+                let assess = |f: &Fired| {
+                    rules
+                        .as_ref()
+                        .map(|r| r.entries(f, now))
+                        .unwrap_or_default()
+                };
+                match store.fire_deadline(kind, *id, now, cal, &assess).await {
                     Ok(None) => touched += 1,
                     Ok(Some(f)) => {
                         touched += 1;
                         progressed += 1;
                         tracing::info!(order.id = f.order_id, deadline.kind = %f.kind, level = f.level, reminders = f.reminders, sweep = ?kind, "timer fired");
-                        if kind == Sweep::Missed {
-                            assess_missed(store, &f, now).await?;
-                        }
                     }
                     // A user step changed the order at the same moment: the next sweep retries.
                     Err(StoreError::Conflict(_)) => {}
@@ -69,44 +78,64 @@ pub async fn run_due(store: &Store, now: DateTime<Utc>, batch: i64) -> anyhow::R
     Ok(applied)
 }
 
-/// Applies the company's assessment rules that fire on a missed limit (`deadline_missed:<kind>`):
-/// an entry for the unit whose clock it was, else the order's first responder. The entry's
-/// source key makes it once per deadline, however many nodes run the sweep.
-async fn assess_missed(
-    store: &Store,
-    f: &rexian_store::timers::Fired,
-    now: i64,
-) -> anyhow::Result<()> {
-    let order = store.order(f.order_id).await?;
-    let company = store.company(order.company_id).await?;
-    let policy = company
-        .policy()
-        .map_err(|e| anyhow::anyhow!("policy of company {}: {e}", company.id))?;
-    let month = chrono::DateTime::from_timestamp_millis(f.due_at)
-        .unwrap_or_default()
-        .with_timezone(&company.offset())
-        .format("%Y-%m")
-        .to_string();
-    for rule in policy.assessment_on(&format!("deadline_missed:{}", f.kind)) {
+/// What the assessment of a missed limit needs, read before the sweep claims it: the order's
+/// number and first responder, the company's zone and its rules on `deadline_missed:<kind>`.
+struct MissRules {
+    company_id: i64,
+    number: String,
+    first_responder: i64,
+    offset: chrono::FixedOffset,
+    policy: rexian_domain::Policy,
+}
+
+impl MissRules {
+    async fn of(store: &Store, deadline_id: i64) -> anyhow::Result<MissRules> {
+        let order = store
+            .order(store.order_of_deadline(deadline_id).await?)
+            .await?;
+        let company = store.company(order.company_id).await?;
+        let policy = company
+            .policy()
+            .map_err(|e| anyhow::anyhow!("policy of company {}: {e}", company.id))?;
+        Ok(MissRules {
+            company_id: company.id,
+            number: order.number,
+            first_responder: order.first_responder_id,
+            offset: company.offset(),
+            policy,
+        })
+    }
+
+    /// The entries of the company's rules that fire on the missed limit `f`: for the unit whose
+    /// clock it was, else the order's first responder. The entry's source key makes it once per
+    /// deadline, however many nodes run the sweep.
+    fn entries(&self, f: &Fired, now: i64) -> Vec<Entry> {
+        let month = chrono::DateTime::from_timestamp_millis(f.due_at)
+            .unwrap_or_default()
+            .with_timezone(&self.offset)
+            .format("%Y-%m")
+            .to_string();
         let (subject_kind, subject_id) = match f.unit_id {
             Some(u) => ("unit", u),
-            None => ("user", order.first_responder_id),
+            None => ("user", self.first_responder),
         };
-        let entry = rexian_store::reports::Entry {
-            company_id: company.id,
-            month: month.clone(),
-            subject_kind: subject_kind.into(),
-            subject_id,
-            rule_code: Some(rule.code.clone()),
-            points: -f64::from(rule.points.unwrap_or(0)),
-            yuan: -f64::from(rule.amount_yuan.unwrap_or(0)),
-            order_id: Some(order.id),
-            source_key: Some(format!("deadline:{}:{}", f.deadline_id, rule.code)),
-            reason: format!("{} ({} {})", rule.description, order.number, f.kind),
-            created_at: now,
-            ..Default::default()
-        };
-        store.add_entry(&entry).await?;
+        self.policy
+            .assessment_on(&format!("deadline_missed:{}", f.kind))
+            .into_iter()
+            .map(|rule| Entry {
+                company_id: self.company_id,
+                month: month.clone(),
+                subject_kind: subject_kind.into(),
+                subject_id,
+                rule_code: Some(rule.code.clone()),
+                points: -f64::from(rule.points.unwrap_or(0)),
+                yuan: -f64::from(rule.amount_yuan.unwrap_or(0)),
+                order_id: Some(f.order_id),
+                source_key: Some(format!("deadline:{}:{}", f.deadline_id, rule.code)),
+                reason: format!("{} ({} {})", rule.description, self.number, f.kind),
+                created_at: now,
+                ..Default::default()
+            })
+            .collect()
     }
-    Ok(())
 }

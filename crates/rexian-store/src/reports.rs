@@ -644,7 +644,7 @@ impl Store {
 }
 
 /// Inserts an entry unless one with its source key exists; its id when inserted.
-async fn insert_entry(c: &mut sqlx::AnyConnection, e: &Entry) -> Result<Option<i64>> {
+pub(crate) async fn insert_entry(c: &mut sqlx::AnyConnection, e: &Entry) -> Result<Option<i64>> {
     Ok(sqlx::query_scalar(
         "INSERT INTO assessment_entries (company_id, month, subject_kind, subject_id, rule_code, points, yuan, order_id, \
          source_key, reason, reversal_of, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \

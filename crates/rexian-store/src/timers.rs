@@ -75,14 +75,17 @@ impl Store {
     /// Applies one sweep effect to one deadline, exactly once: claims the row with a conditional
     /// update, writes the supervision notice (unique per deadline and level; a reminder updates
     /// the top one) and the order event, and stores when the next supervision step is due
-    /// (computed by the domain, `cal` being the business calendar). Returns `None` when another
-    /// node (or an earlier run) already did it, or the deadline no longer escalates.
+    /// (computed by the domain, `cal` being the business calendar). A miss also writes the
+    /// assessment entries `assess` gives for it (the caller's rules), in the same transaction:
+    /// a crash leaves the miss with its entries or neither. Returns `None` when another node
+    /// (or an earlier run) already did it, or the deadline no longer escalates.
     pub async fn fire_deadline(
         &self,
         kind: Sweep,
         deadline_id: i64,
         now: i64,
         cal: &BusinessCalendar,
+        assess: &(dyn Fn(&Fired) -> Vec<crate::reports::Entry> + Sync),
     ) -> Result<Option<Fired>> {
         let mut tx = self.begin_write().await?;
         let claimed = match kind {
@@ -256,6 +259,9 @@ impl Store {
         )
         .await?;
         if kind == Sweep::Missed {
+            for e in assess(&fired) {
+                crate::reports::insert_entry(&mut tx, &e).await?;
+            }
             crate::reports::refresh_facts(
                 &mut crate::db::Db::Any(&mut tx),
                 fired.order_id,
@@ -265,6 +271,15 @@ impl Store {
         }
         tx.commit().await?;
         Ok(Some(fired))
+    }
+
+    /// The order a deadline belongs to.
+    pub async fn order_of_deadline(&self, deadline_id: i64) -> Result<i64> {
+        sqlx::query_scalar("SELECT order_id FROM deadlines WHERE id = $1")
+            .bind(deadline_id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 
     /// Supervision notices of an order with their reminders, by level.
