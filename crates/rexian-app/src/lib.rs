@@ -11,6 +11,7 @@ use rexian_store::Store;
 
 pub mod assessment;
 pub mod clock;
+pub mod contacts;
 pub mod customers;
 pub mod error;
 #[cfg(feature = "http")]

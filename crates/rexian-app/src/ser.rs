@@ -46,3 +46,11 @@ impl TryFrom<serde_json::Value> for Id {
             .ok_or_else(|| format!("expected an id, got {v}"))
     }
 }
+
+/// An optional stored time as RFC 3339 or null.
+pub fn opt_time<S: Serializer>(v: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => s.serialize_str(&rfc3339(*v)),
+        None => s.serialize_none(),
+    }
+}

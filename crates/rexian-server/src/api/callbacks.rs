@@ -7,14 +7,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use chrono::Duration;
+use rexian_app::contacts;
 use rexian_domain::callback::{check_attempt, CallbackRefusal};
-use rexian_domain::model::{Category, Channel};
-use rexian_store::orders::NewContact;
+use rexian_domain::model::Category;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::orders::{clean, company_policy, offset_of, parse_phone, rfc3339, summary_json};
-use super::{parse_id, Id};
+use super::orders::{company_policy, offset_of, rfc3339, summary_json};
+use super::parse_id;
 use crate::auth::CurrentUser;
 use crate::clock::ms;
 use crate::error::{AppError, AppResult};
@@ -122,64 +122,16 @@ pub async fn unsatisfied(
     Ok(Json(json!({ "items": items })))
 }
 
-/// `POST /api/v1/contacts` body: a contact that made no order, e.g. a dropped call.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ContactBody {
-    company_id: Id,
-    channel: String,
-    caller_name: Option<String>,
-    caller_phone: Option<String>,
-    summary: Option<String>,
-    #[serde(default)]
-    dropped: bool,
-}
-
 /// Records a contact in the ledger; a dropped call becomes a call-back task (`000:二.3(4)`).
 pub async fn create_contact(
     State(app): State<AppState>,
     Extension(me): Extension<CurrentUser>,
-    ApiJson(b): ApiJson<ContactBody>,
-) -> AppResult<(StatusCode, Json<Value>)> {
-    let company = app
-        .store
-        .company(b.company_id.0)
-        .await
-        .map_err(|_| AppError::invalid("company_id", "company_id names no company"))?;
-    if me.company_id.is_some_and(|c| c != company.id) {
-        return Err(AppError::Forbidden);
-    }
-    let channel =
-        Channel::from_str(&b.channel).map_err(|e| AppError::invalid("channel", e.to_string()))?;
-    let phone = parse_phone(b.caller_phone.clone())
-        .map_err(|_| AppError::invalid("caller_phone", "caller_phone must be digits (5–20)"))?;
-    if b.dropped && phone.is_none() {
-        return Err(AppError::invalid(
-            "caller_phone",
-            "a dropped call needs the caller's number to call back",
-        ));
-    }
-    let summary = clean("summary", b.summary, 2000)?.unwrap_or_else(|| {
-        if b.dropped {
-            "来电中断".into()
-        } else {
-            String::new()
-        }
-    });
-    let id = app
-        .store
-        .create_contact(&NewContact {
-            company_id: company.id,
-            channel: channel.as_str().into(),
-            caller_name: clean("caller_name", b.caller_name, 100)?,
-            caller_phone: phone,
-            summary,
-            agent_id: me.id,
-            at: ms(app.clock.now()),
-            dropped: b.dropped,
-        })
-        .await?;
-    Ok((StatusCode::CREATED, Json(json!({"id": id.to_string()}))))
+    ApiJson(b): ApiJson<contacts::ContactInput>,
+) -> AppResult<(StatusCode, Json<contacts::Created>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(contacts::record_contact(&app, &me, b).await?),
+    ))
 }
 
 /// `GET /api/v1/contacts/dropped`: dropped calls not yet called back.
@@ -189,19 +141,8 @@ pub async fn dropped(
     Query(q): Query<QueueQuery>,
 ) -> AppResult<Json<Value>> {
     let (company, limit) = scope(&me, &q)?;
-    let rows = app.store.dropped_calls(company, limit).await?;
-    let items: Vec<Value> = rows
-        .iter()
-        .map(|c| json!({"id": c.id.to_string(), "company_id": c.company_id.to_string(), "channel": c.channel,
-            "caller_name": c.caller_name, "caller_phone": c.caller_phone, "summary": c.summary, "at": rfc3339(c.at)}))
-        .collect();
-    if rows
-        .iter()
-        .any(|c| c.caller_name.is_some() || c.caller_phone.is_some())
-    {
-        super::personal::shown("dropped_calls", None);
-    }
-    Ok(Json(json!({"items": items})))
+    let items = contacts::dropped(&app, company, limit).await?;
+    Ok(Json(json!({ "items": items })))
 }
 
 /// `POST /api/v1/contacts/{id}/handled`: the dropped caller was called back.
@@ -210,10 +151,7 @@ pub async fn handled(
     Extension(me): Extension<CurrentUser>,
     Path(id): Path<String>,
 ) -> AppResult<StatusCode> {
-    let id = parse_id("id", &id)?;
-    app.store
-        .handle_dropped_call(id, me.company_id, me.id, ms(app.clock.now()))
-        .await?;
+    contacts::handled(&app, &me, parse_id("id", &id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -297,139 +235,27 @@ pub async fn rechecks(
     Ok(Json(json!({"items": items})))
 }
 
-/// `POST /api/v1/rechecks/{id}` body.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RecheckBody {
-    reached: bool,
-    attitude: Option<String>,
-    quality: Option<String>,
-    satisfaction: Option<String>,
-    suggestion: Option<String>,
-}
-
 /// Records a re-check: for repairs the four questions of `001` (attitude, quality,
 /// satisfaction, suggestions); for complaints satisfaction and suggestions.
 pub async fn finish_recheck(
     State(app): State<AppState>,
     Extension(me): Extension<CurrentUser>,
     Path(id): Path<String>,
-    ApiJson(b): ApiJson<RecheckBody>,
+    ApiJson(b): ApiJson<contacts::RecheckInput>,
 ) -> AppResult<StatusCode> {
-    let r = app.store.recheck(parse_id("id", &id)?).await?;
-    if me.company_id.is_some_and(|c| c != r.company_id) {
-        return Err(AppError::NotFound);
-    }
-    let grade = |field: &str, v: &Option<String>| -> AppResult<Option<String>> {
-        match v.as_deref() {
-            None => Ok(None),
-            Some(s) => rexian_domain::model::Satisfaction::from_str(s)
-                .map(|x| Some(x.as_str().to_owned()))
-                .map_err(|e| AppError::invalid(field, e.to_string())),
-        }
-    };
-    let satisfaction = grade("satisfaction", &b.satisfaction)?;
-    let attitude = grade("attitude", &b.attitude)?;
-    let quality = grade("quality", &b.quality)?;
-    if b.reached {
-        if satisfaction.is_none() {
-            return Err(AppError::invalid(
-                "satisfaction",
-                "satisfaction is required when the customer was reached",
-            ));
-        }
-        if r.kind == "repair_survey" && attitude.is_none() {
-            return Err(AppError::invalid(
-                "attitude",
-                "a repair survey asks about the staff's attitude",
-            ));
-        }
-        if r.kind == "repair_survey" && quality.is_none() {
-            return Err(AppError::invalid(
-                "quality",
-                "a repair survey asks about the quality of the work",
-            ));
-        }
-    }
-    let answers = json!({"attitude": attitude, "quality": quality, "satisfaction": satisfaction,
-        "suggestion": clean("suggestion", b.suggestion, 2000)?});
-    app.store
-        .finish_recheck(
-            r.id,
-            b.reached,
-            &answers.to_string(),
-            me.id,
-            ms(app.clock.now()),
-        )
-        .await
-        .map_err(|e| match e {
-            rexian_store::StoreError::Conflict(_) => {
-                AppError::InvalidTransition("this re-check is already done".into())
-            }
-            other => other.into(),
-        })?;
+    contacts::finish_recheck(&app, &me, parse_id("id", &id)?, b).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// `POST /api/v1/outreach` body: an outreach (宣传/走访) event.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OutreachBody {
-    company_id: Id,
-    title: String,
-    starts_on: chrono::NaiveDate,
-    ends_on: chrono::NaiveDate,
 }
 
 /// Adds an outreach event; its report is due the policy's days after it ends (`000:三.7`).
 pub async fn create_outreach(
     State(app): State<AppState>,
     Extension(me): Extension<CurrentUser>,
-    ApiJson(b): ApiJson<OutreachBody>,
-) -> AppResult<(StatusCode, Json<Value>)> {
-    let company = app
-        .store
-        .company(b.company_id.0)
-        .await
-        .map_err(|_| AppError::invalid("company_id", "company_id names no company"))?;
-    if me.company_id.is_some_and(|c| c != company.id) {
-        return Err(AppError::Forbidden);
-    }
-    for (field, d) in [("starts_on", b.starts_on), ("ends_on", b.ends_on)] {
-        if !(1..=9999).contains(&chrono::Datelike::year(&d)) {
-            return Err(AppError::invalid(
-                field,
-                format!("{field} must be a date of the years 1 to 9999"),
-            ));
-        }
-    }
-    if b.ends_on < b.starts_on {
-        return Err(AppError::invalid("ends_on", "ends_on is before starts_on"));
-    }
-    let title = clean("title", Some(b.title), 200)?
-        .ok_or_else(|| AppError::invalid("title", "title is required"))?;
-    let days = company_policy(&company)?
-        .survey
-        .outreach_report_days
-        .unwrap_or(7);
-    let due = rexian_domain::survey::outreach_report_due(b.ends_on, days);
-    let o = rexian_store::rechecks::Outreach {
-        id: 0,
-        company_id: company.id,
-        title,
-        starts_on: b.starts_on.to_string(),
-        ends_on: b.ends_on.to_string(),
-        report_due: due.to_string(),
-        report: None,
-        reported_at: None,
-    };
-    let id = app
-        .store
-        .create_outreach(&o, me.id, ms(app.clock.now()))
-        .await?;
+    ApiJson(b): ApiJson<contacts::OutreachInput>,
+) -> AppResult<(StatusCode, Json<contacts::OutreachCreated>)> {
     Ok((
         StatusCode::CREATED,
-        Json(json!({"id": id.to_string(), "report_due": due})),
+        Json(contacts::create_outreach(&app, &me, b).await?),
     ))
 }
 
@@ -440,25 +266,8 @@ pub async fn list_outreach(
     Query(q): Query<QueueQuery>,
 ) -> AppResult<Json<Value>> {
     let (company, _) = scope(&me, &q)?;
-    let today = app
-        .clock
-        .now()
-        .with_timezone(
-            &chrono::FixedOffset::east_opt(8 * 3600)
-                .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("zero offset")),
-        )
-        .date_naive()
-        .to_string();
-    let items: Vec<Value> = app
-        .store
-        .outreach_events(company)
-        .await?
-        .iter()
-        .map(|o| json!({"id": o.id.to_string(), "company_id": o.company_id.to_string(), "title": o.title,
-            "starts_on": o.starts_on, "ends_on": o.ends_on, "report_due": o.report_due, "report": o.report,
-            "reported_at": o.reported_at.map(rfc3339), "overdue": o.reported_at.is_none() && o.report_due < today}))
-        .collect();
-    Ok(Json(json!({"items": items})))
+    let items = contacts::outreach(&app, company).await?;
+    Ok(Json(json!({ "items": items })))
 }
 
 /// `POST /api/v1/outreach/{id}/report` body.
@@ -475,15 +284,6 @@ pub async fn report_outreach(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<ReportBody>,
 ) -> AppResult<StatusCode> {
-    let report = clean("report", Some(b.report), 20_000)?
-        .ok_or_else(|| AppError::invalid("report", "report is required"))?;
-    app.store
-        .report_outreach(
-            parse_id("id", &id)?,
-            me.company_id,
-            &report,
-            ms(app.clock.now()),
-        )
-        .await?;
+    contacts::report_outreach(&app, &me, parse_id("id", &id)?, b.report).await?;
     Ok(StatusCode::NO_CONTENT)
 }
