@@ -20,6 +20,7 @@ pub mod kb;
 pub mod org;
 pub mod password;
 pub mod personal;
+pub mod reports;
 pub mod ser;
 pub mod tenancy;
 pub mod text;

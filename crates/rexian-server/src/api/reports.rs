@@ -4,12 +4,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use chrono::{DateTime, NaiveDate, Utc};
+use rexian_app::reports;
 use rexian_store::reports::Dimension;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::orders::{offset_of, rfc3339};
 use super::parse_id;
 use crate::auth::CurrentUser;
 use crate::clock::ms;
@@ -25,79 +24,22 @@ pub struct KpiQuery {
     unit_id: Option<String>,
 }
 
-/// A bound of the period: a date (the company's local midnight; `to` is inclusive) or an
-/// RFC 3339 instant (exact).
-fn bound(field: &str, v: &str, offset: chrono::FixedOffset, end: bool) -> AppResult<i64> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(v) {
-        return Ok(t.with_timezone(&Utc).timestamp_millis());
-    }
-    let d = NaiveDate::parse_from_str(v, "%Y-%m-%d")
-        .map_err(|_| AppError::invalid(field, format!("{field} must be YYYY-MM-DD or RFC 3339")))?;
-    let d = if end { d.succ_opt().unwrap_or(d) } else { d };
-    let t = d
-        .and_hms_opt(0, 0, 0)
-        .and_then(|t| t.and_local_timezone(offset).single())
-        .ok_or_else(|| AppError::invalid(field, "date out of range"))?;
-    Ok(t.timestamp_millis())
-}
-
-/// The period `[from, to)` in unix ms of the `from` and `to` parameters, both required.
-fn period(
-    company: &rexian_store::org::Company,
-    from: Option<&str>,
-    to: Option<&str>,
-) -> AppResult<(i64, i64)> {
-    let offset = offset_of(company);
-    let from = from
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| AppError::invalid("from", "from is required"))?;
-    let to = to
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| AppError::invalid("to", "to is required"))?;
-    let (from, to) = (
-        bound("from", from, offset, false)?,
-        bound("to", to, offset, true)?,
-    );
-    if to <= from {
-        return Err(AppError::invalid("to", "to must be after from"));
-    }
-    Ok((from, to))
-}
-
 /// `GET /api/v1/reports/kpi?company_id=&from=&to=&unit_id=`: intake, closed, timeliness,
 /// resolution, satisfaction and callback rates (0..1, null when undefined), overdue.
 pub async fn kpi(
     State(app): State<AppState>,
     Extension(me): Extension<CurrentUser>,
     Query(q): Query<KpiQuery>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<reports::KpiReport>> {
     let company = report_company(&app, &me, q.company_id.as_deref()).await?;
-    let (from, to) = period(&company, q.from.as_deref(), q.to.as_deref())?;
+    let period = reports::period(&company, q.from.as_deref(), q.to.as_deref())?;
     let unit_id = q
         .unit_id
         .as_deref()
         .filter(|s| !s.is_empty())
         .map(|s| parse_id("unit_id", s))
         .transpose()?;
-    let c = app.store.kpi_counts(company.id, unit_id, from, to).await?;
-    let k = rexian_domain::reports::kpi(
-        c.intake,
-        c.closed,
-        c.with_limits,
-        c.timely,
-        c.overdue,
-        c.callback_required,
-        c.callback_done,
-        c.rated,
-        c.satisfied,
-    );
-    // The policy's targets (`settings.*_target`, 000:九.7) beside the measured rates.
-    let targets = crate::api::orders::company_policy(&company)?.kpi_targets();
-    Ok(Json(json!({
-        "intake": k.intake, "closed": k.closed, "timely_rate": k.timely_rate, "resolution_rate": k.resolution_rate,
-        "satisfaction_rate": k.satisfaction_rate, "callback_rate": k.callback_rate, "overdue": k.overdue,
-        "targets": targets,
-    })))
+    Ok(Json(reports::kpi(&app, &company, period, unit_id).await?))
 }
 
 /// A table of figures with Chinese headers, rendered as JSON, CSV or an Excel workbook.
@@ -271,21 +213,11 @@ pub(crate) async fn report_company(
     me: &CurrentUser,
     asked: Option<&str>,
 ) -> AppResult<rexian_store::org::Company> {
-    let id = match (asked.filter(|s| !s.is_empty()), me.company_id) {
-        (Some(s), mine) => {
-            let c = parse_id("company_id", s)?;
-            if mine.is_some_and(|m| m != c) {
-                return Err(AppError::Forbidden);
-            }
-            c
-        }
-        (None, Some(m)) => m,
-        (None, None) => return Err(AppError::invalid("company_id", "company_id is required")),
-    };
-    app.store
-        .company(id)
-        .await
-        .map_err(|_| AppError::invalid("company_id", "company_id names no company"))
+    let asked = asked
+        .filter(|s| !s.is_empty())
+        .map(|s| parse_id("company_id", s))
+        .transpose()?;
+    rexian_app::tenancy::chosen_company(app, me, "company_id", asked).await
 }
 
 /// Query of the breakdown.
@@ -306,7 +238,7 @@ pub async fn breakdown(
     Query(q): Query<BreakdownQuery>,
 ) -> AppResult<Response> {
     let company = report_company(&app, &me, q.company_id.as_deref()).await?;
-    let (from, to) = period(&company, q.from.as_deref(), q.to.as_deref())?;
+    let (from, to) = reports::period(&company, q.from.as_deref(), q.to.as_deref())?;
     let (by, label_header) = match q.by.as_deref().unwrap_or("unit") {
         "unit" => (Dimension::Unit, "单位"),
         "person" => (Dimension::Person, "首问责任人"),
@@ -409,7 +341,7 @@ pub async fn matters(
     Query(q): Query<MattersQuery>,
 ) -> AppResult<Response> {
     let company = report_company(&app, &me, q.company_id.as_deref()).await?;
-    let (from, to) = period(&company, q.from.as_deref(), q.to.as_deref())?;
+    let (from, to) = reports::period(&company, q.from.as_deref(), q.to.as_deref())?;
     let limit = match q.limit.as_deref().filter(|s| !s.is_empty()) {
         None => 10,
         Some(s) => s
@@ -462,25 +394,14 @@ pub async fn board(
     Extension(me): Extension<CurrentUser>,
     Query(q): Query<BoardQuery>,
 ) -> AppResult<Json<Value>> {
-    let company = match me.company_id {
-        Some(c) => Some(c),
-        None => q
-            .company_id
-            .as_deref()
-            .filter(|s| !s.is_empty())
-            .map(|s| parse_id("company_id", s))
-            .transpose()?,
-    };
-    let open = q.open.as_deref() == Some("true");
-    let notices = app.store.notices(company, open, 500).await?;
-    let items: Vec<Value> = notices
-        .iter()
-        .map(|n| json!({"id": n.id.to_string(), "order_id": n.order_id.to_string(), "number": n.number, "deadline": n.kind,
-            "level": n.level, "unit_id": n.unit_id.map(|u| u.to_string()), "at": rfc3339(n.at),
-            "acknowledged_at": n.acknowledged_at.map(rfc3339), "reminders": n.reminders,
-            "reminded_at": n.reminded_at.map(rfc3339)}))
-        .collect();
-    Ok(Json(json!({"items": items})))
+    let company = q
+        .company_id
+        .as_deref()
+        .filter(|s| !s.is_empty() && me.company_id.is_none())
+        .map(|s| parse_id("company_id", s))
+        .transpose()?;
+    let items = reports::board(&app, &me, company, q.open.as_deref() == Some("true")).await?;
+    Ok(Json(json!({ "items": items })))
 }
 
 /// `POST /api/v1/supervision/{id}/ack`: the supervised unit or head acknowledges a notice.
@@ -489,15 +410,6 @@ pub async fn acknowledge(
     Extension(me): Extension<CurrentUser>,
     Path(id): Path<String>,
 ) -> AppResult<StatusCode> {
-    let id = parse_id("id", &id)?;
-    app.store
-        .acknowledge_notice(id, me.company_id, me.id, ms(app.clock.now()))
-        .await
-        .map_err(|e| match e {
-            rexian_store::StoreError::Conflict(_) => {
-                AppError::InvalidTransition("this notice is already acknowledged".into())
-            }
-            other => other.into(),
-        })?;
+    reports::acknowledge(&app, &me, parse_id("id", &id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -297,7 +297,7 @@ async fn build(
     })
 }
 
-/// The supervision board, through the API's own call (its company scoping).
+/// The supervision board (the company scoping of the use case).
 async fn notices(
     app: &AppState,
     t: &Msgs,
@@ -305,57 +305,45 @@ async fn notices(
     units: &HashMap<i64, String>,
     offsets: &HashMap<i64, FixedOffset>,
 ) -> AppResult<Vec<NoticeLine>> {
-    let Json(v) = crate::api::reports::board(
-        State(app.clone()),
-        Extension(u.clone()),
-        Query(body(json!({}))?),
-    )
-    .await?;
+    let lines = rexian_app::reports::board(app, u, None, false).await?;
     let offset = u
         .company_id
         .and_then(|c| offsets.get(&c).copied())
         .unwrap_or_else(rexian_domain::policy::china_offset);
-    let at = |v: &str| {
-        let m = super::common::parse_rfc3339_ms(v);
-        if m == 0 {
-            String::new()
-        } else {
-            local_time(m, offset)
-        }
-    };
-    let items = v["items"].as_array().cloned().unwrap_or_default();
-    Ok(items
+    Ok(lines
         .iter()
         .take(100)
         .map(|n| NoticeLine {
-            id: s(n, "id"),
-            order_id: s(n, "order_id"),
-            number: s(n, "number"),
-            deadline: t.get(&format!("deadline.{}", s(n, "deadline"))),
-            level: match n["reminders"].as_i64().unwrap_or(0) {
+            id: n.id.to_string(),
+            order_id: n.order_id.to_string(),
+            number: n.number.clone(),
+            deadline: t.get(&format!("deadline.{}", n.deadline)),
+            level: match n.reminders {
                 0 => format!(
                     "{}{}{}",
                     t.get("sup.level_pre"),
-                    s(n, "level"),
+                    n.level,
                     t.get("sup.level_post")
                 ),
                 // The top level, reminded once a workday (`000:八.5(5)`).
                 r => format!(
                     "{}{}{} · {}{r}{}",
                     t.get("sup.level_pre"),
-                    s(n, "level"),
+                    n.level,
                     t.get("sup.level_post"),
                     t.get("sup.reminded_pre"),
                     t.get("sup.reminded_post")
                 ),
             },
-            unit: s(n, "unit_id")
-                .parse::<i64>()
-                .ok()
+            unit: n
+                .unit_id
                 .and_then(|x| units.get(&x).cloned())
                 .unwrap_or_default(),
-            at: at(&s(n, "at")),
-            acknowledged: at(&s(n, "acknowledged_at")),
+            at: local_time(n.at, offset),
+            acknowledged: n
+                .acknowledged_at
+                .map(|a| local_time(a, offset))
+                .unwrap_or_default(),
         })
         .collect())
 }
@@ -367,7 +355,11 @@ async fn acknowledge(
     Path(id): Path<String>,
 ) -> Response {
     let t = msgs(&headers);
-    match crate::api::reports::acknowledge(State(app), Extension(u.clone()), Path(id)).await {
+    let done = match crate::api::parse_id("id", &id) {
+        Ok(id) => rexian_app::reports::acknowledge(&app, &u, id).await,
+        Err(e) => Err(e),
+    };
+    match done {
         Ok(_) => Redirect::to("/supervise?done=ack").into_response(),
         Err(e) => error_page(t, &u, e),
     }
