@@ -1,11 +1,13 @@
-//! Settings: defaults, then `rexian.toml`, then `REXIAN_*` environment, then flags.
+//! Settings: defaults, then `rexian.toml`, then `REXIAN_*` environment, then flags, layered
+//! by figment.
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use clap::Args;
+use figment::providers::{Format, Serialized, Toml};
+use figment::Figment;
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Flags of `rexian serve` (and `migrate`); each also reads its `REXIAN_*` variable.
 #[derive(Debug, Args, Clone, Default)]
@@ -62,22 +64,91 @@ pub struct ServeArgs {
     pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
 }
 
-/// The same settings as read from `rexian.toml`.
-#[derive(Debug, Deserialize, Default)]
+/// The settings every layer may set: defaults, `rexian.toml`, then `REXIAN_*` and flags (which
+/// clap has merged); figment layers them and names the source of a bad value.
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct FileSettings {
-    listen: Option<String>,
-    data_dir: Option<PathBuf>,
+struct Layered {
+    listen: String,
+    data_dir: PathBuf,
     database_url: Option<String>,
-    clock: Option<String>,
-    log: Option<String>,
+    clock: String,
+    log: String,
+    token_ttl_minutes: i64,
+    session_ttl_minutes: i64,
+    lockout_threshold: i64,
+    lockout_minutes: i64,
+    secure_cookies: bool,
+    timer_interval_seconds: u64,
+    trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+impl Default for Layered {
+    fn default() -> Self {
+        let d = rexian_server::Settings::default();
+        Layered {
+            listen: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("rexian-data"),
+            database_url: None,
+            clock: "system".into(),
+            log: "info".into(),
+            token_ttl_minutes: d.token_ttl_minutes,
+            session_ttl_minutes: d.session_ttl_minutes,
+            lockout_threshold: d.lockout_threshold,
+            lockout_minutes: d.lockout_minutes,
+            secure_cookies: d.secure_cookies,
+            timer_interval_seconds: 5,
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+/// What the flags and the environment set (clap merged them): only what was given.
+#[derive(Debug, Serialize)]
+struct Given<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    listen: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data_dir: Option<&'a Path>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    database_url: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    clock: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    log: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     token_ttl_minutes: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     session_ttl_minutes: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     lockout_threshold: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     lockout_minutes: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     secure_cookies: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     timer_interval_seconds: Option<u64>,
-    trusted_proxies: Option<Vec<std::net::IpAddr>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trusted_proxies: Option<&'a [std::net::IpAddr]>,
+}
+
+impl<'a> Given<'a> {
+    fn of(a: &'a ServeArgs) -> Self {
+        Given {
+            listen: a.listen.as_deref(),
+            data_dir: a.data_dir.as_deref(),
+            database_url: a.database_url.as_deref(),
+            clock: a.clock.as_deref(),
+            log: a.log.as_deref(),
+            token_ttl_minutes: a.token_ttl_minutes,
+            session_ttl_minutes: a.session_ttl_minutes,
+            lockout_threshold: a.lockout_threshold,
+            lockout_minutes: a.lockout_minutes,
+            secure_cookies: a.secure_cookies,
+            timer_interval_seconds: a.timer_interval_seconds,
+            trusted_proxies: a.trusted_proxies.as_deref(),
+        }
+    }
 }
 
 /// Where the data lives.
@@ -126,36 +197,31 @@ pub struct Settings {
     pub timer_interval_seconds: u64,
 }
 
-fn read_file(path: Option<&Path>) -> anyhow::Result<FileSettings> {
-    let (path, required) = match path {
-        Some(p) => (p.to_path_buf(), true),
-        None => (PathBuf::from("rexian.toml"), false),
-    };
-    match std::fs::read_to_string(&path) {
-        Ok(text) => toml::from_str(&text)
-            .with_context(|| format!("reading settings file {}", path.display())),
-        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
-            Ok(FileSettings::default())
+/// The layers in order: defaults, the settings file (`--config`, required then; else
+/// `./rexian.toml` when it exists), then flags and environment.
+fn layered(a: &ServeArgs) -> anyhow::Result<Layered> {
+    let mut fig = Figment::from(Serialized::defaults(Layered::default()));
+    match a.config.as_deref() {
+        Some(p) => {
+            anyhow::ensure!(p.is_file(), "settings file {} does not exist", p.display());
+            fig = fig.merge(Toml::file_exact(p));
         }
-        Err(e) => Err(e).with_context(|| format!("reading settings file {}", path.display())),
+        None if Path::new("rexian.toml").is_file() => {
+            fig = fig.merge(Toml::file_exact("rexian.toml"))
+        }
+        None => {}
     }
+    fig.merge(Serialized::defaults(Given::of(a)))
+        .extract()
+        .map_err(|e| anyhow::anyhow!("settings: {e}"))
 }
 
 impl Settings {
     /// Layers defaults, the file, the environment and flags (clap already merged the last two).
     pub fn resolve(a: &ServeArgs) -> anyhow::Result<Settings> {
-        let f = read_file(a.config.as_deref())?;
-        let d = rexian_server::Settings::default();
-        let data_dir = a
-            .data_dir
-            .clone()
-            .or(f.data_dir)
-            .unwrap_or_else(|| PathBuf::from("rexian-data"));
-        let url = a
-            .database_url
-            .clone()
-            .or(f.database_url)
-            .filter(|u| !u.is_empty());
+        let l = layered(a)?;
+        let data_dir = l.data_dir;
+        let url = l.database_url.filter(|u| !u.is_empty());
         let database = match url {
             Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
                 Database::Postgres(SecretString::from(u))
@@ -168,43 +234,19 @@ impl Settings {
             Some(_) => anyhow::bail!("DATABASE_URL must be a postgres:// URL"),
             None => Database::Sqlite(data_dir.clone()),
         };
-        let clock = a
-            .clock
-            .clone()
-            .or(f.clock)
-            .unwrap_or_else(|| "system".into());
-        let manual_clock = match clock.as_str() {
+        let manual_clock = match l.clock.as_str() {
             "system" => false,
             "manual" => true,
             other => anyhow::bail!("clock must be system or manual, got {other:?}"),
         };
         let server = rexian_server::Settings {
-            token_ttl_minutes: a
-                .token_ttl_minutes
-                .or(f.token_ttl_minutes)
-                .unwrap_or(d.token_ttl_minutes),
-            session_ttl_minutes: a
-                .session_ttl_minutes
-                .or(f.session_ttl_minutes)
-                .unwrap_or(d.session_ttl_minutes),
-            lockout_threshold: a
-                .lockout_threshold
-                .or(f.lockout_threshold)
-                .unwrap_or(d.lockout_threshold),
-            lockout_minutes: a
-                .lockout_minutes
-                .or(f.lockout_minutes)
-                .unwrap_or(d.lockout_minutes),
-            secure_cookies: a
-                .secure_cookies
-                .or(f.secure_cookies)
-                .unwrap_or(d.secure_cookies),
-            trusted_proxies: a
-                .trusted_proxies
-                .clone()
-                .or(f.trusted_proxies)
-                .unwrap_or_default(),
-            ..d
+            token_ttl_minutes: l.token_ttl_minutes,
+            session_ttl_minutes: l.session_ttl_minutes,
+            lockout_threshold: l.lockout_threshold,
+            lockout_minutes: l.lockout_minutes,
+            secure_cookies: l.secure_cookies,
+            trusted_proxies: l.trusted_proxies,
+            ..rexian_server::Settings::default()
         };
         for (name, v) in [
             ("token_ttl_minutes", server.token_ttl_minutes),
@@ -215,21 +257,84 @@ impl Settings {
             anyhow::ensure!(v > 0, "{name} must be positive, got {v}");
         }
         Ok(Settings {
-            listen: a
-                .listen
-                .clone()
-                .or(f.listen)
-                .unwrap_or_else(|| "127.0.0.1:8080".into()),
+            listen: l.listen,
             data_dir,
             database,
             manual_clock,
-            log: a.log.clone().or(f.log).unwrap_or_else(|| "info".into()),
+            log: l.log,
             server,
-            timer_interval_seconds: a
-                .timer_interval_seconds
-                .or(f.timer_interval_seconds)
-                .unwrap_or(5)
-                .max(1),
+            timer_interval_seconds: l.timer_interval_seconds.max(1),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> tempfile::NamedTempFile {
+        let f = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(f.path(), text).unwrap();
+        f
+    }
+
+    #[test]
+    fn defaults_then_file_then_flags() {
+        let s = Settings::resolve(&ServeArgs::default()).unwrap();
+        assert_eq!(s.listen, "127.0.0.1:8080");
+        assert_eq!(s.server.lockout_threshold, 5);
+        assert_eq!(s.timer_interval_seconds, 5);
+
+        let f = file("listen = \"0.0.0.0:9000\"\nlockout_threshold = 9\nlog = \"debug\"\n");
+        let mut a = ServeArgs {
+            config: Some(f.path().to_path_buf()),
+            ..ServeArgs::default()
+        };
+        let s = Settings::resolve(&a).unwrap();
+        assert_eq!(
+            (
+                s.listen.as_str(),
+                s.server.lockout_threshold,
+                s.log.as_str()
+            ),
+            ("0.0.0.0:9000", 9, "debug")
+        );
+        // A flag (or its REXIAN_* variable) wins over the file.
+        a.lockout_threshold = Some(3);
+        let s = Settings::resolve(&a).unwrap();
+        assert_eq!(
+            (s.listen.as_str(), s.server.lockout_threshold),
+            ("0.0.0.0:9000", 3)
+        );
+    }
+
+    #[test]
+    fn a_bad_file_is_refused_naming_the_key_and_the_file() {
+        let f = file("lockout_treshold = 9\n");
+        let a = ServeArgs {
+            config: Some(f.path().to_path_buf()),
+            ..ServeArgs::default()
+        };
+        let e = Settings::resolve(&a).unwrap_err().to_string();
+        assert!(e.contains("lockout_treshold"), "{e}");
+        let f = file("lockout_threshold = \"many\"\n");
+        let a = ServeArgs {
+            config: Some(f.path().to_path_buf()),
+            ..ServeArgs::default()
+        };
+        let e = Settings::resolve(&a).unwrap_err().to_string();
+        assert!(e.contains("lockout_threshold"), "{e}");
+        assert!(e.contains(&f.path().display().to_string()), "{e}");
+        let a = ServeArgs {
+            config: Some(PathBuf::from("/nonexistent/rexian.toml")),
+            ..ServeArgs::default()
+        };
+        assert!(Settings::resolve(&a).is_err());
+        let a = ServeArgs {
+            lockout_minutes: Some(0),
+            ..ServeArgs::default()
+        };
+        let e = Settings::resolve(&a).unwrap_err().to_string();
+        assert!(e.contains("lockout_minutes"), "{e}");
     }
 }
