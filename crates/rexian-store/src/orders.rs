@@ -520,7 +520,7 @@ fn bind_deadline<'q>(
         .bind(d.limit_ms)
 }
 
-async fn apply_deadlines(tx: &mut Db<'_>, order_id: i64, changes: &[DeadlineChange]) -> Result<()> {
+pub(crate) async fn apply_deadlines(tx: &mut Db<'_>, order_id: i64, changes: &[DeadlineChange]) -> Result<()> {
     for c in changes {
         match c {
             DeadlineChange::Add(d) => {
@@ -686,6 +686,8 @@ pub struct NewOrder {
     pub deadlines: Vec<DeadlineChange>,
     /// Store the answer under an idempotency key.
     pub idempotency: Option<Idempotency>,
+    /// A complaint: its matter, whose counts and grade change in the same transaction.
+    pub matter: Option<crate::matters::MatterIntake>,
 }
 
 /// The answer stored under an idempotency key.
@@ -791,6 +793,23 @@ async fn insert_order(c: &mut Db<'_>, n: NewOrder) -> Result<(OrderFull, Option<
     }
     indexed.push(("order", id, o.created_at));
     crate::search::outbox_many(&mut *c, &indexed).await?;
+    let mut o_events = events;
+    if let Some(m) = &n.matter {
+        let version = o_events.len() as i64;
+        let joined =
+            crate::matters::join(&mut *c, m, id, version, o.grade, o.created_at, &o.description)
+                .await?;
+        if let Some(e) = joined.event {
+            o.grade = Some(joined.grade);
+            o_events.push(NewEvent {
+                kind: e.kind,
+                actor_id: e.actor_id,
+                at: e.at,
+                data: serde_json::from_str(&e.data).unwrap_or(serde_json::Value::Null),
+            });
+        }
+    }
+    let events = o_events;
     let number = match early_number {
         Some(number) => number,
         None => {
@@ -1255,6 +1274,9 @@ async fn write_change(tx: &mut Db<'_>, c: &OrderChange) -> Result<Option<i64>> {
     }
     insert_event(&mut *tx, o.id, seq, &c.event).await?;
     apply_deadlines(&mut *tx, o.id, &c.deadlines).await?;
+    if let (Some(m), "cancelled" | "merged") = (o.matter_id, c.event.kind.as_str()) {
+        crate::matters::leave(&mut *tx, o.id, m).await?;
+    }
     if let Some(cb) = &c.callback {
         query(
                 "INSERT INTO callbacks (order_id, agent_id, at, reached, satisfaction, matches_reply, note) \
