@@ -251,17 +251,18 @@ pub(crate) async fn join(
     // severe (or a concurrent complaint made it so after this one was graded).
     let changed = before.is_some_and(|b| g < b) || grade.is_none_or(|o| g < o);
     if !changed {
-        return Ok(Joined { grade: g, event: None });
+        return Ok(Joined {
+            grade: g,
+            event: None,
+        });
     }
     regrade(c, m, g, at).await?;
     let event = if grade.is_none_or(|o| g < o) {
-        let data: String = query(
-            "SELECT data FROM order_events WHERE order_id = $1 AND seq = $2",
-        )
-        .bind(order_id)
-        .bind(version + 1)
-        .scalar(c)
-        .await?;
+        let data: String = query("SELECT data FROM order_events WHERE order_id = $1 AND seq = $2")
+            .bind(order_id)
+            .bind(version + 1)
+            .scalar(c)
+            .await?;
         Some(EventRow {
             seq: version + 1,
             kind: "regraded".into(),

@@ -520,7 +520,11 @@ fn bind_deadline<'q>(
         .bind(d.limit_ms)
 }
 
-pub(crate) async fn apply_deadlines(tx: &mut Db<'_>, order_id: i64, changes: &[DeadlineChange]) -> Result<()> {
+pub(crate) async fn apply_deadlines(
+    tx: &mut Db<'_>,
+    order_id: i64,
+    changes: &[DeadlineChange],
+) -> Result<()> {
     for c in changes {
         match c {
             DeadlineChange::Add(d) => {
@@ -786,19 +790,19 @@ async fn insert_order(c: &mut Db<'_>, n: NewOrder) -> Result<(OrderFull, Option<
     .await?;
     insert_first_events(&mut *c, id, &events).await?;
     let deadlines = start_first_deadlines(&mut *c, id, &n.deadlines).await?;
-    crate::reports::refresh_facts(&mut *c, id, id).await?;
-    let mut indexed = Vec::with_capacity(2);
-    if let Some((cid, at)) = contact {
-        indexed.push(("contact", cid, at));
-    }
-    indexed.push(("order", id, o.created_at));
-    crate::search::outbox_many(&mut *c, &indexed).await?;
     let mut o_events = events;
     if let Some(m) = &n.matter {
         let version = o_events.len() as i64;
-        let joined =
-            crate::matters::join(&mut *c, m, id, version, o.grade, o.created_at, &o.description)
-                .await?;
+        let joined = crate::matters::join(
+            &mut *c,
+            m,
+            id,
+            version,
+            o.grade,
+            o.created_at,
+            &o.description,
+        )
+        .await?;
         if let Some(e) = joined.event {
             o.grade = Some(joined.grade);
             o_events.push(NewEvent {
@@ -810,6 +814,13 @@ async fn insert_order(c: &mut Db<'_>, n: NewOrder) -> Result<(OrderFull, Option<
         }
     }
     let events = o_events;
+    crate::reports::refresh_facts(&mut *c, id, id).await?;
+    let mut indexed = Vec::with_capacity(2);
+    if let Some((cid, at)) = contact {
+        indexed.push(("contact", cid, at));
+    }
+    indexed.push(("order", id, o.created_at));
+    crate::search::outbox_many(&mut *c, &indexed).await?;
     let number = match early_number {
         Some(number) => number,
         None => {
@@ -1190,21 +1201,6 @@ impl Store {
                 .fetch_one(self.pool())
                 .await?;
         Ok(n > 0)
-    }
-
-    /// Complaints of a company since `since` (for matter matching): (order id, matter id,
-    /// subtype, community, description, created_at).
-    pub async fn recent_complaints(&self, company_id: i64, since: i64) -> Result<Vec<OrderRow>> {
-        let q = format!(
-            "SELECT {ORDER_COLS} FROM orders WHERE company_id = $1 AND category = 'complaint' \
-             AND created_at >= $2 AND matter_id IS NOT NULL ORDER BY id DESC LIMIT 500"
-        );
-        let rows = sqlx::query(&q)
-            .bind(company_id)
-            .bind(since)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(order_from).collect()
     }
 
     /// Every order of a matter.

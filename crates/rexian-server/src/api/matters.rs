@@ -86,7 +86,14 @@ pub async fn join(
     let exposed = this.lawsuit || this.media_exposed;
     let counts = app
         .store
-        .matter_counts(matter_id, who.as_deref(), window_from, &rules, people, exposed)
+        .matter_counts(
+            matter_id,
+            who.as_deref(),
+            window_from,
+            &rules,
+            people,
+            exposed,
+        )
         .await?;
     let grade = grading::matter_grade(&counts, &rules);
     let calendar = app.calendar.clone();
