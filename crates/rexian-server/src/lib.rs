@@ -155,12 +155,11 @@ impl AppState {
             .map_err(|e| error::AppError::Internal(e.into()))
     }
 
-    /// Runs every timer that is due at the clock's now.
-    pub async fn run_timers(&self) -> Result<(), error::AppError> {
+    /// Runs every timer that is due at the clock's now; returns the effects applied (events).
+    pub async fn run_timers(&self) -> Result<u64, error::AppError> {
         rexian_jobs::run_due(&self.store, self.clock.now(), 500)
             .await
-            .map_err(error::AppError::Internal)?;
-        Ok(())
+            .map_err(error::AppError::Internal)
     }
 }
 
