@@ -26,8 +26,11 @@ pub struct MatterIntake {
     pub exposed: bool,
     /// The finish-limit changes of an open complaint held by a unit when its grade changes
     /// (the domain's regrade step, with the unit's area class).
-    pub regrade_limits: Box<dyn Fn(&RegradeTarget, Grade) -> Vec<DeadlineChange> + Send + Sync>,
+    pub regrade_limits: RegradeLimits,
 }
+
+/// The domain's finish-limit changes for a complaint whose grade changes.
+pub type RegradeLimits = Box<dyn Fn(&RegradeTarget, Grade) -> Vec<DeadlineChange> + Send + Sync>;
 
 /// An open complaint held by a unit whose grade changes with its matter.
 #[derive(Debug, Clone)]
