@@ -236,6 +236,8 @@ struct MatterFigures {
     /// Last over first (target ≤ 1.5 at 5,000 complaints).
     ratio: f64,
     complaints_per_second: f64,
+    /// Mean latency of each tenth of the complaints (by start), ms.
+    tenths_mean_ms: Vec<f64>,
 }
 
 impl MatterFigures {
@@ -261,6 +263,9 @@ impl MatterFigures {
                 0.0
             },
             complaints_per_second: stats::round3(o.done as f64 / o.seconds.max(1e-9)),
+            tenths_mean_ms: (0..10)
+                .map(|i| stats::round3(mean(&o.timeline[n * i / 10..n * (i + 1) / 10])))
+                .collect(),
         }
     }
 }
@@ -1014,6 +1019,8 @@ fn print_scenario(r: &ScenarioReport) {
             "  matter: {} complaints in {} matter(s), {:.1}/s; mean latency first 100 {:.2} ms, last 100 {:.2} ms, ratio {:.2}",
             m.complaints, m.matters, m.complaints_per_second, m.first_100_mean_ms, m.last_100_mean_ms, m.ratio
         );
+        let tenths: Vec<String> = m.tenths_mean_ms.iter().map(|x| format!("{x:.1}")).collect();
+        println!("  matter: mean latency by tenth, ms: {}", tenths.join(" "));
     }
 }
 
