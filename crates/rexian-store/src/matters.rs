@@ -205,15 +205,19 @@ pub(crate) async fn join(
     at: i64,
     text: &str,
 ) -> Result<Joined> {
-    let key = m
-        .complainant
-        .clone()
-        .unwrap_or_else(|| format!("order:{order_id}"));
-    query("UPDATE orders SET complainant = $1 WHERE id = $2")
-        .bind(&key)
-        .bind(order_id)
-        .execute(c)
-        .await?;
+    // The order was inserted with its complainant; one without is its own.
+    let key = match &m.complainant {
+        Some(k) => k.clone(),
+        None => {
+            let k = format!("order:{order_id}");
+            query("UPDATE orders SET complainant = $1 WHERE id = $2")
+                .bind(&k)
+                .bind(order_id)
+                .execute(c)
+                .await?;
+            k
+        }
+    };
     let repeats: i64 = query(
         "INSERT INTO matter_complainants (matter_id, complainant, complaints, last_at) VALUES ($1, $2, 1, $3) \
          ON CONFLICT (matter_id, complainant) DO UPDATE SET complaints = matter_complainants.complaints + 1, \

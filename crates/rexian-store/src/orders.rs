@@ -754,9 +754,10 @@ async fn insert_order(c: &mut Db<'_>, n: NewOrder) -> Result<(OrderFull, Option<
         "INSERT INTO orders (company_id, number, contact_id, category, subtype, channel, status, grade, \
          matter_id, unit_id, first_responder_id, customer_name, customer_phone, customer_address, \
          customer_community, account_no, anonymous, description, callback_pref, complainants, \
-         media_exposed, lawsuit, version, created_at, updated_at, closed_at, callback_at, linked_order_id, onsite_consent) VALUES \
+         media_exposed, lawsuit, version, created_at, updated_at, closed_at, callback_at, linked_order_id, onsite_consent, \
+         complainant) VALUES \
          ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
-         $21, $22, $23, $24, $24, $25, $26, $27, $28) RETURNING id",
+         $21, $22, $23, $24, $24, $25, $26, $27, $28, $29) RETURNING id",
     )
     .bind(o.company_id)
     .bind(early_number.clone().unwrap_or_else(provisional_number))
@@ -786,10 +787,20 @@ async fn insert_order(c: &mut Db<'_>, n: NewOrder) -> Result<(OrderFull, Option<
     .bind(o.callback_at)
     .bind(o.linked_order_id)
     .bind(i64::from(o.onsite_consent))
+    .bind(n.matter.as_ref().and_then(|m| m.complainant.clone()))
     .scalar(&mut *c)
     .await?;
     insert_first_events(&mut *c, id, &events).await?;
     let deadlines = start_first_deadlines(&mut *c, id, &n.deadlines).await?;
+    crate::reports::refresh_facts(&mut *c, id, id).await?;
+    let mut indexed = Vec::with_capacity(2);
+    if let Some((cid, at)) = contact {
+        indexed.push(("contact", cid, at));
+    }
+    indexed.push(("order", id, o.created_at));
+    crate::search::outbox_many(&mut *c, &indexed).await?;
+    // The matter's row is locked until the commit: late, so that complaints of one matter
+    // queue for as short a time as possible.
     let mut o_events = events;
     if let Some(m) = &n.matter {
         let version = o_events.len() as i64;
@@ -814,13 +825,6 @@ async fn insert_order(c: &mut Db<'_>, n: NewOrder) -> Result<(OrderFull, Option<
         }
     }
     let events = o_events;
-    crate::reports::refresh_facts(&mut *c, id, id).await?;
-    let mut indexed = Vec::with_capacity(2);
-    if let Some((cid, at)) = contact {
-        indexed.push(("contact", cid, at));
-    }
-    indexed.push(("order", id, o.created_at));
-    crate::search::outbox_many(&mut *c, &indexed).await?;
     let number = match early_number {
         Some(number) => number,
         None => {
