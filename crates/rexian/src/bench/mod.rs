@@ -238,6 +238,10 @@ struct MatterFigures {
     complaints_per_second: f64,
     /// Mean latency of each tenth of the complaints (by start), ms.
     tenths_mean_ms: Vec<f64>,
+    /// Repair intake right after, into the same company on as many connections, orders/s.
+    repairs_per_second: f64,
+    /// Complaints/s over repairs/s (target ≥ 0.5).
+    over_repairs: f64,
 }
 
 impl MatterFigures {
@@ -266,6 +270,8 @@ impl MatterFigures {
             tenths_mean_ms: (0..10)
                 .map(|i| stats::round3(mean(&o.timeline[n * i / 10..n * (i + 1) / 10])))
                 .collect(),
+            repairs_per_second: 0.0,
+            over_repairs: 0.0,
         }
     }
 }
@@ -847,7 +853,21 @@ async fn load(
                 me_after,
             );
             if *s == Scenario::Matter {
-                r.matter = Some(MatterFigures::of(&outcome));
+                let mut f = MatterFigures::of(&outcome);
+                // The baseline: as many repair orders into the same company, same connections.
+                let workers = a.concurrency;
+                let per = outcome.done.div_ceil(workers as u64).max(1);
+                let org3 = org.clone();
+                let repairs = scenarios::drive(workers, move |w| {
+                    scenarios::neglect_worker(org3.clone(), w, per, Some(0))
+                })
+                .await?;
+                f.repairs_per_second =
+                    stats::round3(repairs.done as f64 / repairs.seconds.max(1e-9));
+                if f.repairs_per_second > 0.0 {
+                    f.over_repairs = stats::round3(f.complaints_per_second / f.repairs_per_second);
+                }
+                r.matter = Some(f);
             }
             print_scenario(&r);
             created.extend(outcome.created);
@@ -1021,6 +1041,10 @@ fn print_scenario(r: &ScenarioReport) {
         );
         let tenths: Vec<String> = m.tenths_mean_ms.iter().map(|x| format!("{x:.1}")).collect();
         println!("  matter: mean latency by tenth, ms: {}", tenths.join(" "));
+        println!(
+            "  matter: repair intake into the same company on as many connections: {:.1}/s; complaints over repairs {:.2}",
+            m.repairs_per_second, m.over_repairs
+        );
     }
 }
 
@@ -1047,7 +1071,7 @@ async fn catch_up(
     let org2 = org.clone();
     let o = scenarios::drive(workers, move |w| {
         let mine = per.min(n.saturating_sub(per * w as u64));
-        scenarios::neglect_worker(org2.clone(), w, mine)
+        scenarios::neglect_worker(org2.clone(), w, mine, None)
     })
     .await?;
     if let Some(e) = o.failures.first() {

@@ -814,12 +814,18 @@ pub async fn matter_worker(
     out
 }
 
-/// Repair orders that nobody dispatches: `per` from each worker.
-pub async fn neglect_worker(org: Arc<Org>, w: usize, per: u64) -> WorkerOut {
+/// Repair orders that nobody dispatches: `per` from each worker, into `company` (by index) or
+/// spread over the companies.
+pub async fn neglect_worker(
+    org: Arc<Org>,
+    w: usize,
+    per: u64,
+    company: Option<usize>,
+) -> WorkerOut {
     let mut out = WorkerOut::default();
     let mut c = org.conn();
     let mut rng = Rng::new(w as u64 * 104_729 + 3);
-    let ci = w % org.companies.len();
+    let ci = company.unwrap_or(w % org.companies.len());
     let company = &org.companies[ci];
     let mut transport = 0;
     while out.done < per {
