@@ -10,6 +10,9 @@ use crate::db::{query, Db};
 use crate::orders::{DeadlineChange, EventRow};
 use crate::{Result, Store};
 
+/// How far a matter's indexed `active_at` may lag its latest complaint (ms): an hour.
+const ACTIVE_STEP_MS: i64 = 3_600_000;
+
 /// A complaint joining its matter, as the intake's transaction needs it.
 pub struct MatterIntake {
     /// The matter.
@@ -149,9 +152,11 @@ impl Store {
     pub async fn recent_matters(&self, company_id: i64, since: i64) -> Result<Vec<RecentMatter>> {
         let rows = sqlx::query(
             "SELECT id, subtype, place, COALESCE(last_text, title) AS text, last_at \
-             FROM matters WHERE company_id = $1 AND last_at >= $2 ORDER BY last_at DESC LIMIT 500",
+             FROM matters WHERE company_id = $1 AND active_at >= $2 AND last_at >= $3 \
+             ORDER BY active_at DESC LIMIT 500",
         )
         .bind(company_id)
+        .bind(since - ACTIVE_STEP_MS)
         .bind(since)
         .fetch_all(self.pool())
         .await?;
@@ -231,12 +236,14 @@ pub(crate) async fn join(
     .await?;
     let before: Option<i64> = query(
         "UPDATE matters SET complaints = complaints + 1, complainants = complainants + $1, \
-         last_at = $2, last_text = $3 WHERE id = $4 RETURNING grade",
+         last_at = $2, last_text = $3, active_at = CASE WHEN active_at IS NULL OR active_at < $2 - $5 \
+         THEN $2 ELSE active_at END WHERE id = $4 RETURNING grade",
     )
     .bind(i64::from(repeats == 1))
     .bind(at)
     .bind(text)
     .bind(m.matter_id)
+    .bind(ACTIVE_STEP_MS)
     .scalar(c)
     .await?;
     let counts = MatterCounts {
