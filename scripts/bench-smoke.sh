@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Benchmark smoke run: a few seconds of every scenario against a debug build, with the ceiling,
+# 200 complaints in one matter, a 30-day clock jump over 100 neglected orders (timers),
 # a tiny seeded data dir (`bench seed`) for the report, read and timers scenarios, and a small
 # replay of the heating season's first day.
 # No thresholds: it fails only when the bench itself fails (server does not start, a scenario
@@ -16,14 +17,14 @@ out=$(mktemp -d /tmp/rexian-bench-smoke.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 # The smoke run is on SQLite even when the caller's environment names a PostgreSQL.
 env -u DATABASE_URL "$bin" bench \
-  --scenarios intake,life,read \
+  --scenarios intake,life,read,matter --matter-complaints 200 \
   --concurrency 4 --duration 1 --ceiling-seconds 0.3 --read-orders 40 \
   --json "$out/bench.json"
 test -s "$out/bench.json"
 # A tiny seeded data dir, then the monthly KPI, reads and idle sweeps on it.
 env -u DATABASE_URL "$bin" bench seed --orders 2000 --batch 500 --data-dir "$out/seeded"
 env -u DATABASE_URL "$bin" bench --data-dir "$out/seeded" \
-  --scenarios report,read,timers \
+  --scenarios report,read,timers --neglected 100 \
   --concurrency 4 --duration 1 --ceiling-seconds 0 \
   --json "$out/seeded.json"
 test -s "$out/seeded.json"

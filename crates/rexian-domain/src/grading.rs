@@ -62,23 +62,58 @@ pub fn grade(matter: &MatterFacts, this: &ComplaintFacts) -> Grade {
 /// matter makes it grade 1; counts include `this`; the month window ends at `this.at`.
 pub fn grade_with(matter: &MatterFacts, this: &ComplaintFacts, rules: &GradingRules) -> Grade {
     let all = || matter.complaints.iter().chain(std::iter::once(this));
-    let same_customer = all().filter(|c| c.customer == this.customer).count();
-    if all().any(|c| c.lawsuit || c.media_exposed) || same_customer >= rules.same_customer as usize
-    {
-        return Grade::MAJOR;
-    }
-    let from = this
-        .at
-        .checked_sub_signed(Duration::days(i64::from(rules.window_days)))
-        .unwrap_or(DateTime::<Utc>::MIN_UTC);
+    let from = window_start(this.at, rules);
     let in_window = || all().filter(|c| c.at >= from && c.at <= this.at);
     let distinct: BTreeSet<&str> = in_window().map(|c| c.customer.as_str()).collect();
-    if distinct.len() >= rules.complainants as usize
-        || in_window().any(|c| c.people >= rules.collective)
-    {
-        return Grade::GENERAL;
-    }
-    Grade::MINOR
+    let counts = MatterCounts {
+        grade: None,
+        repeats: count(all().filter(|c| c.customer == this.customer).count()),
+        complainants_in_window: count(distinct.len()),
+        exposed: all().any(|c| c.lawsuit || c.media_exposed),
+        people: in_window().map(|c| c.people).max().unwrap_or(1),
+    };
+    matter_grade(&counts, rules)
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// Where the month window of a complaint accepted at `at` begins.
+pub fn window_start(at: DateTime<Utc>, rules: &GradingRules) -> DateTime<Utc> {
+    at.checked_sub_signed(Duration::days(i64::from(rules.window_days)))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// What grading needs of a matter when a complaint joins it: counts the store keeps with the
+/// matter, so that grading costs the same however large the matter is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MatterCounts {
+    /// The matter's grade before this complaint (None: its first complaint).
+    pub grade: Option<Grade>,
+    /// Complaints of this complaint's complainant in the matter, this one included.
+    pub repeats: u32,
+    /// Distinct complainants whose latest complaint falls in the month window ending at this
+    /// complaint, this one included. Counting may stop at `rules.complainants`.
+    pub complainants_in_window: u32,
+    /// A lawsuit is filed or media exposure is known (this complaint).
+    pub exposed: bool,
+    /// People behind this complaint (a collective complaint: more than 1).
+    pub people: u32,
+}
+
+/// The grade of a matter after a complaint joined it (`002:§14(6)`); every open complaint of
+/// the matter takes it. A matter's grade only becomes more severe: a matter that once met a
+/// threshold stays graded by it.
+pub fn matter_grade(c: &MatterCounts, rules: &GradingRules) -> Grade {
+    let now = if c.exposed || c.repeats >= rules.same_customer {
+        Grade::MAJOR
+    } else if c.complainants_in_window >= rules.complainants || c.people >= rules.collective {
+        Grade::GENERAL
+    } else {
+        Grade::MINOR
+    };
+    c.grade.map_or(now, |before| before.min(now))
 }
 
 /// What is known of a new complaint when looking for its matter.
@@ -203,6 +238,41 @@ mod tests {
             m.complaints.push(c("a", d));
         }
         assert_eq!(grade(&m, &c("a", 14)), Grade::MAJOR);
+    }
+
+    #[test]
+    fn matter_grade_from_counts_never_eases_002_s14_6() {
+        let r = GradingRules::default();
+        let mut k = MatterCounts {
+            repeats: 1,
+            complainants_in_window: 4,
+            people: 1,
+            ..MatterCounts::default()
+        };
+        assert_eq!(matter_grade(&k, &r), Grade::MINOR);
+        k.complainants_in_window = 5;
+        assert_eq!(matter_grade(&k, &r), Grade::GENERAL);
+        k.repeats = 5;
+        assert_eq!(matter_grade(&k, &r), Grade::MAJOR);
+        // A later, quiet complaint keeps the matter's grade.
+        let quiet = MatterCounts {
+            grade: Some(Grade::GENERAL),
+            repeats: 1,
+            complainants_in_window: 1,
+            people: 1,
+            exposed: false,
+        };
+        assert_eq!(matter_grade(&quiet, &r), Grade::GENERAL);
+        assert_eq!(
+            matter_grade(
+                &MatterCounts {
+                    exposed: true,
+                    ..quiet
+                },
+                &r
+            ),
+            Grade::MAJOR
+        );
     }
 
     #[test]

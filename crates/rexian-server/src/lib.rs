@@ -161,12 +161,11 @@ impl AppState {
             .map_err(|e| error::AppError::Internal(e.into()))
     }
 
-    /// Runs every timer that is due at the clock's now. The error carries its cause chain;
-    /// the caller logs it once (`{:#}`).
-    pub async fn run_timers(&self) -> anyhow::Result<()> {
+    /// Runs every timer that is due at the clock's now; returns the effects applied (events).
+    /// The error carries its cause chain; the caller logs it once (`{:#}`).
+    pub async fn run_timers(&self) -> anyhow::Result<u64> {
         rexian_jobs::run_due(&self.store, self.clock.now(), 500)
             .await
-            .map(|_| ())
             .map_err(|e| e.context("running the due timers"))
     }
 }

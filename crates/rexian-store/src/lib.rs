@@ -11,6 +11,7 @@ pub mod customers;
 pub(crate) mod db;
 mod error;
 pub mod kb;
+pub mod matters;
 pub mod orders;
 pub mod org;
 pub mod photos;

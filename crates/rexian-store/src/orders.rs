@@ -528,7 +528,11 @@ fn bind_deadline<'q>(
         .bind(d.limit_ms)
 }
 
-async fn apply_deadlines(tx: &mut Db<'_>, order_id: i64, changes: &[DeadlineChange]) -> Result<()> {
+pub(crate) async fn apply_deadlines(
+    tx: &mut Db<'_>,
+    order_id: i64,
+    changes: &[DeadlineChange],
+) -> Result<()> {
     for c in changes {
         match c {
             DeadlineChange::Add(d) => {
@@ -707,6 +711,8 @@ pub struct NewOrder {
     pub deadlines: Vec<DeadlineChange>,
     /// Store the answer under an idempotency key.
     pub idempotency: Option<Idempotency>,
+    /// A complaint: its matter, whose counts and grade change in the same transaction.
+    pub matter: Option<crate::matters::MatterIntake>,
 }
 
 /// The answer stored under an idempotency key.
@@ -769,9 +775,10 @@ async fn insert_order(c: &mut Db<'_>, n: NewOrder) -> Result<(OrderFull, Option<
         "INSERT INTO orders (company_id, number, contact_id, category, subtype, channel, status, grade, \
          matter_id, unit_id, first_responder_id, customer_name, customer_phone, customer_address, \
          customer_community, account_no, anonymous, description, callback_pref, complainants, \
-         media_exposed, lawsuit, version, created_at, updated_at, closed_at, callback_at, linked_order_id, onsite_consent) VALUES \
+         media_exposed, lawsuit, version, created_at, updated_at, closed_at, callback_at, linked_order_id, onsite_consent, \
+         complainant) VALUES \
          ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
-         $21, $22, $23, $24, $24, $25, $26, $27, $28) RETURNING id",
+         $21, $22, $23, $24, $24, $25, $26, $27, $28, $29) RETURNING id",
     )
     .bind(o.company_id)
     .bind(early_number.clone().unwrap_or_else(provisional_number))
@@ -801,6 +808,7 @@ async fn insert_order(c: &mut Db<'_>, n: NewOrder) -> Result<(OrderFull, Option<
     .bind(o.callback_at)
     .bind(o.linked_order_id)
     .bind(i64::from(o.onsite_consent))
+    .bind(n.matter.as_ref().and_then(|m| m.complainant.clone()))
     .scalar(&mut *c)
     .await?;
     insert_first_events(&mut *c, id, &events).await?;
@@ -812,6 +820,32 @@ async fn insert_order(c: &mut Db<'_>, n: NewOrder) -> Result<(OrderFull, Option<
     }
     indexed.push(("order", id, o.created_at));
     crate::search::outbox_many(&mut *c, &indexed).await?;
+    // The matter's row is locked until the commit: late, so that complaints of one matter
+    // queue for as short a time as possible.
+    let mut o_events = events;
+    if let Some(m) = &n.matter {
+        let version = o_events.len() as i64;
+        let joined = crate::matters::join(
+            &mut *c,
+            m,
+            id,
+            version,
+            o.grade,
+            o.created_at,
+            &o.description,
+        )
+        .await?;
+        if let Some(e) = joined.event {
+            o.grade = Some(joined.grade);
+            o_events.push(NewEvent {
+                kind: e.kind,
+                actor_id: e.actor_id,
+                at: e.at,
+                data: serde_json::from_str(&e.data).unwrap_or(serde_json::Value::Null),
+            });
+        }
+    }
+    let events = o_events;
     let number = match early_number {
         Some(number) => number,
         None => {
@@ -1194,21 +1228,6 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// Complaints of a company since `since` (for matter matching): (order id, matter id,
-    /// subtype, community, description, created_at).
-    pub async fn recent_complaints(&self, company_id: i64, since: i64) -> Result<Vec<OrderRow>> {
-        let q = format!(
-            "SELECT {ORDER_COLS} FROM orders WHERE company_id = $1 AND category = 'complaint' \
-             AND created_at >= $2 AND matter_id IS NOT NULL ORDER BY id DESC LIMIT 500"
-        );
-        let rows = sqlx::query(&q)
-            .bind(company_id)
-            .bind(since)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(order_from).collect()
-    }
-
     /// Every order of a matter.
     pub async fn matter_orders(&self, matter_id: i64) -> Result<Vec<OrderRow>> {
         let q = format!("SELECT {ORDER_COLS} FROM orders WHERE matter_id = $1 ORDER BY id");
@@ -1276,6 +1295,9 @@ async fn write_change(tx: &mut Db<'_>, c: &OrderChange) -> Result<Option<i64>> {
     }
     insert_event(&mut *tx, o.id, seq, &c.event).await?;
     apply_deadlines(&mut *tx, o.id, &c.deadlines).await?;
+    if let (Some(m), "cancelled" | "merged") = (o.matter_id, c.event.kind.as_str()) {
+        crate::matters::leave(&mut *tx, o.id, m).await?;
+    }
     if let Some(cb) = &c.callback {
         query(
                 "INSERT INTO callbacks (order_id, agent_id, at, reached, satisfaction, matches_reply, note) \

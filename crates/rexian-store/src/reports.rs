@@ -602,7 +602,7 @@ pub(crate) async fn refresh_facts(c: &mut crate::db::Db<'_>, lo: i64, hi: i64) -
         (SELECT COALESCE(SUM(CASE WHEN cb.satisfaction IN ('satisfied', 'basic') THEN 1 ELSE 0 END), 0) FROM callbacks cb WHERE cb.order_id = o.id), \
         CASE WHEN o.category = 'complaint' AND o.matter_id IS NOT NULL AND EXISTS (SELECT 1 FROM orders p \
             WHERE p.matter_id = o.matter_id AND p.id < o.id AND p.status <> 'cancelled' \
-            AND COALESCE(p.customer_phone, p.account_no, p.customer_name) = COALESCE(o.customer_phone, o.account_no, o.customer_name)) \
+            AND p.complainant = o.complainant) \
             THEN 1 ELSE 0 END \
         FROM orders o WHERE o.id BETWEEN $1 AND $2 \
         ON CONFLICT (order_id) DO UPDATE SET unit_id = excluded.unit_id, \

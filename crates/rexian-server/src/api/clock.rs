@@ -35,8 +35,8 @@ pub async fn set(
     if !app.clock.set(b.now) {
         return Err(AppError::Forbidden);
     }
-    app.run_timers().await.map_err(AppError::Internal)?;
-    Ok(Json(json!({"now": app.clock.now()})))
+    let applied = app.run_timers().await.map_err(AppError::Internal)?;
+    Ok(Json(json!({"now": app.clock.now(), "applied": applied})))
 }
 
 /// Moves the clock forward, then runs every timer that fell due.
@@ -56,6 +56,6 @@ pub async fn advance(
     if !app.clock.set(next) {
         return Err(AppError::Forbidden);
     }
-    app.run_timers().await.map_err(AppError::Internal)?;
-    Ok(Json(json!({"now": app.clock.now()})))
+    let applied = app.run_timers().await.map_err(AppError::Internal)?;
+    Ok(Json(json!({"now": app.clock.now(), "applied": applied})))
 }

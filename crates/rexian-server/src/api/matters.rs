@@ -4,9 +4,14 @@
 use axum::extract::{Path, State};
 use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
-use rexian_domain::grading::{self, CandidateMatter, ComplaintFacts, MatterFacts, MatterKey};
-use rexian_domain::model::Grade;
-use rexian_store::orders::{NewEvent, OrderRow};
+use std::str::FromStr;
+
+use rexian_domain::grading::{self, CandidateMatter, MatterKey};
+use rexian_domain::model::{Category, Grade, Status};
+use rexian_domain::policy::AreaClass;
+use rexian_domain::workflow::{self, Env, OrderState};
+use rexian_store::matters::{MatterIntake, RegradeTarget};
+use rexian_store::orders::{DeadlineChange, OrderRow};
 use rexian_store::org::Company;
 use serde_json::{json, Value};
 
@@ -15,7 +20,6 @@ use crate::auth::CurrentUser;
 use crate::clock::from_ms;
 use crate::error::{AppError, AppResult};
 use crate::AppState;
-use rexian_domain::workflow::{self, Env};
 
 /// The matter a new complaint joins: the proposed match (same subtype and place, or similar
 /// text, within 30 days), or a new matter. The agent overrides by passing `matter_id`.
@@ -27,25 +31,20 @@ pub async fn propose_or_create(
     description: &str,
     now: DateTime<Utc>,
 ) -> AppResult<i64> {
-    let since = now - chrono::Duration::days(30);
-    let recent = app
+    let since = now - chrono::Duration::days(grading::MATCH_WINDOW_DAYS);
+    let candidates: Vec<CandidateMatter> = app
         .store
-        .recent_complaints(company.id, since.timestamp_millis())
-        .await?;
-    let mut candidates: Vec<CandidateMatter> = Vec::new();
-    for o in &recent {
-        let Some(m) = o.matter_id else { continue };
-        match candidates.iter_mut().find(|c| c.id == m) {
-            Some(c) => c.last_at = c.last_at.max(from_ms(o.created_at)),
-            None => candidates.push(CandidateMatter {
-                id: m,
-                subtype: o.subtype.clone(),
-                place: o.customer_community.clone(),
-                text: o.description.clone(),
-                last_at: from_ms(o.created_at),
-            }),
-        }
-    }
+        .recent_matters(company.id, since.timestamp_millis())
+        .await?
+        .into_iter()
+        .map(|m| CandidateMatter {
+            id: m.id,
+            subtype: m.subtype,
+            place: m.place,
+            text: m.text,
+            last_at: from_ms(m.last_at),
+        })
+        .collect();
     let key = MatterKey {
         subtype: subtype.map(str::to_owned),
         place: place.map(str::to_owned),
@@ -61,133 +60,92 @@ pub async fn propose_or_create(
         .await?)
 }
 
-/// Who complained: the phone, else the account, else the name, else the order itself.
-fn complaint_facts(o: &OrderRow) -> ComplaintFacts {
-    let customer = o
-        .customer_phone
+/// Who complained: the phone, else the account, else the name (None: the order itself).
+fn complainant(o: &OrderRow) -> Option<String> {
+    o.customer_phone
         .clone()
         .or_else(|| o.account_no.clone())
         .or_else(|| o.customer_name.clone())
-        .unwrap_or_else(|| format!("order:{}", o.id));
-    ComplaintFacts {
-        customer,
-        at: from_ms(o.created_at),
-        lawsuit: o.lawsuit,
-        media_exposed: o.media_exposed,
-        people: u32::try_from(o.complainants).unwrap_or(u32::MAX),
-    }
 }
 
-async fn rules_of(
+/// The grade of complaint `this` (not yet stored) joining matter `matter_id`, from the counts
+/// kept with the matter, and what the intake's transaction needs to update them and to regrade
+/// the matter's open complaints when its grade becomes more severe.
+pub async fn join(
     app: &AppState,
-    company_id: i64,
-) -> AppResult<rexian_domain::grading::GradingRules> {
-    let company = app.store.company(company_id).await?;
-    Ok(crate::api::orders::company_policy(&company)?.grading_rules())
-}
-
-/// The grade of complaint `this` (not yet stored) joining matter `matter_id`.
-pub async fn grade_with(app: &AppState, matter_id: i64, this: &OrderRow) -> AppResult<Grade> {
-    let others = app.store.matter_orders(matter_id).await?;
-    let matter = MatterFacts {
-        complaints: others
-            .iter()
-            .filter(|o| o.status != "cancelled")
-            .map(complaint_facts)
-            .collect(),
-    };
-    let rules = rules_of(app, this.company_id).await?;
-    Ok(grading::grade_with(&matter, &complaint_facts(this), &rules))
-}
-
-/// Recomputes the grades of the open complaints of a matter after it grew (`except`: the order
-/// just graded); each change is an event on the order.
-pub async fn regrade_matter(app: &AppState, matter_id: i64, except: Option<i64>) -> AppResult<()> {
-    let orders = app.store.matter_orders(matter_id).await?;
-    let Some(first) = orders.first() else {
-        return Ok(());
-    };
-    let rules = rules_of(app, first.company_id).await?;
-    let valid: Vec<&OrderRow> = orders.iter().filter(|o| o.status != "cancelled").collect();
-    for o in valid
-        .iter()
-        .filter(|o| Some(o.id) != except && o.status != "closed")
-    {
-        let matter = MatterFacts {
-            complaints: valid
-                .iter()
-                .filter(|x| x.id != o.id)
-                .map(|x| complaint_facts(x))
-                .collect(),
-        };
-        let g = i64::from(grading::grade_with(&matter, &complaint_facts(o), &rules).get());
-        if o.grade != Some(g) {
-            regrade_one(app, o.id, matter_id, g, valid.len()).await?;
-        }
-    }
-    Ok(())
-}
-
-/// Sets one order's new grade with its event, restarting the grade's finish limit from the
-/// dispatch while a unit holds it. A concurrent change of the order is retried on a fresh read.
-async fn regrade_one(
-    app: &AppState,
-    order_id: i64,
+    company: &Company,
     matter_id: i64,
-    g: i64,
-    size: usize,
-) -> AppResult<()> {
-    for _ in 0..5 {
-        let now = app.clock.now();
-        let full = app.store.order_full(order_id).await?;
-        if full.order.grade == Some(g) {
-            return Ok(());
+    this: &OrderRow,
+) -> AppResult<(Grade, MatterIntake)> {
+    let policy = orders::company_policy(company)?;
+    let rules = policy.grading_rules();
+    let who = complainant(this);
+    let at = from_ms(this.created_at);
+    let window_from = grading::window_start(at, &rules).timestamp_millis();
+    let people = u32::try_from(this.complainants).unwrap_or(u32::MAX);
+    let exposed = this.lawsuit || this.media_exposed;
+    let counts = app
+        .store
+        .matter_counts(
+            matter_id,
+            who.as_deref(),
+            window_from,
+            &rules,
+            people,
+            exposed,
+        )
+        .await?;
+    let grade = grading::matter_grade(&counts, &rules);
+    let calendar = app.calendar.clone();
+    let offset = orders::offset_of(company);
+    let season_start = company.season_start.as_deref().and_then(|s| s.parse().ok());
+    let regrade_limits = move |t: &RegradeTarget, g: Grade| -> Vec<DeadlineChange> {
+        let (Ok(status), Ok(category), Some(dispatched)) = (
+            Status::from_str(&t.status),
+            Category::from_str(&t.category),
+            t.dispatched_at,
+        ) else {
+            return Vec::new();
+        };
+        // The unit's area class picks the area-specific limits.
+        let mut policy = policy.clone();
+        if let Some(a) = t.area.as_deref().and_then(AreaClass::parse) {
+            policy.area = a;
         }
-        let company = app.store.company(full.order.company_id).await?;
-        let policy = orders::company_policy(&company)?;
-        let mut state = orders::state_of(&full, &company)?;
-        state.grade = Grade::new(g as u8).ok();
+        let state = OrderState {
+            status,
+            category,
+            subtype: t.subtype.clone(),
+            grade: Some(g),
+            unit: t.unit_id,
+            callback_declined: false,
+            accepted_at: from_ms(t.created_at),
+            arrived: false,
+            suspended_from: None,
+            extension_pending: false,
+            attempts: Vec::new(),
+            season_start,
+        };
         let env = Env {
             policy: &policy,
-            calendar: &app.calendar,
-            offset: orders::offset_of(&company),
-            now,
+            calendar: &calendar,
+            offset,
+            now: at,
         };
-        let dispatched_at = full
-            .events
-            .iter()
-            .rev()
-            .find(|e| matches!(e.kind.as_str(), "dispatched" | "transferred" | "reopened"))
-            .map(|e| from_ms(e.at));
-        let ops = match dispatched_at {
-            Some(at) => workflow::on_regrade(&state, &env, at),
-            None => Vec::new(),
-        };
-        let event = NewEvent {
-            kind: "regraded".into(),
-            actor_id: None,
-            at: now.timestamp_millis(),
-            data: json!({"from": full.order.grade, "to": g, "matter_id": matter_id.to_string(), "size": size}),
-        };
-        match app
-            .store
-            .regrade(
-                order_id,
-                full.order.version,
-                g,
-                &event,
-                &orders::to_changes(&ops),
-            )
-            .await
-        {
-            Ok(()) => return Ok(()),
-            Err(rexian_store::StoreError::Conflict(_)) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(AppError::Internal(anyhow::anyhow!(
-        "order {order_id} kept changing while being regraded"
-    )))
+        orders::to_changes(&workflow::on_regrade(&state, &env, from_ms(dispatched)))
+    };
+    Ok((
+        grade,
+        MatterIntake {
+            matter_id,
+            complainant: who,
+            rules,
+            window_from,
+            people,
+            exposed,
+            regrade_limits: Box::new(regrade_limits),
+        },
+    ))
 }
 
 /// `GET /api/v1/matters/{id}`: the matter's orders.

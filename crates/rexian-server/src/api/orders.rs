@@ -552,9 +552,14 @@ pub async fn create_order_with(
         onsite_consent: b.anonymous && b.onsite_consent,
         ..Default::default()
     };
-    if let Some(m) = matter_id {
-        row.grade = Some(crate::api::matters::grade_with(app, m, &row).await?.get() as i64);
-    }
+    let matter = match matter_id {
+        Some(m) => {
+            let (g, intake) = crate::api::matters::join(app, &company, m, &row).await?;
+            row.grade = Some(i64::from(g.get()));
+            Some(intake)
+        }
+        None => None,
+    };
     let state = OrderState {
         status,
         category,
@@ -611,6 +616,7 @@ pub async fn create_order_with(
             events: Box::new(events),
             deadlines: to_changes(&ops),
             idempotency: idem,
+            matter,
         })
         .await
         .map_err(|e| match e {
@@ -622,14 +628,6 @@ pub async fn create_order_with(
             }
             e => e.into(),
         })?;
-    let id = full.order.id;
-    if let Some(m) = matter_id {
-        // The order is stored: a failure to regrade its matter's other complaints must not
-        // turn into an error the client would retry (creating the order twice).
-        if let Err(e) = crate::api::matters::regrade_matter(app, m, Some(id)).await {
-            tracing::error!(error = %e, matter.id = m, order.id = id, "regrading the matter failed");
-        }
-    }
     app.notify(&full.order);
     Ok((order_json(me, &full, now_ms), stored))
 }

@@ -86,6 +86,13 @@ pub struct BenchArgs {
     /// `replay`: seed of the call schedule.
     #[arg(long, default_value_t = 20_261_115)]
     pub replay_seed: u64,
+    /// `matter`: stop after this many complaints (0: run for --duration).
+    #[arg(long, default_value_t = 0)]
+    pub matter_complaints: u64,
+    /// `timers`: repair orders left undispatched before the clock jumps 30 days, to time the
+    /// catch-up (0: no catch-up).
+    #[arg(long, default_value_t = 10_000)]
+    pub neglected: u64,
 }
 
 /// Subcommands of `rexian bench`.
@@ -107,8 +114,12 @@ pub enum Scenario {
     Read,
     /// The monthly KPI of a company (a random month of the data).
     Report,
-    /// Timer sweeps with nothing due, one after another.
+    /// Timer sweeps with nothing due, one after another; then the catch-up of a 30-day clock
+    /// jump over `--neglected` orders nobody dispatched.
     Timers,
+    /// Complaints about one community from distinct callers, all in one matter (the
+    /// mass-failure day): mean latency of the first and last 100, and their ratio.
+    Matter,
     /// The first day of Beijing's heating season (8,814 repair calls, 3,724 in two hours) at
     /// `--replay-speed` x real time, every step and timer on the simulated clock, on a server of
     /// its own.
@@ -123,6 +134,7 @@ impl Scenario {
             Scenario::Read => "read",
             Scenario::Report => "report",
             Scenario::Timers => "timers",
+            Scenario::Matter => "matter",
             Scenario::Replay => "replay",
         }
     }
@@ -134,6 +146,7 @@ impl Scenario {
             Scenario::Read => "reads",
             Scenario::Report => "reports",
             Scenario::Timers => "sweeps",
+            Scenario::Matter => "complaints",
             Scenario::Replay => "lifecycles",
         }
     }
@@ -202,6 +215,83 @@ struct ScenarioReport {
     /// The replay's own figures (calls, lag, deadlines missed).
     #[serde(skip_serializing_if = "Option::is_none")]
     replay: Option<replay::Figures>,
+    /// `matter`: how latency grows with the matter.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    matter: Option<MatterFigures>,
+    /// `timers`: the catch-up of a 30-day jump over neglected orders.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    catch_up: Option<CatchUp>,
+}
+
+/// The `matter` scenario's figures.
+#[derive(Debug, Clone, Serialize)]
+struct MatterFigures {
+    complaints: u64,
+    /// Distinct matters the complaints landed in (1: all proposed into one).
+    matters: usize,
+    /// Mean latency of the first 100 complaints (by start), ms.
+    first_100_mean_ms: f64,
+    /// Mean latency of the last 100, ms.
+    last_100_mean_ms: f64,
+    /// Last over first (target ≤ 1.5 at 5,000 complaints).
+    ratio: f64,
+    complaints_per_second: f64,
+    /// Mean latency of each tenth of the complaints (by start), ms.
+    tenths_mean_ms: Vec<f64>,
+    /// Repair intake right after, into the same company on as many connections, orders/s.
+    repairs_per_second: f64,
+    /// Complaints/s over repairs/s (target ≥ 0.5).
+    over_repairs: f64,
+}
+
+impl MatterFigures {
+    fn of(o: &Outcome) -> MatterFigures {
+        let mean = |xs: &[(Instant, f64)]| {
+            if xs.is_empty() {
+                0.0
+            } else {
+                xs.iter().map(|(_, ms)| ms).sum::<f64>() / xs.len() as f64
+            }
+        };
+        let n = o.timeline.len();
+        let first = mean(&o.timeline[..n.min(100)]);
+        let last = mean(&o.timeline[n.saturating_sub(100)..]);
+        MatterFigures {
+            complaints: o.done,
+            matters: o.matters.len(),
+            first_100_mean_ms: stats::round3(first),
+            last_100_mean_ms: stats::round3(last),
+            ratio: if first > 0.0 {
+                stats::round3(last / first)
+            } else {
+                0.0
+            },
+            complaints_per_second: stats::round3(o.done as f64 / o.seconds.max(1e-9)),
+            tenths_mean_ms: (0..10)
+                .map(|i| stats::round3(mean(&o.timeline[n * i / 10..n * (i + 1) / 10])))
+                .collect(),
+            repairs_per_second: 0.0,
+            over_repairs: 0.0,
+        }
+    }
+}
+
+/// The `timers` scenario's catch-up figures.
+#[derive(Debug, Clone, Serialize)]
+struct CatchUp {
+    /// Repair orders created and never dispatched.
+    neglected: u64,
+    /// Seconds to create them.
+    create_seconds: f64,
+    /// Days the clock jumped.
+    days: i64,
+    /// The jump's call, which runs every timer that fell due, ms.
+    sweep_ms: f64,
+    /// Timer effects it applied (each an event on an order; a supervision level's event comes
+    /// with its notice).
+    events: u64,
+    /// Events per neglected order.
+    events_per_order: f64,
 }
 
 /// The whole run's figures (`--json`).
@@ -483,6 +573,17 @@ async fn run_with(
             r
         );
     }
+    let matter = scenarios.iter().find(|s| s.name == "matter");
+    if let (Some(i), Some(m)) = (intake, matter) {
+        if i > 0.0 {
+            println!(
+                "matter / intake: {:.1} complaints/s over {:.1} orders/s = {:.3}",
+                m.throughput,
+                i,
+                m.throughput / i
+            );
+        }
+    }
     if let Some(p) = peak {
         println!("server peak RSS (VmHWM): {p:.1} MiB");
     }
@@ -714,11 +815,35 @@ async fn load(
                     scenarios::drive(1, move |_| scenarios::timers_worker(org2.clone(), end))
                         .await?
                 }
+                Scenario::Matter => {
+                    let left = (a.matter_complaints > 0).then(|| {
+                        Arc::new(std::sync::atomic::AtomicI64::new(
+                            i64::try_from(a.matter_complaints).unwrap_or(i64::MAX),
+                        ))
+                    });
+                    let end = if left.is_some() {
+                        Instant::now() + Duration::from_secs(3600)
+                    } else {
+                        end
+                    };
+                    // The matter's first complaint alone (unmeasured): the others are proposed into it.
+                    let first = Some(Arc::new(std::sync::atomic::AtomicI64::new(1)));
+                    let o = scenarios::matter_worker(org.clone(), 0, end, first).await;
+                    anyhow::ensure!(
+                        o.done == 1,
+                        "the matter's first complaint: {:?}",
+                        o.failures
+                    );
+                    scenarios::drive(a.concurrency, move |w| {
+                        scenarios::matter_worker(org2.clone(), w + 1, end, left.clone())
+                    })
+                    .await?
+                }
                 Scenario::Replay => anyhow::bail!("the replay runs on a server of its own"),
             };
             let after = pid.and_then(stats::read_proc);
             let me_after = stats::read_proc(std::process::id());
-            let r = report(
+            let mut r = report(
                 *s,
                 a.concurrency,
                 &outcome,
@@ -727,6 +852,23 @@ async fn load(
                 me_before,
                 me_after,
             );
+            if *s == Scenario::Matter {
+                let mut f = MatterFigures::of(&outcome);
+                // The baseline: as many repair orders into the same company, same connections.
+                let workers = a.concurrency;
+                let per = outcome.done.div_ceil(workers as u64).max(1);
+                let org3 = org.clone();
+                let repairs = scenarios::drive(workers, move |w| {
+                    scenarios::neglect_worker(org3.clone(), w, per, Some(0))
+                })
+                .await?;
+                f.repairs_per_second =
+                    stats::round3(repairs.done as f64 / repairs.seconds.max(1e-9));
+                if f.repairs_per_second > 0.0 {
+                    f.over_repairs = stats::round3(f.complaints_per_second / f.repairs_per_second);
+                }
+                r.matter = Some(f);
+            }
             print_scenario(&r);
             created.extend(outcome.created);
             reports.push(r);
@@ -764,6 +906,14 @@ async fn load(
     } else {
         None
     };
+    // Last: the clock's jump expires the staff's sessions and makes every open order due.
+    if own_server && a.neglected > 0 {
+        if let Some(r) = reports.iter_mut().find(|r| r.name == "timers") {
+            let c = catch_up(&org, a.neglected, a.concurrency).await?;
+            print_catch_up(&c);
+            r.catch_up = Some(c);
+        }
+    }
     Ok(Loaded {
         scenarios: reports,
         sweeps,
@@ -825,6 +975,8 @@ fn report(
             .map(|c| stats::round3(c * 1000.0 / o.done as f64)),
         bench_cpu_cores: me_cpu.map(|c| stats::round3(c / o.seconds)),
         replay: None,
+        matter: None,
+        catch_up: None,
     }
 }
 
@@ -882,4 +1034,57 @@ fn print_scenario(r: &ScenarioReport) {
     if let Some(f) = &r.replay {
         replay::print(f);
     }
+    if let Some(m) = &r.matter {
+        println!(
+            "  matter: {} complaints in {} matter(s), {:.1}/s; mean latency first 100 {:.2} ms, last 100 {:.2} ms, ratio {:.2}",
+            m.complaints, m.matters, m.complaints_per_second, m.first_100_mean_ms, m.last_100_mean_ms, m.ratio
+        );
+        let tenths: Vec<String> = m.tenths_mean_ms.iter().map(|x| format!("{x:.1}")).collect();
+        println!("  matter: mean latency by tenth, ms: {}", tenths.join(" "));
+        println!(
+            "  matter: repair intake into the same company on as many connections: {:.1}/s; complaints over repairs {:.2}",
+            m.repairs_per_second, m.over_repairs
+        );
+    }
+}
+
+fn print_catch_up(c: &CatchUp) {
+    println!(
+        "timers catch-up: {} neglected orders (created in {:.1} s), then the clock +{} days in one call: {:.0} ms, {} events ({:.2} per neglected order; the earlier scenarios' open orders fall due too)",
+        c.neglected, c.create_seconds, c.days, c.sweep_ms, c.events, c.events_per_order
+    );
+}
+
+/// Days the catch-up moves the clock.
+const CATCH_UP_DAYS: i64 = 30;
+
+/// Creates `n` repair orders nobody dispatches, moves the clock 30 days in one call and times
+/// the catch-up it runs (supervision is bounded: at most the chain's depth of levels per order).
+async fn catch_up(
+    org: &Arc<scenarios::Org>,
+    n: u64,
+    concurrency: usize,
+) -> anyhow::Result<CatchUp> {
+    let t = Instant::now();
+    let workers = concurrency.min(n as usize).max(1);
+    let per = n.div_ceil(workers as u64);
+    let org2 = org.clone();
+    let o = scenarios::drive(workers, move |w| {
+        let mine = per.min(n.saturating_sub(per * w as u64));
+        scenarios::neglect_worker(org2.clone(), w, mine, None)
+    })
+    .await?;
+    if let Some(e) = o.failures.first() {
+        anyhow::bail!("creating the neglected orders: {e}");
+    }
+    let create_seconds = t.elapsed().as_secs_f64();
+    let (took, events) = scenarios::advance(org, CATCH_UP_DAYS * 86_400).await?;
+    Ok(CatchUp {
+        neglected: o.done,
+        create_seconds: stats::round3(create_seconds),
+        days: CATCH_UP_DAYS,
+        sweep_ms: stats::round3(took.as_secs_f64() * 1000.0),
+        events,
+        events_per_order: stats::round3(events as f64 / o.done.max(1) as f64),
+    })
 }

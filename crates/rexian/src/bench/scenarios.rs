@@ -239,6 +239,10 @@ pub struct WorkerOut {
     pub failures: Vec<String>,
     /// Units of work completed (orders, lifecycles or reads).
     pub done: u64,
+    /// `matter`: each complaint's start and latency (ms).
+    pub timeline: Vec<(Instant, f64)>,
+    /// `matter`: the matters the complaints landed in.
+    pub matters: std::collections::BTreeSet<String>,
 }
 
 impl WorkerOut {
@@ -263,6 +267,10 @@ pub struct Outcome {
     pub done: u64,
     /// Wall seconds from start to the last worker's end.
     pub seconds: f64,
+    /// `matter`: each complaint's start and latency (ms), in the order they started.
+    pub timeline: Vec<(Instant, f64)>,
+    /// `matter`: the matters the complaints landed in.
+    pub matters: std::collections::BTreeSet<String>,
 }
 
 /// Runs `concurrency` workers (each opens its own connection) and merges what they hand back.
@@ -285,7 +293,10 @@ where
             out.failures.extend(w.failures);
         }
         out.done += w.done;
+        out.timeline.extend(w.timeline);
+        out.matters.extend(w.matters);
     }
+    out.timeline.sort_by_key(|(at, _)| *at);
     out.seconds = t0.elapsed().as_secs_f64();
     Ok(out)
 }
@@ -735,6 +746,137 @@ pub async fn timers_worker(org: Arc<Org>, end: Instant) -> WorkerOut {
         }
     }
     out
+}
+
+/// The complaint every `matter` client sends: one community, one text, so that the product
+/// proposes one matter for all of them (the mass-failure day).
+const MATTER_TEXT: &str = "幸福小区今天全天停暖，多次打电话无人处理，要求尽快恢复供热";
+
+/// Matter: complaints about one community from distinct callers until `end` (or until `left`
+/// runs out, when it is given), each latency kept with its start.
+pub async fn matter_worker(
+    org: Arc<Org>,
+    w: usize,
+    end: Instant,
+    left: Option<Arc<std::sync::atomic::AtomicI64>>,
+) -> WorkerOut {
+    let mut out = WorkerOut::default();
+    let mut c = org.conn();
+    let company = &org.companies[0];
+    let mut transport = 0;
+    let mut n = 0u64;
+    while Instant::now() < end {
+        if let Some(l) = &left {
+            if l.fetch_sub(1, std::sync::atomic::Ordering::Relaxed) <= 0 {
+                break;
+            }
+        }
+        n += 1;
+        let phone = format!("139{:08}", (w as u64 * 1_000_000 + n) % 100_000_000);
+        let body = json!({"company_id": company.id, "category": "complaint", "channel": "phone",
+            "description": MATTER_TEXT, "customer": {"phone": phone, "community": "幸福小区"}});
+        let key = format!("{}-m{w}-{n}", org.run);
+        let t = Instant::now();
+        match c
+            .call(
+                "POST",
+                "/api/v1/orders",
+                Some(&company.agent),
+                Some(&body),
+                org.idempotency.then_some(key.as_str()),
+            )
+            .await
+        {
+            Ok(r) if r.status == 201 => {
+                let took = t.elapsed();
+                out.ops.entry("complaint").or_default().ok(took);
+                out.timeline.push((t, took.as_secs_f64() * 1000.0));
+                out.done += 1;
+                transport = 0;
+                if let Some(m) = r.json()["matter_id"].as_str() {
+                    out.matters.insert(m.to_owned());
+                }
+            }
+            Ok(r) => {
+                transport = 0;
+                out.fail("complaint", format!("HTTP {} {}", r.status, r.snippet()));
+            }
+            Err(e) => {
+                out.fail("complaint", format!("{e:#}"));
+                transport += 1;
+                if transport >= MAX_TRANSPORT_FAILURES {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    }
+    out
+}
+
+/// Repair orders that nobody dispatches: `per` from each worker, into `company` (by index) or
+/// spread over the companies.
+pub async fn neglect_worker(
+    org: Arc<Org>,
+    w: usize,
+    per: u64,
+    company: Option<usize>,
+) -> WorkerOut {
+    let mut out = WorkerOut::default();
+    let mut c = org.conn();
+    let mut rng = Rng::new(w as u64 * 104_729 + 3);
+    let ci = company.unwrap_or(w % org.companies.len());
+    let company = &org.companies[ci];
+    let mut transport = 0;
+    while out.done < per {
+        let body = data::repair(&mut rng, &company.id, company.utility);
+        let t = Instant::now();
+        match c
+            .call(
+                "POST",
+                "/api/v1/orders",
+                Some(&company.agent),
+                Some(&body),
+                None,
+            )
+            .await
+        {
+            Ok(r) if r.status == 201 => {
+                out.ops.entry("create").or_default().ok(t.elapsed());
+                out.done += 1;
+                transport = 0;
+            }
+            Ok(r) => out.fail("create", format!("HTTP {} {}", r.status, r.snippet())),
+            Err(e) => {
+                out.fail("create", format!("{e:#}"));
+                transport += 1;
+                if transport >= MAX_TRANSPORT_FAILURES {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    }
+    out
+}
+
+/// Moves the clock `seconds` forward in one call, which runs every timer that fell due;
+/// returns the call's time and the effects (events) it applied.
+pub async fn advance(org: &Org, seconds: i64) -> anyhow::Result<(Duration, u64)> {
+    let mut c = org.conn();
+    let t = Instant::now();
+    let r = c
+        .call(
+            "POST",
+            "/api/v1/admin/clock/advance",
+            Some(&org.admin),
+            Some(&json!({"seconds": seconds})),
+            None,
+        )
+        .await;
+    let took = t.elapsed();
+    let v = expect(r, "advance the clock", &[200]).await?;
+    Ok((took, v["applied"].as_u64().unwrap_or(0)))
 }
 
 #[cfg(test)]
