@@ -332,3 +332,41 @@ pub async fn report_outreach(app: &App, me: &Actor, id: i64, report: String) -> 
         .report_outreach(id, me.company_id, &report, app.now_ms())
         .await?)
 }
+
+/// Whether closing `o` now picks it for a satisfaction re-check, and which: complaints so that
+/// at least the policy's share are re-checked each month (`000:九.4`), repairs at random at the
+/// policy's rate (`001`). Asked before the close, whose transaction then writes the re-check.
+pub async fn recheck_on_close(
+    app: &App,
+    o: &rexian_store::orders::OrderRow,
+) -> AppResult<Option<&'static str>> {
+    let company = app.store.company(o.company_id).await?;
+    let policy = company_policy(&company)?;
+    let offset = company.offset();
+    let local = app.clock.now().with_timezone(&offset);
+    let month_start = NaiveDate::from_ymd_opt(local.year(), local.month(), 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .and_then(|d| d.and_local_timezone(offset).single())
+        .map(|d| d.timestamp_millis())
+        .unwrap_or(0);
+    Ok(match o.category.as_str() {
+        "complaint" => match policy.survey.complaint_recheck_share {
+            Some(share) => {
+                // `closed` counts the complaints closed before this one this month.
+                let (closed, picked) = app
+                    .store
+                    .recheck_counts(o.company_id, "complaint", "complaint_recheck", month_start)
+                    .await?;
+                rexian_domain::survey::pick_at_least(share, closed.max(0) as u64, picked as u64)
+                    .then_some("complaint_recheck")
+            }
+            None => None,
+        },
+        "repair" => policy
+            .survey
+            .repair_recheck_share
+            .filter(|share| rexian_domain::survey::pick_random(*share, o.id, o.company_id as u64))
+            .map(|_| "repair_survey"),
+        _ => None,
+    })
+}

@@ -349,6 +349,8 @@ pub struct OrderChange {
     pub callback: Option<CallbackRow>,
     /// An extension request or decision.
     pub extension: Option<ExtensionChange>,
+    /// A satisfaction re-check the step picks the order for (its kind), written with it.
+    pub recheck: Option<String>,
 }
 
 /// An order with everything shown on its page.
@@ -1297,6 +1299,18 @@ async fn write_change(tx: &mut Db<'_>, c: &OrderChange) -> Result<Option<i64>> {
     apply_deadlines(&mut *tx, o.id, &c.deadlines).await?;
     if let (Some(m), "cancelled" | "merged") = (o.matter_id, c.event.kind.as_str()) {
         crate::matters::leave(&mut *tx, o.id, m).await?;
+    }
+    if let Some(kind) = &c.recheck {
+        query(
+            "INSERT INTO rechecks (company_id, order_id, kind, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (order_id, kind) DO NOTHING",
+        )
+        .bind(o.company_id)
+        .bind(o.id)
+        .bind(kind)
+        .bind(c.event.at)
+        .execute(&mut *tx)
+        .await?;
     }
     if let Some(cb) = &c.callback {
         query(

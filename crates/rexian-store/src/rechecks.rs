@@ -86,28 +86,6 @@ impl Store {
         Ok((closed, picked))
     }
 
-    /// Adds a re-check (once per order and kind).
-    pub async fn add_recheck(
-        &self,
-        company_id: i64,
-        order_id: i64,
-        kind: &str,
-        at: i64,
-    ) -> Result<()> {
-        let _w = self.write_guard().await;
-        sqlx::query(
-            "INSERT INTO rechecks (company_id, order_id, kind, created_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (order_id, kind) DO NOTHING",
-        )
-        .bind(company_id)
-        .bind(order_id)
-        .bind(kind)
-        .bind(at)
-        .execute(self.pool())
-        .await?;
-        Ok(())
-    }
-
     /// Open re-checks, oldest first.
     pub async fn open_rechecks(&self, company_id: Option<i64>, limit: i64) -> Result<Vec<Recheck>> {
         let rows = sqlx::query(

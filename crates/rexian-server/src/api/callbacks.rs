@@ -155,56 +155,6 @@ pub async fn handled(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// After an order closes: pick it for a satisfaction re-check when the policy asks —
-/// complaints so that at least the policy's share are re-checked each month (`000:九.4`),
-/// repairs at random at the policy's rate (`001`).
-pub async fn after_close(app: &AppState, o: &rexian_store::orders::OrderRow) -> AppResult<()> {
-    let company = app.store.company(o.company_id).await?;
-    let policy = company_policy(&company)?;
-    let now = app.clock.now();
-    let local = now.with_timezone(&offset_of(&company));
-    let month_start = chrono::NaiveDate::from_ymd_opt(
-        chrono::Datelike::year(&local),
-        chrono::Datelike::month(&local),
-        1,
-    )
-    .and_then(|d| d.and_hms_opt(0, 0, 0))
-    .and_then(|d| d.and_local_timezone(offset_of(&company)).single())
-    .map(|d| d.timestamp_millis())
-    .unwrap_or(0);
-    match o.category.as_str() {
-        "complaint" => {
-            if let Some(share) = policy.survey.complaint_recheck_share {
-                let (closed, picked) = app
-                    .store
-                    .recheck_counts(o.company_id, "complaint", "complaint_recheck", month_start)
-                    .await?;
-                // `closed` already counts this order.
-                if rexian_domain::survey::pick_at_least(
-                    share,
-                    closed.max(1) as u64 - 1,
-                    picked as u64,
-                ) {
-                    app.store
-                        .add_recheck(o.company_id, o.id, "complaint_recheck", ms(now))
-                        .await?;
-                }
-            }
-        }
-        "repair" => {
-            if let Some(share) = policy.survey.repair_recheck_share {
-                if rexian_domain::survey::pick_random(share, o.id, o.company_id as u64) {
-                    app.store
-                        .add_recheck(o.company_id, o.id, "repair_survey", ms(now))
-                        .await?;
-                }
-            }
-        }
-        _ => {}
-    }
-    Ok(())
-}
-
 fn recheck_json(
     me: &CurrentUser,
     r: &rexian_store::rechecks::Recheck,

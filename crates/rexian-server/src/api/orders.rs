@@ -1524,6 +1524,13 @@ async fn step_once(
         deadlines,
         callback,
         extension,
+        // Picked for a re-check in the close's own transaction: never lost to a crash after.
+        recheck: match outcome.status {
+            Status::Closed => rexian_app::contacts::recheck_on_close(app, &full.order)
+                .await?
+                .map(str::to_owned),
+            _ => None,
+        },
     };
     let ext = app.store.apply_change(&change).await.map_err(|e| match e {
         rexian_store::StoreError::Conflict(_) => AppError::Conflict {
@@ -1534,9 +1541,6 @@ async fn step_once(
     })?;
     let full = app.store.order_full(full.order.id).await?;
     app.notify(&full.order);
-    if outcome.status == Status::Closed {
-        super::callbacks::after_close(app, &full.order).await?;
-    }
     Ok((order_json(me, &full, now_ms), ext))
 }
 
@@ -1624,6 +1628,7 @@ async fn annotate(
         deadlines: Vec::new(),
         callback: None,
         extension: None,
+        recheck: None,
     };
     app.store.apply_change(&change).await.map_err(|e| match e {
         rexian_store::StoreError::Conflict(_) => AppError::Conflict {
