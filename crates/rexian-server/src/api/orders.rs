@@ -30,11 +30,7 @@ use crate::extract::parse_json;
 use crate::idempotency::{replay, request_hash};
 use crate::AppState;
 
-/// The policy of a company: its preset with the company's overrides.
-pub fn company_policy(c: &Company) -> AppResult<Policy> {
-    c.policy()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("policy of company {}: {e}", c.id)))
-}
+pub use rexian_app::tenancy::company_policy;
 
 /// The company's policy with the area class of `unit` (urban, rural, remote) when the unit of
 /// this company has one: it picks the area-specific limits of the orders dispatched to it.
@@ -279,35 +275,7 @@ pub struct NewOrderBody {
     onsite_consent: bool,
 }
 
-pub(crate) fn clean(field: &str, v: Option<String>, max: usize) -> AppResult<Option<String>> {
-    // The limit counts the text as sent, as the OpenAPI maxLength does.
-    if v.as_ref().is_some_and(|s| s.chars().count() > max) {
-        return Err(AppError::invalid(
-            field,
-            format!("{field} is longer than {max} characters"),
-        ));
-    }
-    Ok(v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()))
-}
-
-pub(crate) fn parse_phone(v: Option<String>) -> AppResult<Option<String>> {
-    let Some(p) = clean("customer.phone", v, 20)? else {
-        return Ok(None);
-    };
-    let digits: String = p.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
-    if digits.len() < 5
-        || !digits
-            .chars()
-            .enumerate()
-            .all(|(i, c)| c.is_ascii_digit() || (i == 0 && c == '+'))
-    {
-        return Err(AppError::invalid(
-            "customer.phone",
-            "customer.phone must be digits (5–20)",
-        ));
-    }
-    Ok(Some(digits))
-}
+pub(crate) use rexian_app::text::clean;
 
 /// Creates an order (or closes it at once when answered on the call).
 pub async fn create(
@@ -437,7 +405,7 @@ pub async fn create_order_with(
         None => None,
     };
     let c = b.customer;
-    let phone = parse_phone(c.phone)?;
+    let phone = rexian_app::text::phone("customer.phone", c.phone)?;
     let name = clean("customer.name", c.name, 100)?;
     let address = clean("customer.address", c.address, 300)?;
     let community = clean("customer.community", c.community, 100)?;
