@@ -3,7 +3,9 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use rexian_domain::policy::KpiTargets;
+use rexian_domain::reports::Kpi;
 use rexian_store::org::Company;
+use rexian_store::reports::KpiCounts;
 use serde::Serialize;
 
 use crate::ser;
@@ -66,15 +68,9 @@ pub struct KpiReport {
     pub targets: KpiTargets,
 }
 
-/// The KPIs of `company` over `[from, to)`, optionally of one unit.
-pub async fn kpi(
-    app: &App,
-    company: &Company,
-    (from, to): (i64, i64),
-    unit_id: Option<i64>,
-) -> AppResult<KpiReport> {
-    let c = app.store.kpi_counts(company.id, unit_id, from, to).await?;
-    let k = rexian_domain::reports::kpi(
+/// The KPIs of stored counts (the domain's definitions, one owner for every report).
+pub fn kpi_of(c: &KpiCounts) -> Kpi {
+    rexian_domain::reports::kpi(
         c.intake,
         c.closed,
         c.with_limits,
@@ -84,7 +80,17 @@ pub async fn kpi(
         c.callback_done,
         c.rated,
         c.satisfied,
-    );
+    )
+}
+
+/// The KPIs of `company` over `[from, to)`, optionally of one unit.
+pub async fn kpi(
+    app: &App,
+    company: &Company,
+    (from, to): (i64, i64),
+    unit_id: Option<i64>,
+) -> AppResult<KpiReport> {
+    let k = kpi_of(&app.store.kpi_counts(company.id, unit_id, from, to).await?);
     Ok(KpiReport {
         intake: k.intake,
         closed: k.closed,

@@ -280,17 +280,7 @@ pub async fn breakdown(
             Dimension::Person => users.get(&key).cloned().unwrap_or_else(|| key.clone()),
             _ => key.clone(),
         };
-        let k = rexian_domain::reports::kpi(
-            c.intake,
-            c.closed,
-            c.with_limits,
-            c.timely,
-            c.overdue,
-            c.callback_required,
-            c.callback_done,
-            c.rated,
-            c.satisfied,
-        );
+        let k = rexian_app::reports::kpi_of(&c);
         out.push(vec![
             Value::String(key),
             Value::String(label),

@@ -196,17 +196,7 @@ async fn build(app: &AppState, t: Msgs, u: &CurrentUser, q: ReportQuery) -> AppR
         _ => t.get(&format!("channel.{k}")),
     };
     let row = |l: String, c: &rexian_store::reports::KpiCounts| {
-        let k = rexian_domain::reports::kpi(
-            c.intake,
-            c.closed,
-            c.with_limits,
-            c.timely,
-            c.overdue,
-            c.callback_required,
-            c.callback_done,
-            c.rated,
-            c.satisfied,
-        );
+        let k = rexian_app::reports::kpi_of(c);
         (
             Row {
                 label: l,
