@@ -17,6 +17,7 @@ pub mod error;
 #[cfg(feature = "http")]
 mod http;
 pub mod kb;
+pub mod orders;
 pub mod org;
 pub mod password;
 pub mod personal;

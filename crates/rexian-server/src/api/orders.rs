@@ -64,96 +64,13 @@ fn season_start(c: &Company) -> Option<NaiveDate> {
     c.season_start.as_deref().and_then(|s| s.parse().ok())
 }
 
-/// Whether the user works in the centre of the order's company (or is a group-wide admin).
-fn same_company(u: &CurrentUser, company_id: i64) -> bool {
-    u.company_id.is_none_or(|c| c == company_id)
-}
+pub(crate) use rexian_app::orders::{
+    can_see, customer_shown, personal_match, same_company, scope_filter, step_roles, unit_staff,
+};
 
-/// Unit roles see only their unit's orders; everyone sees only their company's.
-fn is_unit_staff(u: &CurrentUser) -> bool {
-    (u.has(Role::UnitHandler) || u.has(Role::FieldWorker))
-        && ![
-            Role::Agent,
-            Role::Dispatcher,
-            Role::CallbackAgent,
-            Role::Supervisor,
-            Role::Assessor,
-            Role::Admin,
-        ]
-        .iter()
-        .any(|r| u.has(*r))
-}
-
-/// Field workers (with no other role of a unit or the centre) see only what is assigned to them.
-fn is_field_only(u: &CurrentUser) -> bool {
-    is_unit_staff(u) && !u.has(Role::UnitHandler)
-}
-
-pub(crate) fn can_see(u: &CurrentUser, o: &OrderRow) -> bool {
-    same_company(u, o.company_id)
-        && (!is_unit_staff(u) || (o.unit_id.is_some() && o.unit_id == u.unit_id))
-        && (!is_field_only(u) || o.assignee_id == Some(u.id))
-}
-
-fn mask_phone(p: &str) -> String {
-    let chars: Vec<char> = p.chars().collect();
-    if chars.len() < 7 {
-        return "*".repeat(chars.len());
-    }
-    let (head, tail) = (&chars[..3], &chars[chars.len() - 4..]);
-    format!(
-        "{}****{}",
-        head.iter().collect::<String>(),
-        tail.iter().collect::<String>()
-    )
-}
-
-/// Whether the user sees customers' phones unmasked (the roles that call customers).
-fn sees_phone(u: &CurrentUser) -> bool {
-    [
-        Role::Agent,
-        Role::Dispatcher,
-        Role::CallbackAgent,
-        Role::Supervisor,
-        Role::UnitHandler,
-        Role::FieldWorker,
-    ]
-    .iter()
-    .any(|r| u.has(*r))
-}
-
-/// Which customer columns a search term of this user may match: no more than
-/// [`customer_json`] shows them, so that what an answer hides cannot be found by probing
-/// (unit staff: not of anonymous complainants, even the consented worker's; masked phones: not
-/// the phone).
-pub(crate) fn personal_match(u: &CurrentUser) -> PersonalMatch {
-    if is_unit_staff(u) {
-        PersonalMatch::NotAnonymous
-    } else if sees_phone(u) {
-        PersonalMatch::All
-    } else {
-        PersonalMatch::NoPhone
-    }
-}
-
-/// The customer block as this user may see it (SPEC §7): anonymous complainants are hidden from
-/// units; phones are masked for roles that do not call customers.
+/// The customer block as this user may see it (see [`customer_shown`]).
 fn customer_json(u: &CurrentUser, o: &OrderRow) -> Value {
-    // Anonymous complainants never reach the unit (002:§13(4), 000:八.5(8)); for on-site work
-    // the assigned worker sees them only with the customer's consent.
-    let consented_worker = o.onsite_consent && o.assignee_id == Some(u.id);
-    if o.anonymous && is_unit_staff(u) && !consented_worker {
-        return json!({"name": null, "phone": null, "address": null, "community": o.customer_community, "account_no": null, "hidden": true});
-    }
-    let phone = o.customer_phone.as_deref().map(|p| {
-        if sees_phone(u) {
-            p.to_owned()
-        } else {
-            mask_phone(p)
-        }
-    });
-    json!({"name": o.customer_name, "phone": phone, "address": o.customer_address, "community": o.customer_community,
-        "account_no": o.account_no})
+    json!(customer_shown(u, o))
 }
 
 fn id_str(v: Option<i64>) -> Value {
@@ -861,53 +778,6 @@ pub async fn list(
         shown("order_list", None);
     }
     Ok(Json(json!({"items": items, "next_cursor": next})))
-}
-
-/// Narrows an order filter to what the user may see: their company; unit staff their unit;
-/// field workers their assigned orders. False when nothing can match.
-pub(crate) fn scope_filter(me: &CurrentUser, f: &mut OrderFilter) -> bool {
-    if let Some(c) = me.company_id {
-        if f.company_id.is_some_and(|x| x != c) {
-            return false;
-        }
-        f.company_id = Some(c);
-    }
-    if is_field_only(me) {
-        f.assignee_id = Some(me.id);
-    }
-    if is_unit_staff(me) {
-        match me.unit_id {
-            Some(u) if f.unit_id.is_none_or(|x| x == u) => f.unit_id = Some(u),
-            _ => return false,
-        }
-    }
-    true
-}
-
-/// Whether the user works for a unit (not the centre).
-pub(crate) fn unit_staff(me: &CurrentUser) -> bool {
-    is_unit_staff(me)
-}
-
-/// Which roles may take each step; the access table admits the union, this narrows per step.
-/// The web console uses it to choose which forms to offer.
-pub(crate) fn step_roles(step: &str) -> &'static [Role] {
-    use Role::*;
-    match step {
-        "dispatch" | "transfer" => &[Agent, Dispatcher, Supervisor],
-        "accept" | "return" | "assign" => &[UnitHandler, Supervisor],
-        "arrive" | "reply" => &[UnitHandler, FieldWorker, Supervisor],
-        "extensions" => &[UnitHandler, Supervisor],
-        "extension_decide" | "suspend" | "resume" | "suspend_refuse" => &[Supervisor],
-        "suspend_request" => &[UnitHandler, Supervisor],
-        "review" => &[Dispatcher, Supervisor],
-        "callbacks" | "callback_appointment" => &[CallbackAgent, Supervisor],
-        "unsatisfied_review" => &[Supervisor],
-        "close" => &[Agent, Dispatcher, CallbackAgent, Supervisor],
-        "cancel" | "merge" => &[Agent, Dispatcher, Supervisor],
-        "reopen" => &[Agent, Dispatcher, CallbackAgent, Supervisor],
-        _ => &[],
-    }
 }
 
 /// The unit's suspension request still waiting for the company's decision: the last
