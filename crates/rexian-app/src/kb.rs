@@ -520,3 +520,19 @@ pub async fn checklists(app: &App, me: &Actor, company: Option<i64>) -> AppResul
         items,
     })
 }
+
+/// Published articles for what a caller said (synonyms included), best first: its last 100
+/// characters, which matter most.
+pub async fn suggestions(
+    app: &App,
+    me: &Actor,
+    said: &str,
+    limit: usize,
+) -> AppResult<Vec<crate::search::Hit>> {
+    let chars: Vec<char> = said.trim().chars().collect();
+    let tail: String = chars[chars.len().saturating_sub(100)..].iter().collect();
+    if tail.is_empty() {
+        return Ok(Vec::new());
+    }
+    crate::search::run(app, me, &tail, &["article"], limit, true).await
+}

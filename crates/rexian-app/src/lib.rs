@@ -22,6 +22,7 @@ pub mod org;
 pub mod password;
 pub mod personal;
 pub mod reports;
+pub mod search;
 pub mod ser;
 pub mod tenancy;
 pub mod text;
@@ -38,12 +39,22 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     /// The business calendar (holidays and adjusted working days).
     pub calendar: Arc<BusinessCalendar>,
+    /// This node's full-text index (under `data_dir/search-index`), fed from the outbox.
+    pub search: Arc<rexian_search::SearchIndex>,
 }
 
 impl App {
     /// Now, in the store's unit (milliseconds since the epoch).
     pub fn now_ms(&self) -> i64 {
         clock::ms(self.clock.now())
+    }
+
+    /// Brings this node's search index up to the end of the outbox.
+    pub async fn index_catch_up(&self) -> AppResult<usize> {
+        self.search
+            .catch_up(&self.store)
+            .await
+            .map_err(|e| AppError::Internal(e.into()))
     }
 }
 

@@ -85,8 +85,6 @@ pub struct AppState {
     pub login_guard: Arc<throttle::LoginGuard>,
     /// Order changes on this node, for live queues (SSE).
     pub changes: tokio::sync::broadcast::Sender<OrderChanged>,
-    /// This node's full-text index (under `data_dir/search-index`), fed from the outbox.
-    pub search: Arc<rexian_search::SearchIndex>,
 }
 
 /// An order was created or changed (what live queues listen to).
@@ -129,11 +127,11 @@ impl AppState {
         });
         Ok(AppState {
             login_guard: Arc::new(login_guard),
-            search: Arc::new(search),
             core: rexian_app::App {
                 store,
                 clock,
                 calendar: Arc::new(rexian_domain::calendar::BusinessCalendar::embedded()),
+                search: Arc::new(search),
             },
             settings: Arc::new(settings),
             dummy_hash,
@@ -151,14 +149,6 @@ impl AppState {
             company_id: o.company_id,
             order: Arc::new(o.clone()),
         });
-    }
-
-    /// Brings this node's search index up to the end of the outbox.
-    pub async fn index_catch_up(&self) -> Result<usize, error::AppError> {
-        self.search
-            .catch_up(&self.store)
-            .await
-            .map_err(|e| error::AppError::Internal(e.into()))
     }
 
     /// Runs every timer that is due at the clock's now; returns the effects applied (events).

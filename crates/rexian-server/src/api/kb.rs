@@ -98,20 +98,6 @@ pub struct SuggestQuery {
     limit: Option<String>,
 }
 
-/// Published articles for the caller's words (synonyms included), best first.
-pub(crate) async fn suggestions(
-    app: &AppState,
-    me: &CurrentUser,
-    q: &str,
-    limit: usize,
-) -> AppResult<Vec<Value>> {
-    let q: String = q.trim().chars().take(200).collect();
-    if q.is_empty() {
-        return Ok(Vec::new());
-    }
-    super::search::run(app, me, &q, &["article"], limit, true).await
-}
-
 /// `GET /api/v1/kb/suggest?q=&limit=`: articles for what the caller said.
 pub async fn suggest(
     State(app): State<AppState>,
@@ -134,12 +120,7 @@ pub async fn suggest(
             .ok_or_else(|| AppError::invalid("limit", "limit must be 1–20"))?,
         None => 5,
     };
-    // A long description: its last 100 characters are what the caller said last.
-    let tail: String = {
-        let chars: Vec<char> = q.chars().collect();
-        chars[chars.len().saturating_sub(100)..].iter().collect()
-    };
-    let items = suggestions(&app, &me, &tail, limit).await?;
+    let items = kb::suggestions(&app, &me, q, limit).await?;
     Ok(Json(json!({ "items": items })))
 }
 

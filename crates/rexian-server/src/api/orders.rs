@@ -65,7 +65,7 @@ fn season_start(c: &Company) -> Option<NaiveDate> {
 }
 
 pub(crate) use rexian_app::orders::{
-    can_see, customer_shown, personal_match, same_company, scope_filter, step_roles, unit_staff,
+    can_see, customer_shown, personal_match, same_company, scope_filter, step_roles,
 };
 
 /// The customer block as this user may see it (see [`customer_shown`]).

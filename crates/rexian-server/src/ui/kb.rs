@@ -10,17 +10,16 @@ use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
 use rexian_domain::kb::KbCategory;
 use serde::Deserialize;
-use serde_json::Value;
 
-use super::common::{field, local_time, msgs, s, Fields};
+use super::common::{field, local_time, msgs, Fields};
 use super::{error_page, render, PageUser};
-use crate::api::kb as api;
 use crate::api::parse_id;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::i18n::Msgs;
 use crate::AppState;
 use rexian_app::kb::{self, ArticleInput, ListFilter, Tags, VersionInput};
+use rexian_app::search::{self, Hit};
 
 /// Knowledge base and search routes.
 pub fn routes() -> Router<AppState> {
@@ -526,20 +525,18 @@ struct SearchForm {
     kind: Option<String>,
 }
 
-fn line(t: &Msgs, v: &Value) -> ResultLine {
-    let kind = s(v, "kind");
-    let id = s(v, "id");
-    let href = match kind.as_str() {
-        "order" => format!("/orders/{id}"),
-        "article" => format!("/kb/{id}"),
+fn line(t: &Msgs, v: &Hit) -> ResultLine {
+    let href = match v.kind {
+        "order" => format!("/orders/{}", v.id),
+        "article" => format!("/kb/{}", v.id),
         _ => String::new(),
     };
     ResultLine {
-        kind_label: t.get(&format!("search.kind_{kind}")),
-        kind,
+        kind_label: t.get(&format!("search.kind_{}", v.kind)),
+        kind: v.kind.to_owned(),
         href,
-        title: s(v, "title"),
-        snippet: s(v, "snippet"),
+        title: v.title.clone(),
+        snippet: v.snippet.clone(),
     }
 }
 
@@ -553,10 +550,9 @@ async fn results(app: &AppState, t: Msgs, u: &CurrentUser, f: &SearchForm) -> Re
             items: Vec::new(),
         };
     }
-    let p = crate::api::search::SearchQuery::new(q, f.kind.as_deref(), 50);
     let out = async {
-        let p = crate::api::search::parse(&p)?;
-        crate::api::search::run(app, u, &p.q, &p.kinds, p.limit, false).await
+        let p = search::Query::parse(Some(q), f.kind.as_deref(), Some("50"))?;
+        search::run(app, u, &p.q, &p.kinds, p.limit, false).await
     }
     .await;
     match out {
@@ -630,10 +626,7 @@ async fn suggest(
 ) -> Response {
     let t = msgs(&headers);
     let words = f.description.unwrap_or_default();
-    let chars: Vec<char> = words.trim().chars().collect();
-    // What the caller said last matters most: the last 100 characters.
-    let tail: String = chars[chars.len().saturating_sub(100)..].iter().collect();
-    match api::suggestions(&app, &u, &tail, 5).await {
+    match kb::suggestions(&app, &u, &words, 5).await {
         Ok(items) => render(&Suggestions {
             t,
             items: items.iter().map(|v| line(&t, v)).collect(),
