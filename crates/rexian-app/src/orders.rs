@@ -1,11 +1,15 @@
 //! Who sees which order and how much of its customer (SPEC §1, §7): the rules every order list,
 //! detail, search and step applies, in one place.
 
-use rexian_domain::model::Role;
-use rexian_store::orders::{OrderFilter, OrderRow, PersonalMatch};
-use serde::Serialize;
+use std::str::FromStr;
 
-use crate::Actor;
+use rexian_domain::model::{Category, Role, Status};
+use rexian_store::orders::{OrderFilter, OrderRow, PersonalMatch};
+use serde::{Deserialize, Serialize};
+
+use crate::personal::shown;
+use crate::ser::{self, parse_id};
+use crate::{Actor, App, AppError, AppResult};
 
 /// Whether the user works in the centre of the order's company (or is a group-wide admin).
 pub fn same_company(u: &Actor, company_id: i64) -> bool {
@@ -179,4 +183,183 @@ pub fn step_roles(step: &str) -> &'static [Role] {
         "reopen" => &[Agent, Dispatcher, CallbackAgent, Supervisor],
         _ => &[],
     }
+}
+
+/// An order in lists, as a user may see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct OrderSummary {
+    /// Id.
+    #[serde(serialize_with = "ser::id")]
+    pub id: i64,
+    /// Number (`GR20260302-0001`).
+    pub number: String,
+    /// Company.
+    #[serde(serialize_with = "ser::id")]
+    pub company_id: i64,
+    /// Category.
+    pub category: String,
+    /// Subtype.
+    pub subtype: Option<String>,
+    /// Channel.
+    pub channel: String,
+    /// Status.
+    pub status: String,
+    /// Complaint grade.
+    pub grade: Option<i64>,
+    /// Complaint matter.
+    #[serde(serialize_with = "ser::opt_id")]
+    pub matter_id: Option<i64>,
+    /// The unit holding it.
+    #[serde(serialize_with = "ser::opt_id")]
+    pub unit_id: Option<i64>,
+    /// Who took the call.
+    #[serde(serialize_with = "ser::id")]
+    pub first_responder_id: i64,
+    /// The customer as the user may see them.
+    pub customer: CustomerShown,
+    /// The field worker it is assigned to.
+    #[serde(serialize_with = "ser::opt_id")]
+    pub assignee_id: Option<i64>,
+    /// 约时回访: when the customer asked to be called back.
+    #[serde(serialize_with = "ser::opt_time")]
+    pub callback_at: Option<i64>,
+    /// The order during whose callback it was raised.
+    #[serde(serialize_with = "ser::opt_id")]
+    pub linked_order_id: Option<i64>,
+    /// An anonymous complainant.
+    pub anonymous: bool,
+    /// What the customer said.
+    pub description: String,
+    /// Accepted.
+    #[serde(serialize_with = "ser::time")]
+    pub created_at: i64,
+}
+
+impl OrderSummary {
+    /// Order `o` as `u` may see it.
+    pub fn of(u: &Actor, o: &OrderRow) -> OrderSummary {
+        OrderSummary {
+            id: o.id,
+            number: o.number.clone(),
+            company_id: o.company_id,
+            category: o.category.clone(),
+            subtype: o.subtype.clone(),
+            channel: o.channel.clone(),
+            status: o.status.clone(),
+            grade: o.grade,
+            matter_id: o.matter_id,
+            unit_id: o.unit_id,
+            first_responder_id: o.first_responder_id,
+            customer: customer_shown(u, o),
+            assignee_id: o.assignee_id,
+            callback_at: o.callback_at,
+            linked_order_id: o.linked_order_id,
+            anonymous: o.anonymous,
+            description: o.description.clone(),
+            created_at: o.created_at,
+        }
+    }
+}
+
+/// Filters of the order list, as given (empty means not given).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ListInput {
+    /// Status.
+    pub status: Option<String>,
+    /// Category.
+    pub category: Option<String>,
+    /// Unit.
+    pub unit_id: Option<String>,
+    /// Company (group staff).
+    pub company_id: Option<String>,
+    /// Complaint matter.
+    pub matter_id: Option<String>,
+    /// Only orders with a missed limit (`true`/`false`).
+    pub overdue: Option<String>,
+    /// Words, number, phone, address.
+    pub q: Option<String>,
+    /// At most this many, 1–500 (50).
+    pub limit: Option<String>,
+    /// Orders older than this id (`next_cursor` of the page before).
+    pub cursor: Option<String>,
+}
+
+/// A page of the order list.
+#[derive(Debug, Clone, Serialize)]
+pub struct OrderPage {
+    /// The orders, newest first.
+    pub items: Vec<OrderSummary>,
+    /// The cursor of the next page, if there is one.
+    pub next_cursor: Option<String>,
+}
+
+/// The order list: newest first, scoped to what `me` may see; a search in customers' data and
+/// a list that shows any are views of personal data.
+pub async fn list(app: &App, me: &Actor, q: &ListInput) -> AppResult<OrderPage> {
+    let nonempty = |v: &Option<String>| v.as_deref().filter(|s| !s.is_empty()).map(str::to_owned);
+    let mut f = OrderFilter {
+        limit: 50,
+        ..Default::default()
+    };
+    if let Some(s) = nonempty(&q.status) {
+        Status::from_str(&s).map_err(|e| AppError::invalid("status", e.to_string()))?;
+        f.status = Some(s);
+    }
+    if let Some(s) = nonempty(&q.category) {
+        Category::from_str(&s).map_err(|e| AppError::invalid("category", e.to_string()))?;
+        f.category = Some(s);
+    }
+    f.unit_id = nonempty(&q.unit_id)
+        .map(|s| parse_id("unit_id", &s))
+        .transpose()?;
+    f.company_id = nonempty(&q.company_id)
+        .map(|s| parse_id("company_id", &s))
+        .transpose()?;
+    f.matter_id = nonempty(&q.matter_id)
+        .map(|s| parse_id("matter_id", &s))
+        .transpose()?;
+    f.before_id = nonempty(&q.cursor)
+        .map(|s| parse_id("cursor", &s))
+        .transpose()?;
+    f.overdue = match nonempty(&q.overdue).as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => {
+            return Err(AppError::invalid(
+                "overdue",
+                "overdue must be true or false",
+            ))
+        }
+    };
+    f.q = nonempty(&q.q);
+    f.personal = personal_match(me);
+    if let Some(l) = nonempty(&q.limit) {
+        f.limit = l
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=500).contains(n))
+            .ok_or_else(|| AppError::invalid("limit", "limit must be 1–500"))?;
+    }
+    if !scope_filter(me, &mut f) {
+        return Ok(OrderPage {
+            items: Vec::new(),
+            next_cursor: None,
+        });
+    }
+    let limit = f.limit;
+    f.limit = limit + 1;
+    let mut rows = app.store.list_orders(&f).await?;
+    let next_cursor = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|o| o.id.to_string())
+    } else {
+        None
+    };
+    let items: Vec<OrderSummary> = rows.iter().map(|o| OrderSummary::of(me, o)).collect();
+    if f.q.is_some() && f.personal != PersonalMatch::None {
+        shown("order_search", None);
+    } else if items.iter().any(|o| o.customer.is_personal()) {
+        shown("order_list", None);
+    }
+    Ok(OrderPage { items, next_cursor })
 }

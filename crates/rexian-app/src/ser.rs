@@ -54,3 +54,11 @@ pub fn opt_time<S: Serializer>(v: &Option<i64>, s: S) -> Result<S::Ok, S::Error>
         None => s.serialize_none(),
     }
 }
+
+/// Parses a path or query id (`"12"`), naming the field when it is not one.
+pub fn parse_id(field: &str, s: &str) -> crate::AppResult<i64> {
+    s.parse::<i64>()
+        .ok()
+        .filter(|v| *v > 0)
+        .ok_or_else(|| crate::AppError::invalid(field, format!("{field} must be an id, got {s:?}")))
+}

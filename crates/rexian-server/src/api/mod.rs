@@ -122,13 +122,7 @@ pub fn routes(manual_clock: bool) -> Router<AppState> {
     }
 }
 
-/// Parses a path or body id (`"12"`).
-pub fn parse_id(field: &str, s: &str) -> Result<i64, crate::error::AppError> {
-    s.parse::<i64>().ok().filter(|v| *v > 0).ok_or_else(|| {
-        crate::error::AppError::invalid(field, format!("{field} must be an id, got {s:?}"))
-    })
-}
-
+pub use rexian_app::ser::parse_id;
 pub use rexian_app::ser::Id;
 
 /// The OpenAPI document of the API (embedded).

@@ -15,7 +15,7 @@ use rexian_domain::policy::{AreaClass, Policy};
 use rexian_domain::workflow::{self, DeadlineOp, Env, OrderState};
 use rexian_store::orders::{
     CallbackRow, DeadlineChange, EventRow, ExtensionChange, Idempotency, NewContact, NewDeadline,
-    NewEvent, NewOrder, OrderChange, OrderFilter, OrderFull, OrderRow, PersonalMatch,
+    NewEvent, NewOrder, OrderChange, OrderFull, OrderRow,
 };
 use rexian_store::org::Company;
 use serde::Deserialize;
@@ -64,9 +64,7 @@ fn season_start(c: &Company) -> Option<NaiveDate> {
     c.season_start.as_deref().and_then(|s| s.parse().ok())
 }
 
-pub(crate) use rexian_app::orders::{
-    can_see, customer_shown, personal_match, same_company, scope_filter, step_roles,
-};
+pub(crate) use rexian_app::orders::{can_see, customer_shown, same_company, step_roles};
 
 /// The customer block as this user may see it (see [`customer_shown`]).
 fn customer_json(u: &CurrentUser, o: &OrderRow) -> Value {
@@ -84,15 +82,7 @@ pub(crate) fn rfc3339(v: i64) -> String {
 
 /// The summary of an order in lists.
 pub(crate) fn summary_json(u: &CurrentUser, o: &OrderRow) -> Value {
-    json!({
-        "id": o.id.to_string(), "number": o.number, "company_id": o.company_id.to_string(),
-        "category": o.category, "subtype": o.subtype, "channel": o.channel, "status": o.status,
-        "grade": o.grade, "matter_id": id_str(o.matter_id), "unit_id": id_str(o.unit_id),
-        "first_responder_id": o.first_responder_id.to_string(), "customer": customer_json(u, o),
-        "assignee_id": id_str(o.assignee_id),
-        "callback_at": o.callback_at.map(rfc3339), "linked_order_id": id_str(o.linked_order_id),
-        "anonymous": o.anonymous, "description": o.description, "created_at": rfc3339(o.created_at),
-    })
+    json!(rexian_app::orders::OrderSummary::of(u, o))
 }
 
 /// The whole order as api-v1 shows it.
@@ -693,91 +683,13 @@ pub async fn get(
     Ok(Json(v))
 }
 
-/// Query of the order list.
-#[derive(Debug, Deserialize)]
-pub struct ListQuery {
-    status: Option<String>,
-    category: Option<String>,
-    unit_id: Option<String>,
-    company_id: Option<String>,
-    matter_id: Option<String>,
-    overdue: Option<String>,
-    q: Option<String>,
-    limit: Option<String>,
-    cursor: Option<String>,
-}
-
 /// `GET /api/v1/orders`: newest first, scoped to what the user may see.
 pub async fn list(
     State(app): State<AppState>,
     Extension(me): Extension<CurrentUser>,
-    Query(q): Query<ListQuery>,
-) -> AppResult<Json<Value>> {
-    let nonempty = |v: &Option<String>| v.as_deref().filter(|s| !s.is_empty()).map(str::to_owned);
-    let mut f = OrderFilter {
-        limit: 50,
-        ..Default::default()
-    };
-    if let Some(s) = nonempty(&q.status) {
-        Status::from_str(&s).map_err(|e| AppError::invalid("status", e.to_string()))?;
-        f.status = Some(s);
-    }
-    if let Some(s) = nonempty(&q.category) {
-        Category::from_str(&s).map_err(|e| AppError::invalid("category", e.to_string()))?;
-        f.category = Some(s);
-    }
-    f.unit_id = nonempty(&q.unit_id)
-        .map(|s| parse_id("unit_id", &s))
-        .transpose()?;
-    f.company_id = nonempty(&q.company_id)
-        .map(|s| parse_id("company_id", &s))
-        .transpose()?;
-    f.matter_id = nonempty(&q.matter_id)
-        .map(|s| parse_id("matter_id", &s))
-        .transpose()?;
-    f.before_id = nonempty(&q.cursor)
-        .map(|s| parse_id("cursor", &s))
-        .transpose()?;
-    f.overdue = match nonempty(&q.overdue).as_deref() {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(_) => {
-            return Err(AppError::invalid(
-                "overdue",
-                "overdue must be true or false",
-            ))
-        }
-    };
-    f.q = nonempty(&q.q);
-    f.personal = personal_match(&me);
-    if let Some(l) = nonempty(&q.limit) {
-        f.limit = l
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=500).contains(n))
-            .ok_or_else(|| AppError::invalid("limit", "limit must be 1–500"))?;
-    }
-    if !scope_filter(&me, &mut f) {
-        return Ok(Json(json!({"items": []})));
-    }
-    let limit = f.limit;
-    f.limit = limit + 1;
-    let mut rows = app.store.list_orders(&f).await?;
-    let next = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|o| o.id.to_string())
-    } else {
-        None
-    };
-    let items: Vec<Value> = rows.iter().map(|o| summary_json(&me, o)).collect();
-    // A list that shows any customer's data, and a search in customers' data (found or not),
-    // is a view of personal data.
-    if f.q.is_some() && f.personal != PersonalMatch::None {
-        shown("order_search", None);
-    } else if items.iter().any(|o| personal::in_customer(&o["customer"])) {
-        shown("order_list", None);
-    }
-    Ok(Json(json!({"items": items, "next_cursor": next})))
+    Query(q): Query<rexian_app::orders::ListInput>,
+) -> AppResult<Json<rexian_app::orders::OrderPage>> {
+    Ok(Json(rexian_app::orders::list(&app, &me, &q).await?))
 }
 
 /// The unit's suspension request still waiting for the company's decision: the last

@@ -35,13 +35,6 @@ pub fn local_time(at_ms: i64, offset: FixedOffset) -> String {
         .to_string()
 }
 
-/// The RFC 3339 text of the API as milliseconds (0 when unreadable).
-pub fn parse_rfc3339_ms(s: &str) -> i64 {
-    chrono::DateTime::parse_from_rfc3339(s)
-        .map(|d| d.timestamp_millis())
-        .unwrap_or(0)
-}
-
 /// A `datetime-local` input (`2026-01-05T14:30`) in the company's zone, as RFC 3339 UTC.
 pub fn local_input_to_rfc3339(s: &str, offset: FixedOffset) -> AppResult<String> {
     let naive = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")

@@ -8,11 +8,12 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::{Extension, Router};
 use rexian_domain::model::Status;
-use serde_json::json;
 
-use super::common::{body, local_time, msgs, order_badge, s, Badge};
+use rexian_app::orders::ListInput;
+
+use super::common::{local_time, msgs, order_badge, Badge};
 use super::{error_page, render, PageUser};
 use crate::auth::CurrentUser;
 use crate::clock::ms;
@@ -52,44 +53,44 @@ struct FieldPage {
 }
 
 async fn jobs(app: &AppState, t: &Msgs, u: &CurrentUser) -> AppResult<Vec<Job>> {
-    // The API's list scopes a field worker to the orders assigned to them.
-    let Json(v) = crate::api::orders::list(
-        State(app.clone()),
-        Extension(u.clone()),
-        axum::extract::Query(body(json!({"limit": "200"}))?),
-    )
-    .await?;
+    // The list scopes a field worker to the orders assigned to them.
+    let q = ListInput {
+        limit: Some("200".into()),
+        ..ListInput::default()
+    };
+    let page = rexian_app::orders::list(app, u, &q).await?;
     let now = ms(app.clock.now());
     let mut out = Vec::new();
-    for o in v["items"].as_array().map(Vec::as_slice).unwrap_or_default() {
-        let status = Status::from_str(&s(o, "status")).ok();
+    for o in &page.items {
+        let status = Status::from_str(&o.status).ok();
         if !status.is_some_and(rexian_domain::lifecycle::with_unit) {
             continue;
         }
-        let full = app
-            .store
-            .order_full(crate::api::parse_id("id", &s(o, "id"))?)
-            .await?;
+        let full = app.store.order_full(o.id).await?;
         let company = app.store.company(full.order.company_id).await?;
         let offset = crate::api::orders::offset_of(&company);
-        let c = &o["customer"];
-        let hidden = c["hidden"].as_bool() == Some(true);
+        let c = &o.customer;
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
         out.push(Job {
-            id: s(o, "id"),
-            number: s(o, "number"),
-            category: t.get(&format!("category.{}", s(o, "category"))),
-            status: t.get(&format!("status.{}", s(o, "status"))),
-            address: [s(c, "address"), s(c, "community")]
+            id: o.id.to_string(),
+            number: o.number.clone(),
+            category: t.get(&format!("category.{}", o.category)),
+            status: t.get(&format!("status.{}", o.status)),
+            address: [text(&c.address), text(&c.community)]
                 .join(" ")
                 .trim()
                 .to_owned(),
-            customer: if hidden {
+            customer: if c.hidden {
                 t.get("order.anonymous")
             } else {
-                s(c, "name")
+                text(&c.name)
             },
-            phone: if hidden { String::new() } else { s(c, "phone") },
-            description: s(o, "description"),
+            phone: if c.hidden {
+                String::new()
+            } else {
+                text(&c.phone)
+            },
+            description: o.description.clone(),
             created: local_time(full.order.created_at, offset),
             badge: order_badge(t, &full.deadlines, now, offset),
             can_arrive: status != Some(Status::InProgress),

@@ -9,7 +9,7 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Form, Json, Router};
+use axum::{Extension, Form, Router};
 use rexian_domain::model::{Category, Channel, Status};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -21,6 +21,7 @@ use crate::auth::{random_secret, CurrentUser};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Msgs;
 use crate::AppState;
+use rexian_app::orders::ListInput;
 use rexian_store::orders::Idempotency;
 
 /// Intake routes.
@@ -510,40 +511,34 @@ async fn lookup_data(
     };
     let mut seen = std::collections::HashSet::new();
     let mut orders = Vec::new();
+    let by = |k: &str| ListInput {
+        q: Some(k.to_owned()),
+        limit: Some("30".into()),
+        ..ListInput::default()
+    };
     for k in &keys {
-        let q = body(json!({"q": k, "limit": "30"}))?;
-        let Json(list) =
-            crate::api::orders::list(State(app.clone()), Extension(u.clone()), Query(q)).await?;
-        for o in list["items"]
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-        {
-            if !seen.insert(s(o, "id")) {
+        for o in rexian_app::orders::list(app, u, &by(k)).await?.items {
+            if !seen.insert(o.id) {
                 continue;
             }
-            let status = s(o, "status");
             orders.push(PastOrder {
-                id: s(o, "id"),
-                number: s(o, "number"),
-                created: super::common::local_time(
-                    super::common::parse_rfc3339_ms(&s(o, "created_at")),
-                    offset,
-                ),
-                category: t.get(&format!("category.{}", s(o, "category"))),
-                open: Status::from_str(&status).is_ok_and(|x| x.is_open()),
-                status: t.get(&format!("status.{status}")),
-                description: s(o, "description"),
-                complaint: s(o, "category") == "complaint",
+                id: o.id.to_string(),
+                number: o.number.clone(),
+                created: super::common::local_time(o.created_at, offset),
+                category: t.get(&format!("category.{}", o.category)),
+                open: Status::from_str(&o.status).is_ok_and(|x| x.is_open()),
+                status: t.get(&format!("status.{}", o.status)),
+                description: o.description.clone(),
+                complaint: o.category == "complaint",
             });
         }
     }
     // Not verified: say that the caller has earlier orders, but not which.
     let withheld = if keys.is_empty() {
-        let q = body(json!({"q": key, "limit": "30"}))?;
-        let Json(list) =
-            crate::api::orders::list(State(app.clone()), Extension(u.clone()), Query(q)).await?;
-        list["items"].as_array().map_or(0, Vec::len)
+        rexian_app::orders::list(app, u, &by(key))
+            .await?
+            .items
+            .len()
     } else {
         0
     };

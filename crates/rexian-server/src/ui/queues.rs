@@ -187,18 +187,12 @@ async fn callbacks_rows(
     queue_rows(state, headers, user, Path("callbacks".to_owned())).await
 }
 
-/// The summaries of an order list query, through the API's list (its scoping and logging).
+/// The summaries of an order list query (its scoping and logging), as the queue rows read
+/// them beside the callback queue's lines.
 async fn list(app: &AppState, u: &CurrentUser, q: Value) -> AppResult<Vec<Value>> {
-    let Json(v) = crate::api::orders::list(
-        State(app.clone()),
-        Extension(u.clone()),
-        axum::extract::Query(body(q)?),
-    )
-    .await?;
-    Ok(match v["items"].clone() {
-        Value::Array(items) => items,
-        _ => Vec::new(),
-    })
+    let q: rexian_app::orders::ListInput = body(q)?;
+    let page = rexian_app::orders::list(app, u, &q).await?;
+    Ok(page.items.iter().map(|o| json!(o)).collect())
 }
 
 fn is_open(o: &Value) -> bool {

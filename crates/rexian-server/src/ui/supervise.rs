@@ -11,16 +11,16 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Router};
 use chrono::FixedOffset;
+use rexian_app::orders::{ListInput, OrderSummary};
 use rexian_domain::model::Status;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use super::common::{body, local_time, msgs, order_badge, s, Badge};
+use super::common::{local_time, msgs, order_badge, Badge};
 use super::{error_page, render, PageUser};
 use crate::api::orders::{offset_of, pending_suspension};
-use crate::api::parse_id;
 use crate::auth::CurrentUser;
 use crate::clock::ms;
 use crate::error::AppResult;
@@ -136,21 +136,18 @@ async fn page(
     }
 }
 
-/// The open orders the user may see, through the API's list (its scoping applies).
-async fn open_orders(app: &AppState, u: &CurrentUser) -> AppResult<Vec<Value>> {
-    let Json(v) = crate::api::orders::list(
-        State(app.clone()),
-        Extension(u.clone()),
-        Query(body(json!({"limit": SCAN.to_string()}))?),
-    )
-    .await?;
-    Ok(match v["items"].clone() {
-        Value::Array(items) => items
-            .into_iter()
-            .filter(|o| Status::from_str(&s(o, "status")).is_ok_and(|x| x.is_open()))
-            .collect(),
-        _ => Vec::new(),
-    })
+/// The open orders the user may see (the list's scoping applies).
+async fn open_orders(app: &AppState, u: &CurrentUser) -> AppResult<Vec<OrderSummary>> {
+    let q = ListInput {
+        limit: Some(SCAN.to_string()),
+        ..ListInput::default()
+    };
+    Ok(rexian_app::orders::list(app, u, &q)
+        .await?
+        .items
+        .into_iter()
+        .filter(|o| Status::from_str(&o.status).is_ok_and(|x| x.is_open()))
+        .collect())
 }
 
 fn text(v: &Value, k: &str) -> String {
@@ -173,7 +170,7 @@ async fn build(
     let mut returns = Vec::new();
     let mut suspensions = Vec::new();
     for o in &items {
-        let id = parse_id("id", &s(o, "id"))?;
+        let id = o.id;
         let full = app.store.order_full(id).await?;
         let company_id = full.order.company_id;
         if let std::collections::hash_map::Entry::Vacant(slot) = offsets.entry(company_id) {
