@@ -4,7 +4,7 @@
 use std::str::FromStr;
 
 use rexian_domain::model::{Category, Role, Status};
-use rexian_store::orders::{OrderFilter, OrderRow, PersonalMatch};
+use rexian_store::orders::{OrderFilter, OrderFull, OrderRow, PersonalMatch};
 use serde::{Deserialize, Serialize};
 
 use crate::personal::shown;
@@ -362,4 +362,25 @@ pub async fn list(app: &App, me: &Actor, q: &ListInput) -> AppResult<OrderPage> 
         shown("order_list", None);
     }
     Ok(OrderPage { items, next_cursor })
+}
+
+/// Order `id` with everything on its page, when `me` may see it (`NotFound` otherwise, as for
+/// an order that does not exist).
+pub async fn visible(app: &App, me: &Actor, id: i64) -> AppResult<OrderFull> {
+    let full = app.store.order_full(id).await?;
+    if !can_see(me, &full.order) {
+        return Err(AppError::NotFound);
+    }
+    Ok(full)
+}
+
+/// Order `id` opened by `me` (its page or its API detail): the order and its customer as `me`
+/// may see them; a view of the customer's data is logged.
+pub async fn open(app: &App, me: &Actor, id: i64) -> AppResult<(OrderFull, CustomerShown)> {
+    let full = visible(app, me, id).await?;
+    let customer = customer_shown(me, &full.order);
+    if customer.is_personal() {
+        shown("order_detail", Some(full.order.id));
+    }
+    Ok((full, customer))
 }

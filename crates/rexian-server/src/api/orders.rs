@@ -661,12 +661,7 @@ pub(crate) async fn visible_order(
     me: &CurrentUser,
     id: &str,
 ) -> AppResult<OrderFull> {
-    let id = parse_id("id", id)?;
-    let full = app.store.order_full(id).await?;
-    if !can_see(me, &full.order) {
-        return Err(AppError::NotFound);
-    }
-    Ok(full)
+    rexian_app::orders::visible(app, me, parse_id("id", id)?).await
 }
 
 /// `GET /api/v1/orders/{id}`; the view of personal data is logged.
@@ -675,12 +670,8 @@ pub async fn get(
     Extension(me): Extension<CurrentUser>,
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
-    let full = visible_order(&app, &me, &id).await?;
-    let v = order_json(&me, &full, ms(app.clock.now()));
-    if personal::in_customer(&v["customer"]) {
-        shown("order_detail", Some(full.order.id));
-    }
-    Ok(Json(v))
+    let (full, _) = rexian_app::orders::open(&app, &me, parse_id("id", &id)?).await?;
+    Ok(Json(order_json(&me, &full, ms(app.clock.now()))))
 }
 
 /// `GET /api/v1/orders`: newest first, scoped to what the user may see.

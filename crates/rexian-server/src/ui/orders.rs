@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Form, Json, Router};
+use axum::{Extension, Form, Router};
 use chrono::FixedOffset;
 use rexian_domain::lifecycle::Step;
 use rexian_domain::model::Role;
@@ -372,15 +372,9 @@ async fn build(
     flash: Option<String>,
     print: bool,
 ) -> AppResult<OrderPage> {
-    // The API's own read: visibility, masking, and the log of the personal-data view.
-    let Json(v) = crate::api::orders::get(
-        State(app.clone()),
-        Extension(u.clone()),
-        Path(id.to_owned()),
-    )
-    .await?;
+    // Visibility, masking, and the log of the personal-data view.
     let oid = crate::api::parse_id("id", id)?;
-    let full = app.store.order_full(oid).await?;
+    let (full, customer) = rexian_app::orders::open(app, u, oid).await?;
     let company = app.store.company(full.order.company_id).await?;
     let offset: FixedOffset = offset_of(&company);
     let now = ms(app.clock.now());
@@ -533,7 +527,7 @@ async fn build(
         .collect();
     let can_photo =
         crate::api::photos::may_upload(u) && o.status != "closed" && o.status != "cancelled";
-    let c = &v["customer"];
+    let c = &customer;
     let subtype = o.subtype.clone().unwrap_or_default();
     Ok(OrderPage {
         t,
@@ -571,12 +565,12 @@ async fn build(
             .unwrap_or_default(),
         description: o.description.clone(),
         anonymous: o.anonymous,
-        hidden_customer: c["hidden"].as_bool() == Some(true),
-        cust_name: s(c, "name"),
-        cust_phone: s(c, "phone"),
-        cust_address: s(c, "address"),
-        cust_community: s(c, "community"),
-        cust_account: s(c, "account_no"),
+        hidden_customer: c.hidden,
+        cust_name: c.name.clone().unwrap_or_default(),
+        cust_phone: c.phone.clone().unwrap_or_default(),
+        cust_address: c.address.clone().unwrap_or_default(),
+        cust_community: c.community.clone().unwrap_or_default(),
+        cust_account: c.account_no.clone().unwrap_or_default(),
         callback_declined: o.callback_pref == "declined",
         badge: super::common::order_badge(&t, &full.deadlines, now, offset),
         deadlines,
@@ -610,13 +604,10 @@ fn back_to(f: &Fields, step: &str) -> Option<Response> {
 
 /// Where to go after a step: the order, or the field worker's list when the order left them.
 async fn after_step(app: &AppState, u: &CurrentUser, id: &str, step: &str) -> Response {
-    let still_visible = crate::api::orders::get(
-        State(app.clone()),
-        Extension(u.clone()),
-        Path(id.to_owned()),
-    )
-    .await
-    .is_ok();
+    let still_visible = match crate::api::parse_id("id", id) {
+        Ok(oid) => rexian_app::orders::visible(app, u, oid).await.is_ok(),
+        Err(_) => false,
+    };
     if still_visible {
         Redirect::to(&format!("/orders/{id}?done={step}")).into_response()
     } else {
