@@ -1,22 +1,15 @@
 //! The callback queue (回访, SPEC §4): orders due for a callback with their attempts and when the
 //! next attempt is allowed, dropped calls to call back, and unsatisfied results for supervisors.
 
-use std::str::FromStr;
-
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
-use chrono::Duration;
-use rexian_app::contacts;
-use rexian_domain::callback::{check_attempt, CallbackRefusal};
-use rexian_domain::model::Category;
+use rexian_app::{callbacks, contacts};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::orders::{company_policy, offset_of, rfc3339, summary_json};
 use super::parse_id;
 use crate::auth::CurrentUser;
-use crate::clock::ms;
 use crate::error::{AppError, AppResult};
 use crate::extract::ApiJson;
 use crate::AppState;
@@ -59,53 +52,8 @@ pub async fn queue(
     Query(q): Query<QueueQuery>,
 ) -> AppResult<Json<Value>> {
     let (company, limit) = scope(&me, &q)?;
-    let now = app.clock.now();
-    let rows = app.store.callback_queue(company, limit).await?;
-    let mut items = Vec::new();
-    let mut companies = std::collections::HashMap::new();
-    for r in rows {
-        let Ok(category) = Category::from_str(&r.order.category) else {
-            continue;
-        };
-        if !category.needs_callback() {
-            continue;
-        }
-        if let std::collections::hash_map::Entry::Vacant(e) = companies.entry(r.order.company_id) {
-            e.insert(app.store.company(r.order.company_id).await?);
-        }
-        let c = &companies[&r.order.company_id];
-        let policy = company_policy(c)?;
-        let rules = policy.callback;
-        let local = now.with_timezone(&offset_of(c)).naive_local();
-        let last = r.last_unreached.map(crate::clock::from_ms);
-        let (allowed, next_at) = match check_attempt(local, last, now, &rules) {
-            Ok(()) => (true, None),
-            Err(CallbackRefusal::TooSoon) => (
-                false,
-                last.map(|l| rfc3339(ms(l + Duration::minutes(i64::from(rules.min_gap_minutes))))),
-            ),
-            Err(CallbackRefusal::Window) => (false, None),
-        };
-        let mut v = summary_json(&me, &r.order);
-        v["callback_due_at"] = json!(r.due_at.map(rfc3339));
-        v["attempts"] = json!(r.attempts);
-        v["may_call_now"] = json!(allowed);
-        v["next_attempt_at"] = json!(next_at);
-        v["unreachable_close_allowed"] = json!(r.attempts >= i64::from(rules.max_attempts));
-        items.push(v);
-    }
-    shown_in(&items, "callback_queue", |v| &v["customer"]);
-    Ok(Json(json!({"items": items})))
-}
-
-/// Records a view of personal data when any of `items` shows some (in the block `customer`).
-fn shown_in(items: &[Value], what: &'static str, customer: impl Fn(&Value) -> &Value) {
-    if items
-        .iter()
-        .any(|v| super::personal::in_customer(customer(v)))
-    {
-        super::personal::shown(what, None);
-    }
+    let items = callbacks::queue(&app, &me, company, limit).await?;
+    Ok(Json(json!({ "items": items })))
 }
 
 /// `GET /api/v1/callbacks/unsatisfied`: orders whose callback found the customer unsatisfied,
@@ -116,9 +64,7 @@ pub async fn unsatisfied(
     Query(q): Query<QueueQuery>,
 ) -> AppResult<Json<Value>> {
     let (company, limit) = scope(&me, &q)?;
-    let rows = app.store.unsatisfied_orders(company, limit).await?;
-    let items: Vec<Value> = rows.iter().map(|o| summary_json(&me, o)).collect();
-    shown_in(&items, "unsatisfied", |v| &v["customer"]);
+    let items = callbacks::unsatisfied(&app, &me, company, limit).await?;
     Ok(Json(json!({ "items": items })))
 }
 
@@ -155,20 +101,6 @@ pub async fn handled(
     Ok(StatusCode::NO_CONTENT)
 }
 
-fn recheck_json(
-    me: &CurrentUser,
-    r: &rexian_store::rechecks::Recheck,
-    o: &rexian_store::orders::OrderRow,
-) -> Value {
-    let questions: &[&str] = if r.kind == "repair_survey" {
-        &["attitude", "quality", "satisfaction", "suggestion"]
-    } else {
-        &["satisfaction", "suggestion"]
-    };
-    json!({"id": r.id.to_string(), "kind": r.kind, "created_at": rfc3339(r.created_at), "questions": questions,
-        "order": summary_json(me, o)})
-}
-
 /// `GET /api/v1/callbacks/rechecks`: open satisfaction re-checks with their questions.
 pub async fn rechecks(
     State(app): State<AppState>,
@@ -176,13 +108,8 @@ pub async fn rechecks(
     Query(q): Query<QueueQuery>,
 ) -> AppResult<Json<Value>> {
     let (company, limit) = scope(&me, &q)?;
-    let mut items = Vec::new();
-    for r in app.store.open_rechecks(company, limit).await? {
-        let o = app.store.order(r.order_id).await?;
-        items.push(recheck_json(&me, &r, &o));
-    }
-    shown_in(&items, "rechecks", |v| &v["order"]["customer"]);
-    Ok(Json(json!({"items": items})))
+    let items = callbacks::rechecks(&app, &me, company, limit).await?;
+    Ok(Json(json!({ "items": items })))
 }
 
 /// Records a re-check: for repairs the four questions of `001` (attitude, quality,

@@ -10,12 +10,12 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::{Extension, Router};
 use chrono::FixedOffset;
+use rexian_app::orders::{ListInput, OrderSummary};
 use rexian_domain::model::{Role, Status};
-use serde_json::{json, Value};
 
-use super::common::{body, msgs, order_badge, s, Badge};
+use super::common::{msgs, order_badge, Badge};
 use super::{error_page, render, PageUser};
 use crate::auth::CurrentUser;
 use crate::clock::ms;
@@ -187,59 +187,82 @@ async fn callbacks_rows(
     queue_rows(state, headers, user, Path("callbacks".to_owned())).await
 }
 
-/// The summaries of an order list query (its scoping and logging), as the queue rows read
-/// them beside the callback queue's lines.
-async fn list(app: &AppState, u: &CurrentUser, q: Value) -> AppResult<Vec<Value>> {
-    let q: rexian_app::orders::ListInput = body(q)?;
-    let page = rexian_app::orders::list(app, u, &q).await?;
-    Ok(page.items.iter().map(|o| json!(o)).collect())
+/// The summaries of an order list query (its scoping and logging).
+async fn list(
+    app: &AppState,
+    u: &CurrentUser,
+    status: Option<&str>,
+    overdue: bool,
+    limit: &str,
+) -> AppResult<Vec<Line>> {
+    let q = ListInput {
+        status: status.map(str::to_owned),
+        overdue: overdue.then(|| "true".to_owned()),
+        limit: Some(limit.to_owned()),
+        ..ListInput::default()
+    };
+    Ok(rexian_app::orders::list(app, u, &q)
+        .await?
+        .items
+        .into_iter()
+        .map(|order| Line {
+            order,
+            callback: None,
+        })
+        .collect())
 }
 
-fn is_open(o: &Value) -> bool {
-    Status::from_str(&s(o, "status")).is_ok_and(|x| x.is_open())
+/// An order of a queue; in the callback queue with its attempts and whether a call may be made
+/// now.
+struct Line {
+    order: OrderSummary,
+    callback: Option<(i64, bool)>,
 }
 
-/// The summaries a queue holds, before badges.
-async fn summaries(app: &AppState, u: &CurrentUser, name: &str) -> AppResult<Vec<Value>> {
-    let me = u.id.to_string();
+fn is_open(l: &Line) -> bool {
+    Status::from_str(&l.order.status).is_ok_and(|x| x.is_open())
+}
+
+/// The orders a queue holds, before badges.
+async fn summaries(app: &AppState, u: &CurrentUser, name: &str) -> AppResult<Vec<Line>> {
     Ok(match name {
         "dispatch" => {
-            let mut v = list(app, u, json!({"status": "new", "limit": "200"})).await?;
-            v.extend(list(app, u, json!({"status": "returned", "limit": "200"})).await?);
+            let mut v = list(app, u, Some("new"), false, "200").await?;
+            v.extend(list(app, u, Some("returned"), false, "200").await?);
             v
         }
         "unit" => {
             let mut v = Vec::new();
             for st in ["dispatched", "accepted", "in_progress"] {
-                // Unit staff see their unit's orders (the API scopes them); the centre sees
+                // Unit staff see their unit's orders (the list scopes them); the centre sees
                 // every unit's.
-                v.extend(list(app, u, json!({"status": st, "limit": "200"})).await?);
+                v.extend(list(app, u, Some(st), false, "200").await?);
             }
             v
         }
-        "overdue" => list(app, u, json!({"overdue": "true", "limit": "200"}))
+        "overdue" => list(app, u, None, true, "200")
             .await?
             .into_iter()
             .filter(is_open)
             .collect(),
-        "callbacks" => {
-            let Json(v) = crate::api::callbacks::queue(
-                State(app.clone()),
-                Extension(u.clone()),
-                axum::extract::Query(body(json!({"limit": "200"}))?),
-            )
-            .await?;
-            match v["items"].clone() {
-                Value::Array(items) => items,
-                _ => Vec::new(),
-            }
-        }
+        "callbacks" => rexian_app::callbacks::queue(app, u, u.company_id, 200)
+            .await?
+            .into_iter()
+            .map(|l| Line {
+                callback: Some((l.attempts, l.may_call_now)),
+                order: l.order,
+            })
+            .collect(),
         // Mine: what I hold as first responder, or what my unit or I am working on.
-        _ => list(app, u, json!({"limit": "500"}))
+        _ => list(app, u, None, false, "500")
             .await?
             .into_iter()
             .filter(is_open)
-            .filter(|o| !centre(u) || s(o, "first_responder_id") == me || s(o, "assignee_id") == me)
+            .filter(|l| {
+                !centre(u)
+                    || l.order.first_responder_id == u.id
+                    || l.order.assignee_id == Some(u.id)
+            })
             .collect(),
     })
 }
@@ -250,66 +273,65 @@ async fn rows_of(app: &AppState, t: &Msgs, u: &CurrentUser, name: &str) -> AppRe
     }
     let items = summaries(app, u, name).await?;
     let now = ms(app.clock.now());
-    let mut offsets: HashMap<String, FixedOffset> = HashMap::new();
-    let mut units: HashMap<String, String> = HashMap::new();
+    let mut offsets: HashMap<i64, FixedOffset> = HashMap::new();
+    let mut units: HashMap<i64, String> = HashMap::new();
     let mut rows = Vec::new();
-    for o in items.iter().take(200) {
-        let cid = s(o, "company_id");
-        if !offsets.contains_key(&cid) {
-            let c = app
-                .store
-                .company(crate::api::parse_id("company_id", &cid)?)
-                .await?;
-            offsets.insert(cid.clone(), crate::api::orders::offset_of(&c));
+    for l in items.iter().take(200) {
+        let o = &l.order;
+        if let std::collections::hash_map::Entry::Vacant(e) = offsets.entry(o.company_id) {
+            let c = app.store.company(o.company_id).await?;
+            e.insert(crate::api::orders::offset_of(&c));
             for x in app.store.units(Some(c.id)).await? {
-                units.insert(x.id.to_string(), x.name);
+                units.insert(x.id, x.name);
             }
         }
-        let offset = offsets[&cid];
-        let id = crate::api::parse_id("id", &s(o, "id"))?;
-        let full = app.store.order_full(id).await?;
+        let offset = offsets[&o.company_id];
+        let full = app.store.order_full(o.id).await?;
         let badge = order_badge(t, &full.deadlines, now, offset);
-        let c = &o["customer"];
-        let extra = if name == "callbacks" {
-            format!(
+        let c = &o.customer;
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        let extra = match l.callback {
+            Some((attempts, may_call_now)) => format!(
                 "{}{}{}",
                 t.get("queue.attempts"),
-                o["attempts"].as_i64().unwrap_or(0),
-                if o["may_call_now"].as_bool() == Some(false) {
-                    format!(" · {}", t.get("queue.not_now"))
-                } else {
+                attempts,
+                if may_call_now {
                     String::new()
+                } else {
+                    format!(" · {}", t.get("queue.not_now"))
                 }
-            )
-        } else {
-            String::new()
+            ),
+            None => String::new(),
         };
-        let subtype = s(o, "subtype");
+        let subtype = text(&o.subtype);
         rows.push(Row {
-            id: s(o, "id"),
-            number: s(o, "number"),
-            category: t.get(&format!("category.{}", s(o, "category"))),
+            id: o.id.to_string(),
+            number: o.number.clone(),
+            category: t.get(&format!("category.{}", o.category)),
             subtype: if subtype.is_empty() {
                 String::new()
             } else {
                 t.get(&format!("subtype.{subtype}"))
             },
-            status: t.get(&format!("status.{}", s(o, "status"))),
-            customer: if c["hidden"].as_bool() == Some(true) {
+            status: t.get(&format!("status.{}", o.status)),
+            customer: if c.hidden {
                 t.get("order.anonymous")
             } else {
-                [s(c, "name"), s(c, "phone")].join(" ").trim().to_owned()
+                [text(&c.name), text(&c.phone)].join(" ").trim().to_owned()
             },
             place: {
-                let a = s(c, "address");
+                let a = text(&c.address);
                 if a.is_empty() {
-                    s(c, "community")
+                    text(&c.community)
                 } else {
                     a
                 }
             },
-            description: s(o, "description"),
-            unit: units.get(&s(o, "unit_id")).cloned().unwrap_or_default(),
+            description: o.description.clone(),
+            unit: o
+                .unit_id
+                .and_then(|u| units.get(&u).cloned())
+                .unwrap_or_default(),
             created: super::common::local_time(full.order.created_at, offset),
             badge,
             extra,
