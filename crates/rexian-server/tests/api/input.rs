@@ -536,24 +536,33 @@ async fn text_limits_count_the_text_as_sent() {
 async fn an_idempotency_key_outside_its_pattern_is_refused() {
     let c = company().await;
     let long = "k".repeat(201);
+    let order = json!({"company_id": c.company, "category": "repair", "subtype": "leak",
+        "channel": "phone", "description": "厨房漏气", "customer": {"phone": "13800000000"}});
+    let kb = json!({"category": "faq", "title": "收费标准", "body": "正文"});
+    let cases = [
+        ("/api/v1/kb/articles", &c.app.admin, &kb),
+        ("/api/v1/orders", &c.agent, &order),
+    ];
     for key in ["a\tb", " a", "a ", "\t", long.as_str()] {
-        let (s, _, b) = c
-            .app
-            .raw(
-                "POST",
-                "/api/v1/kb/articles",
-                Some(&c.app.admin),
-                Some(json!({"category": "faq", "title": "收费标准", "body": "正文"}).to_string()),
-                "application/json",
-                &[("Idempotency-Key", key)],
-            )
-            .await;
-        let v = serde_json::from_slice::<Value>(&b).unwrap_or(Value::Null);
-        assert_eq!(
-            error_of(s, &v),
-            (StatusCode::BAD_REQUEST, "invalid_input", "Idempotency-Key"),
-            "{key:?}: {v}"
-        );
+        for (path, token, body) in cases {
+            let (s, _, b) = c
+                .app
+                .raw(
+                    "POST",
+                    path,
+                    Some(token),
+                    Some(body.to_string()),
+                    "application/json",
+                    &[("Idempotency-Key", key)],
+                )
+                .await;
+            let v = serde_json::from_slice::<Value>(&b).unwrap_or(Value::Null);
+            assert_eq!(
+                error_of(s, &v),
+                (StatusCode::BAD_REQUEST, "invalid_input", "Idempotency-Key"),
+                "{path} {key:?}: {v}"
+            );
+        }
     }
     let (_, list) = c.app.get("/api/v1/kb/articles", &c.app.admin).await;
     assert_eq!(list["items"].as_array().map(Vec::len), Some(0), "{list}");
