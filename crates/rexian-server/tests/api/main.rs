@@ -26,6 +26,7 @@ mod rechecks;
 mod reports;
 mod search;
 mod search_quality;
+mod snapshots_contract;
 mod supervision;
 mod surveys;
 mod suspension;
