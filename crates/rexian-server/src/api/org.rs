@@ -230,8 +230,9 @@ pub async fn get_policy(
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyBody {
-    #[serde(rename = "override")]
-    policy_override: Option<String>,
+    /// The override; null clears it. Required: an empty body must not clear a company's policy.
+    #[serde(rename = "override", default, deserialize_with = "present")]
+    policy_override: Option<Option<String>>,
 }
 
 /// Sets (or clears) a company's override of its preset; a bad override is refused with its
@@ -243,7 +244,8 @@ pub async fn set_policy(
     ApiJson(b): ApiJson<PolicyBody>,
 ) -> AppResult<Json<PolicyView>> {
     let id = parse_id("id", &id)?;
-    Ok(Json(
-        org::set_policy(&app, &me, id, b.policy_override).await?,
-    ))
+    let text = b
+        .policy_override
+        .ok_or_else(|| AppError::invalid("override", "override is required (null clears it)"))?;
+    Ok(Json(org::set_policy(&app, &me, id, text).await?))
 }

@@ -567,3 +567,47 @@ async fn an_idempotency_key_outside_its_pattern_is_refused() {
     let (_, list) = c.app.get("/api/v1/kb/articles", &c.app.admin).await;
     assert_eq!(list["items"].as_array().map(Vec::len), Some(0), "{list}");
 }
+
+/// An empty body must not clear a company's policy override: `override` is required, null
+/// clears it (schemathesis sent a body of one space, which was taken as `{}`).
+#[tokio::test]
+async fn an_empty_body_does_not_clear_a_policy_override() {
+    let c = company().await;
+    let path = format!("/api/v1/companies/{}/policy", c.company);
+    let (s, v) = c
+        .app
+        .put(
+            &path,
+            &c.app.admin,
+            json!({"override": "amber_share = 0.7\n"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    for body in [" ", "{}"] {
+        let (s, _, b) = c
+            .app
+            .raw(
+                "PUT",
+                &path,
+                Some(&c.app.admin),
+                Some(body.into()),
+                "application/json",
+                &[],
+            )
+            .await;
+        let v = serde_json::from_slice::<Value>(&b).unwrap_or(Value::Null);
+        assert_eq!(
+            error_of(s, &v),
+            (StatusCode::BAD_REQUEST, "invalid_input", "override"),
+            "{body:?}: {v}"
+        );
+    }
+    let (_, v) = c.app.get(&path, &c.app.admin).await;
+    assert_eq!(v["override"], "amber_share = 0.7\n", "kept: {v}");
+    let (s, v) = c
+        .app
+        .put(&path, &c.app.admin, json!({"override": null}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["override"], Value::Null, "null clears it: {v}");
+}
