@@ -64,11 +64,14 @@ fn applies(req: &Request) -> bool {
         && path.starts_with("/api/v1/")
         && path != "/api/v1/session"
         && !path.starts_with("/api/v1/admin/clock")
-        && !req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("multipart/"))
+}
+
+/// Photo uploads (multipart, large) are not kept under their key; the key is still checked.
+fn multipart(req: &Request) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/"))
 }
 
 /// The layer (a route layer inside authentication: it needs the user).
@@ -99,7 +102,7 @@ pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Res
     };
     // Order intake stores its answer in the transaction that creates the order and looks the
     // key up itself: a second lookup and a second write here would only cost.
-    if req.uri().path() == "/api/v1/orders" {
+    if req.uri().path() == "/api/v1/orders" || multipart(&req) {
         return next.run(req).await;
     }
     let (parts, body) = req.into_parts();

@@ -611,3 +611,27 @@ async fn an_empty_body_does_not_clear_a_policy_override() {
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["override"], Value::Null, "null clears it: {v}");
 }
+
+/// A photo upload is not kept under its key, but the key is still checked (schemathesis sent a
+/// tab to the multipart upload, which took it).
+#[tokio::test]
+async fn a_bad_idempotency_key_is_refused_on_a_photo_upload_too() {
+    let c = company().await;
+    let (s, _, b) = c
+        .app
+        .raw(
+            "POST",
+            "/api/v1/orders/1/photos",
+            Some(&c.handler),
+            Some("--x\r\n\r\n--x--\r\n".into()),
+            "multipart/form-data; boundary=x",
+            &[("Idempotency-Key", "a\tb")],
+        )
+        .await;
+    let v = serde_json::from_slice::<Value>(&b).unwrap_or(Value::Null);
+    assert_eq!(
+        error_of(s, &v),
+        (StatusCode::BAD_REQUEST, "invalid_input", "Idempotency-Key"),
+        "{v}"
+    );
+}
