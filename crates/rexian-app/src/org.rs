@@ -13,28 +13,12 @@ use crate::tenancy::{
     company_policy, may_see_user, new_user_company, require_company_admin, require_group_admin,
     require_user_admin, visible_company,
 };
+use crate::text::required;
 use crate::{Actor, App, AppError, AppResult};
 
 /// The roles of a stored user (unknown names are left out).
 pub fn parse_roles(names: &[String]) -> Vec<Role> {
     names.iter().filter_map(|n| n.parse().ok()).collect()
-}
-
-fn required_text(field: &str, v: &str, max: usize) -> AppResult<String> {
-    let t = v.trim();
-    if t.is_empty() {
-        return Err(AppError::invalid(
-            field,
-            format!("{field} must not be empty"),
-        ));
-    }
-    if v.chars().count() > max {
-        return Err(AppError::invalid(
-            field,
-            format!("{field} is longer than {max} characters"),
-        ));
-    }
-    Ok(t.to_owned())
 }
 
 /// A heating season.
@@ -191,7 +175,7 @@ fn default_prefix(u: Utility) -> &'static str {
 /// Creates a company (group administrators only).
 pub async fn create_company(app: &App, me: &Actor, b: NewCompanyInput) -> AppResult<Created> {
     require_group_admin(me)?;
-    let name = required_text("name", &b.name, 100)?;
+    let name = required("name", b.name, 100)?;
     let utility: Utility = b
         .utility
         .parse()
@@ -314,8 +298,8 @@ fn area_class(a: Option<&str>) -> AppResult<Option<AreaClass>> {
 /// Creates a unit under a company (and optionally a parent of the same company).
 pub async fn create_unit(app: &App, me: &Actor, b: NewUnitInput) -> AppResult<Created> {
     require_company_admin(me, b.company_id.0)?;
-    let name = required_text("name", &b.name, 100)?;
-    let kind = required_text("kind", &b.kind, 40)?;
+    let name = required("name", b.name, 100)?;
+    let kind = required("kind", b.kind, 40)?;
     let area = area_class(b.area.as_deref())?;
     let company = app
         .store
@@ -411,7 +395,7 @@ pub async fn create_user(app: &App, me: &Actor, u: NewUserInput) -> AppResult<Cr
             "login must be 2–64 letters, digits, '.', '_' or '-'",
         ));
     }
-    let name = required_text("name", &u.name, 100)?;
+    let name = required("name", u.name, 100)?;
     check_password_rule(&u.password).map_err(|m| AppError::invalid("password", m))?;
     if u.roles.is_empty() {
         return Err(AppError::invalid("roles", "give at least one role"));
