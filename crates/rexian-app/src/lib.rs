@@ -18,6 +18,7 @@ pub mod error;
 #[cfg(feature = "http")]
 mod http;
 pub mod kb;
+pub mod order_state;
 pub mod orders;
 pub mod org;
 pub mod password;

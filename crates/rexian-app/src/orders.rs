@@ -384,3 +384,176 @@ pub async fn open(app: &App, me: &Actor, id: i64) -> AppResult<(OrderFull, Custo
     }
     Ok((full, customer))
 }
+
+/// A limit of an order as the detail shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeadlineView {
+    /// Kind (`accept`, `arrive`, …).
+    pub kind: String,
+    /// Due.
+    #[serde(serialize_with = "ser::time")]
+    pub due_at: i64,
+    /// `pending`, `met` or `missed` ([`rexian_domain::deadline::state`]).
+    pub state: &'static str,
+    /// Started from a provisional anchor.
+    pub provisional: bool,
+    /// Started.
+    #[serde(serialize_with = "ser::time")]
+    pub started_at: i64,
+    /// Due before any extension.
+    #[serde(serialize_with = "ser::time")]
+    pub original_due_at: i64,
+    /// Pending and past its amber time.
+    pub amber: bool,
+    /// Supervision level reached.
+    pub supervision_level: i64,
+    /// The unit it belongs to.
+    #[serde(serialize_with = "ser::opt_id")]
+    pub unit_id: Option<i64>,
+}
+
+/// An event of an order.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventView {
+    /// Sequence within the order.
+    pub seq: i64,
+    /// Type.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Who.
+    #[serde(serialize_with = "ser::opt_id")]
+    pub actor_id: Option<i64>,
+    /// When.
+    #[serde(serialize_with = "ser::time")]
+    pub at: i64,
+    /// What it recorded.
+    pub data: serde_json::Value,
+}
+
+/// A callback attempt.
+#[derive(Debug, Clone, Serialize)]
+pub struct CallbackView {
+    /// When.
+    #[serde(serialize_with = "ser::time")]
+    pub at: i64,
+    /// Customer reached.
+    pub reached: bool,
+    /// Satisfaction given.
+    pub satisfaction: Option<String>,
+    /// Whether the reply matched what happened.
+    pub matches_reply: Option<bool>,
+    /// Note.
+    pub note: Option<String>,
+}
+
+/// An extension request.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExtensionView {
+    /// Id.
+    #[serde(serialize_with = "ser::id")]
+    pub id: i64,
+    /// Asked until.
+    #[serde(rename = "until", serialize_with = "ser::time")]
+    pub until_at: i64,
+    /// The limit it is for.
+    pub kind: String,
+    /// Why.
+    pub reason: String,
+    /// `pending`, `approved`, `rejected`.
+    pub status: String,
+}
+
+/// The whole order as api-v1 shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct OrderView {
+    /// The summary.
+    #[serde(flatten)]
+    pub summary: OrderSummary,
+    /// Active limits.
+    pub deadlines: Vec<DeadlineView>,
+    /// Every event.
+    pub events: Vec<EventView>,
+    /// Callback attempts.
+    pub callbacks: Vec<CallbackView>,
+    /// Extension requests.
+    pub extensions: Vec<ExtensionView>,
+}
+
+impl OrderView {
+    /// Order `f` as `u` may see it at `now` (ms).
+    pub fn of(u: &Actor, f: &OrderFull, now: i64) -> OrderView {
+        use rexian_domain::deadline::{self, DeadlineState};
+        let t = crate::clock::from_ms;
+        let deadlines = f
+            .deadlines
+            .iter()
+            .filter(|d| d.active)
+            .map(|d| {
+                let shown = deadline::state(
+                    t(d.due_at),
+                    t(now),
+                    d.met_at.map(t),
+                    t(d.amber_at),
+                    d.state == "missed",
+                );
+                let (state, amber) = match shown {
+                    DeadlineState::Met => ("met", false),
+                    DeadlineState::Missed => ("missed", false),
+                    DeadlineState::Amber => ("pending", true),
+                    DeadlineState::Pending => ("pending", false),
+                };
+                DeadlineView {
+                    kind: d.kind.clone(),
+                    due_at: d.due_at,
+                    state,
+                    provisional: d.provisional,
+                    started_at: d.started_at,
+                    original_due_at: d.original_due_at,
+                    amber,
+                    supervision_level: d.level,
+                    unit_id: d.unit_id,
+                }
+            })
+            .collect();
+        let events = f
+            .events
+            .iter()
+            .map(|e| EventView {
+                seq: e.seq,
+                kind: e.kind.clone(),
+                actor_id: e.actor_id,
+                at: e.at,
+                data: serde_json::from_str(&e.data).unwrap_or(serde_json::Value::Null),
+            })
+            .collect();
+        let callbacks = f
+            .callbacks
+            .iter()
+            .map(|c| CallbackView {
+                at: c.at,
+                reached: c.reached,
+                satisfaction: c.satisfaction.clone(),
+                matches_reply: c.matches_reply,
+                note: c.note.clone(),
+            })
+            .collect();
+        let extensions = f
+            .extensions
+            .iter()
+            .map(|x| ExtensionView {
+                id: x.id,
+                until_at: x.until_at,
+                kind: x.kind.clone(),
+                reason: x.reason.clone(),
+                status: x.status.clone(),
+            })
+            .collect();
+        OrderView {
+            summary: OrderSummary::of(u, &f.order),
+            deadlines,
+            events,
+            callbacks,
+            extensions,
+        }
+    }
+}
