@@ -43,12 +43,37 @@ pub struct App {
     pub calendar: Arc<BusinessCalendar>,
     /// This node's full-text index (under `data_dir/search-index`), fed from the outbox.
     pub search: Arc<rexian_search::SearchIndex>,
+    /// Order changes on this node, for live queues (SSE).
+    pub changes: tokio::sync::broadcast::Sender<OrderChanged>,
+}
+
+/// An order was created or changed (what live queues listen to).
+#[derive(Debug, Clone)]
+pub struct OrderChanged {
+    /// The order.
+    pub order_id: i64,
+    /// Its company.
+    pub company_id: i64,
+    /// The order as changed: each listener is sent only what its user may see.
+    pub order: Arc<rexian_store::orders::OrderRow>,
 }
 
 impl App {
     /// Now, in the store's unit (milliseconds since the epoch).
     pub fn now_ms(&self) -> i64 {
         clock::ms(self.clock.now())
+    }
+
+    /// Tells live queues that an order changed (nobody listening is fine).
+    pub fn notify(&self, o: &rexian_store::orders::OrderRow) {
+        if self.changes.receiver_count() == 0 {
+            return;
+        }
+        let _ = self.changes.send(OrderChanged {
+            order_id: o.id,
+            company_id: o.company_id,
+            order: Arc::new(o.clone()),
+        });
     }
 
     /// Brings this node's search index up to the end of the outbox.

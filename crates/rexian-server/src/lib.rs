@@ -83,20 +83,9 @@ pub struct AppState {
     pub dummy_hash: String,
     /// Failed-login throttle of this node.
     pub login_guard: Arc<throttle::LoginGuard>,
-    /// Order changes on this node, for live queues (SSE).
-    pub changes: tokio::sync::broadcast::Sender<OrderChanged>,
 }
 
-/// An order was created or changed (what live queues listen to).
-#[derive(Debug, Clone)]
-pub struct OrderChanged {
-    /// The order.
-    pub order_id: i64,
-    /// Its company.
-    pub company_id: i64,
-    /// The order as changed: each listener is sent only what its user may see.
-    pub order: Arc<rexian_store::orders::OrderRow>,
-}
+pub use rexian_app::OrderChanged;
 
 impl std::ops::Deref for AppState {
     type Target = rexian_app::App;
@@ -132,23 +121,11 @@ impl AppState {
                 clock,
                 calendar: Arc::new(rexian_domain::calendar::BusinessCalendar::embedded()),
                 search: Arc::new(search),
+                changes: tokio::sync::broadcast::channel(256).0,
             },
             settings: Arc::new(settings),
             dummy_hash,
-            changes: tokio::sync::broadcast::channel(256).0,
         })
-    }
-
-    /// Tells live queues that an order changed (nobody listening is fine).
-    pub fn notify(&self, o: &rexian_store::orders::OrderRow) {
-        if self.changes.receiver_count() == 0 {
-            return;
-        }
-        let _ = self.changes.send(OrderChanged {
-            order_id: o.id,
-            company_id: o.company_id,
-            order: Arc::new(o.clone()),
-        });
     }
 
     /// Runs every timer that is due at the clock's now; returns the effects applied (events).
