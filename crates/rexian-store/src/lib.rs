@@ -19,6 +19,8 @@ pub mod rechecks;
 pub mod reports;
 pub mod search;
 pub mod seed;
+#[cfg(feature = "testdb")]
+pub mod testdb;
 pub mod timers;
 mod write;
 
