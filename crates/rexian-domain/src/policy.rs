@@ -295,8 +295,9 @@ pub struct AssessmentRule {
     /// Seed clause.
     pub clause: Option<String>,
     /// The product event that makes an entry by itself: `deadline_missed:<kind>` (the unit or
-    /// first responder behind the missed limit) or `month_end_open` (an order still open at
-    /// month end). None: entered by an assessor.
+    /// first responder behind the missed limit), `month_end_open` (an order still open at
+    /// month end) or `outage_notice_late` (an outage notice not published by the end of the
+    /// shift that received it: the user who received it). None: entered by an assessor.
     pub on: Option<String>,
 }
 
@@ -1228,13 +1229,14 @@ impl Policy {
             }
             if let Some(on) = &a.on {
                 let ok = on == "month_end_open"
+                    || on == "outage_notice_late"
                     || on
                         .strip_prefix("deadline_missed:")
                         .is_some_and(|k| k.parse::<DeadlineKind>().is_ok());
                 if !ok {
                     return Err(cx.err(
                         Some(span),
-                        format!("assessment {}: on must be month_end_open or deadline_missed:<kind>, got {on:?}", a.code),
+                        format!("assessment {}: on must be month_end_open, outage_notice_late or deadline_missed:<kind>, got {on:?}", a.code),
                     ));
                 }
             }
