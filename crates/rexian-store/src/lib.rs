@@ -14,6 +14,7 @@ pub mod kb;
 pub mod matters;
 pub mod orders;
 pub mod org;
+pub mod outages;
 pub mod photos;
 pub mod rechecks;
 pub mod reports;

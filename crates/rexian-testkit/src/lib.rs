@@ -372,3 +372,16 @@ impl OrderRef for Value {
         self["id"].as_str().expect("an order with an id").to_owned()
     }
 }
+
+/// `s` percent-encoded for a query string (every byte but ASCII letters and digits).
+pub fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}

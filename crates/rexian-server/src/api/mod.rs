@@ -8,6 +8,7 @@ pub mod kb;
 pub mod matters;
 pub mod orders;
 pub mod org;
+pub mod outages;
 pub mod personal;
 pub mod photos;
 pub mod reports;
@@ -25,7 +26,8 @@ pub fn routes(manual_clock: bool) -> Router<AppState> {
         .merge(order_routes())
         .merge(channel_routes())
         .merge(knowledge_routes())
-        .merge(report_routes());
+        .merge(report_routes())
+        .merge(outage_routes());
     if manual_clock {
         r.route("/api/v1/admin/clock", put(clock::set))
             .route("/api/v1/admin/clock/advance", post(clock::advance))
@@ -123,6 +125,14 @@ fn knowledge_routes() -> Router<AppState> {
         )
         .route("/api/v1/kb/suggest", get(kb::suggest))
         .route("/api/v1/kb/checklists", get(kb::checklists))
+}
+
+/// Outage notices.
+fn outage_routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/outages", get(outages::list).post(outages::create))
+        .route("/api/v1/outages/{id}", get(outages::get))
+        .route("/api/v1/outages/{id}/{step}", post(outages::step))
 }
 
 /// Reports, supervision, assessment, customers and surveys.

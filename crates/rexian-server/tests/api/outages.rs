@@ -1,0 +1,232 @@
+//! Outage notices (issue 17, SPEC §6, `001`): received as drafts due by the end of the shift,
+//! published, updated, restored; found by a caller's address in its usual spellings; a notice
+//! left unpublished past its shift assessed once on the user who received it.
+
+use axum::http::StatusCode;
+use rexian_testkit::{enc, Centre};
+use serde_json::{json, Value};
+
+fn notice(c: &Centre) -> Value {
+    json!({"company_id": c.company, "kind": "fault", "cause": "10kV城南线故障跳闸",
+        "area": {"communities": ["幸福小区"], "buildings": ["和平里３栋"]},
+        "start_at": "2026-03-02T00:30:00Z", "expected_end_at": "2026-03-02T06:00:00Z"})
+}
+
+async fn covering(c: &Centre, address: &str) -> Vec<String> {
+    let path = format!(
+        "/api/v1/outages?company_id={}&address={}",
+        c.company,
+        enc(address)
+    );
+    let (s, v) = c.app.get(&path, &c.agent).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_notice_is_due_in_its_shift_published_found_and_restored() {
+    let c = Centre::new("power").await;
+    // Received Monday 09:00 in Beijing: the power preset's shift runs 24 h from 08:00 (001).
+    let (s, n) = c.app.post("/api/v1/outages", &c.agent, notice(&c)).await;
+    assert_eq!(s, StatusCode::CREATED, "{n}");
+    assert_eq!(n["status"], "draft");
+    assert_eq!(n["publish_due_at"], "2026-03-03T00:00:00Z");
+    assert_eq!(n["area"]["buildings"], json!(["和平里３栋"]));
+    let id = n["id"].as_str().unwrap().to_owned();
+
+    // Addresses in their usual spellings find it; a neighbour does not.
+    assert_eq!(
+        covering(&c, "建设路12号 幸福小区5号楼2单元").await,
+        vec![id.clone()]
+    );
+    assert_eq!(covering(&c, "和平里3号楼101").await, vec![id.clone()]);
+    assert_eq!(covering(&c, "和平里3幢101").await, vec![id.clone()]);
+    assert!(covering(&c, "和平里4号楼101").await.is_empty());
+
+    let step = |s: &'static str, body: Value| {
+        let path = format!("/api/v1/outages/{id}/{s}");
+        let c = &c;
+        async move { c.app.post(&path, &c.agent, body).await }
+    };
+    let (s, v) = step("publish", json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        (v["status"].as_str(), v["late"].as_bool()),
+        (Some("published"), Some(false))
+    );
+    assert_eq!(v["published_at"], "2026-03-02T01:00:00Z");
+    let (s, v) = step("publish", json!({})).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert_eq!(v["error"]["code"], "invalid_transition");
+
+    let (s, v) = step("update", json!({"expected_end_at": "2026-03-02T08:00:00Z"})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["expected_end_at"], "2026-03-02T08:00:00Z");
+    let (s, v) = step("update", json!({"expected_end_at": "2026-03-01T08:00:00Z"})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["error"]["field"], "expected_end_at");
+
+    let (s, v) = step("restore", json!({})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["error"]["field"], "restored_at");
+    let (s, v) = step("restore", json!({"restored_at": "2026-03-02T07:40:00Z"})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "restored");
+    // Restored: callers from the area are no longer told about it.
+    assert!(covering(&c, "幸福小区5号楼").await.is_empty());
+    let (s, v) = step("update", json!({"cause": "线路故障"})).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+
+    // The list by status, and the notice itself.
+    let path = format!("/api/v1/outages?company_id={}&status=restored", c.company);
+    let (s, v) = c.app.get(&path, &c.supervisor).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["items"].as_array().unwrap().len(), 1);
+    let (s, v) = c.app.get(&format!("/api/v1/outages/{id}"), &c.agent).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["restored_at"], "2026-03-02T07:40:00Z");
+    assert_eq!(v["contacts"], json!([]));
+}
+
+#[tokio::test]
+async fn bad_notices_are_refused_naming_the_field() {
+    let c = Centre::new("power").await;
+    let with = |key: &str, value: Value| {
+        let mut b = notice(&c);
+        b[key] = value;
+        b
+    };
+    for (body, field) in [
+        (with("kind", json!("rumour")), "kind"),
+        (with("cause", json!("  ")), "cause"),
+        (with("area", json!({"communities": []})), "area"),
+        (
+            with("area", json!({"communities": ["东"]})),
+            "area.communities",
+        ),
+        (
+            with(
+                "area",
+                json!({"communities": ["幸福小区"], "stations": ["站".repeat(101)]}),
+            ),
+            "area.stations",
+        ),
+        (
+            with("expected_end_at", json!("2026-03-01T00:00:00Z")),
+            "expected_end_at",
+        ),
+        (with("company_id", json!("999999")), "company_id"),
+    ] {
+        let (s, v) = c.app.post("/api/v1/outages", &c.agent, body).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{field}: {v}");
+        assert_eq!(v["error"]["field"], field, "{v}");
+    }
+    // Unit staff do not handle notices.
+    let (s, _) = c.app.post("/api/v1/outages", &c.handler, notice(&c)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn another_company_neither_sees_nor_files_notices() {
+    let c = Centre::new("power").await;
+    let other_company = c.app.company("北方燃气", "gas").await;
+    let other_centre = c.app.unit(&other_company, None, "燃气热线", "centre").await;
+    let (_, other_agent) = c
+        .app
+        .user("gas_agent", &["agent"], Some(&other_centre), None)
+        .await;
+    let (s, n) = c.app.post("/api/v1/outages", &c.agent, notice(&c)).await;
+    assert_eq!(s, StatusCode::CREATED, "{n}");
+    let id = n["id"].as_str().unwrap();
+    let (s, _) = c
+        .app
+        .get(&format!("/api/v1/outages/{id}"), &other_agent)
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = c
+        .app
+        .post(
+            &format!("/api/v1/outages/{id}/publish"),
+            &other_agent,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = c
+        .app
+        .post("/api/v1/outages", &other_agent, notice(&c))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let path = format!("/api/v1/outages?company_id={}", other_company);
+    let (s, v) = c.app.get(&path, &other_agent).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["items"], json!([]));
+}
+
+#[tokio::test]
+async fn a_notice_left_to_the_next_shift_is_assessed_once_001() {
+    let c = Centre::new("power").await;
+    let (_, n) = c.app.post("/api/v1/outages", &c.agent, notice(&c)).await;
+    let id = n["id"].as_str().unwrap().to_owned();
+    let (_, published) = c.app.post("/api/v1/outages", &c.agent, notice(&c)).await;
+    let pid = published["id"].as_str().unwrap();
+    let (s, _) = c
+        .app
+        .post(
+            &format!("/api/v1/outages/{pid}/publish"),
+            &c.agent,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    // Still a draft at 08:00 next morning: late, once, however often the sweep runs.
+    c.app.advance(23 * 3600 - 60).await;
+    let (_, v) = c.app.get(&format!("/api/v1/outages/{id}"), &c.agent).await;
+    assert_eq!(v["late"], false, "{v}");
+    c.app.advance(120).await;
+    c.app.advance(3600).await;
+    let (_, v) = c.app.get(&format!("/api/v1/outages/{id}"), &c.agent).await;
+    assert_eq!(v["late"], true, "{v}");
+    let st = format!(
+        "/api/v1/assessment/statement?company_id={}&month=2026-03&detail=true",
+        c.company
+    );
+    let (s, v) = c.app.get(&st, &c.assessor).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let late: Vec<&Value> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["rule_code"] == "outage_notice_late")
+        .collect();
+    assert_eq!(late.len(), 1, "{v}");
+    assert_eq!(late[0]["yuan"], -20.0);
+    // On the agent who received it.
+    assert_eq!(
+        (
+            late[0]["subject_kind"].as_str(),
+            late[0]["subject"].as_str()
+        ),
+        (Some("人员"), Some("agent")),
+        "{v}"
+    );
+    // Published late still counts as published.
+    let (s, v) = c
+        .app
+        .post(
+            &format!("/api/v1/outages/{id}/publish"),
+            &c.agent,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        (v["status"].as_str(), v["late"].as_bool()),
+        (Some("published"), Some(true))
+    );
+}
