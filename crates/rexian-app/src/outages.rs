@@ -437,3 +437,60 @@ pub async fn for_caller(
     rows.retain(|o| o.status == OutageStatus::Published.as_str());
     Ok(rows)
 }
+
+/// A notice as the public sees it: nothing internal.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicNotice {
+    /// Id.
+    #[serde(serialize_with = "ser::id")]
+    pub id: i64,
+    /// `planned` or `fault`.
+    pub kind: String,
+    /// Cause.
+    pub cause: String,
+    /// Where.
+    pub area: Area,
+    /// Supply off from.
+    #[serde(serialize_with = "ser::time")]
+    pub start_at: i64,
+    /// Expected back.
+    #[serde(serialize_with = "ser::time")]
+    pub expected_end_at: i64,
+}
+
+/// Query of the public notices.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PublicQuery {
+    /// Company.
+    pub company_id: Option<String>,
+    /// The address to look up.
+    pub address: Option<String>,
+}
+
+/// The published, unrestored notices of a company covering an address, for anyone (no login).
+pub async fn public(app: &App, q: PublicQuery) -> AppResult<Vec<PublicNotice>> {
+    let company = q
+        .company_id
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| AppError::invalid("company_id", "company_id is required"))
+        .and_then(|s| ser::parse_id("company_id", &s))?;
+    let address = q
+        .address
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| AppError::invalid("address", "address is required"))?;
+    if address.chars().count() > 200 {
+        return Err(AppError::invalid("address", "at most 200 characters"));
+    }
+    let rows = for_caller(app, company, None, Some(&address)).await?;
+    Ok(rows
+        .iter()
+        .map(|o| PublicNotice {
+            id: o.id,
+            kind: o.kind.clone(),
+            cause: o.cause.clone(),
+            area: area_of(o),
+            start_at: o.start_at,
+            expected_end_at: o.expected_end_at,
+        })
+        .collect())
+}

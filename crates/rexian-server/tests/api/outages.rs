@@ -230,3 +230,55 @@ async fn a_notice_left_to_the_next_shift_is_assessed_once_001() {
         (Some("published"), Some(true))
     );
 }
+
+#[tokio::test]
+async fn the_public_reads_published_notices_by_address_without_login() {
+    let c = Centre::new("power").await;
+    let (_, n) = c.app.post("/api/v1/outages", &c.agent, notice(&c)).await;
+    let id = n["id"].as_str().unwrap().to_owned();
+    let path = format!(
+        "/api/v1/public/outages?company_id={}&address={}",
+        c.company,
+        enc("幸福小区５栋")
+    );
+    // A draft is not public yet.
+    let (s, v) = c.app.call("GET", &path, None, None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["items"], json!([]));
+    c.app
+        .post(
+            &format!("/api/v1/outages/{id}/publish"),
+            &c.agent,
+            json!({}),
+        )
+        .await;
+    let (s, v) = c.app.call("GET", &path, None, None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let item = &v["items"][0];
+    assert_eq!(item["id"], id.as_str());
+    assert_eq!(item["cause"], "10kV城南线故障跳闸");
+    assert_eq!(item["expected_end_at"], "2026-03-02T06:00:00Z");
+    // Nothing internal: who received it, deadlines, linked orders.
+    let mut keys: Vec<&str> = item
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        ["area", "cause", "expected_end_at", "id", "kind", "start_at"]
+    );
+    let (s, v) = c
+        .app
+        .call(
+            "GET",
+            &format!("/api/v1/public/outages?company_id={}", c.company),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(v["error"]["field"], "address");
+}
