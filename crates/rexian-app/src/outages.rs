@@ -494,3 +494,64 @@ pub async fn public(app: &App, q: PublicQuery) -> AppResult<Vec<PublicNotice>> {
         })
         .collect())
 }
+
+/// What the notices screen shows: the company, its zone, its notices, and the companies group
+/// staff may switch to.
+#[derive(Debug, Clone)]
+pub struct Board {
+    /// The company shown.
+    pub company_id: i64,
+    /// Its name.
+    pub company_name: String,
+    /// Its zone (times on screen and in forms).
+    pub offset: chrono::FixedOffset,
+    /// Its notices, newest first.
+    pub items: Vec<OutageView>,
+    /// `(id, name)` of the companies to choose from (one for company staff).
+    pub companies: Vec<(i64, String)>,
+}
+
+/// The notices screen of `company` (the user's own, or one group staff chose).
+pub async fn board(
+    app: &App,
+    me: &Actor,
+    company: Option<i64>,
+    status: Option<String>,
+) -> AppResult<Board> {
+    if !may_handle(me) {
+        return Err(AppError::Forbidden);
+    }
+    let company = match (me.company_id, company) {
+        (None, None) => match app.store.companies().await?.first() {
+            Some(c) => c.clone(),
+            None => return Err(AppError::invalid("company_id", "no company yet")),
+        },
+        (_, asked) => crate::tenancy::chosen_company(app, me, "company_id", asked).await?,
+    };
+    let q = ListInput {
+        company_id: Some(company.id.to_string()),
+        status,
+        address: None,
+    };
+    let items = list(app, me, q).await?;
+    let companies = app
+        .store
+        .companies()
+        .await?
+        .into_iter()
+        .filter(|c| me.company_id.is_none_or(|own| own == c.id))
+        .map(|c| (c.id, c.name))
+        .collect();
+    Ok(Board {
+        company_id: company.id,
+        company_name: company.name.clone(),
+        offset: company.offset(),
+        items,
+        companies,
+    })
+}
+
+/// The zone of company `id` as `me` acts in it (forms give local times).
+pub async fn zone(app: &App, me: &Actor, id: i64) -> AppResult<chrono::FixedOffset> {
+    Ok(company_for(app, me, "company_id", id).await?.offset())
+}
