@@ -437,3 +437,121 @@ pub async fn for_caller(
     rows.retain(|o| o.status == OutageStatus::Published.as_str());
     Ok(rows)
 }
+
+/// A notice as the public sees it: nothing internal.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicNotice {
+    /// Id.
+    #[serde(serialize_with = "ser::id")]
+    pub id: i64,
+    /// `planned` or `fault`.
+    pub kind: String,
+    /// Cause.
+    pub cause: String,
+    /// Where.
+    pub area: Area,
+    /// Supply off from.
+    #[serde(serialize_with = "ser::time")]
+    pub start_at: i64,
+    /// Expected back.
+    #[serde(serialize_with = "ser::time")]
+    pub expected_end_at: i64,
+}
+
+/// Query of the public notices.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PublicQuery {
+    /// Company.
+    pub company_id: Option<String>,
+    /// The address to look up.
+    pub address: Option<String>,
+}
+
+/// The published, unrestored notices of a company covering an address, for anyone (no login).
+pub async fn public(app: &App, q: PublicQuery) -> AppResult<Vec<PublicNotice>> {
+    let company = q
+        .company_id
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| AppError::invalid("company_id", "company_id is required"))
+        .and_then(|s| ser::parse_id("company_id", &s))?;
+    let address = q
+        .address
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| AppError::invalid("address", "address is required"))?;
+    if address.chars().count() > 200 {
+        return Err(AppError::invalid("address", "at most 200 characters"));
+    }
+    let rows = for_caller(app, company, None, Some(&address)).await?;
+    Ok(rows
+        .iter()
+        .map(|o| PublicNotice {
+            id: o.id,
+            kind: o.kind.clone(),
+            cause: o.cause.clone(),
+            area: area_of(o),
+            start_at: o.start_at,
+            expected_end_at: o.expected_end_at,
+        })
+        .collect())
+}
+
+/// What the notices screen shows: the company, its zone, its notices, and the companies group
+/// staff may switch to.
+#[derive(Debug, Clone)]
+pub struct Board {
+    /// The company shown.
+    pub company_id: i64,
+    /// Its name.
+    pub company_name: String,
+    /// Its zone (times on screen and in forms).
+    pub offset: chrono::FixedOffset,
+    /// Its notices, newest first.
+    pub items: Vec<OutageView>,
+    /// `(id, name)` of the companies to choose from (one for company staff).
+    pub companies: Vec<(i64, String)>,
+}
+
+/// The notices screen of `company` (the user's own, or one group staff chose).
+pub async fn board(
+    app: &App,
+    me: &Actor,
+    company: Option<i64>,
+    status: Option<String>,
+) -> AppResult<Board> {
+    if !may_handle(me) {
+        return Err(AppError::Forbidden);
+    }
+    let company = match (me.company_id, company) {
+        (None, None) => match app.store.companies().await?.first() {
+            Some(c) => c.clone(),
+            None => return Err(AppError::invalid("company_id", "no company yet")),
+        },
+        (_, asked) => crate::tenancy::chosen_company(app, me, "company_id", asked).await?,
+    };
+    let q = ListInput {
+        company_id: Some(company.id.to_string()),
+        status,
+        address: None,
+    };
+    let items = list(app, me, q).await?;
+    let companies = app
+        .store
+        .companies()
+        .await?
+        .into_iter()
+        .filter(|c| me.company_id.is_none_or(|own| own == c.id))
+        .map(|c| (c.id, c.name))
+        .collect();
+    Ok(Board {
+        company_id: company.id,
+        company_name: company.name.clone(),
+        offset: company.offset(),
+        items,
+        companies,
+    })
+}
+
+/// The zone of company `id` as `me` acts in it (forms give local times).
+pub async fn zone(app: &App, me: &Actor, id: i64) -> AppResult<chrono::FixedOffset> {
+    Ok(company_for(app, me, "company_id", id).await?.offset())
+}

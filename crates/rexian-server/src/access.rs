@@ -162,6 +162,10 @@ pub static RULES: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/outages", CENTRE),
     ("GET", "/api/v1/outages/{id}", CENTRE),
     ("POST", "/api/v1/outages/{id}/{step}", CENTRE),
+    ("GET", "/api/v1/public/outages", Access::Public),
+    ("GET", "/outages", CENTRE),
+    ("POST", "/outages", CENTRE),
+    ("POST", "/outages/{id}/{step}", CENTRE),
     // Knowledge base: every staff member reads what is published; supervisors and admins
     // write and review (a reviewer other than the author, checked in `api::kb`).
     ("GET", "/api/v1/kb/articles", STAFF),

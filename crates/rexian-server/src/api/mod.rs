@@ -133,6 +133,7 @@ fn outage_routes() -> Router<AppState> {
         .route("/api/v1/outages", get(outages::list).post(outages::create))
         .route("/api/v1/outages/{id}", get(outages::get))
         .route("/api/v1/outages/{id}/{step}", post(outages::step))
+        .route("/api/v1/public/outages", get(outages::public))
 }
 
 /// Reports, supervision, assessment, customers and surveys.

@@ -4,7 +4,9 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
-use rexian_app::outages::{self, Action, ListInput, NewOutage, OutageView};
+use rexian_app::outages::{
+    self, Action, ListInput, NewOutage, OutageView, PublicNotice, PublicQuery,
+};
 
 use super::kb::Items;
 use super::parse_id;
@@ -71,3 +73,14 @@ pub async fn step(
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Empty {}
+
+/// `GET /api/v1/public/outages?company_id=&address=` (no login): the published, unrestored
+/// notices covering the address, nothing internal.
+pub async fn public(
+    State(app): State<AppState>,
+    Query(q): Query<PublicQuery>,
+) -> AppResult<Json<Items<PublicNotice>>> {
+    Ok(Json(Items {
+        items: outages::public(&app, q).await?,
+    }))
+}

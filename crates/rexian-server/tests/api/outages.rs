@@ -230,3 +230,135 @@ async fn a_notice_left_to_the_next_shift_is_assessed_once_001() {
         (Some("published"), Some(true))
     );
 }
+
+#[tokio::test]
+async fn the_public_reads_published_notices_by_address_without_login() {
+    let c = Centre::new("power").await;
+    let (_, n) = c.app.post("/api/v1/outages", &c.agent, notice(&c)).await;
+    let id = n["id"].as_str().unwrap().to_owned();
+    let path = format!(
+        "/api/v1/public/outages?company_id={}&address={}",
+        c.company,
+        enc("幸福小区５栋")
+    );
+    // A draft is not public yet.
+    let (s, v) = c.app.call("GET", &path, None, None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["items"], json!([]));
+    c.app
+        .post(
+            &format!("/api/v1/outages/{id}/publish"),
+            &c.agent,
+            json!({}),
+        )
+        .await;
+    let (s, v) = c.app.call("GET", &path, None, None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let item = &v["items"][0];
+    assert_eq!(item["id"], id.as_str());
+    assert_eq!(item["cause"], "10kV城南线故障跳闸");
+    assert_eq!(item["expected_end_at"], "2026-03-02T06:00:00Z");
+    // Nothing internal: who received it, deadlines, linked orders.
+    let mut keys: Vec<&str> = item
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        ["area", "cause", "expected_end_at", "id", "kind", "start_at"]
+    );
+    let (s, v) = c
+        .app
+        .call(
+            "GET",
+            &format!("/api/v1/public/outages?company_id={}", c.company),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(v["error"]["field"], "address");
+}
+
+#[tokio::test]
+async fn the_screen_records_publishes_and_restores_a_notice() {
+    const FORM: &str = "application/x-www-form-urlencoded";
+    let c = Centre::new("power").await;
+    assert!(screen(&c).await.contains("暂无停供通知"));
+    let form = format!(
+        "company_id={}&kind=planned&cause={}&communities={}&streets=&buildings=&stations=&start_at=2026-03-03T08:00&expected_end_at=2026-03-03T18:00",
+        c.company,
+        enc("线路检修"),
+        enc("幸福小区、和平里\n建设新村")
+    );
+    let (s, h, _) = c
+        .app
+        .raw("POST", "/outages", Some(&c.agent), Some(form), FORM, &[])
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert!(h["location"].to_str().unwrap().starts_with("/outages"));
+    let html = screen(&c).await;
+    assert!(
+        html.contains("线路检修") && html.contains("幸福小区、和平里、建设新村"),
+        "{html}"
+    );
+    assert!(html.contains("计划停供") && html.contains("待发布"));
+
+    let path = format!("/api/v1/outages?company_id={}", c.company);
+    let (_, v) = c.app.get(&path, &c.agent).await;
+    let n = &v["items"][0];
+    assert_eq!(
+        n["start_at"], "2026-03-03T00:00:00Z",
+        "local 08:00 in Beijing"
+    );
+    assert_eq!(
+        n["area"]["communities"],
+        json!(["幸福小区", "和平里", "建设新村"])
+    );
+    let id = n["id"].as_str().unwrap();
+    for (step, form) in [
+        ("publish", String::new()),
+        ("restore", "restored_at=2026-03-03T17:30".to_owned()),
+    ] {
+        let (s, _, _) = c
+            .app
+            .raw(
+                "POST",
+                &format!("/outages/{id}/{step}"),
+                Some(&c.agent),
+                Some(form),
+                FORM,
+                &[],
+            )
+            .await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{step}");
+    }
+    let (_, n) = c.app.get(&format!("/api/v1/outages/{id}"), &c.agent).await;
+    assert_eq!(n["status"], "restored");
+    assert_eq!(n["restored_at"], "2026-03-03T09:30:00Z");
+    // A bad time is refused naming its field, and nothing changes.
+    let (s, _, body) = c
+        .app
+        .raw("POST", "/outages", Some(&c.agent), Some(format!("company_id={}&kind=fault&cause=x&communities=%E4%B8%9C%E5%8C%BA&start_at=soon&expected_end_at=", c.company)), FORM, &[])
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(String::from_utf8(body).unwrap().contains("start_at"));
+    // Unit staff have no such screen.
+    let (s, _, _) = c
+        .app
+        .raw("GET", "/outages", Some(&c.handler), None, "", &[])
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}
+
+async fn screen(c: &Centre) -> String {
+    let (s, _, body) = c
+        .app
+        .raw("GET", "/outages", Some(&c.agent), None, "", &[])
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    String::from_utf8(body).unwrap()
+}
