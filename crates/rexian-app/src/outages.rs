@@ -20,7 +20,7 @@ const MAX_PLACES: usize = 200;
 const MAX_PLACE_CHARS: usize = 100;
 
 /// Who works with notices: the centre's staff.
-fn may_handle(me: &Actor) -> bool {
+pub fn may_handle(me: &Actor) -> bool {
     [Role::Agent, Role::Dispatcher, Role::Supervisor, Role::Admin]
         .iter()
         .any(|r| me.has(*r))

@@ -5,6 +5,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use crate::reports::{insert_entry, Entry};
+use crate::search::outbox;
 use crate::{Result, Store, StoreError};
 
 const COLS: &str = "id, company_id, kind, cause, area, start_at, expected_end_at, status, \
@@ -153,6 +154,13 @@ impl Store {
             .await?;
         }
         add_event(&mut tx, id, event).await?;
+        outbox(
+            &mut crate::db::Db::Any(&mut tx),
+            "outage",
+            id,
+            n.received_at,
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -214,6 +222,7 @@ impl Store {
                 .await?;
         }
         add_event(&mut tx, a.id, &c.event).await?;
+        outbox(&mut crate::db::Db::Any(&mut tx), "outage", a.id, c.event.at).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -264,6 +273,24 @@ impl Store {
         rows.iter()
             .map(|r| Ok((r.try_get("outage_id")?, r.try_get("place")?)))
             .collect()
+    }
+
+    /// Notices by id (the search index).
+    pub async fn outages_by_ids(&self, ids: &[i64]) -> Result<Vec<OutageRow>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = (1..=ids.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let q = format!("SELECT {COLS} FROM outages WHERE id IN ({list})");
+        let mut query = sqlx::query(&q);
+        for id in ids {
+            query = query.bind(*id);
+        }
+        let rows = query.fetch_all(self.pool()).await?;
+        rows.iter().map(outage_from).collect()
     }
 
     /// Orders answered with a notice: `(order, when)`, oldest first.

@@ -362,3 +362,45 @@ async fn screen(c: &Centre) -> String {
     assert_eq!(s, StatusCode::OK);
     String::from_utf8(body).unwrap()
 }
+
+#[tokio::test]
+async fn notices_are_found_by_cause_and_place_by_the_centre_only() {
+    let c = Centre::new("power").await;
+    let (_, n) = c.app.post("/api/v1/outages", &c.agent, notice(&c)).await;
+    let id = n["id"].as_str().unwrap().to_owned();
+    for q in ["城南线", "幸福小区"] {
+        let path = format!("/api/v1/search?q={}&kind=outage", enc(q));
+        let (s, v) = c.app.get(&path, &c.agent).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["items"][0]["id"], id.as_str(), "{q}: {v}");
+        assert_eq!(v["items"][0]["kind"], "outage");
+        assert_eq!(v["items"][0]["title"], "10kV城南线故障跳闸");
+    }
+    // The restored notice is found with its new state; unit staff do not search notices.
+    let (s, _) = c
+        .app
+        .post(
+            &format!("/api/v1/outages/{id}/update"),
+            &c.agent,
+            json!({"cause": "城南线雷击跳闸"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, v) = c
+        .app
+        .get(&format!("/api/v1/search?q={}", enc("雷击")), &c.agent)
+        .await;
+    assert_eq!(v["items"][0]["id"], id.as_str(), "{v}");
+    let (_, v) = c
+        .app
+        .get(&format!("/api/v1/search?q={}", enc("幸福小区")), &c.handler)
+        .await;
+    assert!(
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| h["kind"] != "outage"),
+        "{v}"
+    );
+}
