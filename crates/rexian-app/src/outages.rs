@@ -555,3 +555,101 @@ pub async fn board(
 pub async fn zone(app: &App, me: &Actor, id: i64) -> AppResult<chrono::FixedOffset> {
     Ok(company_for(app, me, "company_id", id).await?.offset())
 }
+
+/// A notice in the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportLine {
+    /// Id.
+    #[serde(serialize_with = "ser::id")]
+    pub id: i64,
+    /// `planned` or `fault`.
+    pub kind: String,
+    /// Cause.
+    pub cause: String,
+    /// Received.
+    #[serde(serialize_with = "ser::time")]
+    pub received_at: i64,
+    /// Published.
+    #[serde(serialize_with = "ser::opt_time")]
+    pub published_at: Option<i64>,
+    /// Minutes from receipt to publication.
+    pub minutes_to_publish: Option<i64>,
+    /// Not published by the end of the receiving shift.
+    pub late: bool,
+    /// Orders answered with it.
+    pub calls: i64,
+}
+
+/// The outage report of a period: every notice received, how fast it was published, the late
+/// ones, and the calls answered with each.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Notices received.
+    pub notices: usize,
+    /// Of them published late (or still unpublished past the deadline).
+    pub late: usize,
+    /// Median minutes from receipt to publication, of the published ones.
+    pub median_minutes_to_publish: Option<i64>,
+    /// Calls answered with a notice.
+    pub calls: i64,
+    /// The notices, oldest first.
+    pub items: Vec<ReportLine>,
+}
+
+/// Notices at the most in one report.
+const REPORT_LIMIT: i64 = 5000;
+
+/// Who reads the outage report: the roles of the reports.
+fn may_report(me: &Actor) -> bool {
+    [
+        Role::Supervisor,
+        Role::Assessor,
+        Role::Admin,
+        Role::Dispatcher,
+    ]
+    .iter()
+    .any(|r| me.has(*r))
+}
+
+/// The outage report of the company `me` acts for (group staff name one) over `from`..`to`
+/// (local dates, both days included).
+pub async fn report(
+    app: &App,
+    me: &Actor,
+    company: Option<i64>,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> AppResult<Report> {
+    if !may_report(me) {
+        return Err(AppError::Forbidden);
+    }
+    let company = crate::tenancy::chosen_company(app, me, "company_id", company).await?;
+    let (from, to) = crate::reports::period(&company, from, to)?;
+    let now = ms(app.clock.now());
+    let rows = app
+        .store
+        .outages_received(company.id, from, to, REPORT_LIMIT)
+        .await?;
+    let items: Vec<ReportLine> = rows
+        .into_iter()
+        .map(|(o, calls)| ReportLine {
+            minutes_to_publish: o.published_at.map(|p| (p - o.received_at) / 60_000),
+            late: o.late_noted || (o.status == "draft" && o.publish_due_at <= now),
+            id: o.id,
+            kind: o.kind,
+            cause: o.cause,
+            received_at: o.received_at,
+            published_at: o.published_at,
+            calls,
+        })
+        .collect();
+    let mut minutes: Vec<i64> = items.iter().filter_map(|l| l.minutes_to_publish).collect();
+    minutes.sort_unstable();
+    Ok(Report {
+        notices: items.len(),
+        late: items.iter().filter(|l| l.late).count(),
+        median_minutes_to_publish: minutes.get(minutes.len() / 2).copied(),
+        calls: items.iter().map(|l| l.calls).sum(),
+        items,
+    })
+}

@@ -164,6 +164,11 @@ pub static RULES: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/outages/{id}/{step}", CENTRE),
     ("GET", "/api/v1/public/outages", Access::Public),
     ("GET", "/outages", CENTRE),
+    (
+        "GET",
+        "/api/v1/reports/outages",
+        Access::Roles(&[Supervisor, Assessor, Admin, Dispatcher]),
+    ),
     ("POST", "/outages", CENTRE),
     ("POST", "/outages/{id}/{step}", CENTRE),
     // Knowledge base: every staff member reads what is published; supervisors and admins

@@ -293,6 +293,32 @@ impl Store {
         rows.iter().map(outage_from).collect()
     }
 
+    /// The notices of `company` received in `[from, to)`, oldest first, each with the orders
+    /// answered with it; at most `limit`.
+    pub async fn outages_received(
+        &self,
+        company: i64,
+        from: i64,
+        to: i64,
+        limit: i64,
+    ) -> Result<Vec<(OutageRow, i64)>> {
+        let q = format!(
+            "SELECT {COLS}, (SELECT COUNT(*) FROM outage_links l WHERE l.outage_id = outages.id) AS calls \
+             FROM outages WHERE company_id = $1 AND received_at >= $2 AND received_at < $3 \
+             ORDER BY received_at, id LIMIT $4"
+        );
+        let rows = sqlx::query(&q)
+            .bind(company)
+            .bind(from)
+            .bind(to)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| Ok((outage_from(r)?, r.try_get::<i64, _>("calls")?)))
+            .collect()
+    }
+
     /// Orders answered with a notice: `(order, when)`, oldest first.
     pub async fn outage_links(&self, id: i64) -> Result<Vec<(i64, i64)>> {
         let rows = sqlx::query(

@@ -134,6 +134,7 @@ fn outage_routes() -> Router<AppState> {
         .route("/api/v1/outages/{id}", get(outages::get))
         .route("/api/v1/outages/{id}/{step}", post(outages::step))
         .route("/api/v1/public/outages", get(outages::public))
+        .route("/api/v1/reports/outages", get(outages::report))
 }
 
 /// Reports, supervision, assessment, customers and surveys.

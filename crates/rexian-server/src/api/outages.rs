@@ -74,6 +74,31 @@ pub async fn step(
 #[serde(deny_unknown_fields)]
 struct Empty {}
 
+/// Query of the outage report.
+#[derive(Debug, serde::Deserialize)]
+pub struct ReportQuery {
+    company_id: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// `GET /api/v1/reports/outages?company_id=&from=&to=`: notices received in the period, time
+/// to publication, late ones, calls answered with each.
+pub async fn report(
+    State(app): State<AppState>,
+    Extension(me): Extension<CurrentUser>,
+    Query(q): Query<ReportQuery>,
+) -> AppResult<Json<outages::Report>> {
+    let company = q
+        .company_id
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|s| parse_id("company_id", s))
+        .transpose()?;
+    let r = outages::report(&app, &me, company, q.from.as_deref(), q.to.as_deref()).await?;
+    Ok(Json(r))
+}
+
 /// `GET /api/v1/public/outages?company_id=&address=` (no login): the published, unrestored
 /// notices covering the address, nothing internal.
 pub async fn public(

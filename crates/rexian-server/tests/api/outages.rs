@@ -404,3 +404,50 @@ async fn notices_are_found_by_cause_and_place_by_the_centre_only() {
         "{v}"
     );
 }
+
+#[tokio::test]
+async fn the_report_shows_time_to_publish_and_late_notices() {
+    let c = Centre::new("power").await;
+    let (_, a) = c.app.post("/api/v1/outages", &c.agent, notice(&c)).await;
+    let (_, b) = c.app.post("/api/v1/outages", &c.agent, notice(&c)).await;
+    c.app.advance(30 * 60).await;
+    let a = a["id"].as_str().unwrap();
+    let (s, _) = c
+        .app
+        .post(&format!("/api/v1/outages/{a}/publish"), &c.agent, json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    // b is left to the next shift.
+    c.app.advance(24 * 3600).await;
+    let path = format!(
+        "/api/v1/reports/outages?company_id={}&from=2026-03-01&to=2026-03-31",
+        c.company
+    );
+    let (s, v) = c.app.get(&path, &c.supervisor).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        (v["notices"].as_u64(), v["late"].as_u64()),
+        (Some(2), Some(1)),
+        "{v}"
+    );
+    assert_eq!(v["median_minutes_to_publish"], 30);
+    let late: Vec<&str> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["late"] == true)
+        .map(|l| l["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(late, [b["id"].as_str().unwrap()]);
+    let (s, _) = c.app.get(&path, &c.handler).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = c
+        .app
+        .get(
+            &format!("/api/v1/reports/outages?company_id={}", c.company),
+            &c.supervisor,
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(v["error"]["field"], "from");
+}

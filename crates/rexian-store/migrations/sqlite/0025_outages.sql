@@ -18,6 +18,7 @@ CREATE TABLE outages (
     version BIGINT NOT NULL DEFAULT 1
 );
 CREATE INDEX outages_company ON outages(company_id, id);
+CREATE INDEX outages_received ON outages(company_id, received_at);
 -- The sweep of late publications reads only drafts not yet noted.
 CREATE INDEX outages_publish_due ON outages(publish_due_at) WHERE status = 'draft' AND late_noted = 0;
 CREATE TABLE outage_events (
