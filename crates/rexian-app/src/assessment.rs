@@ -9,7 +9,7 @@ use rexian_domain::policy::{MAX_AMOUNT_YUAN, MAX_POINTS};
 use rexian_store::reports::Entry;
 use serde::{Deserialize, Serialize};
 
-use crate::reports::{home, Home};
+use crate::reports::{home, unit_names, user_names, Home};
 use crate::ser::{self, Id};
 use crate::tenancy::{chosen_company, company_for, company_policy};
 use crate::text::required;
@@ -440,20 +440,8 @@ pub async fn statement(
     let month = month.ok_or_else(|| AppError::invalid("month", "month is required"))?;
     month_of("month", month)?;
     let entries = app.store.entries(company.id, month).await?;
-    let units: HashMap<i64, String> = app
-        .store
-        .units(Some(company.id))
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect();
-    let users: HashMap<i64, String> = app
-        .store
-        .users(Some(company.id))
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect();
+    let units = unit_names(app, company.id).await?;
+    let users = user_names(app, company.id).await?;
     let name = |kind: &str, id: i64| {
         if kind == "unit" {
             units.get(&id)
@@ -672,13 +660,7 @@ async fn closing_detail(app: &App, company: i64, month: &str) -> AppResult<Optio
     let Some((c, orders)) = app.store.closing(company, month).await? else {
         return Ok(None);
     };
-    let units: HashMap<i64, String> = app
-        .store
-        .units(Some(company))
-        .await?
-        .into_iter()
-        .map(|x| (x.id, x.name))
-        .collect();
+    let units = unit_names(app, company).await?;
     let mut lines = Vec::new();
     for o in orders {
         let status_now = app.store.order(o.order_id).await?.status;
@@ -721,4 +703,39 @@ async fn closing_detail(app: &App, company: i64, month: &str) -> AppResult<Optio
         orders: lines,
         entries,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_detail_row_shows_the_kind_in_chinese_ids_as_strings_and_rfc3339_time() {
+        let e = EntryLine {
+            id: 12,
+            subject_kind: "unit".into(),
+            subject_id: 3,
+            subject: None,
+            rule_code: None,
+            points: -2.0,
+            yuan: 0.0,
+            order_id: Some(5),
+            reason: "r".into(),
+            reversal_of: Some(11),
+            by: None,
+            at: 0,
+        };
+        let v = serde_json::to_value(DetailRow::of(&e)).unwrap();
+        assert_eq!(v["id"], "12");
+        assert_eq!(v["subject_kind"], "单位");
+        assert_eq!(v["subject"], "");
+        assert_eq!(v["reversal_of"], "11");
+        assert_eq!(v["at"], "1970-01-01T00:00:00Z");
+        assert_eq!(v["points"], -2.0);
+        let user = EntryLine {
+            subject_kind: "user".into(),
+            ..e
+        };
+        assert_eq!(DetailRow::of(&user).subject_kind, "人员");
+    }
 }

@@ -597,3 +597,38 @@ pub async fn answer(app: &App, me: &Actor, id: i64, b: AnswerInput) -> AppResult
         })?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn survey_satisfaction_counts_satisfied_and_basic_over_the_rated() {
+        let counts: BTreeMap<String, i64> = [
+            ("satisfied", 2),
+            ("basic", 1),
+            ("unsatisfied", 1),
+            ("unanswered", 6),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        assert_eq!(SurveyResults::of(counts).satisfaction_rate, Some(0.75));
+        let none = BTreeMap::from([("unanswered".to_owned(), 3)]);
+        assert_eq!(SurveyResults::of(none).satisfaction_rate, None);
+    }
+
+    #[test]
+    fn a_verification_answers_verified_with_what_matched() {
+        let v = Verification::from(Verdict {
+            matched: vec!["name", "phone"],
+            mismatched: vec![],
+        });
+        assert!(v.verified);
+        let v = Verification::from(Verdict {
+            matched: vec!["name", "phone"],
+            mismatched: vec!["address"],
+        });
+        assert!(!v.verified && v.mismatched == ["address"]);
+    }
+}

@@ -232,27 +232,15 @@ pub async fn breakdown(
         .store
         .kpi_breakdown(company.id, by.dimension(), from, to)
         .await?;
-    let names: HashMap<String, String> = match by {
-        By::Unit => app
-            .store
-            .units(Some(company.id))
-            .await?
-            .into_iter()
-            .map(|u| (u.id.to_string(), u.name))
-            .collect(),
-        By::Person => app
-            .store
-            .users(Some(company.id))
-            .await?
-            .into_iter()
-            .map(|u| (u.id.to_string(), u.name))
-            .collect(),
+    let names = match by {
+        By::Unit => unit_names(app, company.id).await?,
+        By::Person => user_names(app, company.id).await?,
         _ => HashMap::new(),
     };
     Ok(rows
         .into_iter()
         .map(|(key, c)| {
-            let name = names.get(&key).cloned();
+            let name = key.parse().ok().and_then(|id| names.get(&id)).cloned();
             let label = match (&name, by) {
                 (Some(n), _) => n.clone(),
                 (None, By::Unit) if key.is_empty() => "（未派单）".into(),
@@ -267,6 +255,18 @@ pub async fn breakdown(
             }
         })
         .collect())
+}
+
+/// The names of a company's units by id.
+pub(crate) async fn unit_names(app: &App, company_id: i64) -> AppResult<HashMap<i64, String>> {
+    let units = app.store.units(Some(company_id)).await?;
+    Ok(units.into_iter().map(|u| (u.id, u.name)).collect())
+}
+
+/// The names of a company's staff by id.
+pub(crate) async fn user_names(app: &App, company_id: i64) -> AppResult<HashMap<i64, String>> {
+    let users = app.store.users(Some(company_id)).await?;
+    Ok(users.into_iter().map(|u| (u.id, u.name)).collect())
 }
 
 /// A complaint matter (事项) with its complaints of a period.
@@ -443,4 +443,61 @@ pub async fn acknowledge(app: &App, me: &Actor, id: i64) -> AppResult<()> {
             other => other.into(),
         })?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_breakdown_dimension_round_trips_and_a_bad_one_names_by() {
+        for b in By::ALL {
+            assert_eq!(By::parse(b.as_str()).unwrap(), b);
+        }
+        let e = By::parse("team").unwrap_err();
+        assert_eq!(e.field(), Some("by"));
+        assert!(e.to_string().contains("\"team\""));
+    }
+
+    #[test]
+    fn home_months_go_back_over_the_year() {
+        let home = Home {
+            id: 1,
+            name: "c".into(),
+            offset: FixedOffset::east_opt(8 * 3600).unwrap(),
+            today: NaiveDate::from_ymd_opt(2026, 1, 31).unwrap(),
+        };
+        assert_eq!(home.month(0), "2026-01");
+        assert_eq!(home.month(1), "2025-12");
+        assert_eq!(home.month(13), "2024-12");
+    }
+
+    #[test]
+    fn the_kpi_answer_leaves_repeat_complaints_to_the_breakdown() {
+        let c = KpiCounts {
+            intake: 4,
+            closed: 2,
+            repeat_complaints: 1,
+            ..Default::default()
+        };
+        let line = BreakdownLine {
+            key: "7".into(),
+            label: "城北".into(),
+            name: Some("城北".into()),
+            figures: Figures::of(&c),
+            repeat_complaints: c.repeat_complaints,
+        };
+        let v = serde_json::to_value(&line).unwrap();
+        assert_eq!(v["resolution_rate"], 0.5);
+        assert_eq!(v["repeat_complaints"], 1);
+        assert!(v.get("name").is_none() && v.get("figures").is_none());
+        let r = KpiReport {
+            figures: Figures::of(&c),
+            targets: KpiTargets::default(),
+            repeat_complaints: 1,
+        };
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(v["intake"], 4);
+        assert!(v.get("repeat_complaints").is_none() && v.get("targets").is_some());
+    }
 }
