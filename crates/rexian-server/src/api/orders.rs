@@ -353,6 +353,7 @@ pub async fn create_order_with(
         onsite_consent: b.anonymous && b.onsite_consent,
         ..Default::default()
     };
+    let row_community = row.customer_community.clone();
     let matter = match matter_id {
         Some(m) => {
             let (g, intake) = crate::api::matters::join(app, &company, m, &row).await?;
@@ -417,6 +418,7 @@ pub async fn create_order_with(
             events: Box::new(events),
             deadlines: to_changes(&ops),
             idempotency: idem,
+            incident: rexian_app::incidents::intake(&policy, row_community.as_deref(), now_ms),
             matter,
         })
         .await

@@ -74,6 +74,36 @@ pub async fn step(
 #[serde(deny_unknown_fields)]
 struct Empty {}
 
+/// Query of the incident board.
+#[derive(Debug, serde::Deserialize)]
+pub struct IncidentQuery {
+    company_id: Option<String>,
+    open: Option<String>,
+}
+
+/// `GET /api/v1/incidents?company_id=&open=`: mass incidents newest first, with their order
+/// counts.
+pub async fn incidents(
+    State(app): State<AppState>,
+    Extension(me): Extension<CurrentUser>,
+    Query(q): Query<IncidentQuery>,
+) -> AppResult<Json<Items<rexian_app::incidents::IncidentView>>> {
+    let company = q
+        .company_id
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|s| parse_id("company_id", s))
+        .transpose()?;
+    let open = match q.open.as_deref() {
+        None | Some("") | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(AppError::invalid("open", "open is true or false")),
+    };
+    Ok(Json(Items {
+        items: rexian_app::incidents::list(&app, &me, company, open).await?,
+    }))
+}
+
 /// Query of the outage report.
 #[derive(Debug, serde::Deserialize)]
 pub struct ReportQuery {

@@ -451,3 +451,58 @@ async fn the_report_shows_time_to_publish_and_late_notices() {
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert_eq!(v["error"]["field"], "from");
 }
+
+async fn call_from(c: &Centre, community: &str, subtype: &str, n: usize) {
+    for i in 0..n {
+        let body = json!({"company_id": c.company, "category": "repair", "subtype": subtype,
+            "channel": "phone", "description": "家里停电了",
+            "customer": {"phone": format!("1390000{i:04}"), "community": community}});
+        let (s, v) = c.app.post("/api/v1/orders", &c.agent, body).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+}
+
+async fn incidents(c: &Centre) -> Vec<Value> {
+    let path = format!("/api/v1/incidents?company_id={}", c.company);
+    let (s, v) = c.app.get(&path, &c.supervisor).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    v["items"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn ten_calls_from_one_community_in_an_hour_are_one_incident_spec_6() {
+    let c = Centre::new("power").await;
+    // Nine in the hour: no incident yet; the tenth (spelt otherwise) opens it with all ten.
+    call_from(&c, "幸福小区", "outage", 9).await;
+    assert!(incidents(&c).await.is_empty());
+    c.app.advance(50 * 60).await;
+    call_from(&c, "幸福 小区", "outage", 1).await;
+    let found = incidents(&c).await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["orders"], 10);
+    assert_eq!(found[0]["subtype"], "outage");
+    assert_eq!(found[0]["first_at"], "2026-03-02T01:00:00Z");
+    // Later calls join it, however late; another subtype or community does not.
+    c.app.advance(3 * 3600).await;
+    call_from(&c, "幸福小区", "outage", 2).await;
+    call_from(&c, "幸福小区", "meter", 3).await;
+    call_from(&c, "和平里", "outage", 3).await;
+    let found = incidents(&c).await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["orders"], 12);
+    assert_eq!(found[0]["last_at"], "2026-03-02T04:50:00Z");
+    // Unit staff have no incident board.
+    let path = format!("/api/v1/incidents?company_id={}", c.company);
+    assert_eq!(c.app.get(&path, &c.handler).await.0, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn calls_spread_over_more_than_the_window_open_no_incident() {
+    let c = Centre::new("power").await;
+    for _ in 0..4 {
+        call_from(&c, "幸福小区", "outage", 3).await;
+        c.app.advance(25 * 60).await;
+    }
+    // 12 calls, but never 10 within 60 minutes.
+    assert!(incidents(&c).await.is_empty());
+}
