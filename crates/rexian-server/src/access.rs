@@ -164,6 +164,7 @@ pub static RULES: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/outages/{id}/{step}", CENTRE),
     ("GET", "/api/v1/public/outages", Access::Public),
     ("GET", "/outages", CENTRE),
+    ("GET", "/outages/incidents", CENTRE),
     ("GET", "/api/v1/incidents", CENTRE),
     (
         "GET",

@@ -104,7 +104,7 @@ pub(crate) async fn place(
         Some(r) => r.try_get::<i64>("id")?,
         None => {
             let window = query(
-                "SELECT id, created_at FROM orders WHERE company_id = $1 AND community_key = $2 \
+                "SELECT id, created_at, customer_community FROM orders WHERE company_id = $1 AND community_key = $2 \
                  AND category = $3 AND subtype = $4 AND created_at >= $5 AND incident_id IS NULL \
                  AND id <> $6 ORDER BY created_at DESC, id DESC LIMIT $7",
             )
@@ -120,9 +120,14 @@ pub(crate) async fn place(
             if (window.len() as i64) + 1 < i.threshold {
                 return Ok(None);
             }
-            let first_at = match window.last() {
-                Some(r) => r.try_get::<i64>("created_at")?,
-                None => o.at,
+            // The incident is named as its first caller spelt the place.
+            let (first_at, community) = match window.last() {
+                Some(r) => (
+                    r.try_get::<i64>("created_at")?,
+                    r.try_get::<Option<String>>("customer_community")?
+                        .unwrap_or_else(|| i.community.clone()),
+                ),
+                None => (o.at, i.community.clone()),
             };
             let id: i64 = query(
                 "INSERT INTO incidents (company_id, community, community_key, category, subtype, orders, \
@@ -131,7 +136,7 @@ pub(crate) async fn place(
                  DO UPDATE SET orders = incidents.orders + 1, last_at = excluded.last_at RETURNING id",
             )
             .bind(o.company_id)
-            .bind(&i.community)
+            .bind(&community)
             .bind(&i.key)
             .bind(o.category)
             .bind(o.subtype)

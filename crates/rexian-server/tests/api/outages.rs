@@ -491,6 +491,25 @@ async fn ten_calls_from_one_community_in_an_hour_are_one_incident_spec_6() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0]["orders"], 12);
     assert_eq!(found[0]["last_at"], "2026-03-02T04:50:00Z");
+    // The notices screen shows the incident with its count.
+    let (s, _, body) = c
+        .app
+        .raw(
+            "GET",
+            &format!("/outages/incidents?company_id={}", c.company),
+            Some(&c.agent),
+            None,
+            "",
+            &[],
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let html = String::from_utf8(body).unwrap();
+    assert!(
+        html.contains("幸福小区") && html.contains("<strong>12</strong>"),
+        "{html}"
+    );
+    assert!(screen(&c).await.contains("incident-board"));
     // Unit staff have no incident board.
     let path = format!("/api/v1/incidents?company_id={}", c.company);
     assert_eq!(c.app.get(&path, &c.handler).await.0, StatusCode::FORBIDDEN);
