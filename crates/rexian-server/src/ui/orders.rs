@@ -360,20 +360,8 @@ async fn build(
         steps: p.steps.clone(),
         units: pairs(p.dispatch_units().map(|x| (x.id, &x.name))),
         workers: pairs(p.workers().map(|x| (x.id, &x.name))),
-        ext_kinds: p
-            .running
-            .iter()
-            .map(|r| {
-                (
-                    r.kind.as_str().to_owned(),
-                    label("deadline", r.kind.as_str()),
-                )
-            })
-            .collect(),
-        satisfactions: ["satisfied", "basic", "unsatisfied"]
-            .iter()
-            .map(|x| ((*x).to_owned(), label("satisfaction", x)))
-            .collect(),
+        ext_kinds: labelled(&t, "deadline", p.running.iter().map(|r| r.kind.as_str())),
+        satisfactions: labelled(&t, "satisfaction", SATISFACTIONS.iter().copied()),
         is_supervisor: u.has(Role::Supervisor) || u.has(Role::Admin),
         repair: repair_form(&p, &names, offset),
         print,
@@ -383,6 +371,20 @@ async fn build(
             && o.status != "closed"
             && o.status != "cancelled",
     })
+}
+
+/// The satisfactions a callback may record.
+const SATISFACTIONS: [&str; 3] = ["satisfied", "basic", "unsatisfied"];
+
+/// Options of a select of codes, each with its label.
+fn labelled<'a>(
+    t: &Msgs,
+    prefix: &str,
+    codes: impl Iterator<Item = &'a str>,
+) -> Vec<(String, String)> {
+    codes
+        .map(|c| (c.to_owned(), t.get(&format!("{prefix}.{c}"))))
+        .collect()
 }
 
 /// Options of a select: (id, name).
