@@ -63,7 +63,7 @@ pub static RULES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/companies/{id}/policy", Access::AnyUser),
     ("PUT", "/api/v1/companies/{id}/policy", ADMIN),
     // Orders: the union of the roles of every step; each step narrows further in the domain
-    // of its handler's step table (`api::orders::step_roles`).
+    // of its handler's step table (`rexian_app::orders::step_roles`).
     ("GET", "/api/v1/orders", STAFF),
     (
         "POST",
