@@ -99,3 +99,82 @@ pub async fn list(
         .map(IncidentView::of)
         .collect())
 }
+
+/// An incident `me` may act on.
+async fn visible(app: &App, me: &Actor, id: i64) -> AppResult<IncidentRow> {
+    if !crate::outages::may_handle(me) {
+        return Err(AppError::Forbidden);
+    }
+    let i = match app.store.incident(id).await {
+        Err(rexian_store::StoreError::NotFound) => return Err(AppError::NotFound),
+        r => r?,
+    };
+    if me.company_id.is_some_and(|c| c != i.company_id) {
+        return Err(AppError::NotFound);
+    }
+    Ok(i)
+}
+
+/// Links incident `id` to an outage notice of its company.
+pub async fn link(app: &App, me: &Actor, id: i64, outage: i64) -> AppResult<IncidentView> {
+    let i = visible(app, me, id).await?;
+    let notice = crate::outages::get(app, me, outage)
+        .await
+        .map_err(|_| AppError::invalid("outage_id", "outage_id names no notice of this company"))?;
+    if notice.company_id != i.company_id {
+        return Err(AppError::invalid(
+            "outage_id",
+            "outage_id names no notice of this company",
+        ));
+    }
+    app.store.link_incident(id, outage).await?;
+    Ok(IncidentView::of(app.store.incident(id).await?))
+}
+
+/// What closing an incident did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Closed {
+    /// The incident, closed.
+    pub incident: IncidentView,
+    /// Its new orders answered at once with the one answer (each its own `closed` event).
+    pub closed_orders: usize,
+}
+
+/// Closes incident `id`: every order of it still new is answered at once with `answer` (the
+/// order's own close step and event; callbacks follow each order's policy), then the incident
+/// is closed. Orders already with a unit go on as they are.
+pub async fn close(app: &App, me: &Actor, id: i64, answer: String) -> AppResult<Closed> {
+    let i = visible(app, me, id).await?;
+    if i.status != "open" {
+        return Err(AppError::InvalidTransition(
+            "the incident is closed already".into(),
+        ));
+    }
+    let answer = crate::text::required("answer", answer, 2000)?;
+    let mut closed_orders = 0;
+    for order in app.store.incident_new_orders(id).await? {
+        let input = crate::steps::StepInput {
+            reason: Some(answer.clone()),
+            ..Default::default()
+        };
+        match crate::steps::take(app, me, order, "close", None, input).await {
+            Ok(_) => closed_orders += 1,
+            // Taken meanwhile by someone else: it goes on as it is.
+            Err(AppError::InvalidTransition(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    app.store
+        .close_incident(id, app.now_ms())
+        .await
+        .map_err(|e| match e {
+            rexian_store::StoreError::Conflict(_) => {
+                AppError::InvalidTransition("the incident is closed already".into())
+            }
+            e => e.into(),
+        })?;
+    Ok(Closed {
+        incident: IncidentView::of(app.store.incident(id).await?),
+        closed_orders,
+    })
+}

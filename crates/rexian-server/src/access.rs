@@ -166,6 +166,7 @@ pub static RULES: &[(&str, &str, Access)] = &[
     ("GET", "/outages", CENTRE),
     ("GET", "/outages/incidents", CENTRE),
     ("GET", "/api/v1/incidents", CENTRE),
+    ("POST", "/api/v1/incidents/{id}/{step}", CENTRE),
     (
         "GET",
         "/api/v1/reports/outages",

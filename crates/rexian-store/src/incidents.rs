@@ -188,6 +188,44 @@ impl Store {
         r.as_ref().map(incident_from).transpose()
     }
 
+    /// The orders of incident `id` still new (answerable at once), by id.
+    pub async fn incident_new_orders(&self, id: i64) -> Result<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM orders WHERE incident_id = $1 AND status = 'new' ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Links incident `id` to outage notice `outage` (callers are told the notice).
+    pub async fn link_incident(&self, id: i64, outage: i64) -> Result<()> {
+        let _w = self.write_guard().await;
+        sqlx::query("UPDATE incidents SET outage_id = $1 WHERE id = $2")
+            .bind(outage)
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Closes open incident `id` at `at`; `Conflict` when it is closed already.
+    pub async fn close_incident(&self, id: i64, at: i64) -> Result<()> {
+        let _w = self.write_guard().await;
+        let n = sqlx::query(
+            "UPDATE incidents SET status = 'closed', closed_at = $1 WHERE id = $2 AND status = 'open'",
+        )
+        .bind(at)
+        .bind(id)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Err(StoreError::Conflict("incidents.status".into()));
+        }
+        Ok(())
+    }
+
     /// One incident.
     pub async fn incident(&self, id: i64) -> Result<IncidentRow> {
         let q = format!("SELECT {COLS} FROM incidents WHERE id = $1");

@@ -104,6 +104,54 @@ pub async fn incidents(
     }))
 }
 
+/// `POST /api/v1/incidents/{id}/link` body.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LinkBody {
+    outage_id: rexian_app::ser::Id,
+}
+
+/// `POST /api/v1/incidents/{id}/close` body.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CloseBody {
+    answer: String,
+}
+
+/// `POST /api/v1/incidents/{id}/{link|close}`.
+pub async fn incident_step(
+    State(app): State<AppState>,
+    Extension(me): Extension<CurrentUser>,
+    Path((id, step)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> AppResult<Json<IncidentAnswer>> {
+    use rexian_app::incidents;
+    let id = parse_id("id", &id)?;
+    let body: &[u8] = if body.is_empty() { b"{}" } else { &body };
+    let v = match step.as_str() {
+        "link" => {
+            let b: LinkBody = parse_json(body)?;
+            IncidentAnswer::Linked(incidents::link(&app, &me, id, b.outage_id.0).await?)
+        }
+        "close" => {
+            let b: CloseBody = parse_json(body)?;
+            IncidentAnswer::Closed(incidents::close(&app, &me, id, b.answer).await?)
+        }
+        _ => return Err(AppError::NotFound),
+    };
+    Ok(Json(v))
+}
+
+/// The answer of an incident step: the incident, or what closing it did.
+#[derive(Debug, serde::Serialize)]
+#[serde(untagged)]
+pub enum IncidentAnswer {
+    /// Linked: the incident.
+    Linked(rexian_app::incidents::IncidentView),
+    /// Closed: the incident and the orders answered.
+    Closed(rexian_app::incidents::Closed),
+}
+
 /// Query of the outage report.
 #[derive(Debug, serde::Deserialize)]
 pub struct ReportQuery {

@@ -525,3 +525,99 @@ async fn calls_spread_over_more_than_the_window_open_no_incident() {
     // 12 calls, but never 10 within 60 minutes.
     assert!(incidents(&c).await.is_empty());
 }
+
+#[tokio::test]
+async fn an_incident_is_linked_to_its_notice_and_closed_with_one_answer() {
+    let c = Centre::new("power").await;
+    call_from(&c, "幸福小区", "outage", 10).await;
+    let found = incidents(&c).await;
+    let id = found[0]["id"].as_str().unwrap().to_owned();
+    // One of them is already with a unit: it goes on as it is.
+    let path = format!("/api/v1/orders?company_id={}", c.company);
+    let (_, list) = c.app.get(&path, &c.agent).await;
+    let first = list["items"][0]["id"].as_str().unwrap().to_owned();
+    let (s, v) = c
+        .app
+        .post(
+            &format!("/api/v1/orders/{first}/dispatch"),
+            &c.agent,
+            json!({"unit_id": c.team}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, n) = c.app.post("/api/v1/outages", &c.agent, notice(&c)).await;
+    let step = |s: &str| format!("/api/v1/incidents/{id}/{s}");
+    let (s, v) = c
+        .app
+        .post(&step("link"), &c.supervisor, json!({"outage_id": n["id"]}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["outage_id"], n["id"]);
+    let (s, v) = c
+        .app
+        .post(&step("link"), &c.supervisor, json!({"outage_id": "999"}))
+        .await;
+    assert_eq!(
+        (s, v["error"]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("outage_id"))
+    );
+
+    let answer = "城南线故障抢修中，预计14:00恢复送电";
+    let (s, v) = c
+        .app
+        .post(&step("close"), &c.supervisor, json!({"answer": answer}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["closed_orders"], 9);
+    assert_eq!(v["incident"]["status"], "closed");
+    let (_, list) = c.app.get(&path, &c.agent).await;
+    let statuses: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == "closed").count(),
+        9,
+        "{statuses:?}"
+    );
+    assert_eq!(statuses.iter().filter(|s| **s == "dispatched").count(), 1);
+    // Each closed order has its own event with the answer.
+    let closed = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["status"] == "closed")
+        .unwrap();
+    let (_, o) = c
+        .app
+        .get(
+            &format!("/api/v1/orders/{}", closed["id"].as_str().unwrap()),
+            &c.agent,
+        )
+        .await;
+    let ev = o["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["type"] == "closed")
+        .unwrap();
+    assert_eq!(ev["data"]["reason"], answer);
+    // Closed once; the next calls open a new incident only when ten come again.
+    let (s, v) = c
+        .app
+        .post(&step("close"), &c.supervisor, json!({"answer": answer}))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    call_from(&c, "幸福小区", "outage", 1).await;
+    let open = c
+        .app
+        .get(
+            &format!("/api/v1/incidents?company_id={}&open=true", c.company),
+            &c.agent,
+        )
+        .await
+        .1;
+    assert_eq!(open["items"], json!([]));
+}
