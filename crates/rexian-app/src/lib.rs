@@ -18,11 +18,13 @@ pub mod error;
 #[cfg(feature = "http")]
 mod http;
 pub mod kb;
+pub mod matters;
 pub mod order_state;
 pub mod orders;
 pub mod org;
 pub mod password;
 pub mod personal;
+pub mod photos;
 pub mod reports;
 pub mod search;
 pub mod ser;
