@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use rexian_domain::model::{Role, Utility};
-use rexian_domain::policy::{AreaClass, Policy};
+use rexian_domain::policy::{AreaClass, Policy, PolicyError};
 use rexian_store::org::{Company, NewCompany, NewUser, Unit, User};
 use serde::{Deserialize, Serialize};
 
@@ -585,6 +585,29 @@ pub async fn policy(app: &App, id: i64) -> AppResult<PolicyView> {
     })
 }
 
+/// Checks override `text` against the preset of company `id` without saving it (company
+/// administrators): the line and reason of what is wrong (blank text clears, which is fine).
+pub async fn check_policy(
+    app: &App,
+    me: &Actor,
+    id: i64,
+    text: &str,
+) -> AppResult<Result<(), PolicyError>> {
+    require_company_admin(me, id)?;
+    let c = app.store.company(id).await?;
+    if text.trim().is_empty() {
+        return Ok(Ok(()));
+    }
+    let base = preset_of(&c)?;
+    Ok(base.with_overrides(text).map(|_| ()))
+}
+
+fn preset_of(c: &Company) -> AppResult<Policy> {
+    Policy::preset(&c.policy).ok_or_else(|| {
+        AppError::Internal(anyhow::anyhow!("company names unknown preset {}", c.policy))
+    })
+}
+
 /// Sets (or clears, with `None` or blank) a company's override of its preset; a bad override
 /// is refused with its line and reason.
 pub async fn set_policy(
@@ -597,10 +620,8 @@ pub async fn set_policy(
     require_company_admin(me, c.id)?;
     let text = text.filter(|t| !t.trim().is_empty());
     if let Some(t) = &text {
-        let base = Policy::preset(&c.policy).ok_or_else(|| {
-            AppError::Internal(anyhow::anyhow!("company names unknown preset {}", c.policy))
-        })?;
-        base.with_overrides(t)
+        preset_of(&c)?
+            .with_overrides(t)
             .map_err(|e| AppError::invalid("override", e.to_string()))?;
     }
     app.store
