@@ -18,6 +18,7 @@ pub mod customers;
 pub mod error;
 #[cfg(feature = "http")]
 mod http;
+pub mod idempotency;
 pub mod kb;
 pub mod matters;
 pub mod order_state;
@@ -29,6 +30,7 @@ pub mod photos;
 pub mod reports;
 pub mod search;
 pub mod ser;
+pub mod session;
 pub mod tenancy;
 pub mod text;
 

@@ -229,6 +229,19 @@ pub async fn company(app: &App, id: i64) -> AppResult<CompanyView> {
     Ok((&app.store.company(id).await?).into())
 }
 
+/// The names of `me`'s company and unit (none when `me` has none, or it cannot be read).
+pub async fn placement(app: &App, me: &Actor) -> (Option<String>, Option<String>) {
+    let company = match me.company_id {
+        Some(c) => app.store.company(c).await.ok().map(|c| c.name),
+        None => None,
+    };
+    let unit = match me.unit_id {
+        Some(id) => app.store.unit(id).await.ok().map(|x| x.name),
+        None => None,
+    };
+    (company, unit)
+}
+
 /// A heating season as given.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -25,7 +25,6 @@ use serde::Deserialize;
 use rexian_domain::model::Role;
 
 use crate::auth::{self, CurrentUser, SESSION_COOKIE};
-use crate::clock::ms;
 use crate::error::AppError;
 use crate::i18n::{Lang, Msgs};
 use crate::AppState;
@@ -298,12 +297,8 @@ async fn login_submit(
 }
 
 async fn logout(State(app): State<AppState>, Extension(u): Extension<CurrentUser>) -> Response {
-    if let Err(e) = app
-        .store
-        .revoke_token(u.token_id, u.id, ms(app.clock.now()))
-        .await
-    {
-        tracing::warn!(error = %e, user.id = u.id, "logout could not revoke the session");
+    if let Err(e) = rexian_app::session::revoke(&app, &u, u.token_id).await {
+        tracing::warn!(error = ?e, user.id = u.id, "logout could not revoke the session");
     }
     let cookie = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
     ([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response()
@@ -357,14 +352,7 @@ async fn home(
     let t = Msgs {
         lang: Lang::from_headers(&headers),
     };
-    let company = match u.company_id {
-        Some(c) => app.store.company(c).await.ok().map(|c| c.name),
-        None => None,
-    };
-    let unit = match u.unit_id {
-        Some(id) => app.store.unit(id).await.ok().map(|x| x.name),
-        None => None,
-    };
+    let (company, unit) = rexian_app::org::placement(&app, &u).await;
     render(&HomePage {
         t,
         user: Some(PageUser::of(&u, &t)),
