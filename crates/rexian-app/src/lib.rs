@@ -33,6 +33,7 @@ pub mod ser;
 pub mod session;
 pub mod tenancy;
 pub mod text;
+pub mod worklist;
 
 pub use clock::Clock;
 pub use error::{AppError, AppResult};

@@ -46,6 +46,9 @@ pub struct CompanyView {
     pub number_prefix: String,
     /// Heating season.
     pub season: Option<Season>,
+    /// Its time zone (times on its pages).
+    #[serde(skip)]
+    pub offset: chrono::FixedOffset,
 }
 
 impl From<&Company> for CompanyView {
@@ -60,6 +63,7 @@ impl From<&Company> for CompanyView {
                 start: s.clone(),
                 end: c.season_end.clone(),
             }),
+            offset: c.offset(),
         }
     }
 }
@@ -493,6 +497,17 @@ pub async fn users(app: &App, me: &Actor, company: Option<i64>) -> AppResult<Vec
         .await?
         .iter()
         .map(Into::into)
+        .collect())
+}
+
+/// The display names of every user, by id (authors and actors shown on pages).
+pub async fn user_names(app: &App) -> AppResult<std::collections::HashMap<i64, String>> {
+    Ok(app
+        .store
+        .users(None)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
         .collect())
 }
 

@@ -13,6 +13,7 @@ mod queues;
 mod reports;
 mod settings;
 mod supervise;
+mod worklist;
 
 use askama::Template;
 use axum::extract::State;
