@@ -1,7 +1,9 @@
 //! `serve --demo`: demo companies for the four utilities, their units and one user per role.
 
 use anyhow::Context;
-use rexian_server::api::orders::{create_order, do_step};
+use rexian_app::ser::Id;
+use rexian_app::steps::{self, StepInput};
+use rexian_server::api::orders::create_order;
 use rexian_server::auth::{parse_roles, CurrentUser};
 use rexian_server::AppState;
 use rexian_store::org::{NewCompany, NewUser};
@@ -263,51 +265,99 @@ async fn seed_orders(app: &AppState, per_company: usize) -> anyhow::Result<usize
             if o["status"] == "closed" {
                 continue;
             }
-            let id = o["id"].as_str().unwrap_or_default().to_owned();
-            // Walk the order part of the way: new, dispatched, assigned, accepted, replied, closed.
-            let depth = i % 6;
-            let steps: &[(&CurrentUser, &str, serde_json::Value)] = &[
-                (
-                    &dispatcher,
-                    "dispatch",
-                    json!({"unit_id": team.to_string()}),
-                ),
-                (&handler, "assign", json!({"user_id": field.id.to_string()})),
-                (&handler, "accept", json!({})),
-                (
-                    &handler,
-                    "reply",
-                    json!({"result": "已到现场处理完毕，用户确认"}),
-                ),
-                (&dispatcher, "review", json!({"approved": true})),
-            ];
-            for (who, step, body) in steps.iter().take(depth) {
-                let b = serde_json::from_value(body.clone())?;
-                do_step(app, who, &id, step, None, b)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("demo {step}: {e}"))?;
-            }
-            if depth == 5 {
-                let needs_callback =
-                    !matches!(category, "query" | "consult" | "suggestion" | "praise");
-                if needs_callback {
-                    let b = serde_json::from_value(
-                        json!({"reached": true, "satisfaction": "satisfied", "matches_reply": true}),
-                    )?;
-                    // Outside the callback window the order simply waits for its callback.
-                    if do_step(app, &callback, &id, "callbacks", None, b)
-                        .await
-                        .is_err()
-                    {
-                        continue;
-                    }
-                }
-                let b = serde_json::from_value(json!({}))?;
-                let _ = do_step(app, &callback, &id, "close", None, b).await;
-            }
+            let id: i64 = o["id"].as_str().unwrap_or_default().parse()?;
+            let staff = Staff {
+                dispatcher: &dispatcher,
+                handler: &handler,
+                callback: &callback,
+                team,
+                field: field.id,
+            };
+            walk(app, &staff, id, i % 6, category).await?;
         }
     }
     Ok(n)
+}
+
+/// Who walks a demo order through its steps.
+struct Staff<'a> {
+    dispatcher: &'a CurrentUser,
+    handler: &'a CurrentUser,
+    callback: &'a CurrentUser,
+    team: i64,
+    field: i64,
+}
+
+/// Walks order `id` `depth` steps of the way: new, dispatched, assigned, accepted, replied,
+/// closed.
+async fn walk(
+    app: &AppState,
+    staff: &Staff<'_>,
+    id: i64,
+    depth: usize,
+    category: &str,
+) -> anyhow::Result<()> {
+    let input = StepInput::default;
+    let steps: [(&CurrentUser, &str, StepInput); 5] = [
+        (
+            staff.dispatcher,
+            "dispatch",
+            StepInput {
+                unit_id: Some(Id(staff.team)),
+                ..input()
+            },
+        ),
+        (
+            staff.handler,
+            "assign",
+            StepInput {
+                user_id: Some(Id(staff.field)),
+                ..input()
+            },
+        ),
+        (staff.handler, "accept", input()),
+        (
+            staff.handler,
+            "reply",
+            StepInput {
+                result: Some("已到现场处理完毕，用户确认".into()),
+                ..input()
+            },
+        ),
+        (
+            staff.dispatcher,
+            "review",
+            StepInput {
+                approved: Some(true),
+                ..input()
+            },
+        ),
+    ];
+    for (who, step, b) in steps.into_iter().take(depth) {
+        steps::take(app, who, id, step, None, b)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo {step}: {e}"))?;
+    }
+    if depth < 5 {
+        return Ok(());
+    }
+    if !matches!(category, "query" | "consult" | "suggestion" | "praise") {
+        let b = StepInput {
+            reached: Some(true),
+            satisfaction: Some("satisfied".into()),
+            matches_reply: Some(true),
+            ..input()
+        };
+        // Outside the callback window the order simply waits for its callback.
+        if steps::take(app, staff.callback, id, "callbacks", None, b)
+            .await
+            .is_err()
+        {
+            return Ok(());
+        }
+    }
+    let _ = steps::take(app, staff.callback, id, "close", None, input()).await;
+    Ok(())
 }
 
 /// Answers agents look up during calls, seeded with the phrasebook (idempotent by key).
