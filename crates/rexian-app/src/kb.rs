@@ -521,6 +521,40 @@ pub async fn checklists(app: &App, me: &Actor, company: Option<i64>) -> AppResul
     })
 }
 
+/// The checklist of one service item of a company, for the intake's panel and its printable
+/// form.
+#[derive(Debug, Clone)]
+pub struct SubtypeChecklist {
+    /// The company.
+    pub company_id: i64,
+    /// Its name.
+    pub company: String,
+    /// The checklist of its policy.
+    pub checklist: rexian_domain::policy::Checklist,
+}
+
+/// The checklist of `subtype` in the policy of company `company` (none when it has none).
+pub async fn subtype_checklist(
+    app: &App,
+    me: &Actor,
+    company: i64,
+    subtype: &str,
+) -> AppResult<Option<SubtypeChecklist>> {
+    if subtype.len() > 64 {
+        return Err(AppError::invalid("subtype", "subtype is too long"));
+    }
+    let company = company_for(app, me, "company_id", company).await?;
+    Ok(company_policy(&company)?
+        .checklist
+        .get(subtype)
+        .cloned()
+        .map(|checklist| SubtypeChecklist {
+            company_id: company.id,
+            company: company.name,
+            checklist,
+        }))
+}
+
 /// Published articles for what a caller said (synonyms included), best first: its last 100
 /// characters, which matter most.
 pub async fn suggestions(

@@ -10,6 +10,7 @@ use rexian_domain::model::Role;
 use rexian_store::Store;
 
 pub mod assessment;
+pub mod calendar;
 pub mod callbacks;
 pub mod clock;
 pub mod contacts;
@@ -17,21 +18,26 @@ pub mod customers;
 pub mod error;
 #[cfg(feature = "http")]
 mod http;
+pub mod idempotency;
 pub mod incidents;
 pub mod kb;
+pub mod matters;
 pub mod order_state;
 pub mod orders;
 pub mod org;
 pub mod outages;
 pub mod password;
 pub mod personal;
+pub mod photos;
 pub mod reports;
 pub mod search;
 pub mod ser;
+pub mod session;
 pub mod shifts;
 pub mod steps;
 pub mod tenancy;
 pub mod text;
+pub mod worklist;
 
 pub use clock::Clock;
 pub use error::{AppError, AppResult};

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use rexian_domain::model::{Role, Utility};
-use rexian_domain::policy::{AreaClass, Policy};
+use rexian_domain::policy::{AreaClass, Policy, PolicyError};
 use rexian_store::org::{Company, NewCompany, NewUser, Unit, User};
 use serde::{Deserialize, Serialize};
 
@@ -46,6 +46,9 @@ pub struct CompanyView {
     pub number_prefix: String,
     /// Heating season.
     pub season: Option<Season>,
+    /// Its time zone (times on its pages).
+    #[serde(skip)]
+    pub offset: chrono::FixedOffset,
 }
 
 impl From<&Company> for CompanyView {
@@ -60,6 +63,7 @@ impl From<&Company> for CompanyView {
                 start: s.clone(),
                 end: c.season_end.clone(),
             }),
+            offset: c.offset(),
         }
     }
 }
@@ -227,6 +231,19 @@ pub async fn companies(app: &App) -> AppResult<Vec<CompanyView>> {
 /// One company.
 pub async fn company(app: &App, id: i64) -> AppResult<CompanyView> {
     Ok((&app.store.company(id).await?).into())
+}
+
+/// The names of `me`'s company and unit (none when `me` has none, or it cannot be read).
+pub async fn placement(app: &App, me: &Actor) -> (Option<String>, Option<String>) {
+    let company = match me.company_id {
+        Some(c) => app.store.company(c).await.ok().map(|c| c.name),
+        None => None,
+    };
+    let unit = match me.unit_id {
+        Some(id) => app.store.unit(id).await.ok().map(|x| x.name),
+        None => None,
+    };
+    (company, unit)
 }
 
 /// A heating season as given.
@@ -483,6 +500,17 @@ pub async fn users(app: &App, me: &Actor, company: Option<i64>) -> AppResult<Vec
         .collect())
 }
 
+/// The display names of every user, by id (authors and actors shown on pages).
+pub async fn user_names(app: &App) -> AppResult<std::collections::HashMap<i64, String>> {
+    Ok(app
+        .store
+        .users(None)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect())
+}
+
 /// One user, when `me` may see them.
 pub async fn user(app: &App, me: &Actor, id: i64) -> AppResult<UserView> {
     let u = app.store.user(id).await?;
@@ -585,6 +613,29 @@ pub async fn policy(app: &App, id: i64) -> AppResult<PolicyView> {
     })
 }
 
+/// Checks override `text` against the preset of company `id` without saving it (company
+/// administrators): the line and reason of what is wrong (blank text clears, which is fine).
+pub async fn check_policy(
+    app: &App,
+    me: &Actor,
+    id: i64,
+    text: &str,
+) -> AppResult<Result<(), PolicyError>> {
+    require_company_admin(me, id)?;
+    let c = app.store.company(id).await?;
+    if text.trim().is_empty() {
+        return Ok(Ok(()));
+    }
+    let base = preset_of(&c)?;
+    Ok(base.with_overrides(text).map(|_| ()))
+}
+
+fn preset_of(c: &Company) -> AppResult<Policy> {
+    Policy::preset(&c.policy).ok_or_else(|| {
+        AppError::Internal(anyhow::anyhow!("company names unknown preset {}", c.policy))
+    })
+}
+
 /// Sets (or clears, with `None` or blank) a company's override of its preset; a bad override
 /// is refused with its line and reason.
 pub async fn set_policy(
@@ -597,10 +648,8 @@ pub async fn set_policy(
     require_company_admin(me, c.id)?;
     let text = text.filter(|t| !t.trim().is_empty());
     if let Some(t) = &text {
-        let base = Policy::preset(&c.policy).ok_or_else(|| {
-            AppError::Internal(anyhow::anyhow!("company names unknown preset {}", c.policy))
-        })?;
-        base.with_overrides(t)
+        preset_of(&c)?
+            .with_overrides(t)
             .map_err(|e| AppError::invalid("override", e.to_string()))?;
     }
     app.store

@@ -43,3 +43,15 @@ pub async fn recording<T>(f: impl Future<Output = T>) -> (T, Vec<PersonalData>) 
         })
         .await
 }
+
+/// Logs what an answer to user `user_id` showed (one entry per view).
+pub async fn log(app: &crate::App, user_id: i64, views: Vec<PersonalData>) -> crate::AppResult<()> {
+    let views = views
+        .into_iter()
+        .map(|d| (d.order_id, d.what.to_owned()))
+        .collect();
+    Ok(app
+        .store
+        .log_personal_views(user_id, views, app.now_ms())
+        .await?)
+}

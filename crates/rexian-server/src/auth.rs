@@ -4,9 +4,8 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use rand::RngCore;
+use rexian_app::session::{self, Credentials, SignedIn};
 use rexian_app::Actor;
-use sha2::{Digest, Sha256};
 
 use crate::access::{rule_for, Access};
 use crate::clock::ms;
@@ -42,17 +41,7 @@ pub use rexian_app::password::{
     check_password_rule, hash_password, verify_password, MIN_PASSWORD_CHARS,
 };
 
-/// A fresh random secret, hex-encoded.
-pub fn random_secret() -> String {
-    let mut b = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut b);
-    hex::encode(b)
-}
-
-/// The stored form of a token.
-pub fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
+pub use rexian_app::session::{random_secret, token_hash};
 
 pub use rexian_app::org::parse_roles;
 
@@ -81,26 +70,13 @@ fn request_token(headers: &HeaderMap) -> Option<(&str, bool)> {
 
 /// Resolves the user behind a token, or why there is none.
 pub async fn authenticate(app: &AppState, token: &str) -> Result<CurrentUser, AppError> {
-    let now = ms(app.clock.now());
-    let (rec, user) = app
-        .store
-        .live_token(&token_hash(token), now)
-        .await?
-        .ok_or_else(|| AppError::Unauthenticated("token is unknown, expired or revoked".into()))?;
-    if user.disabled {
-        return Err(AppError::Unauthenticated("account is disabled".into()));
-    }
+    let s = session::authenticate(app, token).await?;
     Ok(CurrentUser {
-        actor: Actor {
-            id: user.id,
-            roles: parse_roles(&user.roles),
-            company_id: user.company_id,
-            unit_id: user.unit_id,
-        },
-        login: user.login,
-        name: user.name,
-        token_id: rec.id,
-        csrf: rec.csrf,
+        actor: s.actor,
+        login: s.login,
+        name: s.name,
+        token_id: s.token_id,
+        csrf: s.csrf,
     })
 }
 
@@ -320,7 +296,7 @@ pub struct Login {
     /// CSRF secret for a browser session.
     pub csrf: Option<String>,
     /// The user.
-    pub user: rexian_store::org::User,
+    pub user: SignedIn,
 }
 
 /// Why a login failed. Unknown login, disabled account and wrong password are one case:
@@ -359,12 +335,6 @@ impl LoginError {
 impl From<AppError> for LoginError {
     fn from(e: AppError) -> Self {
         LoginError::Other(e)
-    }
-}
-
-impl From<rexian_store::StoreError> for LoginError {
-    fn from(e: rexian_store::StoreError) -> Self {
-        LoginError::Other(e.into())
     }
 }
 
@@ -443,56 +413,31 @@ pub async fn login(
         tracing::warn!(client = ?client.0, refusal = ?r, "login refused by the throttle");
         return Err(LoginError::Throttled { retry_after });
     }
-    let user = match app.store.user_by_login(login).await {
-        Ok(u) => Some(u),
-        Err(rexian_store::StoreError::NotFound) => None,
-        Err(e) => return Err(e.into()),
-    };
-    let hash = user
-        .as_ref()
-        .map_or_else(|| app.dummy_hash.clone(), |u| u.password_hash.clone());
-    let verified = verify_password(password.to_owned(), hash).await;
-    let user = match user {
-        Some(u) if verified && !u.disabled => u,
-        other => {
+    let user = match session::check_credentials(app, login, password, &app.dummy_hash).await? {
+        Credentials::Valid(u) => u,
+        Credentials::Refused { user } => {
             let delay = app.login_guard.failed(client_key, login, ms(now));
-            if let Some(u) = other {
+            if let Some((id, disabled)) = user {
                 // Recorded off the answer's path: an unknown login has no row to write to.
-                let store = app.store.clone();
-                let data = serde_json::json!({
-                    "client": client.0.map(|a| a.to_string()),
-                    "disabled": u.disabled,
-                });
-                tokio::spawn(async move {
-                    if let Err(e) = store.record_login_failure(u.id, ms(now), &data).await {
-                        tracing::warn!(error = %e, user.id = u.id, "login failure not recorded");
-                    }
-                });
+                let client = client.0.map(|a| a.to_string());
+                session::record_failure(app, id, disabled, client, ms(now));
             }
             tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
             return Err(LoginError::Refused);
         }
     };
     app.login_guard.succeeded(client_key, login);
-    let token = random_secret();
-    let csrf = (kind == "web").then(random_secret);
     let ttl = if kind == "web" {
         app.settings.session_ttl_minutes
     } else {
         app.settings.token_ttl_minutes
     };
-    let expires = ms(now) + ttl * 60_000;
-    app.store
-        .create_token(
-            user.id,
-            &token_hash(&token),
-            kind,
-            csrf.as_deref(),
-            ms(now),
-            expires,
-        )
-        .await?;
-    Ok(Login { token, csrf, user })
+    let issued = session::issue_token(app, user.id, kind, ms(now), ttl).await?;
+    Ok(Login {
+        token: issued.token,
+        csrf: issued.csrf,
+        user,
+    })
 }
 
 #[cfg(test)]

@@ -14,11 +14,9 @@ use axum::http::{header, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use rexian_store::orders::IdempotentAnswer;
 use serde_json::Value;
 
 use crate::auth::CurrentUser;
-use crate::clock::ms;
 use crate::error::{AppError, AppResult};
 use crate::AppState;
 
@@ -27,32 +25,13 @@ const MAX_BODY: usize = 2 * 1024 * 1024;
 /// The largest answer kept.
 const MAX_ANSWER: usize = 4 * 1024 * 1024;
 
-/// The fingerprint of a request for its idempotency key: SHA-256 of the method, the path and
-/// the JSON body in one canonical form (keys sorted, no spacing), so that the same request
-/// written differently is the same request and the key sent to another route is another
-/// request; a body that is not JSON by its bytes.
-pub fn request_hash(method: &str, path: &str, body: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    let canonical = serde_json::from_slice::<Value>(body)
-        .map(|v| v.to_string().into_bytes())
-        .unwrap_or_else(|_| body.to_vec());
-    let mut h = Sha256::new();
-    h.update(method.as_bytes());
-    h.update(b" ");
-    h.update(path.as_bytes());
-    h.update(b"\n");
-    h.update(canonical);
-    hex::encode(h.finalize())
-}
+pub use rexian_app::idempotency::request_hash;
+use rexian_app::idempotency::{self, KeptAnswer};
 
 /// Answers a request whose idempotency key was seen: the stored answer when the request is
 /// the one first answered, 422 `idempotency_key_reused` when it differs.
-pub fn replay(a: IdempotentAnswer, hash: &str) -> AppResult<Response> {
-    if a.request_hash.as_deref().is_some_and(|h| h != hash) {
-        return Err(AppError::IdempotencyKeyReused(
-            "Idempotency-Key was already used for a different request".to_owned(),
-        ));
-    }
+pub fn replay(a: impl Into<KeptAnswer>, hash: &str) -> AppResult<Response> {
+    let a = a.into().for_request(hash)?;
     let status = StatusCode::from_u16(a.status as u16).unwrap_or(StatusCode::CREATED);
     let v: Value = serde_json::from_str(&a.body).unwrap_or(Value::Null);
     Ok((status, Json(v)).into_response())
@@ -113,10 +92,10 @@ pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Res
         }
     };
     let hash = request_hash(parts.method.as_str(), parts.uri.path(), &bytes);
-    match app.store.idempotent_answer(me, &key).await {
+    match idempotency::kept(&app, me, &key).await {
         Ok(Some(a)) => return replay(a, &hash).into_response(),
         Ok(None) => {}
-        Err(e) => return AppError::from(e).into_response(),
+        Err(e) => return e.into_response(),
     }
     let res = next
         .run(Request::from_parts(parts, Body::from(bytes)))
@@ -138,20 +117,9 @@ pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Res
         }
     };
     let text = String::from_utf8_lossy(&answer);
-    if let Err(e) = app
-        .store
-        .save_idempotent_response(
-            me,
-            &key,
-            i64::from(parts.status.as_u16()),
-            &text,
-            ms(app.clock.now()),
-            Some(&hash),
-        )
-        .await
-    {
+    if let Err(e) = idempotency::keep(&app, me, &key, parts.status.as_u16(), &text, &hash).await {
         // The change is committed; the answer goes out. A retry then runs again.
-        tracing::error!(error = %e, "keeping the answer under its idempotency key failed");
+        tracing::error!(error = ?e, "keeping the answer under its idempotency key failed");
     }
     Response::from_parts(parts, Body::from(answer))
 }

@@ -322,10 +322,10 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(axum::extract::State(app): axum::extract::State<AppState>) -> impl IntoResponse {
-    match app.store.ping().await {
+    match rexian_app::session::ready(&app).await {
         Ok(()) => (StatusCode::OK, "ready"),
         Err(e) => {
-            tracing::warn!(error = %e, "database does not answer");
+            tracing::warn!(error = ?e, "database does not answer");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
         }
     }

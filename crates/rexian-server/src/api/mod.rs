@@ -194,13 +194,6 @@ pub async fn openapi() -> impl axum::response::IntoResponse {
 /// year without (deadlines there are provisional: weekends only).
 pub async fn calendar(
     axum::extract::State(app): axum::extract::State<crate::AppState>,
-) -> axum::Json<serde_json::Value> {
-    let year = chrono::Datelike::year(&app.clock.now());
-    let missing = app.calendar.missing_years(year, year + 1);
-    let warning = (!missing.is_empty()).then(|| {
-        format!("no holiday data for {missing:?}: deadlines there are provisional; load the State Council notice with `rexian calendar load`")
-    });
-    axum::Json(
-        serde_json::json!({"years": app.calendar.years(), "missing": missing, "warning": warning}),
-    )
+) -> axum::Json<rexian_app::calendar::CalendarView> {
+    axum::Json(rexian_app::calendar::in_use(&app))
 }

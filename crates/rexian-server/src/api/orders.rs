@@ -19,13 +19,13 @@ use rexian_app::steps::{self, views, StepDone, StepInput};
 
 use super::{parse_id, Id};
 use crate::auth::CurrentUser;
-use crate::clock::{from_ms, ms};
+use crate::clock::ms;
 use crate::error::{AppError, AppResult};
 use crate::extract::parse_json;
 use crate::idempotency::{replay, request_hash};
 use crate::AppState;
 
-pub(crate) use rexian_app::order_state::{pending_suspension, season_start, to_changes};
+pub(crate) use rexian_app::order_state::{season_start, to_changes};
 pub use rexian_app::tenancy::company_policy;
 
 pub(crate) fn offset_of(c: &Company) -> FixedOffset {
@@ -37,10 +37,6 @@ pub(crate) use rexian_app::orders::{can_see, same_company};
 fn id_str(v: Option<i64>) -> Value {
     v.map(|x| Value::String(x.to_string()))
         .unwrap_or(Value::Null)
-}
-
-pub(crate) fn rfc3339(v: i64) -> String {
-    from_ms(v).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// The whole order as api-v1 shows it.
@@ -422,15 +418,6 @@ pub async fn create_order_with(
         })?;
     app.notify(&full.order);
     Ok((order_json(me, &full, now_ms), stored))
-}
-
-/// Loads an order the user may see, or `not_found`.
-pub(crate) async fn visible_order(
-    app: &AppState,
-    me: &CurrentUser,
-    id: &str,
-) -> AppResult<OrderFull> {
-    rexian_app::orders::visible(app, me, parse_id("id", id)?).await
 }
 
 /// `GET /api/v1/orders/{id}`; the view of personal data is logged.

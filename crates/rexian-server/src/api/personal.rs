@@ -10,7 +10,6 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use crate::auth::CurrentUser;
-use crate::clock::ms;
 use crate::error::AppError;
 use crate::AppState;
 
@@ -35,16 +34,8 @@ pub async fn log_views(State(app): State<AppState>, req: Request, next: Next) ->
         return AppError::Internal(anyhow::anyhow!("personal data shown to nobody signed in"))
             .into_response();
     };
-    let views = views
-        .into_iter()
-        .map(|d| (d.order_id, d.what.to_owned()))
-        .collect();
-    match app
-        .store
-        .log_personal_views(user, views, ms(app.clock.now()))
-        .await
-    {
+    match rexian_app::personal::log(&app, user, views).await {
         Ok(()) => res,
-        Err(e) => AppError::from(e).into_response(),
+        Err(e) => e.into_response(),
     }
 }

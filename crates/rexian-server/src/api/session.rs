@@ -7,8 +7,7 @@ use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::auth::{self, parse_roles, CurrentUser};
-use crate::clock::ms;
+use crate::auth::{self, CurrentUser};
 use crate::error::AppResult;
 use crate::extract::ApiJson;
 use crate::AppState;
@@ -32,12 +31,7 @@ pub async fn create(
         Ok(l) => l,
         Err(e) => return e.into_api_response(),
     };
-    let roles = parse_roles(&l.user.roles);
-    Json(json!({
-        "token": l.token,
-        "user": {"id": l.user.id.to_string(), "login": l.user.login, "name": l.user.name, "roles": roles},
-    }))
-    .into_response()
+    Json(json!({"token": l.token, "user": l.user})).into_response()
 }
 
 /// Revokes the token of this request.
@@ -45,9 +39,7 @@ pub async fn delete(
     State(app): State<AppState>,
     Extension(u): Extension<CurrentUser>,
 ) -> AppResult<StatusCode> {
-    app.store
-        .revoke_token(u.token_id, u.id, ms(app.clock.now()))
-        .await?;
+    rexian_app::session::revoke(&app, &u, u.token_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -12,12 +12,12 @@ use rexian_domain::model::{Role, Utility};
 
 use super::{error_page, render, PageUser};
 use crate::api::{parse_id, Id};
-use crate::auth::{parse_roles, CurrentUser};
+use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, Msgs};
 use crate::tenancy::{admin_scope, AdminScope};
 use crate::AppState;
-use rexian_app::org::{self, NewCompanyInput, NewUnitInput, NewUserInput};
+use rexian_app::org::{self, NewCompanyInput, NewUnitInput, NewUserInput, UnitView};
 
 /// Admin routes.
 pub fn routes() -> Router<AppState> {
@@ -85,9 +85,9 @@ async fn companies(
     let t = Msgs {
         lang: Lang::from_headers(&headers),
     };
-    let cs = match app.store.companies().await {
+    let cs = match org::companies(&app).await {
         Ok(c) => c,
-        Err(e) => return error_page(t, &u, e.into()),
+        Err(e) => return error_page(t, &u, e),
     };
     let group = admin_scope(&u) == Some(AdminScope::Group);
     let companies = cs
@@ -99,8 +99,11 @@ async fn companies(
             name: c.name,
             policy: c.policy,
             prefix: c.number_prefix,
-            season: match (c.season_start, c.season_end) {
-                (Some(s), Some(e)) => format!("{s} – {e}"),
+            season: match c.season {
+                Some(org::Season {
+                    start,
+                    end: Some(end),
+                }) => format!("{start} – {end}"),
                 _ => String::new(),
             },
         })
@@ -175,11 +178,11 @@ async fn units(
         lang: Lang::from_headers(&headers),
     };
     let (cs, us) = match (
-        app.store.companies().await,
-        app.store.units(u.company_id).await,
+        org::companies(&app).await,
+        org::units(&app, u.company_id).await,
     ) {
         (Ok(c), Ok(u)) => (c, u),
-        (Err(e), _) | (_, Err(e)) => return error_page(t, &u, e.into()),
+        (Err(e), _) | (_, Err(e)) => return error_page(t, &u, e),
     };
     let cs: Vec<_> = cs
         .into_iter()
@@ -192,7 +195,7 @@ async fn units(
         parent: Option<i64>,
         company: i64,
         depth: f32,
-        all: &[rexian_store::org::Unit],
+        all: &[UnitView],
         names: &HashMap<i64, String>,
         out: &mut Vec<UnitRow>,
     ) {
@@ -304,11 +307,11 @@ async fn users(
         lang: Lang::from_headers(&headers),
     };
     let (all, units) = match (
-        app.store.users(u.company_id).await,
-        app.store.units(u.company_id).await,
+        org::users(&app, &u, u.company_id).await,
+        org::units(&app, u.company_id).await,
     ) {
         (Ok(a), Ok(b)) => (a, b),
-        (Err(e), _) | (_, Err(e)) => return error_page(t, &u, e.into()),
+        (Err(e), _) | (_, Err(e)) => return error_page(t, &u, e),
     };
     let unit_names: HashMap<i64, String> = units.iter().map(|x| (x.id, x.name.clone())).collect();
     let logins: HashMap<i64, String> = all
@@ -322,7 +325,8 @@ async fn users(
             login: x.login.clone(),
             name: x.name.clone(),
             staff_no: x.staff_no.clone().unwrap_or_default(),
-            roles: parse_roles(&x.roles)
+            roles: x
+                .roles
                 .iter()
                 .map(|r| t.get(&format!("role.{}", r.as_str())))
                 .collect::<Vec<_>>()

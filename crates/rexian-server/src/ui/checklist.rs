@@ -14,11 +14,11 @@ use serde::Deserialize;
 
 use super::common::msgs;
 use super::{error_page, render, PageUser};
-use crate::api::orders::company_policy;
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Msgs;
 use crate::AppState;
+use rexian_app::kb;
 
 /// Checklist routes.
 pub fn routes() -> Router<AppState> {
@@ -49,20 +49,14 @@ async fn find(
     let Some(subtype) = q.subtype.as_deref().filter(|s| !s.is_empty()) else {
         return Ok(None);
     };
-    if subtype.len() > 64 {
-        return Err(AppError::invalid("subtype", "subtype is too long"));
-    }
-    let company = app
-        .store
-        .company(cid)
-        .await
-        .map_err(|_| AppError::invalid("company_id", "company_id names no company"))?;
-    let policy = company_policy(&company)?;
-    Ok(policy
-        .checklist
-        .get(subtype)
-        .cloned()
-        .map(|c| (company.id.to_string(), company.name, subtype.to_owned(), c)))
+    Ok(kb::subtype_checklist(app, u, cid, subtype).await?.map(|c| {
+        (
+            c.company_id.to_string(),
+            c.company,
+            subtype.to_owned(),
+            c.checklist,
+        )
+    }))
 }
 
 #[derive(Template)]

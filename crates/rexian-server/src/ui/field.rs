@@ -12,8 +12,10 @@ use axum::{Extension, Router};
 use rexian_domain::model::Status;
 
 use rexian_app::orders::ListInput;
+use rexian_app::worklist;
 
-use super::common::{local_time, msgs, order_badge, Badge};
+use super::common::{local_time, msgs, Badge};
+use super::worklist::{limits_badge, Places};
 use super::{error_page, render, PageUser};
 use crate::auth::CurrentUser;
 use crate::clock::ms;
@@ -60,15 +62,15 @@ async fn jobs(app: &AppState, t: &Msgs, u: &CurrentUser) -> AppResult<Vec<Job>> 
     };
     let page = rexian_app::orders::list(app, u, &q).await?;
     let now = ms(app.clock.now());
+    let mut places = Places::default();
     let mut out = Vec::new();
     for o in &page.items {
         let status = Status::from_str(&o.status).ok();
         if !status.is_some_and(rexian_domain::lifecycle::with_unit) {
             continue;
         }
-        let full = app.store.order_full(o.id).await?;
-        let company = app.store.company(full.order.company_id).await?;
-        let offset = crate::api::orders::offset_of(&company);
+        let limits = worklist::watched(app, u, o.id).await?.limits;
+        let offset = places.offset(app, o.company_id).await?;
         let c = &o.customer;
         let text = |v: &Option<String>| v.clone().unwrap_or_default();
         out.push(Job {
@@ -91,8 +93,8 @@ async fn jobs(app: &AppState, t: &Msgs, u: &CurrentUser) -> AppResult<Vec<Job>> 
                 text(&c.phone)
             },
             description: o.description.clone(),
-            created: local_time(full.order.created_at, offset),
-            badge: order_badge(t, &full.deadlines, now, offset),
+            created: local_time(o.created_at, offset),
+            badge: limits_badge(t, &limits, now, offset),
             can_arrive: status != Some(Status::InProgress),
         });
     }

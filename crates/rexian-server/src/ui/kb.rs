@@ -19,6 +19,7 @@ use crate::error::AppError;
 use crate::i18n::Msgs;
 use crate::AppState;
 use rexian_app::kb::{self, ArticleInput, ListFilter, Tags, VersionInput};
+use rexian_app::org;
 use rexian_app::search::{self, Hit};
 
 /// Knowledge base and search routes.
@@ -181,12 +182,7 @@ async fn show_article(
         Ok(v) => v,
         Err(e) => return error_page(t, u, e),
     };
-    let mut names = std::collections::HashMap::new();
-    if let Ok(users) = app.store.users(None).await {
-        for x in users {
-            names.insert(x.id, x.name);
-        }
-    }
+    let names = org::user_names(app).await.unwrap_or_default();
     let name = |x: Option<i64>| {
         x.map(|id| names.get(&id).cloned().unwrap_or_else(|| id.to_string()))
             .unwrap_or_default()
@@ -348,9 +344,9 @@ async fn new_form(
 ) -> Response {
     let companies = match u.company_id {
         Some(_) => Vec::new(),
-        None => match app.store.companies().await {
+        None => match org::companies(app).await {
             Ok(cs) => cs.into_iter().map(|c| (c.id.to_string(), c.name)).collect(),
-            Err(e) => return error_page(t, u, e.into()),
+            Err(e) => return error_page(t, u, e),
         },
     };
     render(&NewPage {
@@ -440,9 +436,9 @@ async fn checklists(
     let t = msgs(&headers);
     let companies: Vec<(String, String)> = match u.company_id {
         Some(_) => Vec::new(),
-        None => match app.store.companies().await {
+        None => match org::companies(&app).await {
             Ok(cs) => cs.into_iter().map(|c| (c.id.to_string(), c.name)).collect(),
-            Err(e) => return error_page(t, &u, e.into()),
+            Err(e) => return error_page(t, &u, e),
         },
     };
     let chosen = q

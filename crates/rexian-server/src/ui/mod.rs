@@ -14,6 +14,7 @@ mod queues;
 mod reports;
 mod settings;
 mod supervise;
+mod worklist;
 
 use askama::Template;
 use axum::extract::State;
@@ -26,7 +27,6 @@ use serde::Deserialize;
 use rexian_domain::model::Role;
 
 use crate::auth::{self, CurrentUser, SESSION_COOKIE};
-use crate::clock::ms;
 use crate::error::AppError;
 use crate::i18n::{Lang, Msgs};
 use crate::AppState;
@@ -300,12 +300,8 @@ async fn login_submit(
 }
 
 async fn logout(State(app): State<AppState>, Extension(u): Extension<CurrentUser>) -> Response {
-    if let Err(e) = app
-        .store
-        .revoke_token(u.token_id, u.id, ms(app.clock.now()))
-        .await
-    {
-        tracing::warn!(error = %e, user.id = u.id, "logout could not revoke the session");
+    if let Err(e) = rexian_app::session::revoke(&app, &u, u.token_id).await {
+        tracing::warn!(error = ?e, user.id = u.id, "logout could not revoke the session");
     }
     let cookie = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
     ([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response()
@@ -359,14 +355,7 @@ async fn home(
     let t = Msgs {
         lang: Lang::from_headers(&headers),
     };
-    let company = match u.company_id {
-        Some(c) => app.store.company(c).await.ok().map(|c| c.name),
-        None => None,
-    };
-    let unit = match u.unit_id {
-        Some(id) => app.store.unit(id).await.ok().map(|x| x.name),
-        None => None,
-    };
+    let (company, unit) = rexian_app::org::placement(&app, &u).await;
     render(&HomePage {
         t,
         user: Some(PageUser::of(&u, &t)),

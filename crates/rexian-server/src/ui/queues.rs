@@ -2,7 +2,6 @@
 //! overdue. The rows refresh themselves (htmx polling) and the badges tick in the page's script.
 //! Every list goes through the API's own list functions, so the API's scoping applies.
 
-use std::collections::HashMap;
 use std::str::FromStr;
 
 use askama::Template;
@@ -11,11 +10,12 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
-use chrono::FixedOffset;
 use rexian_app::orders::{ListInput, OrderSummary};
+use rexian_app::worklist;
 use rexian_domain::model::{Role, Status};
 
-use super::common::{msgs, order_badge, Badge};
+use super::common::{msgs, Badge};
+use super::worklist::{limits_badge, Places};
 use super::{error_page, render, PageUser};
 use crate::auth::CurrentUser;
 use crate::clock::ms;
@@ -273,21 +273,13 @@ async fn rows_of(app: &AppState, t: &Msgs, u: &CurrentUser, name: &str) -> AppRe
     }
     let items = summaries(app, u, name).await?;
     let now = ms(app.clock.now());
-    let mut offsets: HashMap<i64, FixedOffset> = HashMap::new();
-    let mut units: HashMap<i64, String> = HashMap::new();
+    let mut places = Places::default();
     let mut rows = Vec::new();
     for l in items.iter().take(200) {
         let o = &l.order;
-        if let std::collections::hash_map::Entry::Vacant(e) = offsets.entry(o.company_id) {
-            let c = app.store.company(o.company_id).await?;
-            e.insert(crate::api::orders::offset_of(&c));
-            for x in app.store.units(Some(c.id)).await? {
-                units.insert(x.id, x.name);
-            }
-        }
-        let offset = offsets[&o.company_id];
-        let full = app.store.order_full(o.id).await?;
-        let badge = order_badge(t, &full.deadlines, now, offset);
+        let offset = places.offset(app, o.company_id).await?;
+        let limits = worklist::watched(app, u, o.id).await?.limits;
+        let badge = limits_badge(t, &limits, now, offset);
         let c = &o.customer;
         let text = |v: &Option<String>| v.clone().unwrap_or_default();
         let extra = match l.callback {
@@ -328,11 +320,8 @@ async fn rows_of(app: &AppState, t: &Msgs, u: &CurrentUser, name: &str) -> AppRe
                 }
             },
             description: o.description.clone(),
-            unit: o
-                .unit_id
-                .and_then(|u| units.get(&u).cloned())
-                .unwrap_or_default(),
-            created: super::common::local_time(full.order.created_at, offset),
+            unit: places.unit(o.unit_id).unwrap_or_default(),
+            created: super::common::local_time(o.created_at, offset),
             badge,
             extra,
         });

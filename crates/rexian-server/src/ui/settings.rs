@@ -7,21 +7,19 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Form, Json, Router};
+use axum::{Extension, Form, Router};
 use rexian_domain::calendar::BusinessCalendar;
-use rexian_domain::policy::{Policy, PolicyError};
-use serde_json::json;
+use rexian_domain::policy::PolicyError;
 
 use super::common::{field, msgs, Fields};
 use super::{error_page, render, PageUser};
-use crate::api::orders::company_policy;
 use crate::api::parse_id;
 use crate::auth::CurrentUser;
-use crate::clock::ms;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Msgs;
-use crate::tenancy::{admin_scope, require_company_admin, require_group_admin, AdminScope};
+use crate::tenancy::{admin_scope, require_group_admin, AdminScope};
 use crate::AppState;
+use rexian_app::{calendar, org};
 
 /// Policy and calendar routes.
 pub fn routes() -> Router<AppState> {
@@ -79,21 +77,21 @@ async fn policies_page(
 ) -> AppResult<PoliciesPage> {
     let mut focus = focus;
     let mut rows = Vec::new();
-    for c in app.store.companies().await? {
+    for c in org::companies(app).await? {
         if u.company_id.is_some_and(|own| own != c.id) {
             continue;
         }
-        let effective = company_policy(&c)?.to_toml();
+        let p = org::policy(app, c.id).await?;
         let (override_text, outcome) = match focus.take_if(|(id, _, _)| *id == c.id) {
             Some((_, text, o)) => (text, Some(o)),
-            None => (c.policy_override.clone().unwrap_or_default(), None),
+            None => (p.policy_override.unwrap_or_default(), None),
         };
         rows.push(PolicyRow {
             id: c.id,
             name: c.name,
-            preset: c.policy,
+            preset: p.preset,
             override_text,
-            effective,
+            effective: p.effective,
             outcome,
         });
     }
@@ -131,59 +129,45 @@ async fn policy_submit(
     let text = field(&f, "override").replace("\r\n", "\n");
     let r: AppResult<(i64, Outcome)> = async {
         let cid = parse_id("id", &id)?;
-        require_company_admin(&u, cid)?;
-        let company = app.store.company(cid).await?;
-        match field(&f, "action") {
-            "check" => {
-                let base = Policy::preset(&company.policy).ok_or_else(|| {
-                    AppError::Internal(anyhow::anyhow!("unknown preset {}", company.policy))
-                })?;
-                let outcome = if text.trim().is_empty() {
-                    Outcome {
-                        ok: true,
-                        message: t.get("policy.empty_ok"),
-                    }
-                } else {
-                    match base.with_overrides(&text) {
-                        Ok(_) => Outcome {
-                            ok: true,
-                            message: t.get("policy.check_ok"),
-                        },
-                        Err(e) => Outcome {
-                            ok: false,
-                            message: policy_message(&t, &e),
-                        },
-                    }
-                };
-                Ok((cid, outcome))
-            }
-            "save" => {
-                let saved = rexian_app::org::set_policy(&app, &u, cid, Some(text.clone())).await;
-                let outcome = match saved {
-                    Ok(_) => Outcome {
-                        ok: true,
-                        message: t.get("policy.saved"),
+        let checked = org::check_policy(&app, &u, cid, &text).await?;
+        let outcome = match field(&f, "action") {
+            "check" => match checked {
+                Ok(()) if text.trim().is_empty() => Outcome {
+                    ok: true,
+                    message: t.get("policy.empty_ok"),
+                },
+                Ok(()) => Outcome {
+                    ok: true,
+                    message: t.get("policy.check_ok"),
+                },
+                Err(e) => Outcome {
+                    ok: false,
+                    message: policy_message(&t, &e),
+                },
+            },
+            "save" => match org::set_policy(&app, &u, cid, Some(text.clone())).await {
+                Ok(_) => Outcome {
+                    ok: true,
+                    message: t.get("policy.saved"),
+                },
+                // The use case names the override field; say the line and reason again.
+                Err(AppError::InvalidInput { .. }) => Outcome {
+                    ok: false,
+                    message: match checked {
+                        Err(e) => policy_message(&t, &e),
+                        Ok(()) => t.get("policy.not_saved"),
                     },
-                    // The API names the override field; say the line and reason again.
-                    Err(AppError::InvalidInput { .. }) => {
-                        let base = Policy::preset(&company.policy).ok_or_else(|| {
-                            AppError::Internal(anyhow::anyhow!("unknown preset {}", company.policy))
-                        })?;
-                        let message = match base.with_overrides(&text) {
-                            Err(e) => policy_message(&t, &e),
-                            Ok(_) => t.get("policy.not_saved"),
-                        };
-                        Outcome { ok: false, message }
-                    }
-                    Err(e) => return Err(e),
-                };
-                Ok((cid, outcome))
+                },
+                Err(e) => return Err(e),
+            },
+            other => {
+                return Err(AppError::invalid(
+                    "action",
+                    format!("action must be check or save, got {other:?}"),
+                ))
             }
-            other => Err(AppError::invalid(
-                "action",
-                format!("action must be check or save, got {other:?}"),
-            )),
-        }
+        };
+        Ok((cid, outcome))
     }
     .await;
     match r {
@@ -223,12 +207,6 @@ fn installed_path(app: &AppState) -> std::path::PathBuf {
     app.settings.data_dir.join(crate::CALENDAR_FILE)
 }
 
-/// The years of the calendar file installed for the next start, if one is.
-async fn installed_years(app: &AppState) -> Option<Vec<i32>> {
-    let text = tokio::fs::read_to_string(installed_path(app)).await.ok()?;
-    BusinessCalendar::from_toml(&text).ok().map(|c| c.years())
-}
-
 async fn calendar_page(
     app: &AppState,
     t: Msgs,
@@ -236,25 +214,15 @@ async fn calendar_page(
     text: String,
     outcome: Option<Outcome>,
 ) -> CalendarPage {
-    // The API's own call says which years are in use and which are missing.
-    let Json(v) = crate::api::calendar(State(app.clone())).await;
-    let ints = |k: &str| -> Vec<i32> {
-        v[k].as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|y| y.as_i64().and_then(|y| i32::try_from(y).ok()))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
+    let in_use = calendar::in_use(app);
     CalendarPage {
         t,
         user: Some(PageUser::of(u, &t)),
         flash: None,
         csrf: u.csrf.clone().unwrap_or_default(),
-        years: ints("years"),
-        missing: ints("missing"),
-        installed: installed_years(app).await,
+        years: in_use.years,
+        missing: in_use.missing,
+        installed: calendar::installed_years(&installed_path(app)).await,
         text,
         outcome,
         group: admin_scope(u) == Some(AdminScope::Group),
@@ -323,37 +291,8 @@ async fn calendar_submit(
         };
         return render(&calendar_page(&app, t, &u, text, Some(o)).await);
     }
-    match install(&app, &u, &text, &cal).await {
+    match calendar::install(&app, &u, &installed_path(&app), &text, &cal).await {
         Ok(()) => Redirect::to("/admin/calendar").into_response(),
         Err(e) => error_page(t, &u, e),
     }
-}
-
-/// Writes the file next to its final place and renames it, then records who installed what.
-async fn install(
-    app: &AppState,
-    u: &CurrentUser,
-    text: &str,
-    cal: &BusinessCalendar,
-) -> AppResult<()> {
-    let dest = installed_path(app);
-    let tmp = dest.with_extension("toml.new");
-    let io = |e: std::io::Error| AppError::Internal(anyhow::anyhow!("installing calendar: {e}"));
-    tokio::fs::create_dir_all(&app.settings.data_dir)
-        .await
-        .map_err(io)?;
-    tokio::fs::write(&tmp, text).await.map_err(io)?;
-    tokio::fs::rename(&tmp, &dest).await.map_err(io)?;
-    app.store
-        .audit(
-            "calendar",
-            0,
-            "calendar_installed",
-            Some(u.id),
-            ms(app.clock.now()),
-            &json!({"years": cal.years()}),
-        )
-        .await?;
-    tracing::info!(user.id = u.id, years = ?cal.years(), "calendar installed for the next start");
-    Ok(())
 }

@@ -3,7 +3,7 @@
 //! (督办). Decisions post to the order page's own step routes (`_back=/supervise`), so every one
 //! is the same lifecycle step, with its event, as on the order page.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use askama::Template;
@@ -14,13 +14,13 @@ use axum::routing::{get, post};
 use axum::{Extension, Router};
 use chrono::FixedOffset;
 use rexian_app::orders::{ListInput, OrderSummary};
+use rexian_app::worklist::{self, Watched};
 use rexian_domain::model::Status;
 use serde::Deserialize;
-use serde_json::Value;
 
-use super::common::{local_time, msgs, order_badge, Badge};
+use super::common::{local_time, msgs, Badge};
+use super::worklist::{limits_badge, Places};
 use super::{error_page, render, PageUser};
-use crate::api::orders::{offset_of, pending_suspension};
 use crate::auth::CurrentUser;
 use crate::clock::ms;
 use crate::error::AppResult;
@@ -150,8 +150,96 @@ async fn open_orders(app: &AppState, u: &CurrentUser) -> AppResult<Vec<OrderSumm
         .collect())
 }
 
-fn text(v: &Value, k: &str) -> String {
-    v[k].as_str().unwrap_or_default().to_owned()
+/// What the screen gathers from the open orders.
+#[derive(Default)]
+struct Gathered {
+    places: Places,
+    groups: BTreeMap<String, UnitGroup>,
+    extensions: Vec<ExtensionLine>,
+    returns: Vec<ReturnLine>,
+    suspensions: Vec<SuspensionLine>,
+}
+
+impl Gathered {
+    fn unit(&self, t: &Msgs, id: Option<i64>) -> String {
+        self.places
+            .unit(id)
+            .unwrap_or_else(|| t.get("report.no_unit"))
+    }
+
+    /// An overdue or due-soon order joins its unit's group.
+    fn add_late(&mut self, t: &Msgs, o: &OrderSummary, badge: Badge) {
+        if badge.class != "red" && badge.class != "amber" {
+            return;
+        }
+        let key = o.unit_id.map(|x| x.to_string()).unwrap_or_default();
+        let name = self.unit(t, o.unit_id);
+        let g = self.groups.entry(key.clone()).or_insert_with(|| UnitGroup {
+            key,
+            name,
+            red: 0,
+            amber: 0,
+            orders: Vec::new(),
+        });
+        if badge.class == "red" {
+            g.red += 1;
+        } else {
+            g.amber += 1;
+        }
+        g.orders.push(OrderLine {
+            id: o.id.to_string(),
+            number: o.number.clone(),
+            category: t.get(&format!("category.{}", o.category)),
+            status: t.get(&format!("status.{}", o.status)),
+            description: o.description.clone(),
+            badge,
+        });
+    }
+
+    /// The requests of an order waiting for a decision.
+    fn add_requests(&mut self, t: &Msgs, o: &OrderSummary, w: Watched, offset: FixedOffset) {
+        for x in w.extensions {
+            // The limit the extension would move, as it stands.
+            let due = x
+                .due_at
+                .map(|d| {
+                    format!(
+                        "{} {}",
+                        t.get(&format!("deadline.{}", x.kind)),
+                        local_time(d, offset)
+                    )
+                })
+                .unwrap_or_default();
+            self.extensions.push(ExtensionLine {
+                order_id: o.id.to_string(),
+                number: o.number.clone(),
+                unit: self.unit(t, o.unit_id),
+                id: x.id.to_string(),
+                until: local_time(x.until_at, offset),
+                due,
+                reason: x.reason,
+            });
+        }
+        if let Some(r) = w.returned {
+            self.returns.push(ReturnLine {
+                order_id: o.id.to_string(),
+                number: o.number.clone(),
+                from_unit_id: r.from_unit.map(|x| x.to_string()).unwrap_or_default(),
+                from_unit: self.unit(t, r.from_unit),
+                reason: r.reason,
+                at: r.at.map(|a| local_time(a, offset)).unwrap_or_default(),
+            });
+        }
+        if let Some(s) = w.suspension {
+            self.suspensions.push(SuspensionLine {
+                order_id: o.id.to_string(),
+                number: o.number.clone(),
+                unit: self.unit(t, o.unit_id),
+                reason: s.reason,
+                at: local_time(s.at, offset),
+            });
+        }
+    }
 }
 
 async fn build(
@@ -161,124 +249,20 @@ async fn build(
     flash: Option<String>,
 ) -> AppResult<SupervisePage> {
     let now = ms(app.clock.now());
-    let items = open_orders(app, u).await?;
-    let mut offsets: HashMap<i64, FixedOffset> = HashMap::new();
-    let mut unit_names: HashMap<i64, String> = HashMap::new();
-    let mut units = Vec::new();
-    let mut groups: BTreeMap<String, UnitGroup> = BTreeMap::new();
-    let mut extensions = Vec::new();
-    let mut returns = Vec::new();
-    let mut suspensions = Vec::new();
-    for o in &items {
-        let id = o.id;
-        let full = app.store.order_full(id).await?;
-        let company_id = full.order.company_id;
-        if let std::collections::hash_map::Entry::Vacant(slot) = offsets.entry(company_id) {
-            let c = app.store.company(company_id).await?;
-            slot.insert(offset_of(&c));
-            for x in app.store.units(Some(company_id)).await? {
-                units.push((x.id.to_string(), x.name.clone()));
-                unit_names.insert(x.id, x.name);
-            }
-        }
-        let offset = offsets[&company_id];
-        let unit_of = |id: Option<i64>| {
-            id.and_then(|i| unit_names.get(&i).cloned())
-                .unwrap_or_else(|| t.get("report.no_unit"))
-        };
-        let o_row = &full.order;
-        let badge = order_badge(&t, &full.deadlines, now, offset);
-        if badge.class == "red" || badge.class == "amber" {
-            let key = o_row.unit_id.map(|x| x.to_string()).unwrap_or_default();
-            let g = groups.entry(key.clone()).or_insert_with(|| UnitGroup {
-                key,
-                name: unit_of(o_row.unit_id),
-                red: 0,
-                amber: 0,
-                orders: Vec::new(),
-            });
-            if badge.class == "red" {
-                g.red += 1;
-            } else {
-                g.amber += 1;
-            }
-            g.orders.push(OrderLine {
-                id: o_row.id.to_string(),
-                number: o_row.number.clone(),
-                category: t.get(&format!("category.{}", o_row.category)),
-                status: t.get(&format!("status.{}", o_row.status)),
-                description: o_row.description.clone(),
-                badge,
-            });
-        }
-        for x in full.extensions.iter().filter(|x| x.status == "pending") {
-            // The limit the extension would move, as it stands.
-            let due = full
-                .deadlines
-                .iter()
-                .filter(|d| d.active && d.met_at.is_none() && d.state != "met")
-                .find(|d| d.kind == x.kind)
-                .map(|d| {
-                    format!(
-                        "{} {}",
-                        t.get(&format!("deadline.{}", x.kind)),
-                        local_time(d.due_at, offset)
-                    )
-                })
-                .unwrap_or_default();
-            extensions.push(ExtensionLine {
-                order_id: o_row.id.to_string(),
-                number: o_row.number.clone(),
-                unit: unit_of(o_row.unit_id),
-                id: x.id.to_string(),
-                until: local_time(x.until_at, offset),
-                due,
-                reason: x.reason.clone(),
-            });
-        }
-        if o_row.status == "returned" {
-            let ev = full.events.iter().rev().find(|e| e.kind == "returned");
-            let data: Value = ev
-                .and_then(|e| serde_json::from_str(&e.data).ok())
-                .unwrap_or(Value::Null);
-            // The unit that returned it: the last dispatch or transfer before the return.
-            let from = full
-                .events
-                .iter()
-                .rev()
-                .filter(|e| e.kind == "dispatched" || e.kind == "transferred")
-                .find_map(|e| {
-                    serde_json::from_str::<Value>(&e.data)
-                        .ok()
-                        .and_then(|d| text(&d, "unit_id").parse::<i64>().ok())
-                });
-            returns.push(ReturnLine {
-                order_id: o_row.id.to_string(),
-                number: o_row.number.clone(),
-                from_unit_id: from.map(|x| x.to_string()).unwrap_or_default(),
-                from_unit: unit_of(from),
-                reason: text(&data, "reason"),
-                at: ev.map(|e| local_time(e.at, offset)).unwrap_or_default(),
-            });
-        }
-        if let Some(ev) = pending_suspension(&full) {
-            let data: Value = serde_json::from_str(&ev.data).unwrap_or(Value::Null);
-            suspensions.push(SuspensionLine {
-                order_id: o_row.id.to_string(),
-                number: o_row.number.clone(),
-                unit: unit_of(o_row.unit_id),
-                reason: text(&data, "reason"),
-                at: local_time(ev.at, offset),
-            });
-        }
+    let mut g = Gathered::default();
+    for o in &open_orders(app, u).await? {
+        let w = worklist::watched(app, u, o.id).await?;
+        let offset = g.places.offset(app, o.company_id).await?;
+        g.add_late(&t, o, limits_badge(&t, &w.limits, now, offset));
+        g.add_requests(&t, o, w, offset);
     }
-    let mut groups: Vec<UnitGroup> = groups.into_values().collect();
-    for g in &mut groups {
-        g.orders.sort_by_key(|o| o.badge.urgency());
+    let mut groups: Vec<UnitGroup> = std::mem::take(&mut g.groups).into_values().collect();
+    for x in &mut groups {
+        x.orders.sort_by_key(|o| o.badge.urgency());
     }
     // The unit with the most overdue first.
-    groups.sort_by_key(|g| (std::cmp::Reverse(g.red), std::cmp::Reverse(g.amber)));
-    let notices = notices(app, &t, u, &unit_names, &offsets).await?;
+    groups.sort_by_key(|x| (std::cmp::Reverse(x.red), std::cmp::Reverse(x.amber)));
+    let notices = notices(app, &t, u, &g.places).await?;
     Ok(SupervisePage {
         t,
         user: Some(PageUser::of(u, &t)),
@@ -286,11 +270,11 @@ async fn build(
         csrf: u.csrf.clone().unwrap_or_default(),
         now,
         groups,
-        extensions,
-        returns,
-        suspensions,
+        extensions: g.extensions,
+        returns: g.returns,
+        suspensions: g.suspensions,
         notices,
-        units,
+        units: g.places.units,
     })
 }
 
@@ -299,13 +283,12 @@ async fn notices(
     app: &AppState,
     t: &Msgs,
     u: &CurrentUser,
-    units: &HashMap<i64, String>,
-    offsets: &HashMap<i64, FixedOffset>,
+    places: &Places,
 ) -> AppResult<Vec<NoticeLine>> {
     let lines = rexian_app::reports::board(app, u, None, false).await?;
     let offset = u
         .company_id
-        .and_then(|c| offsets.get(&c).copied())
+        .and_then(|c| places.known_offset(c))
         .unwrap_or_else(rexian_domain::policy::china_offset);
     Ok(lines
         .iter()
@@ -332,10 +315,7 @@ async fn notices(
                     t.get("sup.reminded_post")
                 ),
             },
-            unit: n
-                .unit_id
-                .and_then(|x| units.get(&x).cloned())
-                .unwrap_or_default(),
+            unit: places.unit(n.unit_id).unwrap_or_default(),
             at: local_time(n.at, offset),
             acknowledged: n
                 .acknowledged_at
