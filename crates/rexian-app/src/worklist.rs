@@ -21,6 +21,20 @@ pub struct Limit {
     pub amber_at: i64,
 }
 
+impl Limit {
+    /// The limits of an order still counting ([`running_limits`]).
+    pub fn running(full: &rexian_store::orders::OrderFull) -> Vec<Limit> {
+        running_limits(full)
+            .iter()
+            .map(|r| Limit {
+                kind: r.kind.as_str().to_owned(),
+                due_at: ms(r.due_at),
+                amber_at: ms(r.amber_at),
+            })
+            .collect()
+    }
+}
+
 /// An extension request waiting for a decision.
 #[derive(Debug, Clone)]
 pub struct PendingExtension {
@@ -72,14 +86,7 @@ pub struct Watched {
 /// Order `id` as the work lists show it, when `me` may see it.
 pub async fn watched(app: &App, me: &Actor, id: i64) -> AppResult<Watched> {
     let full = visible(app, me, id).await?;
-    let limits: Vec<Limit> = running_limits(&full)
-        .iter()
-        .map(|r| Limit {
-            kind: r.kind.as_str().to_owned(),
-            due_at: ms(r.due_at),
-            amber_at: ms(r.amber_at),
-        })
-        .collect();
+    let limits = Limit::running(&full);
     let extensions = full
         .extensions
         .iter()

@@ -123,6 +123,11 @@ pub struct OrderPage {
 }
 
 impl OrderPage {
+    /// The limits still counting, for the page's countdown badge.
+    pub fn limits(&self) -> Vec<crate::worklist::Limit> {
+        crate::worklist::Limit::running(&self.full)
+    }
+
     /// The units an order may be dispatched to: any of the company's but the centre itself.
     pub fn dispatch_units(&self) -> impl Iterator<Item = &Unit> {
         self.units.iter().filter(|x| x.kind != "centre")

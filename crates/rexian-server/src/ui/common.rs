@@ -134,21 +134,6 @@ impl Badge {
     }
 }
 
-/// The most urgent open deadline of an order, from its store rows.
-pub fn order_badge(
-    t: &Msgs,
-    deadlines: &[rexian_store::orders::DeadlineRow],
-    now: i64,
-    offset: FixedOffset,
-) -> Badge {
-    deadlines
-        .iter()
-        .filter(|d| d.active && d.met_at.is_none() && d.state != "met")
-        .map(|d| Badge::of(t, &d.kind, d.due_at, d.amber_at, false, now, offset))
-        .min_by_key(Badge::urgency)
-        .unwrap_or_else(|| Badge::none(t))
-}
-
 /// A JSON body as one of the API's body types; a mismatch is the caller's input error.
 pub fn body<T: serde::de::DeserializeOwned>(v: Value) -> AppResult<T> {
     serde_json::from_value(v).map_err(|e| AppError::invalid("body", e.to_string()))

@@ -388,7 +388,30 @@ mod catalogue_tests {
                 }
             }
         }
-        let enums = [
+        for (prefix, names) in enum_names() {
+            for n in names {
+                wanted.push(("enum".into(), format!("{prefix}.{n}")));
+            }
+        }
+        // Subtypes of every preset.
+        for (name, _) in rexian_domain::policy::PRESETS {
+            let p = rexian_domain::policy::Policy::preset(name).expect("preset");
+            for list in p.subtypes.values() {
+                for s in list {
+                    wanted.push((format!("policy {name}"), format!("subtype.{s}")));
+                }
+            }
+        }
+        let missing: Vec<_> = wanted.iter().filter(|(_, k)| !zh.contains(k)).collect();
+        assert!(
+            missing.is_empty(),
+            "keys missing from the catalogues: {missing:?}"
+        );
+    }
+
+    /// Every key the code builds from an enum: (prefix, names).
+    fn enum_names() -> Vec<(&'static str, Vec<&'static str>)> {
+        let enums = vec![
             (
                 "category",
                 Category::ALL.iter().map(|x| x.as_str()).collect::<Vec<_>>(),
@@ -405,7 +428,7 @@ mod catalogue_tests {
                 Satisfaction::ALL.iter().map(|x| x.as_str()).collect(),
             ),
         ];
-        let kb = [
+        let kb = vec![
             (
                 "kbcat",
                 rexian_domain::kb::KbCategory::ALL
@@ -438,35 +461,18 @@ mod catalogue_tests {
             ),
             (
                 "search",
-                ["order", "customer", "contact", "article"]
+                rexian_app::search::KINDS
                     .iter()
                     .map(|k| match *k {
                         "order" => "kind_order",
                         "customer" => "kind_customer",
                         "contact" => "kind_contact",
+                        "outage" => "kind_outage",
                         _ => "kind_article",
                     })
                     .collect(),
             ),
         ];
-        for (prefix, names) in enums.into_iter().chain(kb) {
-            for n in names {
-                wanted.push(("enum".into(), format!("{prefix}.{n}")));
-            }
-        }
-        // Subtypes of every preset.
-        for (name, _) in rexian_domain::policy::PRESETS {
-            let p = rexian_domain::policy::Policy::preset(name).expect("preset");
-            for list in p.subtypes.values() {
-                for s in list {
-                    wanted.push((format!("policy {name}"), format!("subtype.{s}")));
-                }
-            }
-        }
-        let missing: Vec<_> = wanted.iter().filter(|(_, k)| !zh.contains(k)).collect();
-        assert!(
-            missing.is_empty(),
-            "keys missing from the catalogues: {missing:?}"
-        );
+        enums.into_iter().chain(kb).collect()
     }
 }

@@ -354,7 +354,7 @@ async fn build(
         cust_community: c.community.clone().unwrap_or_default(),
         cust_account: c.account_no.clone().unwrap_or_default(),
         callback_declined: o.callback_pref == "declined",
-        badge: super::common::order_badge(&t, &p.full.deadlines, now, offset),
+        badge: super::worklist::limits_badge(&t, &p.limits(), now, offset),
         deadlines: deadline_lines(&t, &p, now, offset),
         events: event_lines(&t, &p, &names, offset),
         extensions: extension_lines(&t, &p, offset),
