@@ -69,6 +69,25 @@ pub struct OrderChanged {
 }
 
 impl App {
+    /// The app of a node on `store`: the embedded business calendar, the node's search index
+    /// under `data_dir/search-index`, and no listener of live changes yet.
+    pub fn open(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        data_dir: &std::path::Path,
+    ) -> anyhow::Result<App> {
+        let dir = data_dir.join("search-index");
+        let search = rexian_search::SearchIndex::open(&dir)
+            .map_err(|e| anyhow::anyhow!("opening the search index in {}: {e}", dir.display()))?;
+        Ok(App {
+            store,
+            clock,
+            calendar: Arc::new(BusinessCalendar::embedded()),
+            search: Arc::new(search),
+            changes: tokio::sync::broadcast::channel(256).0,
+        })
+    }
+
     /// Now, in the store's unit (milliseconds since the epoch).
     pub fn now_ms(&self) -> i64 {
         clock::ms(self.clock.now())

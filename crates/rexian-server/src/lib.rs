@@ -20,11 +20,9 @@ use axum::http::{header, HeaderValue, Request, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{middleware, Router};
-use rexian_store::Store;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use crate::clock::Clock;
 
 /// File name of the holiday calendar installed in the data dir (`rexian calendar load`, or the
 /// admin's calendar screen); `serve` reads it at start instead of the embedded one.
@@ -96,15 +94,8 @@ impl std::ops::Deref for AppState {
 
 impl AppState {
     /// Builds the state.
-    pub async fn new(
-        store: Store,
-        clock: Arc<dyn Clock>,
-        settings: Settings,
-    ) -> anyhow::Result<Self> {
+    pub async fn new(core: rexian_app::App, settings: Settings) -> anyhow::Result<Self> {
         let dummy_hash = auth::hash_password(auth::random_secret()).await?;
-        let dir = settings.data_dir.join("search-index");
-        let search = rexian_search::SearchIndex::open(&dir)
-            .map_err(|e| anyhow::anyhow!("opening the search index in {}: {e}", dir.display()))?;
         let limit = |v: i64| u32::try_from(v.max(1)).unwrap_or(u32::MAX);
         let login_guard = throttle::LoginGuard::new(throttle::Limits {
             pair_failures: limit(settings.lockout_threshold),
@@ -116,13 +107,7 @@ impl AppState {
         });
         Ok(AppState {
             login_guard: Arc::new(login_guard),
-            core: rexian_app::App {
-                store,
-                clock,
-                calendar: Arc::new(rexian_domain::calendar::BusinessCalendar::embedded()),
-                search: Arc::new(search),
-                changes: tokio::sync::broadcast::channel(256).0,
-            },
+            core,
             settings: Arc::new(settings),
             dummy_hash,
         })

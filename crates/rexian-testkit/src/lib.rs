@@ -57,7 +57,8 @@ impl TestApp {
             data_dir: files.path().to_owned(),
             ..Settings::default()
         }; // tests move the clock by days
-        let state = AppState::new(store, clock, settings).await.expect("state");
+        let core = rexian_app::App::open(store, clock, &settings.data_dir).expect("app");
+        let state = AppState::new(core, settings).await.expect("state");
         let hash = rexian_server::auth::hash_password(PASSWORD.into())
             .await
             .expect("hash");

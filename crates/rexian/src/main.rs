@@ -389,7 +389,8 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
         data_dir: s.data_dir.clone(),
         ..s.server.clone()
     };
-    let mut state = rexian_server::AppState::new(store.clone(), clock.clone(), server).await?;
+    let core = rexian_app::App::open(store.clone(), clock.clone(), &server.data_dir)?;
+    let mut state = rexian_server::AppState::new(core, server).await?;
     let calendar = load_calendar(&s.data_dir)?;
     let year = chrono::Datelike::year(&clock.now());
     let missing = calendar.missing_years(year, year + 1);

@@ -181,13 +181,13 @@ async fn an_address_and_everyone_together_are_throttled_with_retry_after() {
         data_dir: files.path().to_owned(),
         ..Settings::default()
     };
-    let state = AppState::new(
+    let core = rexian_app::App::open(
         app.state.store.clone(),
         Arc::clone(&app.state.clock),
-        settings,
+        &settings.data_dir,
     )
-    .await
     .unwrap();
+    let state = AppState::new(core, settings).await.unwrap();
     let r = &rexian_server::router(state);
     // Three failures from A, each against another login (no pair reaches its lockout).
     for login in ["a1", "a2", "admin"] {
@@ -231,13 +231,13 @@ async fn behind_a_trusted_proxy_the_forwarded_address_counts() {
         data_dir: files.path().to_owned(),
         ..Settings::default()
     };
-    let state = AppState::new(
+    let core = rexian_app::App::open(
         app.state.store.clone(),
         Arc::clone(&app.state.clock),
-        settings,
+        &settings.data_dir,
     )
-    .await
     .unwrap();
+    let state = AppState::new(core, settings).await.unwrap();
     let r = &rexian_server::router(state);
     let via = |from: &str, forwarded: &str, password: &str| {
         let req = Request::post("/api/v1/session")
