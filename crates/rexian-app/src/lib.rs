@@ -17,6 +17,7 @@ pub mod customers;
 pub mod error;
 #[cfg(feature = "http")]
 mod http;
+pub mod intake;
 pub mod kb;
 pub mod order_state;
 pub mod orders;
