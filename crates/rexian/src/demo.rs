@@ -305,8 +305,12 @@ async fn seed_orders(app: &AppState, per_company: usize) -> anyhow::Result<usize
 /// The intake of the `i`-th demo order of `company`.
 fn demo_order(company: i64, i: usize, (category, subtype, text): Demand) -> NewOrderInput {
     let community = COMMUNITIES[(i * 7) % COMMUNITIES.len()];
-    let title = if i % 2 == 0 { "先生" } else { "女士" };
-    let answered = matches!(category, "query" | "consult") && i % 3 != 0;
+    let title = if i.is_multiple_of(2) {
+        "先生"
+    } else {
+        "女士"
+    };
+    let answered = matches!(category, "query" | "consult") && !i.is_multiple_of(3);
     let channel = ["phone", "phone", "phone", "wechat", "walk_in", "gov12345"][i % 6];
     NewOrderInput {
         subtype: subtype.map(str::to_owned),

@@ -117,7 +117,7 @@ async fn show(
         Some(_) => Vec::new(),
         None => match rexian_app::org::companies(app).await {
             Ok(cs) => cs.into_iter().map(|c| (c.id.to_string(), c.name)).collect(),
-            Err(e) => return error_page(t, u, e.into()),
+            Err(e) => return error_page(t, u, e),
         },
     };
     let company_id = u
