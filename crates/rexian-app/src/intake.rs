@@ -17,11 +17,12 @@ use rexian_store::orders::{
 };
 use rexian_store::org::Company;
 use rexian_store::StoreError;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::customers::CustomerView;
 use crate::order_state::{season_start, to_changes};
-use crate::orders::OrderView;
+use crate::orders::{ListInput, OrderSummary, OrderView};
 use crate::ser::Id;
 use crate::tenancy::{company_for, company_policy};
 use crate::text::{clean, phone};
@@ -572,5 +573,62 @@ pub async fn local_offset(app: &App, me: &Actor) -> AppResult<FixedOffset> {
     Ok(match me.company_id {
         Some(c) => company_for(app, me, "company_id", c).await?.offset(),
         None => rexian_domain::policy::china_offset(),
+    })
+}
+
+/// What the intake screen shows of a caller, found by phone or account number.
+#[derive(Debug, Clone, Serialize)]
+pub struct CallerLookup {
+    /// The register entries matching (account numbers masked unless `me` verified the caller).
+    pub customers: Vec<CustomerView>,
+    /// Earlier orders of the customers among them `me` verified, newest first per customer.
+    pub orders: Vec<OrderSummary>,
+    /// Earlier orders not shown because no customer is verified.
+    pub withheld: usize,
+}
+
+/// The register entries matching `key`, and the earlier orders of those among them `me`
+/// verified (`002:§14(1)`): until then the orders are withheld, and only counted.
+pub async fn lookup(app: &App, me: &Actor, key: &str) -> AppResult<CallerLookup> {
+    let customers = match crate::customers::find(app, me, None, key, 5).await {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::warn!(error = %e, "intake lookup could not read the customer register");
+            Vec::new()
+        }
+    };
+    // Orders by the verified customers' phone (or account), as the customer detail finds them.
+    let mut keys: Vec<String> = customers
+        .iter()
+        .filter(|c| c.verified == Some(true))
+        .map(|c| {
+            c.phone
+                .clone()
+                .filter(|p| !p.is_empty())
+                .unwrap_or_else(|| c.account_no.clone())
+        })
+        .collect();
+    keys.dedup();
+    let by = |k: &str| ListInput {
+        q: Some(k.to_owned()),
+        limit: Some("30".into()),
+        ..ListInput::default()
+    };
+    let mut seen = std::collections::HashSet::new();
+    let mut orders = Vec::new();
+    for k in &keys {
+        let found = crate::orders::list(app, me, &by(k)).await?.items;
+        orders.extend(found.into_iter().filter(|o| seen.insert(o.id)));
+    }
+    // Not verified: say that the caller has earlier orders, but not which.
+    let withheld = if keys.is_empty() {
+        crate::orders::list(app, me, &by(key)).await?.items.len()
+    } else {
+        0
+    };
+    Ok(CallerLookup {
+        customers,
+        orders,
+        withheld,
     })
 }

@@ -11,7 +11,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
 use rexian_app::intake::{self, AtOnce, CustomerFields, Intake, NewOrderInput};
-use rexian_app::orders::ListInput;
 use rexian_domain::model::{Category, Channel, Status};
 use serde::Deserialize;
 
@@ -456,24 +455,18 @@ async fn verify(
     lookup_panel(&app, t, &u, key, Some(notice)).await
 }
 
-/// The register entries matching the key, and the earlier orders of those among them this agent
-/// verified (`002:§14(1)`): account numbers are masked and orders withheld until then. Also the
-/// number of orders withheld.
+/// The lookup of the caller, labelled: the register entries matching the key, the earlier
+/// orders of those among them this agent verified, and the number of orders withheld.
 async fn lookup_data(
     app: &AppState,
     t: &Msgs,
     u: &CurrentUser,
     key: &str,
 ) -> AppResult<(Vec<RegisterEntry>, Vec<PastOrder>, usize)> {
-    let found = match rexian_app::customers::find(app, u, None, key, 5).await {
-        Ok(v) => v,
-        Err(e) => {
-            tracing::warn!(error = %e, "intake lookup could not read the customer register");
-            Vec::new()
-        }
-    };
+    let found = intake::lookup(app, u, key).await?;
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let customers = found
+        .customers
         .iter()
         .map(|c| RegisterEntry {
             id: c.id.to_string(),
@@ -492,51 +485,20 @@ async fn lookup_data(
             verified: c.verified == Some(true),
         })
         .collect();
-    // Orders by the verified customers' phone (or account), as the customer detail finds them.
-    let mut keys: Vec<String> = found
+    let offset = intake::local_offset(app, u).await?;
+    let orders = found
+        .orders
         .iter()
-        .filter(|c| c.verified == Some(true))
-        .map(|c| {
-            c.phone
-                .clone()
-                .filter(|p| !p.is_empty())
-                .unwrap_or_else(|| c.account_no.clone())
+        .map(|o| PastOrder {
+            id: o.id.to_string(),
+            number: o.number.clone(),
+            created: super::common::local_time(o.created_at, offset),
+            category: t.get(&format!("category.{}", o.category)),
+            open: Status::from_str(&o.status).is_ok_and(|x| x.is_open()),
+            status: t.get(&format!("status.{}", o.status)),
+            description: o.description.clone(),
+            complaint: o.category == "complaint",
         })
         .collect();
-    keys.dedup();
-    let offset = intake::local_offset(app, u).await?;
-    let mut seen = std::collections::HashSet::new();
-    let mut orders = Vec::new();
-    let by = |k: &str| ListInput {
-        q: Some(k.to_owned()),
-        limit: Some("30".into()),
-        ..ListInput::default()
-    };
-    for k in &keys {
-        for o in rexian_app::orders::list(app, u, &by(k)).await?.items {
-            if !seen.insert(o.id) {
-                continue;
-            }
-            orders.push(PastOrder {
-                id: o.id.to_string(),
-                number: o.number.clone(),
-                created: super::common::local_time(o.created_at, offset),
-                category: t.get(&format!("category.{}", o.category)),
-                open: Status::from_str(&o.status).is_ok_and(|x| x.is_open()),
-                status: t.get(&format!("status.{}", o.status)),
-                description: o.description.clone(),
-                complaint: o.category == "complaint",
-            });
-        }
-    }
-    // Not verified: say that the caller has earlier orders, but not which.
-    let withheld = if keys.is_empty() {
-        rexian_app::orders::list(app, u, &by(key))
-            .await?
-            .items
-            .len()
-    } else {
-        0
-    };
-    Ok((customers, orders, withheld))
+    Ok((customers, orders, found.withheld))
 }
