@@ -2,18 +2,25 @@
 //! the account number and a customer's orders are shown to an agent only for 30 minutes after
 //! that agent verified the caller against the register; the ID number is always masked.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
+use std::str::FromStr;
 
 use rexian_domain::identity::{
     check, mask_account, mask_id_number, parse_id_number, Claim, Record, Verdict,
 };
-use rexian_store::customers::Customer;
-use rexian_store::orders::{OrderFilter, OrderRow, PersonalMatch};
+use rexian_domain::model::Satisfaction;
+use rexian_domain::survey::{draw_sample, Household, SampleSpec};
+use rexian_store::customers::{Customer, Survey};
+use rexian_store::orders::{OrderFilter, PersonalMatch};
+use rexian_store::org::Company;
+use rexian_store::StoreError;
 use serde::{Deserialize, Serialize};
 
+use crate::assessment::month_of;
+use crate::orders::OrderSummary;
 use crate::personal::shown;
 use crate::ser::{self, Id};
-use crate::tenancy::company_for;
+use crate::tenancy::{company_for, company_policy};
 use crate::text::{clean, phone, required};
 use crate::{Actor, App, AppError, AppResult};
 
@@ -216,12 +223,13 @@ pub async fn find(
 }
 
 /// A customer with their orders (account information) when `me` verified the caller.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct CustomerDetail {
     /// The customer.
+    #[serde(flatten)]
     pub customer: CustomerView,
-    /// Their orders, found by their phone or account; none until verified.
-    pub orders: Option<Vec<OrderRow>>,
+    /// Their orders, found by their phone or account; null until verified.
+    pub orders: Option<Vec<OrderSummary>>,
 }
 
 /// Customer `id` as `me` may see them (`NotFound` for another company's).
@@ -236,18 +244,18 @@ pub async fn detail(app: &App, me: &Actor, id: i64) -> AppResult<CustomerDetail>
     shown("customer_detail", None);
     let orders = if verified {
         let key = c.phone.clone().unwrap_or_else(|| c.account_no.clone());
-        Some(
-            app.store
-                .list_orders(&OrderFilter {
-                    company_id: Some(c.company_id),
-                    q: Some(key),
-                    // The verified customer's own orders, found by their phone or account.
-                    personal: PersonalMatch::All,
-                    limit: 100,
-                    ..Default::default()
-                })
-                .await?,
-        )
+        let rows = app
+            .store
+            .list_orders(&OrderFilter {
+                company_id: Some(c.company_id),
+                q: Some(key),
+                // The verified customer's own orders, found by their phone or account.
+                personal: PersonalMatch::All,
+                limit: 100,
+                ..Default::default()
+            })
+            .await?;
+        Some(rows.iter().map(|o| OrderSummary::of(me, o)).collect())
     } else {
         None
     };
@@ -286,4 +294,341 @@ pub async fn verify(app: &App, me: &Actor, id: i64, claim: &Claim) -> AppResult<
         )
         .await?;
     Ok(verdict)
+}
+
+/// The answer to an identity check.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verification {
+    /// Fields that matched.
+    pub matched: Vec<&'static str>,
+    /// Fields given that did not match.
+    pub mismatched: Vec<&'static str>,
+    /// Two matched and none wrong.
+    pub verified: bool,
+}
+
+impl From<Verdict> for Verification {
+    fn from(v: Verdict) -> Self {
+        Verification {
+            verified: v.verified(),
+            matched: v.matched,
+            mismatched: v.mismatched,
+        }
+    }
+}
+
+/// A month's satisfaction survey to draw (`000:三.2`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SurveyInput {
+    /// Company.
+    pub company_id: Id,
+    /// `YYYY-MM`.
+    pub month: String,
+    /// Households drawn per thousand (the policy's rate).
+    pub per_mille: f64,
+    /// Share of households (default 0.9).
+    pub residential_share: Option<f64>,
+    /// The draw's seed (default: now).
+    pub seed: Option<i64>,
+    /// Title (default `YYYY-MM 满意度调查`).
+    pub title: Option<String>,
+}
+
+/// A survey drawn.
+#[derive(Debug, Clone, Serialize)]
+pub struct SurveyCreated {
+    /// Its id.
+    #[serde(serialize_with = "ser::id")]
+    pub id: i64,
+    /// Households drawn.
+    pub sample_size: usize,
+    /// The draw's seed.
+    pub seed: i64,
+}
+
+/// The policy's survey rate (heating: 1–5 ‰; presets without one allow the same range) and a
+/// mostly residential share.
+fn check_rates(company: &Company, b: &SurveyInput) -> AppResult<f64> {
+    let policy = company_policy(company)?;
+    let lo = f64::from(policy.survey.sample_per_mille_min.unwrap_or(1));
+    let hi = f64::from(policy.survey.sample_per_mille_max.unwrap_or(5));
+    if !(lo..=hi).contains(&b.per_mille) {
+        return Err(AppError::invalid(
+            "per_mille",
+            format!("per_mille must be {lo}–{hi} (the policy's survey rate)"),
+        ));
+    }
+    let share = b.residential_share.unwrap_or(0.9);
+    if !(0.5..=1.0).contains(&share) {
+        return Err(AppError::invalid(
+            "residential_share",
+            "residential_share must be 0.5–1 (mostly residential)",
+        ));
+    }
+    Ok(share)
+}
+
+/// Draws a month's survey sample from the register and stores it.
+pub async fn create_survey(app: &App, me: &Actor, b: SurveyInput) -> AppResult<SurveyCreated> {
+    let company = company_for(app, me, "company_id", b.company_id.0).await?;
+    month_of("month", &b.month)?;
+    let share = check_rates(&company, &b)?;
+    let seed = b.seed.unwrap_or_else(|| app.now_ms());
+    let hh: Vec<Household> = app
+        .store
+        .households(company.id)
+        .await?
+        .into_iter()
+        .map(|(id, stratum, residential)| Household {
+            id,
+            stratum,
+            residential,
+        })
+        .collect();
+    if hh.is_empty() {
+        return Err(AppError::invalid(
+            "company_id",
+            "the company's customer register is empty",
+        ));
+    }
+    let spec = SampleSpec {
+        per_mille: b.per_mille,
+        residential_share: share,
+        seed: seed as u64,
+    };
+    let sample = draw_sample(&hh, &spec);
+    let s = Survey {
+        id: 0,
+        company_id: company.id,
+        title: clean("title", b.title, 200)?.unwrap_or_else(|| format!("{} 满意度调查", b.month)),
+        month: b.month,
+        per_mille: b.per_mille,
+        residential_share: share,
+        seed,
+        population: hh.len() as i64,
+    };
+    let id = app
+        .store
+        .create_survey(&s, &sample, me.id, app.now_ms())
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => AppError::Conflict {
+                field: Some("month".into()),
+                message: "this month already has a survey".into(),
+            },
+            other => other.into(),
+        })?;
+    Ok(SurveyCreated {
+        id,
+        sample_size: sample.len(),
+        seed,
+    })
+}
+
+/// A sampled household with its answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct SampleLine {
+    /// The answers given (free JSON).
+    pub answers: Option<serde_json::Value>,
+    /// The household.
+    pub customer: CustomerView,
+    /// Its satisfaction, once asked.
+    pub satisfaction: Option<String>,
+}
+
+/// A community's (or station's) households and how many were drawn.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stratum {
+    /// Drawn.
+    pub drawn: i64,
+    /// Households in the register.
+    pub households: i64,
+    /// The community or station.
+    pub stratum: String,
+}
+
+/// The results so far.
+#[derive(Debug, Clone, Serialize)]
+pub struct SurveyResults {
+    /// Answers by satisfaction (`unanswered` for none yet).
+    pub counts: BTreeMap<String, i64>,
+    /// (Satisfied + basically satisfied) / rated; null before any rating.
+    pub satisfaction_rate: Option<f64>,
+}
+
+impl SurveyResults {
+    fn of(counts: BTreeMap<String, i64>) -> SurveyResults {
+        let rated: i64 = counts
+            .iter()
+            .filter(|(k, _)| k.as_str() != "unanswered")
+            .map(|(_, v)| v)
+            .sum();
+        let good = ["satisfied", "basic"]
+            .iter()
+            .map(|k| counts.get(*k).copied().unwrap_or(0))
+            .sum::<i64>();
+        SurveyResults {
+            satisfaction_rate: (rated > 0).then(|| good as f64 / rated as f64),
+            counts,
+        }
+    }
+}
+
+/// A survey with its sample, the sample's spread over communities, and the results.
+#[derive(Debug, Clone, Serialize)]
+pub struct SurveyView {
+    /// Company.
+    #[serde(serialize_with = "ser::id")]
+    pub company_id: i64,
+    /// Id.
+    #[serde(serialize_with = "ser::id")]
+    pub id: i64,
+    /// `YYYY-MM`.
+    pub month: String,
+    /// The rate drawn.
+    pub per_mille: f64,
+    /// Households in the register when drawn.
+    pub population: i64,
+    /// The residential share.
+    pub residential_share: f64,
+    /// The results.
+    pub results: SurveyResults,
+    /// The households drawn.
+    pub sample: Vec<SampleLine>,
+    /// The draw's seed.
+    pub seed: i64,
+    /// Per community (or station).
+    pub spread: Vec<Stratum>,
+    /// Title.
+    pub title: String,
+}
+
+/// Survey `id` (`NotFound` for another company's).
+pub async fn survey(app: &App, me: &Actor, id: i64) -> AppResult<SurveyView> {
+    let s = app.store.survey(id).await?;
+    if me.company_id.is_some_and(|c| c != s.company_id) {
+        return Err(AppError::NotFound);
+    }
+    let rows = app.store.survey_samples(s.id).await?;
+    if !rows.is_empty() {
+        shown("survey_sample", None);
+    }
+    let mut spread: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    for (_, stratum, _) in app.store.households(s.company_id).await? {
+        spread.entry(stratum).or_default().0 += 1;
+    }
+    let mut counts: BTreeMap<String, i64> = BTreeMap::new();
+    for r in &rows {
+        let c = &r.customer;
+        let stratum = c.community.clone().or_else(|| c.station.clone());
+        spread.entry(stratum.unwrap_or_default()).or_default().1 += 1;
+        let answer = r.satisfaction.as_deref().unwrap_or("unanswered");
+        *counts.entry(answer.to_owned()).or_default() += 1;
+    }
+    Ok(SurveyView {
+        company_id: s.company_id,
+        id: s.id,
+        month: s.month,
+        per_mille: s.per_mille,
+        population: s.population,
+        residential_share: s.residential_share,
+        results: SurveyResults::of(counts),
+        sample: rows
+            .into_iter()
+            .map(|r| SampleLine {
+                answers: r
+                    .answers
+                    .as_deref()
+                    .and_then(|a| serde_json::from_str(a).ok()),
+                customer: CustomerView::called(&r.customer),
+                satisfaction: r.satisfaction,
+            })
+            .collect(),
+        seed: s.seed,
+        spread: spread
+            .into_iter()
+            .map(|(stratum, (households, drawn))| Stratum {
+                drawn,
+                households,
+                stratum,
+            })
+            .collect(),
+        title: s.title,
+    })
+}
+
+/// A sampled household's answer.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerInput {
+    /// The household.
+    pub customer_id: Id,
+    /// `satisfied`, `basic` or `unsatisfied`.
+    pub satisfaction: String,
+    /// The answers (free JSON).
+    #[serde(default)]
+    pub answers: serde_json::Value,
+}
+
+/// Records a sampled household's answer to survey `id`.
+pub async fn answer(app: &App, me: &Actor, id: i64, b: AnswerInput) -> AppResult<()> {
+    let s = app.store.survey(id).await?;
+    if me.company_id.is_some_and(|c| c != s.company_id) {
+        return Err(AppError::Forbidden);
+    }
+    let sat = Satisfaction::from_str(&b.satisfaction)
+        .map_err(|e| AppError::invalid("satisfaction", e.to_string()))?;
+    app.store
+        .answer_survey(
+            s.id,
+            b.customer_id.0,
+            sat.as_str(),
+            &b.answers.to_string(),
+            me.id,
+            app.now_ms(),
+        )
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => {
+                AppError::invalid("customer_id", "the customer is not in this survey's sample")
+            }
+            other => other.into(),
+        })?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn survey_satisfaction_counts_satisfied_and_basic_over_the_rated() {
+        let counts: BTreeMap<String, i64> = [
+            ("satisfied", 2),
+            ("basic", 1),
+            ("unsatisfied", 1),
+            ("unanswered", 6),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        assert_eq!(SurveyResults::of(counts).satisfaction_rate, Some(0.75));
+        let none = BTreeMap::from([("unanswered".to_owned(), 3)]);
+        assert_eq!(SurveyResults::of(none).satisfaction_rate, None);
+    }
+
+    #[test]
+    fn a_verification_answers_verified_with_what_matched() {
+        let v = Verification::from(Verdict {
+            matched: vec!["name", "phone"],
+            mismatched: vec![],
+        });
+        assert!(v.verified);
+        let v = Verification::from(Verdict {
+            matched: vec!["name", "phone"],
+            mismatched: vec!["address"],
+        });
+        assert!(!v.verified && v.mismatched == ["address"]);
+    }
 }

@@ -22,6 +22,7 @@ pub mod kb;
 pub mod order_state;
 pub mod orders;
 pub mod org;
+pub mod outages;
 pub mod password;
 pub mod personal;
 pub mod reports;

@@ -19,7 +19,7 @@ use crate::ser::{self, rfc3339};
 use crate::{Actor, App, AppError, AppResult};
 
 /// The kinds a search covers.
-pub const KINDS: [&str; 4] = ["order", "customer", "contact", "article"];
+pub const KINDS: [&str; 5] = ["order", "customer", "contact", "article", "outage"];
 
 /// A search as asked, checked.
 #[derive(Debug, Clone)]
@@ -45,7 +45,10 @@ impl Query {
         }
         let kinds = match kind.filter(|s| !s.is_empty()) {
             Some(k) => vec![*KINDS.iter().find(|x| **x == k).ok_or_else(|| {
-                AppError::invalid("kind", "kind must be order, customer, contact or article")
+                AppError::invalid(
+                    "kind",
+                    "kind must be order, customer, contact, article or outage",
+                )
             })?],
             None => KINDS.to_vec(),
         };
@@ -64,7 +67,7 @@ impl Query {
 /// One result.
 #[derive(Debug, Clone, Serialize)]
 pub struct Hit {
-    /// order, customer, contact or article.
+    /// order, customer, contact, article or outage.
     pub kind: &'static str,
     /// Its id.
     #[serde(serialize_with = "ser::id")]
@@ -115,6 +118,7 @@ pub async fn run(
         .copied()
         .filter(|k| *k != "order" || orders_visible)
         .filter(|k| !unit_staff(me) || !matches!(*k, "customer" | "contact"))
+        .filter(|k| *k != "outage" || crate::outages::may_handle(me))
         .collect();
     let scope = Scope {
         company: me.company_id,
@@ -216,13 +220,38 @@ pub async fn run(
             },
         );
     }
+    for o in app.store.outages_by_ids(&ids("outage")).await? {
+        if me.company_id.is_some_and(|c| c != o.company_id) {
+            continue;
+        }
+        let area: rexian_domain::outage::Area = serde_json::from_str(&o.area).unwrap_or_default();
+        let places = [
+            area.communities,
+            area.streets,
+            area.buildings,
+            area.stations,
+        ]
+        .concat();
+        found.insert(
+            ("outage", o.id),
+            Hit {
+                kind: "outage",
+                id: o.id,
+                title: o.cause.clone(),
+                snippet: places.join("、"),
+            },
+        );
+    }
     let items: Vec<Hit> = hits
         .iter()
         .filter_map(|h| found.remove(&(h.kind.as_str(), h.id)))
         .take(limit)
         .collect();
     // Orders, customers and contacts are found by their customers' data: a view of it.
-    if items.iter().any(|v| v.kind != "article") {
+    if items
+        .iter()
+        .any(|v| !matches!(v.kind, "article" | "outage"))
+    {
         shown("search", None);
     }
     Ok(items)

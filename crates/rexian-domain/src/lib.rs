@@ -9,6 +9,7 @@ pub mod deadline;
 pub mod grading;
 pub mod lifecycle;
 pub mod model;
+pub mod outage;
 pub mod policy;
 
 pub use calendar::{BusinessCalendar, CalendarError, Span};

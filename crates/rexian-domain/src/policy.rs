@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 use toml::{Spanned, Table, Value};
 
@@ -206,6 +206,50 @@ impl SeasonRules {
     }
 }
 
+/// The centre's shifts (`001` 值班: three shifts, or 24 h from 08:00): the local times at which
+/// one shift hands over to the next. Without `[shifts]` a shift is the local day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shifts {
+    /// Start times, sorted, distinct, at least one.
+    pub starts: Vec<NaiveTime>,
+}
+
+impl Default for Shifts {
+    fn default() -> Self {
+        Shifts {
+            starts: vec![NaiveTime::MIN],
+        }
+    }
+}
+
+impl Shifts {
+    /// The start of the shift that local time `t` falls in.
+    pub fn start_of(&self, t: NaiveDateTime) -> NaiveDateTime {
+        let (day, time) = (t.date(), t.time());
+        match self.starts.iter().rev().find(|s| **s <= time) {
+            Some(s) => day.and_time(*s),
+            None => day.pred_opt().unwrap_or(day).and_time(self.last()),
+        }
+    }
+
+    /// The end of the shift that local time `t` falls in: the next start after it.
+    pub fn end_of(&self, t: NaiveDateTime) -> NaiveDateTime {
+        let (day, time) = (t.date(), t.time());
+        match self.starts.iter().find(|s| **s > time) {
+            Some(s) => day.and_time(*s),
+            None => day.succ_opt().unwrap_or(day).and_time(self.first()),
+        }
+    }
+
+    fn first(&self) -> NaiveTime {
+        self.starts.first().copied().unwrap_or(NaiveTime::MIN)
+    }
+
+    fn last(&self) -> NaiveTime {
+        self.starts.last().copied().unwrap_or(NaiveTime::MIN)
+    }
+}
+
 /// Survey and re-check rates.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SurveyRules {
@@ -251,8 +295,9 @@ pub struct AssessmentRule {
     /// Seed clause.
     pub clause: Option<String>,
     /// The product event that makes an entry by itself: `deadline_missed:<kind>` (the unit or
-    /// first responder behind the missed limit) or `month_end_open` (an order still open at
-    /// month end). None: entered by an assessor.
+    /// first responder behind the missed limit), `month_end_open` (an order still open at
+    /// month end) or `outage_notice_late` (an outage notice not published by the end of the
+    /// shift that received it: the user who received it). None: entered by an assessor.
     pub on: Option<String>,
 }
 
@@ -389,6 +434,8 @@ pub struct Policy {
     pub survey: SurveyRules,
     /// Heating-season windows, for heating policies.
     pub heating_season: Option<SeasonRules>,
+    /// The centre's shifts.
+    pub shifts: Shifts,
     /// Known subtypes per category.
     pub subtypes: BTreeMap<Category, Vec<String>>,
     /// Limit rules.
@@ -512,6 +559,7 @@ struct RawPolicy {
     callback: Option<Spanned<RawCallback>>,
     survey: Option<Spanned<RawSurvey>>,
     heating_season: Option<Spanned<SeasonRules>>,
+    shifts: Option<Spanned<RawShifts>>,
     #[serde(default)]
     subtypes: BTreeMap<String, Spanned<Vec<String>>>,
     #[serde(default, rename = "rule")]
@@ -530,6 +578,12 @@ struct RawCallback {
     window_end: Option<String>,
     min_gap_minutes: Option<u32>,
     max_attempts: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawShifts {
+    starts: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -855,6 +909,7 @@ impl Policy {
             callback: CallbackRules::default(),
             survey: SurveyRules::default(),
             heating_season: None,
+            shifts: Shifts::default(),
             subtypes: BTreeMap::new(),
             rules: Vec::new(),
             assessment: Vec::new(),
@@ -885,6 +940,22 @@ impl Policy {
         }
         if let Some(t) = raw.settings {
             p.settings = parse_settings(&cx, &t)?;
+        }
+        if let Some(sh) = raw.shifts {
+            let span = sh.span();
+            let mut starts = Vec::new();
+            for s in &sh.get_ref().starts {
+                starts.push(parse_time(&cx, span.clone(), "shifts.starts", s)?);
+            }
+            starts.sort_unstable();
+            starts.dedup();
+            if starts.is_empty() || starts.len() != sh.get_ref().starts.len() || starts.len() > 8 {
+                return Err(cx.err(
+                    Some(span),
+                    "shifts.starts: one to eight distinct times (HH:MM)",
+                ));
+            }
+            p.shifts = Shifts { starts };
         }
         if let Some(o) = raw.utc_offset {
             p.utc_offset = parse_offset(o.get_ref()).ok_or_else(|| {
@@ -1158,13 +1229,14 @@ impl Policy {
             }
             if let Some(on) = &a.on {
                 let ok = on == "month_end_open"
+                    || on == "outage_notice_late"
                     || on
                         .strip_prefix("deadline_missed:")
                         .is_some_and(|k| k.parse::<DeadlineKind>().is_ok());
                 if !ok {
                     return Err(cx.err(
                         Some(span),
-                        format!("assessment {}: on must be month_end_open or deadline_missed:<kind>, got {on:?}", a.code),
+                        format!("assessment {}: on must be month_end_open, outage_notice_late or deadline_missed:<kind>, got {on:?}", a.code),
                     ));
                 }
             }

@@ -903,3 +903,25 @@ fn a_stored_override_with_a_now_unread_key_still_loads() {
     assert!(none.is_empty());
     assert_eq!(q.grading_rules().complainants, 3);
 }
+
+#[test]
+fn power_shifts_run_24_hours_from_0800_001() {
+    let p = Policy::preset("power").unwrap();
+    let eight = chrono::NaiveTime::from_hms_opt(8, 0, 0).unwrap();
+    assert_eq!(p.shifts.starts, vec![eight]);
+    // Presets without [shifts]: a shift is the local day.
+    assert_eq!(
+        Policy::preset("heat").unwrap().shifts.starts,
+        vec![chrono::NaiveTime::MIN]
+    );
+}
+
+#[test]
+fn bad_shift_starts_are_refused_with_their_line() {
+    for bad in ["[]", "[\"25:00\"]", "[\"08:00\", \"08:00\"]"] {
+        let text = format!("utility = \"power\"\n\n[shifts]\nstarts = {bad}\n");
+        let e = Policy::from_toml("t", &text).unwrap_err();
+        assert!(e.reason.contains("shifts.starts"), "{bad}: {e:?}");
+        assert_eq!(e.line, Some(3), "{bad}: {e:?}");
+    }
+}

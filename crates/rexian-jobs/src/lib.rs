@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
 use rexian_domain::calendar::BusinessCalendar;
+use rexian_store::outages::OutageRow;
 use rexian_store::reports::Entry;
 use rexian_store::timers::{Fired, Sweep};
 use rexian_store::{Store, StoreError};
@@ -75,7 +76,58 @@ pub async fn run_due(store: &Store, now: DateTime<Utc>, batch: i64) -> anyhow::R
             }
         }
     }
+    applied += late_outages(store, now, batch).await?;
     Ok(applied)
+}
+
+/// Notes each outage notice still a draft at the end of the shift that received it (`001`:
+/// published in the same shift): once, with the company's `outage_notice_late` entries for the
+/// user who received it, in the note's own transaction.
+async fn late_outages(store: &Store, now: i64, batch: i64) -> anyhow::Result<u64> {
+    let mut applied = 0;
+    loop {
+        let ids = store.late_outages(now, batch).await?;
+        let mut progressed = 0;
+        for id in &ids {
+            let company = store.company(store.outage(*id).await?.company_id).await?;
+            let policy = company
+                .policy()
+                .map_err(|e| anyhow::anyhow!("policy of company {}: {e}", company.id))?;
+            let offset = company.offset();
+            let assess = |o: &OutageRow| {
+                let month = chrono::DateTime::from_timestamp_millis(o.publish_due_at)
+                    .unwrap_or_default()
+                    .with_timezone(&offset)
+                    .format("%Y-%m")
+                    .to_string();
+                policy
+                    .assessment_on("outage_notice_late")
+                    .into_iter()
+                    .map(|rule| Entry {
+                        company_id: o.company_id,
+                        month: month.clone(),
+                        subject_kind: "user".into(),
+                        subject_id: o.created_by,
+                        rule_code: Some(rule.code.clone()),
+                        points: -f64::from(rule.points.unwrap_or(0)),
+                        yuan: -f64::from(rule.amount_yuan.unwrap_or(0)),
+                        source_key: Some(format!("outage:{}:{}", o.id, rule.code)),
+                        reason: format!("{} (停电通知 {})", rule.description, o.id),
+                        created_at: now,
+                        ..Default::default()
+                    })
+                    .collect()
+            };
+            if let Some(o) = store.note_outage_late(*id, now, &assess).await? {
+                progressed += 1;
+                tracing::info!(outage.id = o.id, "outage notice published late");
+            }
+        }
+        applied += progressed;
+        if progressed == 0 || (ids.len() as i64) < batch {
+            return Ok(applied);
+        }
+    }
 }
 
 /// What the assessment of a missed limit needs, read before the sweep claims it: the order's

@@ -1,5 +1,5 @@
 //! Full-text search for Rexian: a tantivy index with Chinese tokenizers (jieba words and
-//! character grams) over orders, customers, contacts and published knowledge articles.
+//! character grams) over orders, customers, contacts, published knowledge articles and outage notices.
 //!
 //! The index is derived data. It is fed from the store's `search_outbox`, written in the same
 //! transaction as each change; every node keeps its own index directory and its own cursor
@@ -24,7 +24,7 @@ use tantivy::{doc, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocumen
 use tokio::sync::Mutex;
 
 /// Kinds of records, by their number in the `kind_n` fast field.
-const KINDS: [&str; 4] = ["order", "customer", "contact", "article"];
+const KINDS: [&str; 5] = ["order", "customer", "contact", "article", "outage"];
 
 /// Version of the schema and tokenizers; an index of another version is rebuilt.
 const SCHEMA_VERSION: &str = "rexian-search-7";
@@ -412,6 +412,25 @@ impl SearchIndex {
                     docs.push(d);
                 }
             }
+            "outage" => {
+                for o in store.outages_by_ids(ids).await? {
+                    let mut d = doc!(f.key => format!("outage:{}", o.id), f.kind => "outage", f.kind_n => 4i64,
+                        f.id => o.id, f.company => o.company_id, f.unit => 0i64, f.assignee => 0i64,
+                        f.anon => 0i64, f.at => o.received_at);
+                    let area: rexian_domain::outage::Area =
+                        serde_json::from_str(&o.area).unwrap_or_default();
+                    let places = [
+                        area.communities,
+                        area.streets,
+                        area.buildings,
+                        area.stations,
+                    ]
+                    .concat()
+                    .join(" ");
+                    add_text(&mut d, f.words, f.grams, &[Some(&o.cause), Some(&places)]);
+                    docs.push(d);
+                }
+            }
             other => tracing::warn!(outbox.kind = other, "unknown kind in the search outbox"),
         }
         for d in docs {
@@ -466,7 +485,7 @@ impl SearchIndex {
         feed.writer.delete_all_documents()?;
         let mut done = 0u64;
         progress(0, total);
-        for kind in ["order", "customer", "contact", "article"] {
+        for kind in KINDS {
             let mut after = 0;
             loop {
                 let ids = store.record_ids(kind, after, 500).await?;
@@ -553,7 +572,7 @@ impl SearchIndex {
                         must.push((Occur::Must, term_i64(f.assignee, a)));
                     }
                 }
-                "customer" | "contact" if scope.unit_staff => continue,
+                "customer" | "contact" | "outage" if scope.unit_staff => continue,
                 _ => {}
             }
             visible.push((Occur::Should, Box::new(BooleanQuery::new(must))));

@@ -29,6 +29,7 @@ const STAFF: Access = Access::Roles(&[
     Assessor,
     Admin,
 ]);
+const CENTRE: Access = Access::Roles(&[Agent, Dispatcher, Supervisor, Admin]);
 const ADMIN_SUPERVISOR: Access = Access::Roles(&[Admin, Supervisor]);
 
 /// Every route: method, axum path pattern, rule.
@@ -156,6 +157,20 @@ pub static RULES: &[(&str, &str, Access)] = &[
         Access::Roles(&[Supervisor, Assessor, Admin, Dispatcher]),
     ),
     ("GET", "/api/v1/search", STAFF),
+    // Outage notices: the centre's staff (`rexian_app::outages`).
+    ("GET", "/api/v1/outages", CENTRE),
+    ("POST", "/api/v1/outages", CENTRE),
+    ("GET", "/api/v1/outages/{id}", CENTRE),
+    ("POST", "/api/v1/outages/{id}/{step}", CENTRE),
+    ("GET", "/api/v1/public/outages", Access::Public),
+    ("GET", "/outages", CENTRE),
+    (
+        "GET",
+        "/api/v1/reports/outages",
+        Access::Roles(&[Supervisor, Assessor, Admin, Dispatcher]),
+    ),
+    ("POST", "/outages", CENTRE),
+    ("POST", "/outages/{id}/{step}", CENTRE),
     // Knowledge base: every staff member reads what is published; supervisors and admins
     // write and review (a reviewer other than the author, checked in `api::kb`).
     ("GET", "/api/v1/kb/articles", STAFF),

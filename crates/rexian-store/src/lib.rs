@@ -14,11 +14,14 @@ pub mod kb;
 pub mod matters;
 pub mod orders;
 pub mod org;
+pub mod outages;
 pub mod photos;
 pub mod rechecks;
 pub mod reports;
 pub mod search;
 pub mod seed;
+#[cfg(feature = "testdb")]
+pub mod testdb;
 pub mod timers;
 mod write;
 

@@ -9,7 +9,8 @@ use crate::kb::{version_from, VersionRow};
 use crate::orders::{contact_from, order_from, ContactRow, OrderRow, ORDER_COLS};
 use crate::{Result, Store};
 
-/// One outbox row: a record of `kind` (`order`, `customer`, `contact`, `article`) changed.
+/// One outbox row: a record of `kind` (`order`, `customer`, `contact`, `article`, `outage`)
+/// changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxRow {
     /// Row id (the cursor).
@@ -188,6 +189,7 @@ impl Store {
             "customer" => "customers",
             "contact" => "contacts",
             "article" => "kb_articles",
+            "outage" => "outages",
             _ => return Ok(Vec::new()),
         };
         let q = format!("SELECT id FROM {table} WHERE id > $1 ORDER BY id LIMIT $2");
@@ -201,7 +203,7 @@ impl Store {
     /// How many records of every searchable kind there are (the length of a rebuild).
     pub async fn searchable_count(&self) -> Result<i64> {
         let mut n = 0;
-        for t in ["orders", "customers", "contacts", "kb_articles"] {
+        for t in ["orders", "customers", "contacts", "kb_articles", "outages"] {
             let c: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {t}"))
                 .fetch_one(self.pool())
                 .await?;

@@ -13,7 +13,6 @@ use chrono::{DateTime, Utc};
 use http_body_util::BodyExt;
 use rexian_server::clock::{Clock, ManualClock};
 use rexian_server::{AppState, Settings};
-use rexian_store::Store;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -34,75 +33,8 @@ pub struct TestApp {
     _files: tempfile::TempDir,
 }
 
-enum TestDb {
-    Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { base: String, name: String },
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        if let TestDb::Postgres { base, name } = self {
-            let (base, name) = (base.clone(), name.clone());
-            // Drop the database from a thread with its own runtime: Drop cannot await.
-            let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build();
-                if let Ok(rt) = rt {
-                    rt.block_on(async {
-                        use sqlx::Connection;
-                        if let Ok(mut c) = sqlx::PgConnection::connect(&base).await {
-                            let q = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                            let _ = sqlx::query(&q).execute(&mut c).await;
-                        }
-                    });
-                }
-            })
-            .join();
-        }
-    }
-}
-
-/// Which backend the tests run on.
-pub fn backend() -> &'static str {
-    match std::env::var("REXIAN_TEST_DB").as_deref() {
-        Ok("postgres") => "postgres",
-        _ => "sqlite",
-    }
-}
-
-/// Opens a fresh, migrated database for one test.
-async fn fresh_store() -> (Store, TestDb, String) {
-    if backend() == "postgres" {
-        use sqlx::Connection;
-        let base = std::env::var("REXIAN_TEST_PG_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let name = format!(
-            "rexian_test_{}",
-            rexian_server::auth::random_secret()[..16].to_owned()
-        );
-        let mut c = sqlx::PgConnection::connect(&base)
-            .await
-            .expect("connect to REXIAN_TEST_PG_URL");
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut c)
-            .await
-            .expect("create test database");
-        let url = match base.rfind('/') {
-            Some(i) => format!("{}/{name}", &base[..i]),
-            None => panic!("REXIAN_TEST_PG_URL needs a database path"),
-        };
-        let store = Store::connect(&url).await.expect("connect test database");
-        store.migrate().await.expect("migrate");
-        (store, TestDb::Postgres { base, name }, url)
-    } else {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let url = Store::sqlite_url(dir.path());
-        let store = Store::connect(&url).await.expect("open sqlite");
-        store.migrate().await.expect("migrate");
-        (store, TestDb::Sqlite(dir), url)
-    }
-}
+pub use rexian_store::testdb::backend;
+use rexian_store::testdb::TestDb;
 
 /// The default start of the manual clock: Monday 2026-03-02 09:00 in Beijing.
 pub fn default_start() -> DateTime<Utc> {
@@ -117,7 +49,7 @@ impl TestApp {
 
     /// An app whose manual clock starts at `start`, with user `admin` (password [`PASSWORD`]).
     pub async fn at(start: DateTime<Utc>) -> TestApp {
-        let (store, db, url) = fresh_store().await;
+        let (store, db, url) = TestDb::fresh().await;
         let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(start));
         let files = tempfile::tempdir().expect("tempdir");
         let settings = Settings {
@@ -439,4 +371,17 @@ impl OrderRef for Value {
     fn order_id(&self) -> String {
         self["id"].as_str().expect("an order with an id").to_owned()
     }
+}
+
+/// `s` percent-encoded for a query string (every byte but ASCII letters and digits).
+pub fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }

@@ -1,21 +1,17 @@
 //! The assessment ledger (考核台账) and month-end closing (SPEC §5).
 
-use std::collections::BTreeMap;
-
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::{Extension, Json};
 use serde::Deserialize;
-use serde_json::json;
 
-use rexian_app::assessment::{self, month_of};
+use rexian_app::assessment;
 
-use super::orders::rfc3339;
 use super::parse_id;
 use super::reports::Table;
 use crate::auth::CurrentUser;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::extract::ApiJson;
 use crate::AppState;
 
@@ -69,49 +65,10 @@ pub async fn statement(
     Extension(me): Extension<CurrentUser>,
     Query(q): Query<StatementQuery>,
 ) -> AppResult<Response> {
-    let company = super::reports::report_company(&app, &me, q.company_id.as_deref()).await?;
-    let month = q
-        .month
-        .as_deref()
-        .ok_or_else(|| AppError::invalid("month", "month is required"))?;
-    month_of("month", month)?;
-    let entries = app.store.entries(company.id, month).await?;
-    let units: BTreeMap<i64, String> = app
-        .store
-        .units(Some(company.id))
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect();
-    let users: BTreeMap<i64, String> = app
-        .store
-        .users(Some(company.id))
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect();
-    let name = |kind: &str, id: i64| match kind {
-        "unit" => units.get(&id).cloned().unwrap_or_default(),
-        _ => users.get(&id).cloned().unwrap_or_default(),
-    };
-    let kind_label = |k: &str| if k == "unit" { "单位" } else { "人员" };
+    let company = super::reports::opt_id("company_id", q.company_id.as_deref())?;
+    let st = assessment::statement(&app, &me, company, q.month.as_deref()).await?;
+    let month = &st.month;
     if q.detail.as_deref() == Some("true") {
-        let rows = entries
-            .iter()
-            .map(|e| {
-                vec![
-                    json!(e.id.to_string()),
-                    json!(kind_label(&e.subject_kind)),
-                    json!(name(&e.subject_kind, e.subject_id)),
-                    json!(e.rule_code),
-                    json!(e.points),
-                    json!(e.yuan),
-                    json!(e.reason),
-                    json!(e.reversal_of.map(|r| r.to_string())),
-                    json!(rfc3339(e.created_at)),
-                ]
-            })
-            .collect();
         let t = Table {
             name: format!("assessment-{month}-detail"),
             columns: vec![
@@ -125,32 +82,10 @@ pub async fn statement(
                 ("reversal_of", "冲销编号"),
                 ("at", "时间"),
             ],
-            rows,
+            rows: st.entries.iter().map(assessment::DetailRow::of).collect(),
         };
         return t.respond(&app, &me, q.format.as_deref()).await;
     }
-    let mut totals: BTreeMap<(String, i64), (f64, f64, i64)> = BTreeMap::new();
-    for e in &entries {
-        let t = totals
-            .entry((e.subject_kind.clone(), e.subject_id))
-            .or_default();
-        t.0 += e.points;
-        t.1 += e.yuan;
-        t.2 += 1;
-    }
-    let rows = totals
-        .iter()
-        .map(|((k, id), (p, y, n))| {
-            vec![
-                json!(k),
-                json!(id.to_string()),
-                json!(name(k, *id)),
-                json!(p),
-                json!(y),
-                json!(n),
-            ]
-        })
-        .collect();
     let t = Table {
         name: format!("assessment-{month}"),
         columns: vec![
@@ -161,7 +96,7 @@ pub async fn statement(
             ("yuan", "金额合计（元）"),
             ("entries", "条数"),
         ],
-        rows,
+        rows: st.totals,
     };
     t.respond(&app, &me, q.format.as_deref()).await
 }

@@ -8,6 +8,7 @@ pub mod kb;
 pub mod matters;
 pub mod orders;
 pub mod org;
+pub mod outages;
 pub mod personal;
 pub mod photos;
 pub mod reports;
@@ -21,7 +22,23 @@ use crate::AppState;
 
 /// The API routes; `manual_clock` adds the test clock calls.
 pub fn routes(manual_clock: bool) -> Router<AppState> {
-    let r = Router::new()
+    let r = org_routes()
+        .merge(order_routes())
+        .merge(channel_routes())
+        .merge(knowledge_routes())
+        .merge(report_routes())
+        .merge(outage_routes());
+    if manual_clock {
+        r.route("/api/v1/admin/clock", put(clock::set))
+            .route("/api/v1/admin/clock/advance", post(clock::advance))
+    } else {
+        r
+    }
+}
+
+/// Session, organisation, the document and the calendar.
+fn org_routes() -> Router<AppState> {
+    Router::new()
         .route(
             "/api/v1/session",
             post(session::create).delete(session::delete),
@@ -44,6 +61,13 @@ pub fn routes(manual_clock: bool) -> Router<AppState> {
             "/api/v1/companies/{id}/policy",
             get(org::get_policy).put(org::set_policy),
         )
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/api/v1/admin/calendar", get(calendar))
+}
+
+/// Orders, their steps, photos and matters.
+fn order_routes() -> Router<AppState> {
+    Router::new()
         .route("/api/v1/orders", get(orders::list).post(orders::create))
         .route("/api/v1/orders/{id}", get(orders::get))
         .route("/api/v1/orders/{id}/{step}", post(orders::step))
@@ -66,8 +90,11 @@ pub fn routes(manual_clock: bool) -> Router<AppState> {
             "/api/v1/orders/{id}/callback_form",
             get(orders::callback_form),
         )
-        .route("/api/v1/openapi.json", get(openapi))
-        .route("/api/v1/admin/calendar", get(calendar))
+}
+
+/// Callbacks, contacts, re-checks and outreach.
+fn channel_routes() -> Router<AppState> {
+    Router::new()
         .route("/api/v1/callbacks/queue", get(callbacks::queue))
         .route("/api/v1/callbacks/unsatisfied", get(callbacks::unsatisfied))
         .route("/api/v1/contacts", post(callbacks::create_contact))
@@ -83,6 +110,11 @@ pub fn routes(manual_clock: bool) -> Router<AppState> {
             "/api/v1/outreach/{id}/report",
             post(callbacks::report_outreach),
         )
+}
+
+/// The knowledge base and search.
+fn knowledge_routes() -> Router<AppState> {
+    Router::new()
         .route("/api/v1/search", get(search::search))
         .route("/api/v1/kb/articles", get(kb::list).post(kb::create))
         .route("/api/v1/kb/articles/{id}", get(kb::get).put(kb::update))
@@ -93,6 +125,21 @@ pub fn routes(manual_clock: bool) -> Router<AppState> {
         )
         .route("/api/v1/kb/suggest", get(kb::suggest))
         .route("/api/v1/kb/checklists", get(kb::checklists))
+}
+
+/// Outage notices.
+fn outage_routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/outages", get(outages::list).post(outages::create))
+        .route("/api/v1/outages/{id}", get(outages::get))
+        .route("/api/v1/outages/{id}/{step}", post(outages::step))
+        .route("/api/v1/public/outages", get(outages::public))
+        .route("/api/v1/reports/outages", get(outages::report))
+}
+
+/// Reports, supervision, assessment, customers and surveys.
+fn report_routes() -> Router<AppState> {
+    Router::new()
         .route("/api/v1/reports/kpi/breakdown", get(reports::breakdown))
         .route("/api/v1/reports/matters", get(reports::matters))
         .route("/api/v1/reports/month_end", post(assessment::month_end))
@@ -113,13 +160,7 @@ pub fn routes(manual_clock: bool) -> Router<AppState> {
         .route("/api/v1/customers/{id}/verify", post(customers::verify))
         .route("/api/v1/surveys", post(customers::create_survey))
         .route("/api/v1/surveys/{id}", get(customers::get_survey))
-        .route("/api/v1/surveys/{id}/answers", post(customers::answer));
-    if manual_clock {
-        r.route("/api/v1/admin/clock", put(clock::set))
-            .route("/api/v1/admin/clock/advance", post(clock::advance))
-    } else {
-        r
-    }
+        .route("/api/v1/surveys/{id}/answers", post(customers::answer))
 }
 
 pub use rexian_app::ser::parse_id;

@@ -55,11 +55,6 @@ pub(crate) fn rfc3339(v: i64) -> String {
     from_ms(v).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// The summary of an order in lists.
-pub(crate) fn summary_json(u: &CurrentUser, o: &OrderRow) -> Value {
-    json!(rexian_app::orders::OrderSummary::of(u, o))
-}
-
 /// The whole order as api-v1 shows it.
 fn order_json(u: &CurrentUser, f: &OrderFull, now: i64) -> Value {
     json!(rexian_app::orders::OrderView::of(u, f, now))

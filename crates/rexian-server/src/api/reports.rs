@@ -5,15 +5,21 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use rexian_app::reports;
-use rexian_store::reports::Dimension;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
+use super::org::Items;
 use super::parse_id;
 use crate::auth::CurrentUser;
-use crate::clock::ms;
 use crate::error::{AppError, AppResult};
 use crate::AppState;
+
+/// An optional query id (empty is none).
+pub(crate) fn opt_id(field: &str, v: Option<&str>) -> AppResult<Option<i64>> {
+    v.filter(|s| !s.is_empty())
+        .map(|s| parse_id(field, s))
+        .transpose()
+}
 
 /// Query of the KPI call.
 #[derive(Debug, Deserialize)]
@@ -24,6 +30,19 @@ pub struct KpiQuery {
     unit_id: Option<String>,
 }
 
+/// The company and period of a report's query.
+fn scope(
+    company_id: Option<&str>,
+    from: Option<String>,
+    to: Option<String>,
+) -> AppResult<reports::Scope> {
+    Ok(reports::Scope {
+        company_id: opt_id("company_id", company_id)?,
+        from,
+        to,
+    })
+}
+
 /// `GET /api/v1/reports/kpi?company_id=&from=&to=&unit_id=`: intake, closed, timeliness,
 /// resolution, satisfaction and callback rates (0..1, null when undefined), overdue.
 pub async fn kpi(
@@ -31,25 +50,19 @@ pub async fn kpi(
     Extension(me): Extension<CurrentUser>,
     Query(q): Query<KpiQuery>,
 ) -> AppResult<Json<reports::KpiReport>> {
-    let company = report_company(&app, &me, q.company_id.as_deref()).await?;
-    let period = reports::period(&company, q.from.as_deref(), q.to.as_deref())?;
-    let unit_id = q
-        .unit_id
-        .as_deref()
-        .filter(|s| !s.is_empty())
-        .map(|s| parse_id("unit_id", s))
-        .transpose()?;
-    Ok(Json(reports::kpi(&app, &company, period, unit_id).await?))
+    let scope = scope(q.company_id.as_deref(), q.from, q.to)?;
+    let unit_id = opt_id("unit_id", q.unit_id.as_deref())?;
+    Ok(Json(reports::kpi(&app, &me, &scope, unit_id).await?))
 }
 
-/// A table of figures with Chinese headers, rendered as JSON, CSV or an Excel workbook.
-pub struct Table {
+/// A table of typed rows with Chinese headers, rendered as JSON, CSV or an Excel workbook.
+pub struct Table<T> {
     /// Sheet / file name.
     pub name: String,
-    /// Column keys (JSON) and Chinese headers (CSV, Excel).
+    /// The rows' field names (in the CSV and Excel columns' order) and Chinese headers.
     pub columns: Vec<(&'static str, &'static str)>,
-    /// Rows of values.
-    pub rows: Vec<Vec<Value>>,
+    /// The rows.
+    pub rows: Vec<T>,
 }
 
 /// Text a spreadsheet shows as text: a leading `'` before what it would run as a formula.
@@ -61,30 +74,29 @@ fn defuse(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-impl Table {
-    fn json(&self) -> Value {
-        let items: Vec<Value> = self
-            .rows
+fn cell_text(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+impl<T: Serialize> Table<T> {
+    /// Each row's cells in the columns' order, as its JSON values.
+    fn cells(&self) -> AppResult<Vec<Vec<Value>>> {
+        self.rows
             .iter()
             .map(|r| {
-                Value::Object(
-                    self.columns
-                        .iter()
-                        .zip(r)
-                        .map(|((k, _), v)| ((*k).to_owned(), v.clone()))
-                        .collect(),
-                )
+                let mut v = serde_json::to_value(r)
+                    .map_err(|e| AppError::Internal(anyhow::anyhow!("table row: {e}")))?;
+                Ok(self
+                    .columns
+                    .iter()
+                    .map(|(k, _)| v.get_mut(*k).map(Value::take).unwrap_or(Value::Null))
+                    .collect())
             })
-            .collect();
-        json!({"items": items})
-    }
-
-    fn cell_text(v: &Value) -> String {
-        match v {
-            Value::Null => String::new(),
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        }
+            .collect()
     }
 
     /// CSV text (the `csv` crate quotes): a text cell that a spreadsheet would take for a
@@ -98,10 +110,10 @@ impl Table {
             .from_writer("\u{feff}".as_bytes().to_vec());
         w.write_record(self.columns.iter().map(|(_, h)| *h))
             .map_err(err)?;
-        for r in &self.rows {
+        for r in self.cells()? {
             w.write_record(r.iter().map(|v| match v {
                 Value::String(t) => defuse(t).into_owned(),
-                other => Self::cell_text(other),
+                other => cell_text(other),
             }))
             .map_err(err)?;
         }
@@ -123,7 +135,7 @@ impl Table {
             ws.write_string_with_format(0, c as u16, *h, &bold)
                 .map_err(err)?;
         }
-        for (r, row) in self.rows.iter().enumerate() {
+        for (r, row) in self.cells()?.iter().enumerate() {
             for (c, v) in row.iter().enumerate() {
                 let (r, c) = (r as u32 + 1, c as u16);
                 match v {
@@ -133,7 +145,7 @@ impl Table {
                     }
                     Value::Null => {}
                     other => {
-                        ws.write_string(r, c, Self::cell_text(other)).map_err(err)?;
+                        ws.write_string(r, c, cell_text(other)).map_err(err)?;
                     }
                 }
             }
@@ -148,76 +160,37 @@ impl Table {
         me: &CurrentUser,
         format: Option<&str>,
     ) -> AppResult<Response> {
-        let what = self.name.clone();
         let file = |ext: &str| {
             format!(
                 "attachment; filename=\"{}.{ext}\"",
                 self.name.replace('"', "")
             )
         };
-        match format.unwrap_or("json") {
-            "json" => Ok(Json(self.json()).into_response()),
-            "csv" => {
-                app.store
-                    .log_export(
-                        me.id,
-                        &what,
-                        "csv",
-                        self.rows.len() as i64,
-                        ms(app.clock.now()),
-                    )
-                    .await?;
-                let body = self.csv()?;
-                Ok((
-                    [
-                        (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                        (header::CONTENT_DISPOSITION, file("csv")),
-                    ],
-                    body,
-                )
-                    .into_response())
+        let (content_type, body) = match format.unwrap_or("json") {
+            "json" => return Ok(Json(Items { items: self.rows }).into_response()),
+            "csv" => ("text/csv; charset=utf-8", self.csv()?.into_bytes()),
+            "xlsx" => (
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                self.xlsx()?,
+            ),
+            other => {
+                return Err(AppError::invalid(
+                    "format",
+                    format!("format must be json, csv or xlsx, got {other:?}"),
+                ))
             }
-            "xlsx" => {
-                app.store
-                    .log_export(
-                        me.id,
-                        &what,
-                        "xlsx",
-                        self.rows.len() as i64,
-                        ms(app.clock.now()),
-                    )
-                    .await?;
-                let body = self.xlsx()?;
-                let ct =
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned();
-                Ok((
-                    [
-                        (header::CONTENT_TYPE, ct),
-                        (header::CONTENT_DISPOSITION, file("xlsx")),
-                    ],
-                    body,
-                )
-                    .into_response())
-            }
-            other => Err(AppError::invalid(
-                "format",
-                format!("format must be json, csv or xlsx, got {other:?}"),
-            )),
-        }
+        };
+        let ext = format.unwrap_or_default();
+        reports::log_export(app, me, &self.name, ext, self.rows.len()).await?;
+        Ok((
+            [
+                (header::CONTENT_TYPE, content_type.to_owned()),
+                (header::CONTENT_DISPOSITION, file(ext)),
+            ],
+            body,
+        )
+            .into_response())
     }
-}
-
-/// The company of a report: the one asked for, within the caller's own.
-pub(crate) async fn report_company(
-    app: &AppState,
-    me: &CurrentUser,
-    asked: Option<&str>,
-) -> AppResult<rexian_store::org::Company> {
-    let asked = asked
-        .filter(|s| !s.is_empty())
-        .map(|s| parse_id("company_id", s))
-        .transpose()?;
-    rexian_app::tenancy::chosen_company(app, me, "company_id", asked).await
 }
 
 /// Query of the breakdown.
@@ -237,65 +210,17 @@ pub async fn breakdown(
     Extension(me): Extension<CurrentUser>,
     Query(q): Query<BreakdownQuery>,
 ) -> AppResult<Response> {
-    let company = report_company(&app, &me, q.company_id.as_deref()).await?;
-    let (from, to) = reports::period(&company, q.from.as_deref(), q.to.as_deref())?;
-    let (by, label_header) = match q.by.as_deref().unwrap_or("unit") {
-        "unit" => (Dimension::Unit, "单位"),
-        "person" => (Dimension::Person, "首问责任人"),
-        "category" => (Dimension::Category, "业务类别"),
-        "subtype" => (Dimension::Subtype, "诉求事项"),
-        "channel" => (Dimension::Channel, "渠道"),
-        other => {
-            return Err(AppError::invalid(
-                "by",
-                format!("by must be unit, person, category, subtype or channel, got {other:?}"),
-            ))
-        }
+    let scope = scope(q.company_id.as_deref(), q.from, q.to)?;
+    let by = reports::By::parse(q.by.as_deref().unwrap_or("unit"))?;
+    let label_header = match by {
+        reports::By::Unit => "单位",
+        reports::By::Person => "首问责任人",
+        reports::By::Category => "业务类别",
+        reports::By::Subtype => "诉求事项",
+        reports::By::Channel => "渠道",
     };
-    let rows = app.store.kpi_breakdown(company.id, by, from, to).await?;
-    let units: std::collections::HashMap<String, String> = app
-        .store
-        .units(Some(company.id))
-        .await?
-        .into_iter()
-        .map(|u| (u.id.to_string(), u.name))
-        .collect();
-    let users: std::collections::HashMap<String, String> = app
-        .store
-        .users(Some(company.id))
-        .await?
-        .into_iter()
-        .map(|u| (u.id.to_string(), u.name))
-        .collect();
-    let mut out = Vec::new();
-    for (key, c) in rows {
-        let label = match by {
-            Dimension::Unit => units.get(&key).cloned().unwrap_or_else(|| {
-                if key.is_empty() {
-                    "（未派单）".into()
-                } else {
-                    key.clone()
-                }
-            }),
-            Dimension::Person => users.get(&key).cloned().unwrap_or_else(|| key.clone()),
-            _ => key.clone(),
-        };
-        let k = rexian_app::reports::kpi_of(&c);
-        out.push(vec![
-            Value::String(key),
-            Value::String(label),
-            json!(k.intake),
-            json!(k.closed),
-            json!(k.timely_rate),
-            json!(k.resolution_rate),
-            json!(k.satisfaction_rate),
-            json!(k.callback_rate),
-            json!(k.overdue),
-            json!(c.repeat_complaints),
-        ]);
-    }
     let table = Table {
-        name: format!("kpi-{}", q.by.as_deref().unwrap_or("unit")),
+        name: format!("kpi-{}", by.as_str()),
         columns: vec![
             ("key", "编码"),
             ("label", label_header),
@@ -308,7 +233,7 @@ pub async fn breakdown(
             ("overdue", "超期工单"),
             ("repeat_complaints", "重复投诉"),
         ],
-        rows: out,
+        rows: reports::breakdown(&app, &me, &scope, by).await?,
     };
     table.respond(&app, &me, q.format.as_deref()).await
 }
@@ -330,8 +255,7 @@ pub async fn matters(
     Extension(me): Extension<CurrentUser>,
     Query(q): Query<MattersQuery>,
 ) -> AppResult<Response> {
-    let company = report_company(&app, &me, q.company_id.as_deref()).await?;
-    let (from, to) = reports::period(&company, q.from.as_deref(), q.to.as_deref())?;
+    let scope = scope(q.company_id.as_deref(), q.from, q.to)?;
     let limit = match q.limit.as_deref().filter(|s| !s.is_empty()) {
         None => 10,
         Some(s) => s
@@ -340,7 +264,6 @@ pub async fn matters(
             .filter(|n| (1..=1000).contains(n))
             .ok_or_else(|| AppError::invalid("limit", "limit must be 1 to 1000"))?,
     };
-    let rows = app.store.top_matters(company.id, from, to, limit).await?;
     let table = Table {
         name: "top-matters".into(),
         columns: vec![
@@ -352,20 +275,7 @@ pub async fn matters(
             ("repeat_complaints", "重复投诉"),
             ("open", "未办结"),
         ],
-        rows: rows
-            .into_iter()
-            .map(|m| {
-                vec![
-                    Value::String(m.matter_id.to_string()),
-                    Value::String(m.title),
-                    json!(m.subtype),
-                    json!(m.place),
-                    json!(m.complaints),
-                    json!(m.repeats),
-                    json!(m.open),
-                ]
-            })
-            .collect(),
+        rows: reports::top_matters(&app, &me, &scope, limit).await?,
     };
     table.respond(&app, &me, q.format.as_deref()).await
 }
@@ -383,15 +293,13 @@ pub async fn board(
     State(app): State<AppState>,
     Extension(me): Extension<CurrentUser>,
     Query(q): Query<BoardQuery>,
-) -> AppResult<Json<Value>> {
-    let company = q
-        .company_id
-        .as_deref()
-        .filter(|s| !s.is_empty() && me.company_id.is_none())
-        .map(|s| parse_id("company_id", s))
-        .transpose()?;
+) -> AppResult<Json<Items<reports::BoardLine>>> {
+    let company = opt_id(
+        "company_id",
+        q.company_id.as_deref().filter(|_| me.company_id.is_none()),
+    )?;
     let items = reports::board(&app, &me, company, q.open.as_deref() == Some("true")).await?;
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(Items { items }))
 }
 
 /// `POST /api/v1/supervision/{id}/ack`: the supervised unit or head acknowledges a notice.

@@ -529,6 +529,7 @@ fn line(t: &Msgs, v: &Hit) -> ResultLine {
     let href = match v.kind {
         "order" => format!("/orders/{}", v.id),
         "article" => format!("/kb/{}", v.id),
+        "outage" => "/outages".to_owned(),
         _ => String::new(),
     };
     ResultLine {

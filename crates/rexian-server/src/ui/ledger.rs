@@ -2,7 +2,7 @@
 //! entries with the statement per person and unit and its exports, manual entries and reversals
 //! with a reason, and closing a month. Every write goes through the API's own calls.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashSet;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -10,20 +10,17 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
-use chrono::{Datelike, Months};
-use rexian_app::assessment;
+use rexian_app::{assessment, reports};
 use rexian_domain::model::Role;
 use serde::Deserialize;
 
 use super::common::{field, local_time, msgs, Fields};
 use super::{error_page, render, PageUser};
-use crate::api::orders::{company_policy, offset_of};
 use crate::api::{parse_id, Id};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Msgs;
 use crate::AppState;
-use rexian_store::org::Company;
 
 /// Ledger and month-end routes.
 pub fn routes() -> Router<AppState> {
@@ -32,41 +29,6 @@ pub fn routes() -> Router<AppState> {
         .route("/ledger/entries", post(add_entry))
         .route("/ledger/entries/{id}/reverse", post(reverse_entry))
         .route("/month_end", get(month_end_page).post(month_end_run))
-}
-
-/// The company the screens work on: the user's own, else (an admin of several) the first.
-async fn company_of(app: &AppState, u: &CurrentUser) -> AppResult<Company> {
-    let id = match u.company_id {
-        Some(c) => c,
-        None => app
-            .store
-            .companies()
-            .await?
-            .first()
-            .map(|c| c.id)
-            .ok_or(AppError::NotFound)?,
-    };
-    Ok(app.store.company(id).await?)
-}
-
-/// `YYYY-MM` of the company's today, moved by `back` months.
-fn month_of_today(app: &AppState, c: &Company, back: u32) -> String {
-    let today = app.clock.now().with_timezone(&offset_of(c)).date_naive();
-    let first = today.with_day(1).unwrap_or(today);
-    let m = first.checked_sub_months(Months::new(back)).unwrap_or(first);
-    format!("{:04}-{:02}", m.year(), m.month())
-}
-
-/// A month from a query or form, checked (`YYYY-MM`).
-fn month_param(v: Option<&str>, default: String) -> AppResult<String> {
-    match v.filter(|m| !m.is_empty()) {
-        None => Ok(default),
-        Some(m) => chrono::NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
-            .ok()
-            .filter(|_| m.len() == 7)
-            .map(|_| m.to_owned())
-            .ok_or_else(|| AppError::invalid("month", "month must be YYYY-MM")),
-    }
 }
 
 /// Amounts as the ledger shows them (no trailing `.0`).
@@ -160,6 +122,36 @@ fn may_write(u: &CurrentUser) -> bool {
     u.has(Role::Assessor) || u.has(Role::Admin)
 }
 
+fn entry_line(
+    t: &Msgs,
+    l: &assessment::Ledger,
+    e: &assessment::EntryLine,
+    reversed: bool,
+) -> EntryLine {
+    EntryLine {
+        id: e.id.to_string(),
+        kind: t.get(&format!("ledger.kind_{}", e.subject_kind)),
+        subject: e
+            .subject
+            .clone()
+            .unwrap_or_else(|| e.subject_id.to_string()),
+        rule: e.rule_code.clone().unwrap_or_default(),
+        points: amount(e.points),
+        yuan: amount(e.yuan),
+        order_id: e.order_id.map(|o| o.to_string()).unwrap_or_default(),
+        order_number: e
+            .order_id
+            .and_then(|o| l.order_numbers.get(&o).cloned())
+            .unwrap_or_default(),
+        reason: e.reason.clone(),
+        reversal_of: e.reversal_of.map(|r| r.to_string()).unwrap_or_default(),
+        reversed,
+        by: e.by.clone().unwrap_or_else(|| t.get("event.system")),
+        at: local_time(e.at, l.home.offset),
+        negative: e.points < 0.0 || e.yuan < 0.0,
+    }
+}
+
 async fn build_ledger(
     app: &AppState,
     t: Msgs,
@@ -167,121 +159,54 @@ async fn build_ledger(
     month: Option<&str>,
     flash: Option<String>,
 ) -> AppResult<LedgerPage> {
-    let company = company_of(app, u).await?;
-    let month = month_param(month, month_of_today(app, &company, 0))?;
-    let offset = offset_of(&company);
-    let entries = app.store.entries(company.id, &month).await?;
-    let units: HashMap<i64, String> = app
-        .store
-        .units(Some(company.id))
-        .await?
-        .into_iter()
-        .map(|x| (x.id, x.name))
-        .collect();
-    let users = app.store.users(Some(company.id)).await?;
-    let user_names: HashMap<i64, String> = users.iter().map(|x| (x.id, x.name.clone())).collect();
-    let name = |kind: &str, id: i64| {
-        let n = if kind == "unit" {
-            units.get(&id)
-        } else {
-            user_names.get(&id)
-        };
-        n.cloned().unwrap_or_else(|| id.to_string())
-    };
+    let l = assessment::ledger(app, u, month).await?;
     let kind_label = |k: &str| t.get(&format!("ledger.kind_{k}"));
-    let reversed: HashSet<i64> = entries.iter().filter_map(|e| e.reversal_of).collect();
-    let mut numbers: HashMap<i64, String> = HashMap::new();
-    let mut lines = Vec::new();
-    let mut totals: BTreeMap<(String, i64), (f64, f64, usize)> = BTreeMap::new();
-    for e in &entries {
-        let order_number = match e.order_id {
-            Some(o) => match numbers.get(&o) {
-                Some(n) => n.clone(),
-                None => {
-                    let n = app
-                        .store
-                        .order(o)
-                        .await
-                        .map(|x| x.number)
-                        .unwrap_or_default();
-                    numbers.insert(o, n.clone());
-                    n
-                }
-            },
-            None => String::new(),
-        };
-        let tot = totals
-            .entry((e.subject_kind.clone(), e.subject_id))
-            .or_default();
-        tot.0 += e.points;
-        tot.1 += e.yuan;
-        tot.2 += 1;
-        lines.push(EntryLine {
-            id: e.id.to_string(),
-            kind: kind_label(&e.subject_kind),
-            subject: name(&e.subject_kind, e.subject_id),
-            rule: e.rule_code.clone().unwrap_or_default(),
-            points: amount(e.points),
-            yuan: amount(e.yuan),
-            order_id: e.order_id.map(|o| o.to_string()).unwrap_or_default(),
-            order_number,
-            reason: e.reason.clone(),
-            reversal_of: e.reversal_of.map(|r| r.to_string()).unwrap_or_default(),
-            reversed: reversed.contains(&e.id),
-            by: e
-                .created_by
-                .and_then(|b| user_names.get(&b).cloned())
-                .unwrap_or_else(|| t.get("event.system")),
-            at: local_time(e.created_at, offset),
-            negative: e.points < 0.0 || e.yuan < 0.0,
-        });
-    }
-    let statement = totals
+    let st = &l.statement;
+    let reversed: HashSet<i64> = st.entries.iter().filter_map(|e| e.reversal_of).collect();
+    let entries = st
+        .entries
         .iter()
-        .map(|((k, id), (p, y, n))| StatementLine {
-            kind: kind_label(k),
-            subject: name(k, *id),
-            points: total(*p),
-            yuan: total(*y),
-            count: *n,
+        .map(|e| entry_line(&t, &l, e, reversed.contains(&e.id)))
+        .collect();
+    let statement = st
+        .totals
+        .iter()
+        .map(|r| StatementLine {
+            kind: kind_label(&r.subject_kind),
+            subject: Some(r.subject.clone())
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| r.subject_id.to_string()),
+            points: total(r.points),
+            yuan: total(r.yuan),
+            count: r.entries as usize,
         })
         .collect();
-    let mut subjects: Vec<(String, String)> = units
+    let mut subjects: Vec<(String, String)> = l
+        .subjects
         .iter()
-        .map(|(id, n)| {
-            (
-                format!("unit:{id}"),
-                format!("{} · {n}", kind_label("unit")),
-            )
+        .map(|x| {
+            let label = match &x.login {
+                Some(login) => format!("{} · {} ({login})", kind_label(x.kind), x.name),
+                None => format!("{} · {}", kind_label(x.kind), x.name),
+            };
+            (format!("{}:{}", x.kind, x.id), label)
         })
         .collect();
     subjects.sort();
-    let mut people: Vec<(String, String)> = users
+    let rules = l
+        .rules
         .iter()
-        .filter(|x| !x.disabled)
-        .map(|x| {
-            (
-                format!("user:{}", x.id),
-                format!("{} · {} ({})", kind_label("user"), x.name, x.login),
-            )
-        })
-        .collect();
-    people.sort();
-    subjects.extend(people);
-    let rules = company_policy(&company)?
-        .assessment
-        .iter()
-        .map(|r| (r.code.clone(), format!("{} · {}", r.code, r.description)))
+        .map(|(code, d)| (code.clone(), format!("{code} · {d}")))
         .collect();
     Ok(LedgerPage {
         t,
         user: Some(PageUser::of(u, &t)),
         flash,
         csrf: u.csrf.clone().unwrap_or_default(),
-        company_id: company.id.to_string(),
-        company: company.name,
-        month,
-        entries: lines,
+        company_id: l.home.id.to_string(),
+        company: l.home.name.clone(),
+        month: st.month.clone(),
+        entries,
         statement,
         can_write: may_write(u),
         subjects,
@@ -299,8 +224,10 @@ async fn add_entry(
 ) -> Response {
     let t = msgs(&headers);
     let r: AppResult<String> = async {
-        let company = company_of(&app, &u).await?;
-        let month = month_param(Some(field(&f, "month")), month_of_today(&app, &company, 0))?;
+        let home = reports::home(&app, &u).await?;
+        let month = Some(field(&f, "month"))
+            .filter(|m| !m.is_empty())
+            .map_or_else(|| home.month(0), str::to_owned);
         let (kind, id) = field(&f, "subject")
             .split_once(':')
             .ok_or_else(|| AppError::invalid("subject", "choose a person or unit"))?;
@@ -316,8 +243,8 @@ async fn add_entry(
         };
         let rule = field(&f, "rule_code");
         let input = assessment::EntryInput {
-            company_id: Id(company.id),
-            month: month.clone(),
+            company_id: Id(home.id),
+            month,
             subject_kind: kind.to_owned(),
             subject_id: Id(parse_id("subject", id)?),
             points: number("points")?,
@@ -326,8 +253,7 @@ async fn add_entry(
             order_id: None,
             reason: field(&f, "reason").to_owned(),
         };
-        assessment::add_entry(&app, &u, input).await?;
-        Ok(month)
+        Ok(assessment::add_entry(&app, &u, input).await?.month)
     }
     .await;
     match r {
@@ -346,9 +272,8 @@ async fn reverse_entry(
     let t = msgs(&headers);
     let r: AppResult<String> = async {
         let id = parse_id("id", &id)?;
-        let entry = app.store.entry(id).await?;
-        assessment::reverse(&app, &u, id, field(&f, "reason").to_owned()).await?;
-        Ok(entry.month)
+        let reason = field(&f, "reason").to_owned();
+        Ok(assessment::reverse(&app, &u, id, reason).await?.month)
     }
     .await;
     match r {
@@ -416,6 +341,20 @@ async fn month_end_page(
     }
 }
 
+fn open_line(t: &Msgs, o: &assessment::ClosingLine) -> OpenLine {
+    OpenLine {
+        id: o.order_id.to_string(),
+        number: o.number.clone(),
+        status: t.get(&format!("status.{}", o.status)),
+        now: t.get(&format!("status.{}", o.status_now)),
+        unit: o.unit.clone().unwrap_or_else(|| t.get("report.no_unit")),
+        supervision: match o.supervision {
+            Some(l) => format!("{}{l}{}", t.get("sup.level_pre"), t.get("sup.level_post")),
+            None => String::new(),
+        },
+    }
+}
+
 /// The closing screen: the month asked for (by default last month), its closing when it is
 /// closed (the orders open at its end, now and then, and the entries it made), every closed
 /// month.
@@ -426,80 +365,22 @@ async fn build_month_end(
     month: Option<&str>,
     flash: Option<String>,
 ) -> AppResult<MonthEndPage> {
-    let company = company_of(app, u).await?;
-    let month = month_param(month, month_of_today(app, &company, 1))?;
-    let offset = offset_of(&company);
-    let closing = match app.store.closing(company.id, &month).await? {
-        None => None,
-        Some((c, orders)) => {
-            let units: HashMap<i64, String> = app
-                .store
-                .units(Some(company.id))
-                .await?
-                .into_iter()
-                .map(|x| (x.id, x.name))
-                .collect();
-            let mut lines = Vec::new();
-            for o in orders {
-                let now = app.store.order(o.order_id).await?.status;
-                // The highest supervision (督办) level the order reached.
-                let level = app
-                    .store
-                    .supervision_notices(o.order_id)
-                    .await?
-                    .iter()
-                    .map(|(level, _, _)| *level)
-                    .max();
-                let supervision = match level {
-                    Some(l) => format!("{}{l}{}", t.get("sup.level_pre"), t.get("sup.level_post")),
-                    None => String::new(),
-                };
-                lines.push(OpenLine {
-                    id: o.order_id.to_string(),
-                    number: o.number,
-                    status: t.get(&format!("status.{}", o.status)),
-                    now: t.get(&format!("status.{now}")),
-                    unit: o
-                        .unit_id
-                        .and_then(|x| units.get(&x).cloned())
-                        .unwrap_or_else(|| t.get("report.no_unit")),
-                    supervision,
-                });
-            }
-            let prefix = format!("month_end:{month}:");
-            let entries = app
-                .store
-                .entries(company.id, &month)
-                .await?
-                .iter()
-                .filter(|e| {
-                    e.source_key
-                        .as_deref()
-                        .is_some_and(|k| k.starts_with(&prefix))
-                })
-                .count();
-            let by = match c.closed_by {
-                Some(id) => app.store.user(id).await.map(|x| x.name).unwrap_or_default(),
-                None => String::new(),
-            };
-            Some(ClosingView {
-                month: c.month,
-                by,
-                at: local_time(c.closed_at, offset),
-                orders: lines,
-                entries,
-            })
-        }
-    };
-    let closed = app
-        .store
-        .closings(company.id)
-        .await?
+    let c = assessment::closings(app, u, month).await?;
+    let offset = c.home.offset;
+    let closing = c.closing.map(|d| ClosingView {
+        month: d.month,
+        by: d.by.unwrap_or_default(),
+        at: local_time(d.at, offset),
+        orders: d.orders.iter().map(|o| open_line(&t, o)).collect(),
+        entries: d.entries,
+    });
+    let closed = c
+        .closed
         .into_iter()
-        .map(|c| ClosedMonth {
-            month: c.month,
-            open_orders: c.open_orders,
-            at: local_time(c.closed_at, offset),
+        .map(|m| ClosedMonth {
+            month: m.month,
+            open_orders: m.open_orders,
+            at: local_time(m.at, offset),
         })
         .collect();
     Ok(MonthEndPage {
@@ -507,8 +388,8 @@ async fn build_month_end(
         user: Some(PageUser::of(u, &t)),
         flash,
         csrf: u.csrf.clone().unwrap_or_default(),
-        company: company.name,
-        month,
+        company: c.home.name,
+        month: c.month,
         closing,
         closed,
     })
@@ -523,13 +404,13 @@ async fn month_end_run(
 ) -> Response {
     let t = msgs(&headers);
     let r = async {
-        let company = company_of(&app, &u).await?;
+        let home = reports::home(&app, &u).await?;
         let month = field(&f, "month").to_owned();
         if month.is_empty() {
             return Err(AppError::invalid("month", "month is required"));
         }
         let input = assessment::MonthEndInput {
-            company_id: Id(company.id),
+            company_id: Id(home.id),
             month: month.clone(),
         };
         assessment::month_end(&app, &u, input).await?;

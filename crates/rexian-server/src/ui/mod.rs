@@ -9,6 +9,7 @@ mod kb;
 mod ledger;
 pub mod live;
 mod orders;
+mod outages;
 mod queues;
 mod reports;
 mod settings;
@@ -42,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .merge(intake::routes())
         .merge(checklist::routes())
         .merge(kb::routes())
+        .merge(outages::routes())
         .merge(queues::routes())
         .merge(orders::routes())
         .merge(field::routes())

@@ -9,12 +9,13 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::{Extension, Router};
 use chrono::Datelike;
+use rexian_app::reports::{self, By};
 use serde::Deserialize;
 
 use super::common::msgs;
 use super::{error_page, render, PageUser};
 use crate::auth::CurrentUser;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::i18n::Msgs;
 use crate::AppState;
 
@@ -73,9 +74,6 @@ struct Row {
     repeats: i64,
 }
 
-/// The dimensions a report is broken down by.
-const DIMS: [&str; 5] = ["unit", "person", "category", "subtype", "channel"];
-
 #[derive(Template)]
 #[template(path = "reports.html")]
 struct ReportPage {
@@ -93,7 +91,7 @@ struct ReportPage {
     targets: [String; 3],
     rows: Vec<Row>,
     charts: Vec<Chart>,
-    matters: Vec<rexian_store::reports::MatterCount>,
+    matters: Vec<reports::MatterLine>,
 }
 
 #[derive(Deserialize)]
@@ -121,146 +119,99 @@ async fn page(
     }
 }
 
+/// The label of a breakdown line on the screen.
+fn label(t: &Msgs, by: By, l: &reports::BreakdownLine) -> String {
+    let k = l.key.as_str();
+    match by {
+        By::Unit => l.name.clone().unwrap_or_else(|| t.get("report.no_unit")),
+        By::Person => l.label.clone(),
+        By::Category => t.get(&format!("category.{k}")),
+        By::Subtype if k.is_empty() => t.get("report.no_subtype"),
+        By::Subtype => k.to_owned(),
+        By::Channel => t.get(&format!("channel.{k}")),
+    }
+}
+
+fn row(label: String, k: &reports::Figures, repeats: i64) -> Row {
+    Row {
+        label,
+        intake: k.intake,
+        closed: k.closed,
+        timely: pct(k.timely_rate),
+        resolution: pct(k.resolution_rate),
+        satisfaction: pct(k.satisfaction_rate),
+        callback: pct(k.callback_rate),
+        overdue: k.overdue,
+        repeats,
+    }
+}
+
 async fn build(app: &AppState, t: Msgs, u: &CurrentUser, q: ReportQuery) -> AppResult<ReportPage> {
-    let company_id = match u.company_id {
-        Some(c) => c,
-        None => app
-            .store
-            .companies()
-            .await?
-            .first()
-            .map(|c| c.id)
-            .ok_or(AppError::NotFound)?,
-    };
-    let company = app.store.company(company_id).await?;
-    let today = app
-        .clock
-        .now()
-        .with_timezone(&company.offset())
-        .date_naive();
-    let first = today.with_day(1).unwrap_or(today);
+    let home = reports::home(app, u).await?;
+    let first = home.today.with_day(1).unwrap_or(home.today);
     let from = q
         .from
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| first.to_string());
     let to =
         q.to.filter(|s| !s.is_empty())
-            .unwrap_or_else(|| today.to_string());
-    let by =
-        q.by.filter(|s| DIMS.contains(&s.as_str()))
-            .unwrap_or_else(|| "unit".into());
-    let parse = |field: &str, s: &str| {
-        chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map_err(|_| AppError::invalid(field, format!("{field} must be YYYY-MM-DD")))
+            .unwrap_or_else(|| home.today.to_string());
+    let by = q.by.and_then(|b| By::parse(&b).ok()).unwrap_or(By::Unit);
+    let scope = reports::Scope {
+        company_id: Some(home.id),
+        from: Some(from.clone()),
+        to: Some(to.clone()),
     };
-    let (f, tday) = (parse("from", &from)?, parse("to", &to)?);
-    let at = |d: chrono::NaiveDate| {
-        d.and_hms_opt(0, 0, 0)
-            .and_then(|x| x.and_local_timezone(company.offset()).single())
-            .map(|x| x.timestamp_millis())
-    };
-    let (from_ms, to_ms) = (
-        at(f).unwrap_or(0),
-        at(tday.succ_opt().unwrap_or(tday)).unwrap_or(0),
-    );
-    let dim = match by.as_str() {
-        "person" => rexian_store::reports::Dimension::Person,
-        "category" => rexian_store::reports::Dimension::Category,
-        "subtype" => rexian_store::reports::Dimension::Subtype,
-        "channel" => rexian_store::reports::Dimension::Channel,
-        _ => rexian_store::reports::Dimension::Unit,
-    };
-    let units: std::collections::HashMap<String, String> = app
-        .store
-        .units(Some(company.id))
-        .await?
-        .into_iter()
-        .map(|x| (x.id.to_string(), x.name))
-        .collect();
-    let users: std::collections::HashMap<String, String> = app
-        .store
-        .users(Some(company.id))
-        .await?
-        .into_iter()
-        .map(|x| (x.id.to_string(), x.name))
-        .collect();
-    let label = |k: &str| match by.as_str() {
-        "unit" => units
-            .get(k)
-            .cloned()
-            .unwrap_or_else(|| t.get("report.no_unit")),
-        "person" => users.get(k).cloned().unwrap_or_else(|| k.to_owned()),
-        "category" => t.get(&format!("category.{k}")),
-        "subtype" if k.is_empty() => t.get("report.no_subtype"),
-        "subtype" => k.to_owned(),
-        _ => t.get(&format!("channel.{k}")),
-    };
-    let row = |l: String, c: &rexian_store::reports::KpiCounts| {
-        let k = rexian_app::reports::kpi_of(c);
-        (
-            Row {
-                label: l,
-                intake: k.intake,
-                closed: k.closed,
-                timely: pct(k.timely_rate),
-                resolution: pct(k.resolution_rate),
-                satisfaction: pct(k.satisfaction_rate),
-                callback: pct(k.callback_rate),
-                overdue: k.overdue,
-                repeats: c.repeat_complaints,
-            },
-            k,
-        )
-    };
-    let totals = app
-        .store
-        .kpi_counts(company.id, None, from_ms, to_ms)
-        .await?;
-    let (total, _) = row(t.get("report.total"), &totals);
-    let goal = crate::api::orders::company_policy(&company)?.kpi_targets();
+    let k = reports::kpi(app, u, &scope, None).await?;
+    let total = row(t.get("report.total"), &k.figures, k.repeat_complaints);
     let target = |r: Option<f64>| r.map(|v| pct(Some(v))).unwrap_or_default();
     let targets = [
-        target(goal.timely_rate),
-        target(goal.resolution_rate),
-        target(goal.satisfaction_rate),
+        target(k.targets.timely_rate),
+        target(k.targets.resolution_rate),
+        target(k.targets.satisfaction_rate),
     ];
-    let groups = app
-        .store
-        .kpi_breakdown(company.id, dim, from_ms, to_ms)
-        .await?;
-    let mut rows = Vec::new();
-    let mut intake_bars = Vec::new();
-    let mut timely_bars = Vec::new();
-    for (key, c) in &groups {
-        let (r, k) = row(label(key), c);
-        intake_bars.push((r.label.clone(), k.intake as f64, k.intake.to_string()));
-        timely_bars.push((
-            r.label.clone(),
-            k.timely_rate.unwrap_or(0.0),
-            pct(k.timely_rate),
-        ));
-        rows.push(r);
-    }
+    let lines = reports::breakdown(app, u, &scope, by).await?;
+    let rows: Vec<Row> = lines
+        .iter()
+        .map(|l| row(label(&t, by, l), &l.figures, l.repeat_complaints))
+        .collect();
+    let intake_bars: Vec<_> = rows
+        .iter()
+        .map(|r| (r.label.clone(), r.intake as f64, r.intake.to_string()))
+        .collect();
+    let timely_bars: Vec<_> = rows
+        .iter()
+        .zip(&lines)
+        .map(|(r, l)| {
+            (
+                r.label.clone(),
+                l.figures.timely_rate.unwrap_or(0.0),
+                r.timely.clone(),
+            )
+        })
+        .collect();
     let charts = vec![
         chart(t.get("report.chart_intake"), &intake_bars),
         chart(t.get("report.chart_timely"), &timely_bars),
     ];
-    let matters = app
-        .store
-        .top_matters(company.id, from_ms, to_ms, 10)
-        .await?;
-    let dims = DIMS
+    let matters = reports::top_matters(app, u, &scope, 10).await?;
+    let dims = By::ALL
         .iter()
-        .map(|d| ((*d).to_owned(), t.get(&format!("report.by_{d}"))))
+        .map(|d| {
+            (
+                d.as_str().to_owned(),
+                t.get(&format!("report.by_{}", d.as_str())),
+            )
+        })
         .collect();
     Ok(ReportPage {
         t,
         user: Some(PageUser::of(u, &t)),
         flash: None,
-        company_id: company.id.to_string(),
+        company_id: home.id.to_string(),
         from,
         to,
-        by,
+        by: by.as_str().to_owned(),
         dims,
         total,
         targets,

@@ -18,6 +18,7 @@ mod login_guard;
 mod matters;
 mod orders;
 mod org;
+mod outages;
 mod ownership;
 mod personal_log;
 mod photos;

@@ -243,9 +243,53 @@ pub struct WorkerOut {
     pub timeline: Vec<(Instant, f64)>,
     /// `matter`: the matters the complaints landed in.
     pub matters: std::collections::BTreeSet<String>,
+    /// Transport failures in a row (the worker gives up at [`MAX_TRANSPORT_FAILURES`]).
+    transport: u32,
+}
+
+/// What a worker's timed call came to.
+pub(super) enum Answer {
+    /// The status wanted: the answer.
+    Ok(Resp),
+    /// Another status, or no connection (counted as a failure).
+    Failed,
+    /// Too many transport failures in a row: the server is gone, stop.
+    Down,
 }
 
 impl WorkerOut {
+    /// Records call `op` started at `t`: a status in `want` counts its latency and returns the
+    /// answer; anything else is a failure, and transport failures pause the worker briefly.
+    pub(super) async fn record(
+        &mut self,
+        op: &'static str,
+        t: Instant,
+        r: anyhow::Result<Resp>,
+        want: &[u16],
+    ) -> Answer {
+        match r {
+            Ok(r) if want.contains(&r.status) => {
+                self.ops.entry(op).or_default().ok(t.elapsed());
+                self.transport = 0;
+                Answer::Ok(r)
+            }
+            Ok(r) => {
+                self.transport = 0;
+                self.fail(op, format!("HTTP {} {}", r.status, r.snippet()));
+                Answer::Failed
+            }
+            Err(e) => {
+                self.fail(op, format!("{e:#}"));
+                self.transport += 1;
+                if self.transport >= MAX_TRANSPORT_FAILURES {
+                    return Answer::Down;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                Answer::Failed
+            }
+        }
+    }
+
     pub(super) fn fail(&mut self, op: &'static str, msg: String) {
         self.ops.entry(op).or_default().errors += 1;
         if self.failures.len() < 3 {
@@ -308,6 +352,9 @@ impl Org {
     }
 }
 
+/// The clock call of the manual clock.
+const ADVANCE: &str = "/api/v1/admin/clock/advance";
+
 /// Gives up a worker after this many transport failures in a row (the server is gone).
 pub(super) const MAX_TRANSPORT_FAILURES: u32 = 50;
 
@@ -318,43 +365,29 @@ pub async fn intake_worker(org: Arc<Org>, w: usize, end: Instant, limit: Option<
     let mut rng = Rng::new(w as u64 * 7919 + 1);
     let ci = w % org.companies.len();
     let company = &org.companies[ci];
-    let mut transport = 0;
     let mut n = 0u64;
     while Instant::now() < end && limit.is_none_or(|l| out.done < l) {
         let body = data::order(&mut rng, &company.id, company.utility);
         n += 1;
         let key = format!("{}-i{w}-{n}", org.run);
         let t = Instant::now();
-        match c
-            .call(
-                "POST",
-                "/api/v1/orders",
-                Some(&company.agent),
-                Some(&body),
-                org.idempotency.then_some(key.as_str()),
-            )
-            .await
-        {
-            Ok(r) if r.status == 201 => {
-                out.ops.entry("create").or_default().ok(t.elapsed());
-                transport = 0;
+        let idem = org.idempotency.then_some(key.as_str());
+        let r = c.call(
+            "POST",
+            "/api/v1/orders",
+            Some(&company.agent),
+            Some(&body),
+            idem,
+        );
+        match out.record("create", t, r.await, &[201]).await {
+            Answer::Ok(r) => {
                 out.done += 1;
                 if let Ok(id) = id_of(&r.json()) {
                     out.created.push((ci, id));
                 }
             }
-            Ok(r) => {
-                transport = 0;
-                out.fail("create", format!("HTTP {} {}", r.status, r.snippet()));
-            }
-            Err(e) => {
-                out.fail("create", format!("{e:#}"));
-                transport += 1;
-                if transport >= MAX_TRANSPORT_FAILURES {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
+            Answer::Failed => {}
+            Answer::Down => break,
         }
     }
     out
@@ -398,7 +431,6 @@ pub async fn life_worker(org: Arc<Org>, w: usize, end: Instant) -> WorkerOut {
     let mut rng = Rng::new(w as u64 * 104_729 + 3);
     let ci = w % org.companies.len();
     let company = &org.companies[ci];
-    let mut transport = 0;
     let mut n = 0u64;
     'life: while Instant::now() < end {
         let start = Instant::now();
@@ -406,66 +438,35 @@ pub async fn life_worker(org: Arc<Org>, w: usize, end: Instant) -> WorkerOut {
         n += 1;
         let key = format!("{}-l{w}-{n}", org.run);
         let t = Instant::now();
-        let id = match c
-            .call(
-                "POST",
-                "/api/v1/orders",
-                Some(&company.agent),
-                Some(&body),
-                org.idempotency.then_some(key.as_str()),
-            )
-            .await
-        {
-            Ok(r) if r.status == 201 => {
-                out.ops.entry("create").or_default().ok(t.elapsed());
-                transport = 0;
-                match id_of(&r.json()) {
-                    Ok(id) => id,
-                    Err(e) => {
-                        out.fail("create", e.to_string());
-                        continue;
-                    }
+        let idem = org.idempotency.then_some(key.as_str());
+        let r = c.call(
+            "POST",
+            "/api/v1/orders",
+            Some(&company.agent),
+            Some(&body),
+            idem,
+        );
+        let id = match out.record("create", t, r.await, &[201]).await {
+            Answer::Ok(r) => match id_of(&r.json()) {
+                Ok(id) => id,
+                Err(e) => {
+                    out.fail("create", e.to_string());
+                    continue;
                 }
-            }
-            Ok(r) => {
-                out.fail("create", format!("HTTP {} {}", r.status, r.snippet()));
-                continue;
-            }
-            Err(e) => {
-                out.fail("create", format!("{e:#}"));
-                transport += 1;
-                if transport >= MAX_TRANSPORT_FAILURES {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(20)).await;
-                continue;
-            }
+            },
+            Answer::Failed => continue,
+            Answer::Down => break,
         };
         out.created.push((ci, id.clone()));
         let team = rng.below(company.teams.len());
         for (step, token, body) in steps(company, team) {
             let t = Instant::now();
-            match c
-                .call(
-                    "POST",
-                    &format!("/api/v1/orders/{id}/{step}"),
-                    Some(&token),
-                    Some(&body),
-                    None,
-                )
-                .await
-            {
-                Ok(r) if r.status == 200 || r.status == 201 => {
-                    out.ops.entry(step).or_default().ok(t.elapsed());
-                }
-                Ok(r) => {
-                    out.fail(step, format!("HTTP {} {}", r.status, r.snippet()));
-                    continue 'life;
-                }
-                Err(e) => {
-                    out.fail(step, format!("{e:#}"));
-                    continue 'life;
-                }
+            let path = format!("/api/v1/orders/{id}/{step}");
+            let r = c.call("POST", &path, Some(&token), Some(&body), None);
+            match out.record(step, t, r.await, &[200, 201]).await {
+                Answer::Ok(_) => {}
+                Answer::Failed => continue 'life,
+                Answer::Down => break 'life,
             }
         }
         out.ops.entry("lifecycle").or_default().ok(start.elapsed());
@@ -484,7 +485,6 @@ pub async fn read_worker(
     let mut out = WorkerOut::default();
     let mut c = org.conn();
     let mut rng = Rng::new(w as u64 * 31 + 11);
-    let mut transport = 0;
     while Instant::now() < end {
         let (ci, id) = rng.pick(&orders).clone();
         let company = &org.companies[ci];
@@ -495,24 +495,11 @@ pub async fn read_worker(
             ("detail", format!("/api/v1/orders/{id}"))
         };
         let t = Instant::now();
-        match c
-            .call("GET", &path, Some(&company.dispatcher), None, None)
-            .await
-        {
-            Ok(r) if r.status == 200 => {
-                out.ops.entry(op).or_default().ok(t.elapsed());
-                out.done += 1;
-                transport = 0;
-            }
-            Ok(r) => out.fail(op, format!("HTTP {} {}", r.status, r.snippet())),
-            Err(e) => {
-                out.fail(op, format!("{e:#}"));
-                transport += 1;
-                if transport >= MAX_TRANSPORT_FAILURES {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
+        let r = c.call("GET", &path, Some(&company.dispatcher), None, None);
+        match out.record(op, t, r.await, &[200]).await {
+            Answer::Ok(_) => out.done += 1,
+            Answer::Failed => {}
+            Answer::Down => break,
         }
     }
     out
@@ -527,7 +514,7 @@ pub async fn idle_sweeps(org: &Org, n: usize) -> super::stats::Samples {
         match c
             .call(
                 "POST",
-                "/api/v1/admin/clock/advance",
+                ADVANCE,
                 Some(&org.admin),
                 Some(&json!({"seconds": 0})),
                 None,
@@ -562,7 +549,7 @@ pub async fn ticker(
         match c
             .call(
                 "POST",
-                "/api/v1/admin/clock/advance",
+                ADVANCE,
                 Some(&org.admin),
                 Some(&json!({"seconds": secs})),
                 None,
@@ -680,7 +667,6 @@ pub async fn report_worker(
     let mut out = WorkerOut::default();
     let mut c = org.conn();
     let mut rng = Rng::new(w as u64 * 131 + 5);
-    let mut transport = 0;
     while Instant::now() < end {
         let company = rng.pick(&org.companies);
         let Some((from, to)) = month_bounds(rng.pick::<String>(months.as_slice())) else {
@@ -692,21 +678,11 @@ pub async fn report_worker(
             company.id
         );
         let t = Instant::now();
-        match c.call("GET", &path, Some(&org.admin), None, None).await {
-            Ok(r) if r.status == 200 => {
-                out.ops.entry("kpi").or_default().ok(t.elapsed());
-                out.done += 1;
-                transport = 0;
-            }
-            Ok(r) => out.fail("kpi", format!("HTTP {} {}", r.status, r.snippet())),
-            Err(e) => {
-                out.fail("kpi", format!("{e:#}"));
-                transport += 1;
-                if transport >= MAX_TRANSPORT_FAILURES {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
+        let r = c.call("GET", &path, Some(&org.admin), None, None);
+        match out.record("kpi", t, r.await, &[200]).await {
+            Answer::Ok(_) => out.done += 1,
+            Answer::Failed => {}
+            Answer::Down => break,
         }
     }
     out
@@ -716,33 +692,14 @@ pub async fn report_worker(
 pub async fn timers_worker(org: Arc<Org>, end: Instant) -> WorkerOut {
     let mut out = WorkerOut::default();
     let mut c = org.conn();
-    let mut transport = 0;
     while Instant::now() < end {
         let t = Instant::now();
-        match c
-            .call(
-                "POST",
-                "/api/v1/admin/clock/advance",
-                Some(&org.admin),
-                Some(&json!({"seconds": 0})),
-                None,
-            )
-            .await
-        {
-            Ok(r) if r.status == 200 => {
-                out.ops.entry("sweep").or_default().ok(t.elapsed());
-                out.done += 1;
-                transport = 0;
-            }
-            Ok(r) => out.fail("sweep", format!("HTTP {} {}", r.status, r.snippet())),
-            Err(e) => {
-                out.fail("sweep", format!("{e:#}"));
-                transport += 1;
-                if transport >= MAX_TRANSPORT_FAILURES {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
+        let zero = json!({"seconds": 0});
+        let r = c.call("POST", ADVANCE, Some(&org.admin), Some(&zero), None);
+        match out.record("sweep", t, r.await, &[200]).await {
+            Answer::Ok(_) => out.done += 1,
+            Answer::Failed => {}
+            Answer::Down => break,
         }
     }
     out
@@ -763,7 +720,6 @@ pub async fn matter_worker(
     let mut out = WorkerOut::default();
     let mut c = org.conn();
     let company = &org.companies[0];
-    let mut transport = 0;
     let mut n = 0u64;
     while Instant::now() < end {
         if let Some(l) = &left {
@@ -777,38 +733,24 @@ pub async fn matter_worker(
             "description": MATTER_TEXT, "customer": {"phone": phone, "community": "幸福小区"}});
         let key = format!("{}-m{w}-{n}", org.run);
         let t = Instant::now();
-        match c
-            .call(
-                "POST",
-                "/api/v1/orders",
-                Some(&company.agent),
-                Some(&body),
-                org.idempotency.then_some(key.as_str()),
-            )
-            .await
-        {
-            Ok(r) if r.status == 201 => {
-                let took = t.elapsed();
-                out.ops.entry("complaint").or_default().ok(took);
-                out.timeline.push((t, took.as_secs_f64() * 1000.0));
+        let idem = org.idempotency.then_some(key.as_str());
+        let r = c.call(
+            "POST",
+            "/api/v1/orders",
+            Some(&company.agent),
+            Some(&body),
+            idem,
+        );
+        match out.record("complaint", t, r.await, &[201]).await {
+            Answer::Ok(r) => {
+                out.timeline.push((t, t.elapsed().as_secs_f64() * 1000.0));
                 out.done += 1;
-                transport = 0;
                 if let Some(m) = r.json()["matter_id"].as_str() {
                     out.matters.insert(m.to_owned());
                 }
             }
-            Ok(r) => {
-                transport = 0;
-                out.fail("complaint", format!("HTTP {} {}", r.status, r.snippet()));
-            }
-            Err(e) => {
-                out.fail("complaint", format!("{e:#}"));
-                transport += 1;
-                if transport >= MAX_TRANSPORT_FAILURES {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
+            Answer::Failed => {}
+            Answer::Down => break,
         }
     }
     out
@@ -827,34 +769,20 @@ pub async fn neglect_worker(
     let mut rng = Rng::new(w as u64 * 104_729 + 3);
     let ci = company.unwrap_or(w % org.companies.len());
     let company = &org.companies[ci];
-    let mut transport = 0;
     while out.done < per {
         let body = data::repair(&mut rng, &company.id, company.utility);
         let t = Instant::now();
-        match c
-            .call(
-                "POST",
-                "/api/v1/orders",
-                Some(&company.agent),
-                Some(&body),
-                None,
-            )
-            .await
-        {
-            Ok(r) if r.status == 201 => {
-                out.ops.entry("create").or_default().ok(t.elapsed());
-                out.done += 1;
-                transport = 0;
-            }
-            Ok(r) => out.fail("create", format!("HTTP {} {}", r.status, r.snippet())),
-            Err(e) => {
-                out.fail("create", format!("{e:#}"));
-                transport += 1;
-                if transport >= MAX_TRANSPORT_FAILURES {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
+        let r = c.call(
+            "POST",
+            "/api/v1/orders",
+            Some(&company.agent),
+            Some(&body),
+            None,
+        );
+        match out.record("create", t, r.await, &[201]).await {
+            Answer::Ok(_) => out.done += 1,
+            Answer::Failed => {}
+            Answer::Down => break,
         }
     }
     out

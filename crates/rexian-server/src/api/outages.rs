@@ -1,0 +1,111 @@
+//! Outage notices under `/api/v1/outages` (api-v1 "Outages and mass incidents"): the use cases
+//! of [`rexian_app::outages`] as JSON.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use rexian_app::outages::{
+    self, Action, ListInput, NewOutage, OutageView, PublicNotice, PublicQuery,
+};
+
+use super::kb::Items;
+use super::parse_id;
+use crate::auth::CurrentUser;
+use crate::error::{AppError, AppResult};
+use crate::extract::parse_json;
+use crate::AppState;
+
+/// `POST /api/v1/outages` → 201 the notice, a draft with its publish deadline.
+pub async fn create(
+    State(app): State<AppState>,
+    Extension(me): Extension<CurrentUser>,
+    body: axum::body::Bytes,
+) -> AppResult<(StatusCode, Json<OutageView>)> {
+    let b: NewOutage = parse_json(&body)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(outages::create(&app, &me, b).await?),
+    ))
+}
+
+/// `GET /api/v1/outages?company_id=&status=&address=`.
+pub async fn list(
+    State(app): State<AppState>,
+    Extension(me): Extension<CurrentUser>,
+    Query(q): Query<ListInput>,
+) -> AppResult<Json<Items<OutageView>>> {
+    Ok(Json(Items {
+        items: outages::list(&app, &me, q).await?,
+    }))
+}
+
+/// `GET /api/v1/outages/{id}`.
+pub async fn get(
+    State(app): State<AppState>,
+    Extension(me): Extension<CurrentUser>,
+    Path(id): Path<String>,
+) -> AppResult<Json<OutageView>> {
+    Ok(Json(outages::get(&app, &me, parse_id("id", &id)?).await?))
+}
+
+/// `POST /api/v1/outages/{id}/{publish|update|restore}`.
+pub async fn step(
+    State(app): State<AppState>,
+    Extension(me): Extension<CurrentUser>,
+    Path((id, step)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> AppResult<Json<OutageView>> {
+    let id = parse_id("id", &id)?;
+    let body: &[u8] = if body.is_empty() { b"{}" } else { &body };
+    let action = match step.as_str() {
+        "publish" => {
+            parse_json::<Empty>(body)?;
+            Action::Publish
+        }
+        "update" => Action::Update(parse_json(body)?),
+        "restore" => Action::Restore(parse_json(body)?),
+        _ => return Err(AppError::NotFound),
+    };
+    Ok(Json(outages::step(&app, &me, id, action).await?))
+}
+
+/// The body of a step that takes nothing.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Empty {}
+
+/// Query of the outage report.
+#[derive(Debug, serde::Deserialize)]
+pub struct ReportQuery {
+    company_id: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// `GET /api/v1/reports/outages?company_id=&from=&to=`: notices received in the period, time
+/// to publication, late ones, calls answered with each.
+pub async fn report(
+    State(app): State<AppState>,
+    Extension(me): Extension<CurrentUser>,
+    Query(q): Query<ReportQuery>,
+) -> AppResult<Json<outages::Report>> {
+    let company = q
+        .company_id
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|s| parse_id("company_id", s))
+        .transpose()?;
+    let r = outages::report(&app, &me, company, q.from.as_deref(), q.to.as_deref()).await?;
+    Ok(Json(r))
+}
+
+/// `GET /api/v1/public/outages?company_id=&address=` (no login): the published, unrestored
+/// notices covering the address, nothing internal.
+pub async fn public(
+    State(app): State<AppState>,
+    Query(q): Query<PublicQuery>,
+) -> AppResult<Json<Items<PublicNotice>>> {
+    Ok(Json(Items {
+        items: outages::public(&app, q).await?,
+    }))
+}

@@ -1,0 +1,453 @@
+//! Outage notices (issue 17, SPEC §6, `001`): received as drafts due by the end of the shift,
+//! published, updated, restored; found by a caller's address in its usual spellings; a notice
+//! left unpublished past its shift assessed once on the user who received it.
+
+use axum::http::StatusCode;
+use rexian_testkit::{enc, Centre};
+use serde_json::{json, Value};
+
+fn notice(c: &Centre) -> Value {
+    json!({"company_id": c.company, "kind": "fault", "cause": "10kV城南线故障跳闸",
+        "area": {"communities": ["幸福小区"], "buildings": ["和平里３栋"]},
+        "start_at": "2026-03-02T00:30:00Z", "expected_end_at": "2026-03-02T06:00:00Z"})
+}
+
+async fn covering(c: &Centre, address: &str) -> Vec<String> {
+    let path = format!(
+        "/api/v1/outages?company_id={}&address={}",
+        c.company,
+        enc(address)
+    );
+    let (s, v) = c.app.get(&path, &c.agent).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_notice_is_due_in_its_shift_published_found_and_restored() {
+    let c = Centre::new("power").await;
+    // Received Monday 09:00 in Beijing: the power preset's shift runs 24 h from 08:00 (001).
+    let (s, n) = c.app.post("/api/v1/outages", &c.agent, notice(&c)).await;
+    assert_eq!(s, StatusCode::CREATED, "{n}");
+    assert_eq!(n["status"], "draft");
+    assert_eq!(n["publish_due_at"], "2026-03-03T00:00:00Z");
+    assert_eq!(n["area"]["buildings"], json!(["和平里３栋"]));
+    let id = n["id"].as_str().unwrap().to_owned();
+
+    // Addresses in their usual spellings find it; a neighbour does not.
+    assert_eq!(
+        covering(&c, "建设路12号 幸福小区5号楼2单元").await,
+        vec![id.clone()]
+    );
+    assert_eq!(covering(&c, "和平里3号楼101").await, vec![id.clone()]);
+    assert_eq!(covering(&c, "和平里3幢101").await, vec![id.clone()]);
+    assert!(covering(&c, "和平里4号楼101").await.is_empty());
+
+    let step = |s: &'static str, body: Value| {
+        let path = format!("/api/v1/outages/{id}/{s}");
+        let c = &c;
+        async move { c.app.post(&path, &c.agent, body).await }
+    };
+    let (s, v) = step("publish", json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        (v["status"].as_str(), v["late"].as_bool()),
+        (Some("published"), Some(false))
+    );
+    assert_eq!(v["published_at"], "2026-03-02T01:00:00Z");
+    let (s, v) = step("publish", json!({})).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert_eq!(v["error"]["code"], "invalid_transition");
+
+    let (s, v) = step("update", json!({"expected_end_at": "2026-03-02T08:00:00Z"})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["expected_end_at"], "2026-03-02T08:00:00Z");
+    let (s, v) = step("update", json!({"expected_end_at": "2026-03-01T08:00:00Z"})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["error"]["field"], "expected_end_at");
+
+    let (s, v) = step("restore", json!({})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["error"]["field"], "restored_at");
+    let (s, v) = step("restore", json!({"restored_at": "2026-03-02T07:40:00Z"})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "restored");
+    // Restored: callers from the area are no longer told about it.
+    assert!(covering(&c, "幸福小区5号楼").await.is_empty());
+    let (s, v) = step("update", json!({"cause": "线路故障"})).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+
+    // The list by status, and the notice itself.
+    let path = format!("/api/v1/outages?company_id={}&status=restored", c.company);
+    let (s, v) = c.app.get(&path, &c.supervisor).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["items"].as_array().unwrap().len(), 1);
+    let (s, v) = c.app.get(&format!("/api/v1/outages/{id}"), &c.agent).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["restored_at"], "2026-03-02T07:40:00Z");
+    assert_eq!(v["contacts"], json!([]));
+}
+
+#[tokio::test]
+async fn bad_notices_are_refused_naming_the_field() {
+    let c = Centre::new("power").await;
+    let with = |key: &str, value: Value| {
+        let mut b = notice(&c);
+        b[key] = value;
+        b
+    };
+    for (body, field) in [
+        (with("kind", json!("rumour")), "kind"),
+        (with("cause", json!("  ")), "cause"),
+        (with("area", json!({"communities": []})), "area"),
+        (
+            with("area", json!({"communities": ["东"]})),
+            "area.communities",
+        ),
+        (
+            with(
+                "area",
+                json!({"communities": ["幸福小区"], "stations": ["站".repeat(101)]}),
+            ),
+            "area.stations",
+        ),
+        (
+            with("expected_end_at", json!("2026-03-01T00:00:00Z")),
+            "expected_end_at",
+        ),
+        (with("company_id", json!("999999")), "company_id"),
+    ] {
+        let (s, v) = c.app.post("/api/v1/outages", &c.agent, body).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{field}: {v}");
+        assert_eq!(v["error"]["field"], field, "{v}");
+    }
+    // Unit staff do not handle notices.
+    let (s, _) = c.app.post("/api/v1/outages", &c.handler, notice(&c)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn another_company_neither_sees_nor_files_notices() {
+    let c = Centre::new("power").await;
+    let other_company = c.app.company("北方燃气", "gas").await;
+    let other_centre = c.app.unit(&other_company, None, "燃气热线", "centre").await;
+    let (_, other_agent) = c
+        .app
+        .user("gas_agent", &["agent"], Some(&other_centre), None)
+        .await;
+    let (s, n) = c.app.post("/api/v1/outages", &c.agent, notice(&c)).await;
+    assert_eq!(s, StatusCode::CREATED, "{n}");
+    let id = n["id"].as_str().unwrap();
+    let (s, _) = c
+        .app
+        .get(&format!("/api/v1/outages/{id}"), &other_agent)
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = c
+        .app
+        .post(
+            &format!("/api/v1/outages/{id}/publish"),
+            &other_agent,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = c
+        .app
+        .post("/api/v1/outages", &other_agent, notice(&c))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let path = format!("/api/v1/outages?company_id={}", other_company);
+    let (s, v) = c.app.get(&path, &other_agent).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["items"], json!([]));
+}
+
+#[tokio::test]
+async fn a_notice_left_to_the_next_shift_is_assessed_once_001() {
+    let c = Centre::new("power").await;
+    let (_, n) = c.app.post("/api/v1/outages", &c.agent, notice(&c)).await;
+    let id = n["id"].as_str().unwrap().to_owned();
+    let (_, published) = c.app.post("/api/v1/outages", &c.agent, notice(&c)).await;
+    let pid = published["id"].as_str().unwrap();
+    let (s, _) = c
+        .app
+        .post(
+            &format!("/api/v1/outages/{pid}/publish"),
+            &c.agent,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    // Still a draft at 08:00 next morning: late, once, however often the sweep runs.
+    c.app.advance(23 * 3600 - 60).await;
+    let (_, v) = c.app.get(&format!("/api/v1/outages/{id}"), &c.agent).await;
+    assert_eq!(v["late"], false, "{v}");
+    c.app.advance(120).await;
+    c.app.advance(3600).await;
+    let (_, v) = c.app.get(&format!("/api/v1/outages/{id}"), &c.agent).await;
+    assert_eq!(v["late"], true, "{v}");
+    let st = format!(
+        "/api/v1/assessment/statement?company_id={}&month=2026-03&detail=true",
+        c.company
+    );
+    let (s, v) = c.app.get(&st, &c.assessor).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let late: Vec<&Value> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["rule_code"] == "outage_notice_late")
+        .collect();
+    assert_eq!(late.len(), 1, "{v}");
+    assert_eq!(late[0]["yuan"], -20.0);
+    // On the agent who received it.
+    assert_eq!(
+        (
+            late[0]["subject_kind"].as_str(),
+            late[0]["subject"].as_str()
+        ),
+        (Some("人员"), Some("agent")),
+        "{v}"
+    );
+    // Published late still counts as published.
+    let (s, v) = c
+        .app
+        .post(
+            &format!("/api/v1/outages/{id}/publish"),
+            &c.agent,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        (v["status"].as_str(), v["late"].as_bool()),
+        (Some("published"), Some(true))
+    );
+}
+
+#[tokio::test]
+async fn the_public_reads_published_notices_by_address_without_login() {
+    let c = Centre::new("power").await;
+    let (_, n) = c.app.post("/api/v1/outages", &c.agent, notice(&c)).await;
+    let id = n["id"].as_str().unwrap().to_owned();
+    let path = format!(
+        "/api/v1/public/outages?company_id={}&address={}",
+        c.company,
+        enc("幸福小区５栋")
+    );
+    // A draft is not public yet.
+    let (s, v) = c.app.call("GET", &path, None, None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["items"], json!([]));
+    c.app
+        .post(
+            &format!("/api/v1/outages/{id}/publish"),
+            &c.agent,
+            json!({}),
+        )
+        .await;
+    let (s, v) = c.app.call("GET", &path, None, None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let item = &v["items"][0];
+    assert_eq!(item["id"], id.as_str());
+    assert_eq!(item["cause"], "10kV城南线故障跳闸");
+    assert_eq!(item["expected_end_at"], "2026-03-02T06:00:00Z");
+    // Nothing internal: who received it, deadlines, linked orders.
+    let mut keys: Vec<&str> = item
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        ["area", "cause", "expected_end_at", "id", "kind", "start_at"]
+    );
+    let (s, v) = c
+        .app
+        .call(
+            "GET",
+            &format!("/api/v1/public/outages?company_id={}", c.company),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(v["error"]["field"], "address");
+}
+
+#[tokio::test]
+async fn the_screen_records_publishes_and_restores_a_notice() {
+    const FORM: &str = "application/x-www-form-urlencoded";
+    let c = Centre::new("power").await;
+    assert!(screen(&c).await.contains("暂无停供通知"));
+    let form = format!(
+        "company_id={}&kind=planned&cause={}&communities={}&streets=&buildings=&stations=&start_at=2026-03-03T08:00&expected_end_at=2026-03-03T18:00",
+        c.company,
+        enc("线路检修"),
+        enc("幸福小区、和平里\n建设新村")
+    );
+    let (s, h, _) = c
+        .app
+        .raw("POST", "/outages", Some(&c.agent), Some(form), FORM, &[])
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert!(h["location"].to_str().unwrap().starts_with("/outages"));
+    let html = screen(&c).await;
+    assert!(
+        html.contains("线路检修") && html.contains("幸福小区、和平里、建设新村"),
+        "{html}"
+    );
+    assert!(html.contains("计划停供") && html.contains("待发布"));
+
+    let path = format!("/api/v1/outages?company_id={}", c.company);
+    let (_, v) = c.app.get(&path, &c.agent).await;
+    let n = &v["items"][0];
+    assert_eq!(
+        n["start_at"], "2026-03-03T00:00:00Z",
+        "local 08:00 in Beijing"
+    );
+    assert_eq!(
+        n["area"]["communities"],
+        json!(["幸福小区", "和平里", "建设新村"])
+    );
+    let id = n["id"].as_str().unwrap();
+    for (step, form) in [
+        ("publish", String::new()),
+        ("restore", "restored_at=2026-03-03T17:30".to_owned()),
+    ] {
+        let (s, _, _) = c
+            .app
+            .raw(
+                "POST",
+                &format!("/outages/{id}/{step}"),
+                Some(&c.agent),
+                Some(form),
+                FORM,
+                &[],
+            )
+            .await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{step}");
+    }
+    let (_, n) = c.app.get(&format!("/api/v1/outages/{id}"), &c.agent).await;
+    assert_eq!(n["status"], "restored");
+    assert_eq!(n["restored_at"], "2026-03-03T09:30:00Z");
+    // A bad time is refused naming its field, and nothing changes.
+    let (s, _, body) = c
+        .app
+        .raw("POST", "/outages", Some(&c.agent), Some(format!("company_id={}&kind=fault&cause=x&communities=%E4%B8%9C%E5%8C%BA&start_at=soon&expected_end_at=", c.company)), FORM, &[])
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(String::from_utf8(body).unwrap().contains("start_at"));
+    // Unit staff have no such screen.
+    let (s, _, _) = c
+        .app
+        .raw("GET", "/outages", Some(&c.handler), None, "", &[])
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}
+
+async fn screen(c: &Centre) -> String {
+    let (s, _, body) = c
+        .app
+        .raw("GET", "/outages", Some(&c.agent), None, "", &[])
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    String::from_utf8(body).unwrap()
+}
+
+#[tokio::test]
+async fn notices_are_found_by_cause_and_place_by_the_centre_only() {
+    let c = Centre::new("power").await;
+    let (_, n) = c.app.post("/api/v1/outages", &c.agent, notice(&c)).await;
+    let id = n["id"].as_str().unwrap().to_owned();
+    for q in ["城南线", "幸福小区"] {
+        let path = format!("/api/v1/search?q={}&kind=outage", enc(q));
+        let (s, v) = c.app.get(&path, &c.agent).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["items"][0]["id"], id.as_str(), "{q}: {v}");
+        assert_eq!(v["items"][0]["kind"], "outage");
+        assert_eq!(v["items"][0]["title"], "10kV城南线故障跳闸");
+    }
+    // The restored notice is found with its new state; unit staff do not search notices.
+    let (s, _) = c
+        .app
+        .post(
+            &format!("/api/v1/outages/{id}/update"),
+            &c.agent,
+            json!({"cause": "城南线雷击跳闸"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, v) = c
+        .app
+        .get(&format!("/api/v1/search?q={}", enc("雷击")), &c.agent)
+        .await;
+    assert_eq!(v["items"][0]["id"], id.as_str(), "{v}");
+    let (_, v) = c
+        .app
+        .get(&format!("/api/v1/search?q={}", enc("幸福小区")), &c.handler)
+        .await;
+    assert!(
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| h["kind"] != "outage"),
+        "{v}"
+    );
+}
+
+#[tokio::test]
+async fn the_report_shows_time_to_publish_and_late_notices() {
+    let c = Centre::new("power").await;
+    let (_, a) = c.app.post("/api/v1/outages", &c.agent, notice(&c)).await;
+    let (_, b) = c.app.post("/api/v1/outages", &c.agent, notice(&c)).await;
+    c.app.advance(30 * 60).await;
+    let a = a["id"].as_str().unwrap();
+    let (s, _) = c
+        .app
+        .post(&format!("/api/v1/outages/{a}/publish"), &c.agent, json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    // b is left to the next shift.
+    c.app.advance(24 * 3600).await;
+    let path = format!(
+        "/api/v1/reports/outages?company_id={}&from=2026-03-01&to=2026-03-31",
+        c.company
+    );
+    let (s, v) = c.app.get(&path, &c.supervisor).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        (v["notices"].as_u64(), v["late"].as_u64()),
+        (Some(2), Some(1)),
+        "{v}"
+    );
+    assert_eq!(v["median_minutes_to_publish"], 30);
+    let late: Vec<&str> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["late"] == true)
+        .map(|l| l["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(late, [b["id"].as_str().unwrap()]);
+    let (s, _) = c.app.get(&path, &c.handler).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = c
+        .app
+        .get(
+            &format!("/api/v1/reports/outages?company_id={}", c.company),
+            &c.supervisor,
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(v["error"]["field"], "from");
+}
