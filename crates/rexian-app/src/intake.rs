@@ -468,6 +468,7 @@ async fn decide(
         deadlines,
         idempotency: None,
         matter,
+        incident: crate::incidents::intake(policy, c.customer.community.as_deref(), now_ms),
     })
 }
 

@@ -17,6 +17,7 @@ pub mod customers;
 pub mod error;
 #[cfg(feature = "http")]
 mod http;
+pub mod incidents;
 pub mod intake;
 pub mod kb;
 pub mod order_state;
@@ -28,6 +29,7 @@ pub mod personal;
 pub mod reports;
 pub mod search;
 pub mod ser;
+pub mod steps;
 pub mod tenancy;
 pub mod text;
 

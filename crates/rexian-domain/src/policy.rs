@@ -250,6 +250,17 @@ impl Shifts {
     }
 }
 
+/// When many calls about one place make a mass incident (SPEC §6): `orders` orders of one
+/// community, category and subtype within `minutes` open one; later ones join it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MassIncidentRules {
+    /// Orders that open an incident (preset 10).
+    pub orders: u32,
+    /// Within this many minutes (preset 60).
+    pub minutes: u32,
+}
+
 /// Survey and re-check rates.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SurveyRules {
@@ -436,6 +447,8 @@ pub struct Policy {
     pub heating_season: Option<SeasonRules>,
     /// The centre's shifts.
     pub shifts: Shifts,
+    /// Mass incidents; none: calls are not grouped.
+    pub mass_incident: Option<MassIncidentRules>,
     /// Known subtypes per category.
     pub subtypes: BTreeMap<Category, Vec<String>>,
     /// Limit rules.
@@ -560,6 +573,7 @@ struct RawPolicy {
     survey: Option<Spanned<RawSurvey>>,
     heating_season: Option<Spanned<SeasonRules>>,
     shifts: Option<Spanned<RawShifts>>,
+    mass_incident: Option<Spanned<MassIncidentRules>>,
     #[serde(default)]
     subtypes: BTreeMap<String, Spanned<Vec<String>>>,
     #[serde(default, rename = "rule")]
@@ -910,6 +924,7 @@ impl Policy {
             survey: SurveyRules::default(),
             heating_season: None,
             shifts: Shifts::default(),
+            mass_incident: None,
             subtypes: BTreeMap::new(),
             rules: Vec::new(),
             assessment: Vec::new(),
@@ -956,6 +971,20 @@ impl Policy {
                 ));
             }
             p.shifts = Shifts { starts };
+        }
+        if let Some(m) = raw.mass_incident {
+            let span = m.span();
+            let m = m.into_inner();
+            within(
+                &cx,
+                span.clone(),
+                "mass_incident.orders",
+                m.orders,
+                2,
+                10_000,
+            )?;
+            within(&cx, span, "mass_incident.minutes", m.minutes, 1, 24 * 60)?;
+            p.mass_incident = Some(m);
         }
         if let Some(o) = raw.utc_offset {
             p.utc_offset = parse_offset(o.get_ref()).ok_or_else(|| {

@@ -925,3 +925,14 @@ fn bad_shift_starts_are_refused_with_their_line() {
         assert_eq!(e.line, Some(3), "{bad}: {e:?}");
     }
 }
+
+#[test]
+fn every_preset_groups_10_calls_in_60_minutes_spec_6() {
+    for name in ["heat", "power", "gas", "water"] {
+        let m = Policy::preset(name).unwrap().mass_incident.unwrap();
+        assert_eq!((m.orders, m.minutes), (10, 60), "{name}");
+    }
+    let text = "utility = \"gas\"\n\n[mass_incident]\norders = 1\nminutes = 60\n";
+    let e = Policy::from_toml("t", text).unwrap_err();
+    assert!(e.reason.contains("mass_incident.orders"), "{e:?}");
+}

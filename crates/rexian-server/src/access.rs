@@ -63,7 +63,7 @@ pub static RULES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/companies/{id}/policy", Access::AnyUser),
     ("PUT", "/api/v1/companies/{id}/policy", ADMIN),
     // Orders: the union of the roles of every step; each step narrows further in the domain
-    // of its handler's step table (`api::orders::step_roles`).
+    // of its handler's step table (`rexian_app::orders::step_roles`).
     ("GET", "/api/v1/orders", STAFF),
     (
         "POST",
@@ -164,6 +164,9 @@ pub static RULES: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/outages/{id}/{step}", CENTRE),
     ("GET", "/api/v1/public/outages", Access::Public),
     ("GET", "/outages", CENTRE),
+    ("GET", "/outages/incidents", CENTRE),
+    ("GET", "/api/v1/incidents", CENTRE),
+    ("POST", "/api/v1/incidents/{id}/{step}", CENTRE),
     (
         "GET",
         "/api/v1/reports/outages",

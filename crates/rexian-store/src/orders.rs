@@ -715,6 +715,8 @@ pub struct NewOrder {
     pub idempotency: Option<Idempotency>,
     /// A complaint: its matter, whose counts and grade change in the same transaction.
     pub matter: Option<crate::matters::MatterIntake>,
+    /// Grouping into a mass incident (an order with a community and a subtype).
+    pub incident: Option<crate::incidents::IncidentIntake>,
 }
 
 /// The answer stored under an idempotency key.
@@ -778,9 +780,9 @@ async fn insert_order(c: &mut Db<'_>, n: NewOrder) -> Result<(OrderFull, Option<
          matter_id, unit_id, first_responder_id, customer_name, customer_phone, customer_address, \
          customer_community, account_no, anonymous, description, callback_pref, complainants, \
          media_exposed, lawsuit, version, created_at, updated_at, closed_at, callback_at, linked_order_id, onsite_consent, \
-         complainant) VALUES \
+         complainant, community_key) VALUES \
          ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
-         $21, $22, $23, $24, $24, $25, $26, $27, $28, $29) RETURNING id",
+         $21, $22, $23, $24, $24, $25, $26, $27, $28, $29, $30) RETURNING id",
     )
     .bind(o.company_id)
     .bind(early_number.clone().unwrap_or_else(provisional_number))
@@ -811,6 +813,7 @@ async fn insert_order(c: &mut Db<'_>, n: NewOrder) -> Result<(OrderFull, Option<
     .bind(o.linked_order_id)
     .bind(i64::from(o.onsite_consent))
     .bind(n.matter.as_ref().and_then(|m| m.complainant.clone()))
+    .bind(n.incident.as_ref().map(|i| i.key.clone()))
     .scalar(&mut *c)
     .await?;
     insert_first_events(&mut *c, id, &events).await?;
@@ -848,6 +851,17 @@ async fn insert_order(c: &mut Db<'_>, n: NewOrder) -> Result<(OrderFull, Option<
         }
     }
     let events = o_events;
+    if let (Some(i), Some(subtype)) = (&n.incident, o.subtype.as_deref()) {
+        let placed = crate::incidents::Placed {
+            id,
+            company_id: o.company_id,
+            category: &o.category,
+            subtype,
+            at: o.created_at,
+            matter_id: n.matter.as_ref().map(|m| m.matter_id),
+        };
+        crate::incidents::place(&mut *c, &placed, i).await?;
+    }
     let number = match early_number {
         Some(number) => number,
         None => {

@@ -89,6 +89,7 @@ fn intake(company_id: i64, agent: i64, text: &str, key: Option<&str>) -> NewOrde
             render: Box::new(|f| json!({"number": f.order.number}).to_string()),
         }),
         matter: None,
+        incident: None,
     }
 }
 

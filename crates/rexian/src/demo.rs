@@ -2,11 +2,12 @@
 
 use anyhow::Context;
 use rexian_app::intake::{self, AtOnce, CustomerFields, Intake, NewOrderInput};
-use rexian_server::api::orders::{do_step, Matters};
+use rexian_app::ser::Id;
+use rexian_app::steps::{self, StepInput};
+use rexian_server::api::orders::Matters;
 use rexian_server::auth::{parse_roles, CurrentUser};
 use rexian_server::AppState;
 use rexian_store::org::{NewCompany, NewUser};
-use serde_json::json;
 
 /// The password of every demo login.
 pub const PASSWORD: &str = "demo-pass-2026";
@@ -255,48 +256,15 @@ async fn seed_orders(app: &AppState, per_company: usize) -> anyhow::Result<usize
             if o.summary.status == "closed" {
                 continue;
             }
-            let id = o.summary.id.to_string();
-            // Walk the order part of the way: new, dispatched, assigned, accepted, replied, closed.
-            let depth = i % 6;
-            let steps: &[(&CurrentUser, &str, serde_json::Value)] = &[
-                (
-                    &dispatcher,
-                    "dispatch",
-                    json!({"unit_id": team.to_string()}),
-                ),
-                (&handler, "assign", json!({"user_id": field.id.to_string()})),
-                (&handler, "accept", json!({})),
-                (
-                    &handler,
-                    "reply",
-                    json!({"result": "已到现场处理完毕，用户确认"}),
-                ),
-                (&dispatcher, "review", json!({"approved": true})),
-            ];
-            for (who, step, body) in steps.iter().take(depth) {
-                let b = serde_json::from_value(body.clone())?;
-                do_step(app, who, &id, step, None, b)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("demo {step}: {e}"))?;
-            }
-            if depth == 5 {
-                let needs_callback =
-                    !matches!(category, "query" | "consult" | "suggestion" | "praise");
-                if needs_callback {
-                    let b = serde_json::from_value(
-                        json!({"reached": true, "satisfaction": "satisfied", "matches_reply": true}),
-                    )?;
-                    // Outside the callback window the order simply waits for its callback.
-                    if do_step(app, &callback, &id, "callbacks", None, b)
-                        .await
-                        .is_err()
-                    {
-                        continue;
-                    }
-                }
-                let b = serde_json::from_value(json!({}))?;
-                let _ = do_step(app, &callback, &id, "close", None, b).await;
-            }
+            let id = o.summary.id;
+            let staff = Staff {
+                dispatcher: &dispatcher,
+                handler: &handler,
+                callback: &callback,
+                team,
+                field: field.id,
+            };
+            walk(app, &staff, id, i % 6, category).await?;
         }
     }
     Ok(n)
@@ -331,6 +299,87 @@ fn demo_order(company: i64, i: usize, (category, subtype, text): Demand) -> NewO
         }),
         ..NewOrderInput::new(company, category, channel, text)
     }
+}
+
+/// Who walks a demo order through its steps.
+struct Staff<'a> {
+    dispatcher: &'a CurrentUser,
+    handler: &'a CurrentUser,
+    callback: &'a CurrentUser,
+    team: i64,
+    field: i64,
+}
+
+/// Walks order `id` `depth` steps of the way: new, dispatched, assigned, accepted, replied,
+/// closed.
+async fn walk(
+    app: &AppState,
+    staff: &Staff<'_>,
+    id: i64,
+    depth: usize,
+    category: &str,
+) -> anyhow::Result<()> {
+    let input = StepInput::default;
+    let steps: [(&CurrentUser, &str, StepInput); 5] = [
+        (
+            staff.dispatcher,
+            "dispatch",
+            StepInput {
+                unit_id: Some(Id(staff.team)),
+                ..input()
+            },
+        ),
+        (
+            staff.handler,
+            "assign",
+            StepInput {
+                user_id: Some(Id(staff.field)),
+                ..input()
+            },
+        ),
+        (staff.handler, "accept", input()),
+        (
+            staff.handler,
+            "reply",
+            StepInput {
+                result: Some("已到现场处理完毕，用户确认".into()),
+                ..input()
+            },
+        ),
+        (
+            staff.dispatcher,
+            "review",
+            StepInput {
+                approved: Some(true),
+                ..input()
+            },
+        ),
+    ];
+    for (who, step, b) in steps.into_iter().take(depth) {
+        steps::take(app, who, id, step, None, b)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo {step}: {e}"))?;
+    }
+    if depth < 5 {
+        return Ok(());
+    }
+    if !matches!(category, "query" | "consult" | "suggestion" | "praise") {
+        let b = StepInput {
+            reached: Some(true),
+            satisfaction: Some("satisfied".into()),
+            matches_reply: Some(true),
+            ..input()
+        };
+        // Outside the callback window the order simply waits for its callback.
+        if steps::take(app, staff.callback, id, "callbacks", None, b)
+            .await
+            .is_err()
+        {
+            return Ok(());
+        }
+    }
+    let _ = steps::take(app, staff.callback, id, "close", None, input()).await;
+    Ok(())
 }
 
 /// Answers agents look up during calls, seeded with the phrasebook (idempotent by key).

@@ -135,6 +135,11 @@ fn outage_routes() -> Router<AppState> {
         .route("/api/v1/outages/{id}/{step}", post(outages::step))
         .route("/api/v1/public/outages", get(outages::public))
         .route("/api/v1/reports/outages", get(outages::report))
+        .route("/api/v1/incidents", get(outages::incidents))
+        .route(
+            "/api/v1/incidents/{id}/{step}",
+            post(outages::incident_step),
+        )
 }
 
 /// Reports, supervision, assessment, customers and surveys.

@@ -74,6 +74,84 @@ pub async fn step(
 #[serde(deny_unknown_fields)]
 struct Empty {}
 
+/// Query of the incident board.
+#[derive(Debug, serde::Deserialize)]
+pub struct IncidentQuery {
+    company_id: Option<String>,
+    open: Option<String>,
+}
+
+/// `GET /api/v1/incidents?company_id=&open=`: mass incidents newest first, with their order
+/// counts.
+pub async fn incidents(
+    State(app): State<AppState>,
+    Extension(me): Extension<CurrentUser>,
+    Query(q): Query<IncidentQuery>,
+) -> AppResult<Json<Items<rexian_app::incidents::IncidentView>>> {
+    let company = q
+        .company_id
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|s| parse_id("company_id", s))
+        .transpose()?;
+    let open = match q.open.as_deref() {
+        None | Some("") | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(AppError::invalid("open", "open is true or false")),
+    };
+    Ok(Json(Items {
+        items: rexian_app::incidents::list(&app, &me, company, open).await?,
+    }))
+}
+
+/// `POST /api/v1/incidents/{id}/link` body.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LinkBody {
+    outage_id: rexian_app::ser::Id,
+}
+
+/// `POST /api/v1/incidents/{id}/close` body.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CloseBody {
+    answer: String,
+}
+
+/// `POST /api/v1/incidents/{id}/{link|close}`.
+pub async fn incident_step(
+    State(app): State<AppState>,
+    Extension(me): Extension<CurrentUser>,
+    Path((id, step)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> AppResult<Json<IncidentAnswer>> {
+    use rexian_app::incidents;
+    let id = parse_id("id", &id)?;
+    let body: &[u8] = if body.is_empty() { b"{}" } else { &body };
+    let v = match step.as_str() {
+        "link" => {
+            let b: LinkBody = parse_json(body)?;
+            IncidentAnswer::Linked(incidents::link(&app, &me, id, b.outage_id.0).await?)
+        }
+        "close" => {
+            let b: CloseBody = parse_json(body)?;
+            IncidentAnswer::Closed(incidents::close(&app, &me, id, b.answer).await?)
+        }
+        _ => return Err(AppError::NotFound),
+    };
+    Ok(Json(v))
+}
+
+/// The answer of an incident step: the incident, or what closing it did.
+#[derive(Debug, serde::Serialize)]
+#[serde(untagged)]
+pub enum IncidentAnswer {
+    /// Linked: the incident.
+    Linked(rexian_app::incidents::IncidentView),
+    /// Closed: the incident and the orders answered.
+    Closed(rexian_app::incidents::Closed),
+}
+
 /// Query of the outage report.
 #[derive(Debug, serde::Deserialize)]
 pub struct ReportQuery {

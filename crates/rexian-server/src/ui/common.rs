@@ -1,12 +1,10 @@
-//! Shared pieces of the console's work screens: local times, countdown badges, labels, and the
-//! bridge from a url-encoded form to the JSON bodies of the API functions.
+//! Shared pieces of the console's work screens: local times, countdown badges, labels and
+//! url-encoded forms.
 
 use axum::http::HeaderMap;
-use chrono::{FixedOffset, NaiveDateTime, TimeZone};
-use serde_json::{Map, Value};
+use chrono::FixedOffset;
 
 use crate::clock::from_ms;
-use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, Msgs};
 
 /// A url-encoded form as its pairs (repeated keys kept).
@@ -33,20 +31,6 @@ pub fn local_time(at_ms: i64, offset: FixedOffset) -> String {
         .with_timezone(&offset)
         .format("%Y-%m-%d %H:%M")
         .to_string()
-}
-
-/// A `datetime-local` input (`2026-01-05T14:30`) in the company's zone, as RFC 3339 UTC.
-pub fn local_input_to_rfc3339(s: &str, offset: FixedOffset) -> AppResult<String> {
-    let naive = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
-        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
-        .map_err(|_| AppError::invalid("until", "until must be a date and time"))?;
-    let local = offset
-        .from_local_datetime(&naive)
-        .single()
-        .ok_or_else(|| AppError::invalid("until", "until must be a date and time"))?;
-    Ok(local
-        .with_timezone(&chrono::Utc)
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
 }
 
 /// A duration as the catalogue spells it: `2天3时` / `2d3h`, `1时05分` / `1h05m`, `7分` / `7m`.
@@ -163,89 +147,12 @@ pub fn order_badge(
         .unwrap_or_else(|| Badge::none(t))
 }
 
-/// Fields of the step and intake forms that are booleans in the API bodies.
-const BOOL_FIELDS: &[&str] = &[
-    "paid",
-    "customer_consent",
-    "approved",
-    "reached",
-    "matches_reply",
-];
-
-/// Fields that are integers in the API bodies.
-const INT_FIELDS: &[&str] = &["labour_minutes"];
-
-/// A step form as the JSON body of `do_step`: `_csrf` and empty fields dropped, booleans and
-/// numbers typed, `until` read in the company's zone.
-pub fn step_json(f: &Fields, offset: FixedOffset) -> AppResult<Value> {
-    let mut m = Map::new();
-    for (k, v) in f {
-        let v = v.trim();
-        if k.starts_with('_') || v.is_empty() {
-            continue;
-        }
-        let value = if BOOL_FIELDS.contains(&k.as_str()) {
-            Value::Bool(matches!(v, "true" | "on" | "1" | "yes"))
-        } else if INT_FIELDS.contains(&k.as_str()) {
-            Value::from(
-                v.parse::<i64>()
-                    .map_err(|_| AppError::invalid(k, format!("{k} must be a whole number")))?,
-            )
-        } else if k == "until" {
-            Value::String(local_input_to_rfc3339(v, offset)?)
-        } else {
-            Value::String(v.to_owned())
-        };
-        m.insert(k.clone(), value);
-    }
-    Ok(Value::Object(m))
-}
-
-/// A JSON body as one of the API's body types; a mismatch is the caller's input error.
-pub fn body<T: serde::de::DeserializeOwned>(v: Value) -> AppResult<T> {
-    serde_json::from_value(v).map_err(|e| AppError::invalid("body", e.to_string()))
-}
-
-/// A string field of an API JSON value ("" when missing or null).
-pub fn s(v: &Value, k: &str) -> String {
-    match &v[k] {
-        Value::String(x) => x.clone(),
-        Value::Number(n) => n.to_string(),
-        _ => String::new(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn east8() -> FixedOffset {
         FixedOffset::east_opt(8 * 3600).unwrap()
-    }
-
-    #[test]
-    fn local_input_is_read_in_the_company_zone() {
-        assert_eq!(
-            local_input_to_rfc3339("2026-01-05T14:30", east8()).unwrap(),
-            "2026-01-05T06:30:00Z"
-        );
-        assert!(local_input_to_rfc3339("tomorrow", east8()).is_err());
-    }
-
-    #[test]
-    fn step_forms_become_typed_bodies() {
-        let f: Fields = vec![
-            ("_csrf".into(), "x".into()),
-            ("result".into(), "换阀门".into()),
-            ("paid".into(), "true".into()),
-            ("labour_minutes".into(), "30".into()),
-            ("note".into(), "  ".into()),
-        ];
-        let v = step_json(&f, east8()).unwrap();
-        assert_eq!(
-            v,
-            serde_json::json!({"result": "换阀门", "paid": true, "labour_minutes": 30})
-        );
     }
 
     #[test]

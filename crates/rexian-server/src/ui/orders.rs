@@ -1,6 +1,6 @@
 //! The order page: facts, deadlines with countdowns, the events as a timeline, a form for every
 //! step the user's role and the order's state allow, and the printable 维修单 (repair form).
-//! Steps go through `api::orders::do_step`; which forms show is asked of the domain's workflow.
+//! Steps go through `rexian_app::steps::take`; which forms show is asked of the use case.
 
 use std::collections::HashMap;
 
@@ -10,19 +10,17 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
-use chrono::FixedOffset;
-use rexian_domain::lifecycle::Step;
+use chrono::{FixedOffset, NaiveDateTime};
+use rexian_app::ser::Id;
+use rexian_app::steps::{self, views, StepInput, FORM_STEPS};
 use rexian_domain::model::Role;
-use rexian_domain::workflow::{self, Env};
-use rexian_store::orders::OrderFull;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::common::{body, local_time, msgs, s, step_json, Badge, Fields};
+use super::common::{local_time, msgs, Badge, Fields};
 use super::{error_page, render, PageUser};
-use crate::api::orders::{company_policy, do_step, offset_of};
-use crate::auth::{parse_roles, CurrentUser};
-use crate::clock::ms;
+use crate::api::parse_id;
+use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Msgs;
 use crate::AppState;
@@ -45,91 +43,6 @@ pub fn routes() -> Router<AppState> {
             "/orders/{id}/extensions/{eid}/{decision}",
             post(extension_decision),
         )
-}
-
-/// The steps the page may offer, in the order the forms appear.
-const STEPS: &[&str] = &[
-    "dispatch",
-    "accept",
-    "assign",
-    "arrive",
-    "reply",
-    "review",
-    "callbacks",
-    "close",
-    "extensions",
-    "return",
-    "transfer",
-    "suspend_request",
-    "suspend",
-    "suspend_refuse",
-    "resume",
-    "reopen",
-    "cancel",
-];
-
-/// The domain step used to ask whether a form makes sense now (ids do not matter for that).
-fn trial(step: &str) -> Option<Step> {
-    Some(match step {
-        "dispatch" => Step::Dispatch { unit: 0 },
-        "transfer" => Step::Transfer { unit: 0 },
-        "accept" => Step::Accept,
-        "return" => Step::Return,
-        "arrive" => Step::Arrive,
-        "reply" => Step::Reply,
-        "review" => Step::Review { approved: true },
-        "callbacks" => Step::Callback {
-            reached: false,
-            contradicts: false,
-        },
-        "close" => Step::Close,
-        "cancel" => Step::Cancel,
-        "reopen" => Step::Reopen,
-        "suspend" | "suspend_request" => Step::Suspend,
-        "resume" => Step::Resume,
-        "extensions" => Step::ExtensionAsk,
-        _ => return None,
-    })
-}
-
-/// The steps this user may take on this order now.
-fn allowed_steps(
-    app: &AppState,
-    u: &CurrentUser,
-    full: &OrderFull,
-    company: &rexian_store::org::Company,
-) -> AppResult<Vec<String>> {
-    let policy = company_policy(company)?;
-    let state = crate::api::orders::state_of(full, company)?;
-    let env = Env {
-        policy: &policy,
-        calendar: &app.calendar,
-        offset: offset_of(company),
-        now: app.clock.now(),
-    };
-    let role_ok = |step: &str| {
-        u.has(Role::Admin)
-            || crate::api::orders::step_roles(step)
-                .iter()
-                .any(|r| u.has(*r))
-    };
-    let mut out = Vec::new();
-    for step in STEPS {
-        if !role_ok(step) {
-            continue;
-        }
-        let ok = match *step {
-            "assign" => rexian_domain::lifecycle::with_unit(state.status),
-            // Arrived once in this dispatch: the reply is what comes next.
-            "arrive" if state.arrived => false,
-            "suspend_refuse" => crate::api::orders::pending_suspension(full).is_some(),
-            other => trial(other).is_some_and(|t| workflow::apply(&state, &t, &env, None).is_ok()),
-        };
-        if ok {
-            out.push((*step).to_owned());
-        }
-    }
-    Ok(out)
 }
 
 /// One line of the timeline.
@@ -364,6 +277,31 @@ fn event_detail(
     parts.join(" · ")
 }
 
+/// Names of the company's units and staff, for the facts and the timeline.
+struct Names {
+    units: HashMap<i64, String>,
+    users: HashMap<i64, String>,
+}
+
+impl Names {
+    fn of(p: &views::OrderPage) -> Names {
+        Names {
+            units: p.units.iter().map(|x| (x.id, x.name.clone())).collect(),
+            users: p.users.iter().map(|x| (x.id, x.name.clone())).collect(),
+        }
+    }
+
+    fn user(&self, id: Option<i64>) -> String {
+        id.and_then(|x| self.users.get(&x).cloned())
+            .unwrap_or_default()
+    }
+
+    fn unit(&self, id: Option<i64>) -> String {
+        id.and_then(|x| self.units.get(&x).cloned())
+            .unwrap_or_default()
+    }
+}
+
 async fn build(
     app: &AppState,
     t: Msgs,
@@ -373,20 +311,95 @@ async fn build(
     print: bool,
 ) -> AppResult<OrderPage> {
     // Visibility, masking, and the log of the personal-data view.
-    let oid = crate::api::parse_id("id", id)?;
-    let (full, customer) = rexian_app::orders::open(app, u, oid).await?;
-    let company = app.store.company(full.order.company_id).await?;
-    let offset: FixedOffset = offset_of(&company);
-    let now = ms(app.clock.now());
-    let units_all = app.store.units(Some(company.id)).await?;
-    let unit_names: HashMap<i64, String> =
-        units_all.iter().map(|x| (x.id, x.name.clone())).collect();
-    let users_all = app.store.users(Some(company.id)).await?;
-    let user_names: HashMap<i64, String> =
-        users_all.iter().map(|x| (x.id, x.name.clone())).collect();
-    let o = &full.order;
-    let steps = allowed_steps(app, u, &full, &company)?;
-    let deadlines = full
+    let p = views::page(app, u, parse_id("id", id)?).await?;
+    let offset = p.company.offset();
+    let now = app.now_ms();
+    let names = Names::of(&p);
+    let (o, c) = (&p.full.order, &p.customer);
+    let label = |prefix: &str, v: &str| t.get(&format!("{prefix}.{v}"));
+    Ok(OrderPage {
+        t,
+        user: Some(PageUser::of(u, &t)),
+        flash,
+        csrf: u.csrf.clone().unwrap_or_default(),
+        id: o.id.to_string(),
+        number: o.number.clone(),
+        company: p.company.name.clone(),
+        status: label("status", &o.status),
+        status_code: o.status.clone(),
+        category: label("category", &o.category),
+        subtype: o
+            .subtype
+            .as_deref()
+            .filter(|x| !x.is_empty())
+            .map(|x| label("subtype", x))
+            .unwrap_or_default(),
+        channel: label("channel", &o.channel),
+        grade: o
+            .grade
+            .map(|g| t.get(&format!("grade.g{g}")))
+            .unwrap_or_default(),
+        created: local_time(o.created_at, offset),
+        first_responder: names.user(Some(o.first_responder_id)),
+        unit: names.unit(o.unit_id),
+        assignee: names.user(o.assignee_id),
+        description: o.description.clone(),
+        anonymous: o.anonymous,
+        hidden_customer: c.hidden,
+        cust_name: c.name.clone().unwrap_or_default(),
+        cust_phone: c.phone.clone().unwrap_or_default(),
+        cust_address: c.address.clone().unwrap_or_default(),
+        cust_community: c.community.clone().unwrap_or_default(),
+        cust_account: c.account_no.clone().unwrap_or_default(),
+        callback_declined: o.callback_pref == "declined",
+        badge: super::common::order_badge(&t, &p.full.deadlines, now, offset),
+        deadlines: deadline_lines(&t, &p, now, offset),
+        events: event_lines(&t, &p, &names, offset),
+        extensions: extension_lines(&t, &p, offset),
+        callbacks: callback_lines(&t, &p, offset),
+        steps: p.steps.clone(),
+        units: pairs(p.dispatch_units().map(|x| (x.id, &x.name))),
+        workers: pairs(p.workers().map(|x| (x.id, &x.name))),
+        ext_kinds: labelled(&t, "deadline", p.running.iter().map(|r| r.kind.as_str())),
+        satisfactions: labelled(&t, "satisfaction", SATISFACTIONS.iter().copied()),
+        is_supervisor: u.has(Role::Supervisor) || u.has(Role::Admin),
+        repair: repair_form(&p, &names, offset),
+        print,
+        now,
+        photos: photo_lines(&p, &names, offset),
+        can_photo: crate::api::photos::may_upload(u)
+            && o.status != "closed"
+            && o.status != "cancelled",
+    })
+}
+
+/// The satisfactions a callback may record.
+const SATISFACTIONS: [&str; 3] = ["satisfied", "basic", "unsatisfied"];
+
+/// Options of a select of codes, each with its label.
+fn labelled<'a>(
+    t: &Msgs,
+    prefix: &str,
+    codes: impl Iterator<Item = &'a str>,
+) -> Vec<(String, String)> {
+    codes
+        .map(|c| (c.to_owned(), t.get(&format!("{prefix}.{c}"))))
+        .collect()
+}
+
+/// Options of a select: (id, name).
+fn pairs<'a>(it: impl Iterator<Item = (i64, &'a String)>) -> Vec<(String, String)> {
+    it.map(|(id, name)| (id.to_string(), name.clone()))
+        .collect()
+}
+
+fn deadline_lines(
+    t: &Msgs,
+    p: &views::OrderPage,
+    now: i64,
+    offset: FixedOffset,
+) -> Vec<DeadlineLine> {
+    p.full
         .deadlines
         .iter()
         .filter(|d| d.active)
@@ -408,12 +421,20 @@ async fn build(
                 } else {
                     String::new()
                 },
-                badge: Badge::of(&t, &d.kind, d.due_at, d.amber_at, met, now, offset),
+                badge: Badge::of(t, &d.kind, d.due_at, d.amber_at, met, now, offset),
                 state: t.get(&format!("dstate.{state}")),
             }
         })
-        .collect();
-    let events = full
+        .collect()
+}
+
+fn event_lines(
+    t: &Msgs,
+    p: &views::OrderPage,
+    names: &Names,
+    offset: FixedOffset,
+) -> Vec<EventLine> {
+    p.full
         .events
         .iter()
         .rev()
@@ -424,23 +445,17 @@ async fn build(
                 label: t.get(&format!("event.{}", e.kind)),
                 actor: e
                     .actor_id
-                    .and_then(|a| user_names.get(&a).cloned())
+                    .and_then(|a| names.users.get(&a).cloned())
                     .unwrap_or_else(|| t.get("event.system")),
-                detail: event_detail(&t, &e.kind, &d, &unit_names, &user_names),
+                detail: event_detail(t, &e.kind, &d, &names.units, &names.users),
                 kind: e.kind.clone(),
             }
         })
-        .collect();
-    let ext_kinds = crate::api::orders::running_limits(&full)
-        .iter()
-        .map(|r| {
-            (
-                r.kind.as_str().to_owned(),
-                t.get(&format!("deadline.{}", r.kind)),
-            )
-        })
-        .collect();
-    let extensions = full
+        .collect()
+}
+
+fn extension_lines(t: &Msgs, p: &views::OrderPage, offset: FixedOffset) -> Vec<ExtensionLine> {
+    p.full
         .extensions
         .iter()
         .map(|x| ExtensionLine {
@@ -451,8 +466,11 @@ async fn build(
             status: t.get(&format!("ext.{}", x.status)),
             pending: x.status == "pending",
         })
-        .collect();
-    let callbacks = full
+        .collect()
+}
+
+fn callback_lines(t: &Msgs, p: &views::OrderPage, offset: FixedOffset) -> Vec<CallbackLine> {
+    p.full
         .callbacks
         .iter()
         .map(|c| CallbackLine {
@@ -470,8 +488,12 @@ async fn build(
             },
             note: c.note.clone().unwrap_or_default(),
         })
-        .collect();
-    let repair = full
+        .collect()
+}
+
+/// The repair form of the last reply.
+fn repair_form(p: &views::OrderPage, names: &Names, offset: FixedOffset) -> RepairForm {
+    p.full
         .events
         .iter()
         .rev()
@@ -481,10 +503,7 @@ async fn build(
             RepairForm {
                 replied: true,
                 at: local_time(e.at, offset),
-                by: e
-                    .actor_id
-                    .and_then(|a| user_names.get(&a).cloned())
-                    .unwrap_or_default(),
+                by: names.user(e.actor_id),
                 result: text_of(&d, "result"),
                 fault: text_of(&d, "fault"),
                 materials: text_of(&d, "materials"),
@@ -494,104 +513,19 @@ async fn build(
                 signature: text_of(&d, "signature"),
             }
         })
-        .unwrap_or_default();
-    // Dispatch to any unit of the company but the centre itself; assign to the unit's workers.
-    let units = units_all
+        .unwrap_or_default()
+}
+
+fn photo_lines(p: &views::OrderPage, names: &Names, offset: FixedOffset) -> Vec<PhotoLine> {
+    let order = p.full.order.id;
+    p.photos
         .iter()
-        .filter(|x| x.kind != "centre")
-        .map(|x| (x.id.to_string(), x.name.clone()))
-        .collect();
-    let workers = users_all
-        .iter()
-        .filter(|x| {
-            !x.disabled
-                && x.unit_id.is_some()
-                && x.unit_id == o.unit_id
-                && parse_roles(&x.roles).contains(&Role::FieldWorker)
+        .map(|x| PhotoLine {
+            url: format!("/orders/{order}/photos/{}", x.id),
+            at: local_time(x.at, offset),
+            by: names.user(x.uploaded_by),
         })
-        .map(|x| (x.id.to_string(), x.name.clone()))
-        .collect();
-    let photos = app
-        .store
-        .photos(o.id)
-        .await?
-        .iter()
-        .map(|p| PhotoLine {
-            url: format!("/orders/{}/photos/{}", o.id, p.id),
-            at: local_time(p.at, offset),
-            by: p
-                .uploaded_by
-                .and_then(|x| user_names.get(&x).cloned())
-                .unwrap_or_default(),
-        })
-        .collect();
-    let can_photo =
-        crate::api::photos::may_upload(u) && o.status != "closed" && o.status != "cancelled";
-    let c = &customer;
-    let subtype = o.subtype.clone().unwrap_or_default();
-    Ok(OrderPage {
-        t,
-        user: Some(PageUser::of(u, &t)),
-        flash,
-        csrf: u.csrf.clone().unwrap_or_default(),
-        id: o.id.to_string(),
-        number: o.number.clone(),
-        company: company.name.clone(),
-        status: t.get(&format!("status.{}", o.status)),
-        status_code: o.status.clone(),
-        category: t.get(&format!("category.{}", o.category)),
-        subtype: if subtype.is_empty() {
-            String::new()
-        } else {
-            t.get(&format!("subtype.{subtype}"))
-        },
-        channel: t.get(&format!("channel.{}", o.channel)),
-        grade: o
-            .grade
-            .map(|g| t.get(&format!("grade.g{g}")))
-            .unwrap_or_default(),
-        created: local_time(o.created_at, offset),
-        first_responder: user_names
-            .get(&o.first_responder_id)
-            .cloned()
-            .unwrap_or_default(),
-        unit: o
-            .unit_id
-            .and_then(|x| unit_names.get(&x).cloned())
-            .unwrap_or_default(),
-        assignee: o
-            .assignee_id
-            .and_then(|x| user_names.get(&x).cloned())
-            .unwrap_or_default(),
-        description: o.description.clone(),
-        anonymous: o.anonymous,
-        hidden_customer: c.hidden,
-        cust_name: c.name.clone().unwrap_or_default(),
-        cust_phone: c.phone.clone().unwrap_or_default(),
-        cust_address: c.address.clone().unwrap_or_default(),
-        cust_community: c.community.clone().unwrap_or_default(),
-        cust_account: c.account_no.clone().unwrap_or_default(),
-        callback_declined: o.callback_pref == "declined",
-        badge: super::common::order_badge(&t, &full.deadlines, now, offset),
-        deadlines,
-        events,
-        extensions,
-        callbacks,
-        steps,
-        units,
-        workers,
-        ext_kinds,
-        satisfactions: ["satisfied", "basic", "unsatisfied"]
-            .iter()
-            .map(|x| ((*x).to_owned(), t.get(&format!("satisfaction.{x}"))))
-            .collect(),
-        is_supervisor: u.has(Role::Supervisor) || u.has(Role::Admin),
-        repair,
-        print,
-        now,
-        photos,
-        can_photo,
-    })
+        .collect()
 }
 
 /// The screen a step form asked to return to (`_back`): only the console's own work screens.
@@ -623,26 +557,100 @@ async fn step(
     Form(f): Form<Fields>,
 ) -> Response {
     let t = msgs(&headers);
-    if !STEPS.contains(&step.as_str()) {
+    if !FORM_STEPS.contains(&step.as_str()) {
         return error_page(t, &u, AppError::NotFound);
     }
     let r = async {
-        let oid = crate::api::parse_id("id", &id)?;
-        let company = app
-            .store
-            .company(app.store.order(oid).await?.company_id)
-            .await?;
-        let b = step_json(&f, offset_of(&company))?;
-        do_step(&app, &u, &id, &step, None, body(b)?).await
+        let oid = parse_id("id", &id)?;
+        steps::take(&app, &u, oid, &step, None, step_input(&f)?).await
     }
     .await;
+    finish(&app, t, &u, &id, &step, &f, r.map(|_| ())).await
+}
+
+/// The answer to a step form: back to the screen it came from, or the order; its error page.
+async fn finish(
+    app: &AppState,
+    t: Msgs,
+    u: &CurrentUser,
+    id: &str,
+    step: &str,
+    f: &Fields,
+    r: AppResult<()>,
+) -> Response {
     match r {
-        Ok(_) => match back_to(&f, &step) {
+        Ok(()) => match back_to(f, step) {
             Some(back) => back,
-            None => after_step(&app, &u, &id, &step).await,
+            None => after_step(app, u, id, step).await,
         },
-        Err(e) => error_page(t, &u, e),
+        Err(e) => error_page(t, u, e),
     }
+}
+
+/// A step form as the step's input: fields starting with `_` and empty ones dropped, booleans
+/// and numbers read, `until` a local time of the company's zone.
+fn step_input(f: &Fields) -> AppResult<StepInput> {
+    let mut b = StepInput::default();
+    for (k, v) in f {
+        let v = v.trim();
+        if k.starts_with('_') || v.is_empty() {
+            continue;
+        }
+        let yes = Some(matches!(v, "true" | "on" | "1" | "yes"));
+        let id = || parse_id(k, v).map(|i| Some(Id(i)));
+        match k.as_str() {
+            "unit_id" => b.unit_id = id()?,
+            "into" => b.into = id()?,
+            "user_id" => b.user_id = id()?,
+            "paid" => b.paid = yes,
+            "approved" => b.approved = yes,
+            "reached" => b.reached = yes,
+            "matches_reply" => b.matches_reply = yes,
+            "customer_consent" => b.customer_consent = yes,
+            "labour_minutes" => {
+                let n = v.parse::<i64>();
+                let n = n.map_err(|_| AppError::invalid(k, format!("{k} must be a whole number")));
+                b.labour_minutes = Some(n?);
+            }
+            "until" => b.until_local = Some(local_input(v)?),
+            _ => match text_field(&mut b, k) {
+                Some(field) => *field = Some(v.to_owned()),
+                None => return Err(AppError::invalid(k, format!("unknown field `{k}`"))),
+            },
+        }
+    }
+    Ok(b)
+}
+
+/// The free-text field `k` of a step's input.
+fn text_field<'a>(b: &'a mut StepInput, k: &str) -> Option<&'a mut Option<String>> {
+    Some(match k {
+        "reason" => &mut b.reason,
+        "result" => &mut b.result,
+        "comment" => &mut b.comment,
+        "satisfaction" => &mut b.satisfaction,
+        "note" => &mut b.note,
+        "kind" => &mut b.kind,
+        "fault" => &mut b.fault,
+        "materials" => &mut b.materials,
+        "signature" => &mut b.signature,
+        "method" => &mut b.method,
+        "content" => &mut b.content,
+        "remaining_issues" => &mut b.remaining_issues,
+        "customer_opinion" => &mut b.customer_opinion,
+        "contact_person" => &mut b.contact_person,
+        "customer_head" => &mut b.customer_head,
+        "customer_head_phone" => &mut b.customer_head_phone,
+        "customer_signature" => &mut b.customer_signature,
+        _ => return None,
+    })
+}
+
+/// A `datetime-local` input (`2026-01-05T14:30`).
+fn local_input(s: &str) -> AppResult<NaiveDateTime> {
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
+        .map_err(|_| AppError::invalid("until", "until must be a date and time"))
 }
 
 async fn photos_upload(
@@ -673,18 +681,12 @@ async fn extension_decision(
         _ => return error_page(t, &u, AppError::NotFound),
     };
     let r = async {
-        let eid = crate::api::parse_id("extension_id", &eid)?;
-        let b = step_json(&f, FixedOffset::east_opt(8 * 3600).expect("valid offset"))?;
-        do_step(&app, &u, &id, step, Some(eid), body(b)?).await
+        let eid = parse_id("extension_id", &eid)?;
+        let oid = parse_id("id", &id)?;
+        steps::take(&app, &u, oid, step, Some(eid), step_input(&f)?).await
     }
     .await;
-    match r {
-        Ok(_) => match back_to(&f, step) {
-            Some(back) => back,
-            None => after_step(&app, &u, &id, step).await,
-        },
-        Err(e) => error_page(t, &u, e),
-    }
+    finish(&app, t, &u, &id, step, &f, r.map(|_| ())).await
 }
 
 /// The fields of the printed callback form, as text.
@@ -727,41 +729,97 @@ async fn callback_form(
     Path(id): Path<String>,
 ) -> Response {
     let t = msgs(&headers);
-    match crate::api::orders::callback_form_data(&app, &u, &id).await {
-        Ok(v) => {
-            let satisfaction = match s(&v, "satisfaction") {
-                x if x.is_empty() => String::new(),
-                x => t.get(&format!("satisfaction.{x}")),
-            };
-            let f = CallbackFormFields {
-                customer: s(&v, "customer"),
-                number: s(&v, "form_number"),
-                contact: s(&v, "contact_person"),
-                phone: s(&v, "contact_phone"),
-                head: s(&v, "customer_head"),
-                head_phone: s(&v, "customer_head_phone"),
-                address: s(&v, "address"),
-                time: s(&v, "time"),
-                method: s(&v, "method"),
-                content: s(&v, "content"),
-                demand: s(&v, "demand"),
-                result: s(&v, "handling_and_result"),
-                remaining: s(&v, "remaining_issues"),
-                satisfaction,
-                opinion: s(&v, "customer_opinion"),
-                signature: s(&v, "customer_signature"),
-                staff: s(&v, "callback_staff"),
-            };
-            let company = s(&v, "company");
-            render(&CallbackFormPage {
-                t,
-                user: Some(PageUser::of(&u, &t)),
-                flash: None,
-                id,
-                company,
-                f,
-            })
-        }
+    let form = async { views::callback_form(&app, &u, parse_id("id", &id)?).await }.await;
+    match form {
+        Ok(v) => render(&CallbackFormPage {
+            t,
+            user: Some(PageUser::of(&u, &t)),
+            flash: None,
+            id,
+            company: v.company.clone(),
+            f: CallbackFormFields::of(&t, v),
+        }),
         Err(e) => error_page(t, &u, e),
+    }
+}
+
+impl CallbackFormFields {
+    fn of(t: &Msgs, v: views::CallbackForm) -> CallbackFormFields {
+        let text = |x: Option<String>| x.unwrap_or_default();
+        CallbackFormFields {
+            customer: text(v.customer),
+            number: v.form_number,
+            contact: text(v.contact_person),
+            phone: text(v.contact_phone),
+            head: text(v.customer_head),
+            head_phone: text(v.customer_head_phone),
+            address: text(v.address),
+            time: v.time,
+            method: v.method,
+            content: v.content,
+            demand: v.demand,
+            result: text(v.handling_and_result),
+            remaining: text(v.remaining_issues),
+            satisfaction: v
+                .satisfaction
+                .filter(|x| !x.is_empty())
+                .map(|x| t.get(&format!("satisfaction.{x}")))
+                .unwrap_or_default(),
+            opinion: text(v.customer_opinion),
+            signature: text(v.customer_signature),
+            staff: text(v.callback_staff),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(pairs: &[(&str, &str)]) -> Fields {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn step_forms_become_typed_inputs() {
+        let f = form(&[
+            ("_csrf", "x"),
+            ("result", "换阀门"),
+            ("paid", "true"),
+            ("labour_minutes", "30"),
+            ("note", "  "),
+            ("unit_id", "7"),
+            ("until", "2026-01-05T14:30"),
+        ]);
+        let b = step_input(&f).unwrap();
+        assert_eq!(b.result.as_deref(), Some("换阀门"));
+        assert_eq!(b.paid, Some(true));
+        assert_eq!(b.labour_minutes, Some(30));
+        assert_eq!(b.note, None, "empty fields are dropped");
+        assert_eq!(b.unit_id, Some(Id(7)));
+        assert_eq!(
+            b.until_local.map(|t| t.to_string()).as_deref(),
+            Some("2026-01-05 14:30:00")
+        );
+    }
+
+    #[test]
+    fn bad_step_forms_name_the_field() {
+        let err = |pairs: &[(&str, &str)]| {
+            step_input(&form(pairs))
+                .unwrap_err()
+                .field()
+                .map(str::to_owned)
+        };
+        assert_eq!(
+            err(&[("labour_minutes", "half")]).as_deref(),
+            Some("labour_minutes")
+        );
+        assert_eq!(err(&[("until", "tomorrow")]).as_deref(), Some("until"));
+        assert_eq!(err(&[("unit_id", "x")]).as_deref(), Some("unit_id"));
+        assert_eq!(err(&[("colour", "red")]).as_deref(), Some("colour"));
     }
 }

@@ -24,6 +24,7 @@ use crate::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/outages", get(page).post(create))
+        .route("/outages/incidents", get(incident_rows))
         .route("/outages/{id}/{step}", post(step))
 }
 
@@ -80,6 +81,74 @@ struct Page {
     status: String,
     rows: Vec<Row>,
     now_input: String,
+    incidents_html: String,
+}
+
+/// An incident on the board.
+struct IncidentLine {
+    id: String,
+    community: String,
+    subtype: String,
+    orders: i64,
+    first: String,
+    last: String,
+    status: String,
+}
+
+#[derive(Template)]
+#[template(path = "incidents_rows.html")]
+struct IncidentRows {
+    t: Msgs,
+    incidents: Vec<IncidentLine>,
+}
+
+/// The open incidents of `company`, rendered (the board reloads them every few seconds).
+async fn incidents_html(
+    app: &AppState,
+    u: &CurrentUser,
+    t: Msgs,
+    company: i64,
+    offset: FixedOffset,
+) -> AppResult<String> {
+    let incidents = rexian_app::incidents::list(app, u, Some(company), true)
+        .await?
+        .into_iter()
+        .map(|i| IncidentLine {
+            id: i.id.to_string(),
+            community: i.community,
+            subtype: t.get(&format!("subtype.{}", i.subtype)),
+            orders: i.orders,
+            first: local_time(i.first_at, offset),
+            last: local_time(i.last_at, offset),
+            status: t.get(&format!("incident.{}", i.status)),
+        })
+        .collect();
+    IncidentRows { t, incidents }
+        .render()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering incidents: {e}")))
+}
+
+async fn incident_rows(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Extension(u): Extension<CurrentUser>,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let t = msgs(&headers);
+    let run = async {
+        let company = match q.company_id.as_deref().filter(|s| !s.is_empty()) {
+            Some(s) => parse_id("company_id", s)?,
+            None => u
+                .company_id
+                .ok_or_else(|| AppError::invalid("company_id", "choose a company"))?,
+        };
+        let offset = outages::zone(&app, &u, company).await?;
+        incidents_html(&app, &u, t, company, offset).await
+    };
+    match run.await {
+        Ok(html) => axum::response::Html(html).into_response(),
+        Err(e) => error_page(t, &u, e),
+    }
 }
 
 /// Query of the screen.
@@ -108,6 +177,10 @@ async fn page(
         Ok(b) => b,
         Err(e) => return error_page(t, &u, e),
     };
+    let incidents = match incidents_html(&app, &u, t, board.company_id, board.offset).await {
+        Ok(h) => h,
+        Err(e) => return error_page(t, &u, e),
+    };
     let now = app.now_ms();
     let rows = board
         .items
@@ -129,6 +202,7 @@ async fn page(
             .with_timezone(&board.offset)
             .format("%Y-%m-%dT%H:%M")
             .to_string(),
+        incidents_html: incidents,
         t,
     })
 }

@@ -243,6 +243,41 @@ async fn supervisor_sees_overdue_by_unit_and_decides_extensions_returns_and_susp
 }
 
 #[tokio::test]
+async fn the_order_page_asks_an_extension_until_a_local_time_of_the_company() {
+    let c = heat().await;
+    let (a, _) = c.dispatched_leak().await;
+    c.app.advance(40 * 60).await;
+    // A `datetime-local` field means the company's wall clock (UTC+8), not UTC.
+    let until = c.app.state.clock.now() + chrono::Duration::hours(5);
+    let local = until.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap());
+    let field = local.format("%Y-%m-%dT%H:%M").to_string();
+    let path = format!("/orders/{a}/extensions");
+    let (s, _, body) = c
+        .form(
+            &path,
+            &c.handler,
+            "until=tomorrow&reason=%E6%8D%A2%E9%98%80",
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("until"), "{body}");
+    let (s, loc, _) = c
+        .form(
+            &path,
+            &c.handler,
+            &format!("until={field}&reason=%E6%8D%A2%E9%98%80"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(loc, format!("/orders/{a}?done=extensions"));
+    let o = c.order(&a).await;
+    let asked = o["extensions"][0]["until"].as_str().unwrap().to_owned();
+    let expected = until.format("%Y-%m-%dT%H:%M:00Z").to_string();
+    assert_eq!(asked, expected, "{o}");
+    assert_eq!(o["extensions"][0]["reason"], "换阀");
+}
+
+#[tokio::test]
 async fn supervision_notices_are_acknowledged_from_the_screen() {
     let c = heat().await;
     let (a, number) = c.dispatched_leak().await;

@@ -451,3 +451,173 @@ async fn the_report_shows_time_to_publish_and_late_notices() {
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert_eq!(v["error"]["field"], "from");
 }
+
+async fn call_from(c: &Centre, community: &str, subtype: &str, n: usize) {
+    for i in 0..n {
+        let body = json!({"company_id": c.company, "category": "repair", "subtype": subtype,
+            "channel": "phone", "description": "家里停电了",
+            "customer": {"phone": format!("1390000{i:04}"), "community": community}});
+        let (s, v) = c.app.post("/api/v1/orders", &c.agent, body).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+}
+
+async fn incidents(c: &Centre) -> Vec<Value> {
+    let path = format!("/api/v1/incidents?company_id={}", c.company);
+    let (s, v) = c.app.get(&path, &c.supervisor).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    v["items"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn ten_calls_from_one_community_in_an_hour_are_one_incident_spec_6() {
+    let c = Centre::new("power").await;
+    // Nine in the hour: no incident yet; the tenth (spelt otherwise) opens it with all ten.
+    call_from(&c, "幸福小区", "outage", 9).await;
+    assert!(incidents(&c).await.is_empty());
+    c.app.advance(50 * 60).await;
+    call_from(&c, "幸福 小区", "outage", 1).await;
+    let found = incidents(&c).await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["orders"], 10);
+    assert_eq!(found[0]["subtype"], "outage");
+    assert_eq!(found[0]["first_at"], "2026-03-02T01:00:00Z");
+    // Later calls join it, however late; another subtype or community does not.
+    c.app.advance(3 * 3600).await;
+    call_from(&c, "幸福小区", "outage", 2).await;
+    call_from(&c, "幸福小区", "meter", 3).await;
+    call_from(&c, "和平里", "outage", 3).await;
+    let found = incidents(&c).await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["orders"], 12);
+    assert_eq!(found[0]["last_at"], "2026-03-02T04:50:00Z");
+    // The notices screen shows the incident with its count.
+    let (s, _, body) = c
+        .app
+        .raw(
+            "GET",
+            &format!("/outages/incidents?company_id={}", c.company),
+            Some(&c.agent),
+            None,
+            "",
+            &[],
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let html = String::from_utf8(body).unwrap();
+    assert!(
+        html.contains("幸福小区") && html.contains("<strong>12</strong>"),
+        "{html}"
+    );
+    assert!(screen(&c).await.contains("incident-board"));
+    // Unit staff have no incident board.
+    let path = format!("/api/v1/incidents?company_id={}", c.company);
+    assert_eq!(c.app.get(&path, &c.handler).await.0, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn calls_spread_over_more_than_the_window_open_no_incident() {
+    let c = Centre::new("power").await;
+    for _ in 0..4 {
+        call_from(&c, "幸福小区", "outage", 3).await;
+        c.app.advance(25 * 60).await;
+    }
+    // 12 calls, but never 10 within 60 minutes.
+    assert!(incidents(&c).await.is_empty());
+}
+
+#[tokio::test]
+async fn an_incident_is_linked_to_its_notice_and_closed_with_one_answer() {
+    let c = Centre::new("power").await;
+    call_from(&c, "幸福小区", "outage", 10).await;
+    let found = incidents(&c).await;
+    let id = found[0]["id"].as_str().unwrap().to_owned();
+    // One of them is already with a unit: it goes on as it is.
+    let path = format!("/api/v1/orders?company_id={}", c.company);
+    let (_, list) = c.app.get(&path, &c.agent).await;
+    let first = list["items"][0]["id"].as_str().unwrap().to_owned();
+    let (s, v) = c
+        .app
+        .post(
+            &format!("/api/v1/orders/{first}/dispatch"),
+            &c.agent,
+            json!({"unit_id": c.team}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, n) = c.app.post("/api/v1/outages", &c.agent, notice(&c)).await;
+    let step = |s: &str| format!("/api/v1/incidents/{id}/{s}");
+    let (s, v) = c
+        .app
+        .post(&step("link"), &c.supervisor, json!({"outage_id": n["id"]}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["outage_id"], n["id"]);
+    let (s, v) = c
+        .app
+        .post(&step("link"), &c.supervisor, json!({"outage_id": "999"}))
+        .await;
+    assert_eq!(
+        (s, v["error"]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("outage_id"))
+    );
+
+    let answer = "城南线故障抢修中，预计14:00恢复送电";
+    let (s, v) = c
+        .app
+        .post(&step("close"), &c.supervisor, json!({"answer": answer}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["closed_orders"], 9);
+    assert_eq!(v["incident"]["status"], "closed");
+    let (_, list) = c.app.get(&path, &c.agent).await;
+    let statuses: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == "closed").count(),
+        9,
+        "{statuses:?}"
+    );
+    assert_eq!(statuses.iter().filter(|s| **s == "dispatched").count(), 1);
+    // Each closed order has its own event with the answer.
+    let closed = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["status"] == "closed")
+        .unwrap();
+    let (_, o) = c
+        .app
+        .get(
+            &format!("/api/v1/orders/{}", closed["id"].as_str().unwrap()),
+            &c.agent,
+        )
+        .await;
+    let ev = o["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["type"] == "closed")
+        .unwrap();
+    assert_eq!(ev["data"]["reason"], answer);
+    // Closed once; the next calls open a new incident only when ten come again.
+    let (s, v) = c
+        .app
+        .post(&step("close"), &c.supervisor, json!({"answer": answer}))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    call_from(&c, "幸福小区", "outage", 1).await;
+    let open = c
+        .app
+        .get(
+            &format!("/api/v1/incidents?company_id={}&open=true", c.company),
+            &c.agent,
+        )
+        .await
+        .1;
+    assert_eq!(open["items"], json!([]));
+}
