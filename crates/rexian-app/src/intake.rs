@@ -8,7 +8,7 @@ use std::pin::Pin;
 use std::str::FromStr;
 
 use chrono::{DateTime, FixedOffset, Utc};
-use rexian_domain::model::{Category, Channel, Grade, Status};
+use rexian_domain::model::{Category, Channel, Grade, Role, Status};
 use rexian_domain::workflow::{self, Env, OrderState};
 use rexian_domain::Policy;
 use rexian_store::matters::MatterIntake;
@@ -149,6 +149,9 @@ pub struct Replay {
     pub order_id: Option<i64>,
 }
 
+/// Who takes calls: the roles that may create orders.
+pub const TAKERS: &[Role] = &[Role::Agent, Role::Dispatcher, Role::Supervisor, Role::Admin];
+
 /// A future of the [`Matters`] calls.
 pub type MatterFuture<'a, T> = Pin<Box<dyn Future<Output = AppResult<T>> + Send + 'a>>;
 
@@ -203,6 +206,9 @@ pub async fn create(
     key: Option<Key>,
     matters: &dyn Matters,
 ) -> AppResult<Intake> {
+    if !TAKERS.iter().any(|r| me.has(*r)) {
+        return Err(AppError::Forbidden);
+    }
     let company = company_for(app, me, "company_id", input.company_id.0).await?;
     let policy = company_policy(&company)?;
     let mut c = check(&policy, input)?;

@@ -152,3 +152,45 @@ async fn group_staff_choose_the_company_on_the_intake_form() {
         .unwrap()
         .contains("value=\"not_warm\""));
 }
+
+#[tokio::test]
+async fn the_intake_use_case_checks_the_role_and_answers_a_key_once() {
+    use rexian_app::intake::{self, Intake, Key, NewOrderInput};
+    use rexian_app::Actor;
+    use rexian_domain::model::Role;
+    let c = Centre::new("heat").await;
+    let app = &c.app.state;
+    let company: i64 = c.company.parse().unwrap();
+    let actor = |roles: Vec<Role>| Actor {
+        id: 1,
+        roles,
+        company_id: Some(company),
+        unit_id: None,
+    };
+    let input = || NewOrderInput::new(company, "query", "phone", "fees");
+    let key = || {
+        Some(Key {
+            key: "k-1".into(),
+            request_hash: None,
+        })
+    };
+    let matters = rexian_server::api::orders::Matters(app);
+    // Not a role that takes calls: refused before anything is written.
+    let worker = actor(vec![Role::FieldWorker]);
+    let e = intake::create(app, &worker, input(), key(), &matters).await;
+    assert!(matches!(e, Err(rexian_app::AppError::Forbidden)), "{e:?}");
+    let agent = actor(vec![Role::Agent]);
+    let Ok(Intake::Created(o)) = intake::create(app, &agent, input(), key(), &matters).await else {
+        panic!("not created");
+    };
+    // The same key again: the answer kept with the order, naming it.
+    let again = intake::create(app, &agent, input(), key(), &matters).await;
+    let Ok(Intake::Replayed(r)) = again else {
+        panic!("not replayed: {again:?}");
+    };
+    assert_eq!(r.order_id, Some(o.summary.id));
+    assert_eq!(r.answer.status, 201);
+    let kept = intake::answered(app, &agent, "k-1").await.unwrap().unwrap();
+    assert_eq!(kept.order_id, Some(o.summary.id));
+    assert_eq!(orders(&c).await, 1);
+}
