@@ -2,7 +2,8 @@
 # Benchmark smoke run: a few seconds of every scenario against a debug build, with the ceiling,
 # 200 complaints in one matter, a 30-day clock jump over 100 neglected orders (timers),
 # a tiny seeded data dir (`bench seed`) for the report, read and timers scenarios, and a small
-# replay of the heating season's first day.
+# replay of the heating season's first day, and a small outage burst (300 calls from one
+# community under a published notice).
 # No thresholds: it fails only when the bench itself fails (server does not start, a scenario
 # cannot run, the JSON is not written). The figures worth recording come from a release build;
 # see BENCHMARKS.md.
@@ -34,4 +35,8 @@ env -u DATABASE_URL "$bin" bench --scenarios replay \
   --replay-calls 300 --replay-speed 3000 --concurrency 8 --ceiling-seconds 0 \
   --json "$out/replay.json"
 test -s "$out/replay.json"
+env -u DATABASE_URL "$bin" bench --scenarios outage \
+  --outage-calls 300 --replay-speed 2000 --concurrency 8 --ceiling-seconds 0 \
+  --json "$out/outage.json"
+test -s "$out/outage.json"
 echo "bench smoke: ok"

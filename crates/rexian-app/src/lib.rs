@@ -29,6 +29,7 @@ pub mod personal;
 pub mod reports;
 pub mod search;
 pub mod ser;
+pub mod shifts;
 pub mod steps;
 pub mod tenancy;
 pub mod text;

@@ -482,17 +482,21 @@ pub async fn public(app: &App, q: PublicQuery) -> AppResult<Vec<PublicNotice>> {
         return Err(AppError::invalid("address", "at most 200 characters"));
     }
     let rows = for_caller(app, company, None, Some(&address)).await?;
-    Ok(rows
-        .iter()
-        .map(|o| PublicNotice {
+    Ok(rows.iter().map(PublicNotice::of).collect())
+}
+
+impl PublicNotice {
+    /// Notice `o` as anyone may read it.
+    pub fn of(o: &OutageRow) -> PublicNotice {
+        PublicNotice {
             id: o.id,
             kind: o.kind.clone(),
             cause: o.cause.clone(),
             area: area_of(o),
             start_at: o.start_at,
             expected_end_at: o.expected_end_at,
-        })
-        .collect())
+        }
+    }
 }
 
 /// What the notices screen shows: the company, its zone, its notices, and the companies group

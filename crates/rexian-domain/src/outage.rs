@@ -250,6 +250,7 @@ mod tests {
         // 24 h from 08:00 (001 供电所).
         let day = Shifts {
             starts: vec![t(8, 0)],
+            ..Shifts::default()
         };
         assert_eq!(
             publish_due(at("2026-03-02 09:30"), &day),
@@ -263,6 +264,7 @@ mod tests {
         // Three shifts.
         let three = Shifts {
             starts: vec![t(0, 0), t(8, 0), t(16, 0)],
+            ..Shifts::default()
         };
         assert_eq!(
             publish_due(at("2026-03-02 15:59"), &three),

@@ -212,12 +212,18 @@ impl SeasonRules {
 pub struct Shifts {
     /// Start times, sorted, distinct, at least one.
     pub starts: Vec<NaiveTime>,
+    /// The incoming shift is due this long before its start (`001`: 20).
+    pub handover_early_minutes: Option<u32>,
+    /// A handover accepted later than this after the shift start is late (`001`: 5).
+    pub handover_max_delay_minutes: Option<u32>,
 }
 
 impl Default for Shifts {
     fn default() -> Self {
         Shifts {
             starts: vec![NaiveTime::MIN],
+            handover_early_minutes: None,
+            handover_max_delay_minutes: None,
         }
     }
 }
@@ -239,6 +245,13 @@ impl Shifts {
             Some(s) => day.and_time(*s),
             None => day.succ_opt().unwrap_or(day).and_time(self.first()),
         }
+    }
+
+    /// Whether a handover of the shift starting at `shift_start` accepted at `accepted` is late:
+    /// past the allowed delay (none when the policy allows no delay rule).
+    pub fn handover_late(&self, shift_start: NaiveDateTime, accepted: NaiveDateTime) -> bool {
+        self.handover_max_delay_minutes
+            .is_some_and(|m| accepted > shift_start + Duration::minutes(i64::from(m)))
     }
 
     fn first(&self) -> NaiveTime {
@@ -598,6 +611,8 @@ struct RawCallback {
 #[serde(deny_unknown_fields)]
 struct RawShifts {
     starts: Vec<String>,
+    handover_early_minutes: Option<u32>,
+    handover_max_delay_minutes: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -970,7 +985,22 @@ impl Policy {
                     "shifts.starts: one to eight distinct times (HH:MM)",
                 ));
             }
-            p.shifts = Shifts { starts };
+            let raw = sh.get_ref();
+            let minutes = |k: &str, v: Option<u32>| -> Result<Option<u32>, PolicyError> {
+                v.map(|n| within(&cx, span.clone(), k, n, 0, 240))
+                    .transpose()
+            };
+            p.shifts = Shifts {
+                starts,
+                handover_early_minutes: minutes(
+                    "shifts.handover_early_minutes",
+                    raw.handover_early_minutes,
+                )?,
+                handover_max_delay_minutes: minutes(
+                    "shifts.handover_max_delay_minutes",
+                    raw.handover_max_delay_minutes,
+                )?,
+            };
         }
         if let Some(m) = raw.mass_incident {
             let span = m.span();
@@ -1259,13 +1289,14 @@ impl Policy {
             if let Some(on) = &a.on {
                 let ok = on == "month_end_open"
                     || on == "outage_notice_late"
+                    || on == "handover_late"
                     || on
                         .strip_prefix("deadline_missed:")
                         .is_some_and(|k| k.parse::<DeadlineKind>().is_ok());
                 if !ok {
                     return Err(cx.err(
                         Some(span),
-                        format!("assessment {}: on must be month_end_open, outage_notice_late or deadline_missed:<kind>, got {on:?}", a.code),
+                        format!("assessment {}: on must be month_end_open, outage_notice_late, handover_late or deadline_missed:<kind>, got {on:?}", a.code),
                     ));
                 }
             }

@@ -936,3 +936,16 @@ fn every_preset_groups_10_calls_in_60_minutes_spec_6() {
     let e = Policy::from_toml("t", text).unwrap_err();
     assert!(e.reason.contains("mass_incident.orders"), "{e:?}");
 }
+
+#[test]
+fn a_handover_is_late_past_five_minutes_001() {
+    let p = Policy::preset("power").unwrap();
+    assert_eq!(p.shifts.handover_early_minutes, Some(20));
+    let at = |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
+    let start = at("2026-03-03 08:00");
+    assert!(!p.shifts.handover_late(start, at("2026-03-03 08:05")));
+    assert!(p.shifts.handover_late(start, at("2026-03-03 08:06")));
+    // No delay rule: never late.
+    let heat = Policy::preset("heat").unwrap();
+    assert!(!heat.shifts.handover_late(start, at("2026-03-03 12:00")));
+}

@@ -29,6 +29,7 @@ const STAFF: Access = Access::Roles(&[
     Assessor,
     Admin,
 ]);
+const SHIFT: Access = Access::Roles(&[Agent, Dispatcher, CallbackAgent, Supervisor, Admin]);
 const CENTRE: Access = Access::Roles(&[Agent, Dispatcher, Supervisor, Admin]);
 const ADMIN_SUPERVISOR: Access = Access::Roles(&[Admin, Supervisor]);
 
@@ -157,6 +158,12 @@ pub static RULES: &[(&str, &str, Access)] = &[
         Access::Roles(&[Supervisor, Assessor, Admin, Dispatcher]),
     ),
     ("GET", "/api/v1/search", STAFF),
+    // Handovers and the duty log: the centre's shifts (`rexian_app::shifts`).
+    ("POST", "/api/v1/handovers", SHIFT),
+    ("GET", "/api/v1/handovers/{id}", SHIFT),
+    ("POST", "/api/v1/handovers/{id}/accept", SHIFT),
+    ("GET", "/api/v1/duty_log", SHIFT),
+    ("POST", "/api/v1/duty_log", SHIFT),
     // Outage notices: the centre's staff (`rexian_app::outages`).
     ("GET", "/api/v1/outages", CENTRE),
     ("POST", "/api/v1/outages", CENTRE),

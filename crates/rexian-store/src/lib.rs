@@ -21,6 +21,7 @@ pub mod rechecks;
 pub mod reports;
 pub mod search;
 pub mod seed;
+pub mod shifts;
 #[cfg(feature = "testdb")]
 pub mod testdb;
 pub mod timers;

@@ -118,6 +118,8 @@ pub struct OrderPage {
     pub steps: Vec<String>,
     /// The limits still counting (what an extension may be for).
     pub running: Vec<Running>,
+    /// Published outage notices covering the order's place, while it is open.
+    pub outages: Vec<crate::outages::PublicNotice>,
 }
 
 impl OrderPage {
@@ -143,7 +145,22 @@ pub async fn page(app: &App, me: &Actor, id: i64) -> AppResult<OrderPage> {
     let (full, customer) = open(app, me, id).await?;
     let company = app.store.company(full.order.company_id).await?;
     let steps = allowed_steps(app, me, &full, &company)?;
+    let o = &full.order;
+    let outages = if matches!(o.status.as_str(), "closed" | "cancelled") {
+        Vec::new()
+    } else {
+        let (community, address) = (
+            o.customer_community.as_deref(),
+            o.customer_address.as_deref(),
+        );
+        crate::outages::for_caller(app, company.id, community, address)
+            .await?
+            .iter()
+            .map(crate::outages::PublicNotice::of)
+            .collect()
+    };
     Ok(OrderPage {
+        outages,
         units: app.store.units(Some(company.id)).await?,
         users: app.store.users(Some(company.id)).await?,
         photos: app.store.photos(full.order.id).await?,

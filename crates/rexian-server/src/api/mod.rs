@@ -14,6 +14,7 @@ pub mod photos;
 pub mod reports;
 pub mod search;
 pub mod session;
+pub mod shifts;
 
 use axum::routing::{get, post, put};
 use axum::Router;
@@ -27,7 +28,8 @@ pub fn routes(manual_clock: bool) -> Router<AppState> {
         .merge(channel_routes())
         .merge(knowledge_routes())
         .merge(report_routes())
-        .merge(outage_routes());
+        .merge(outage_routes())
+        .merge(shift_routes());
     if manual_clock {
         r.route("/api/v1/admin/clock", put(clock::set))
             .route("/api/v1/admin/clock/advance", post(clock::advance))
@@ -125,6 +127,15 @@ fn knowledge_routes() -> Router<AppState> {
         )
         .route("/api/v1/kb/suggest", get(kb::suggest))
         .route("/api/v1/kb/checklists", get(kb::checklists))
+}
+
+/// Shift handovers and the duty log.
+fn shift_routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/handovers", post(shifts::create))
+        .route("/api/v1/handovers/{id}", get(shifts::get))
+        .route("/api/v1/handovers/{id}/accept", post(shifts::accept))
+        .route("/api/v1/duty_log", get(shifts::day).post(shifts::log))
 }
 
 /// Outage notices.

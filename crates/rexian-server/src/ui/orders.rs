@@ -144,6 +144,8 @@ struct OrderPage {
     now: i64,
     photos: Vec<PhotoLine>,
     can_photo: bool,
+    /// Published outage notices over the order's place: (cause, expected end, local).
+    outages: Vec<(String, String)>,
 }
 
 /// A photo of the order.
@@ -358,6 +360,11 @@ async fn build(
         extensions: extension_lines(&t, &p, offset),
         callbacks: callback_lines(&t, &p, offset),
         steps: p.steps.clone(),
+        outages: p
+            .outages
+            .iter()
+            .map(|n| (n.cause.clone(), local_time(n.expected_end_at, offset)))
+            .collect(),
         units: pairs(p.dispatch_units().map(|x| (x.id, &x.name))),
         workers: pairs(p.workers().map(|x| (x.id, &x.name))),
         ext_kinds: labelled(&t, "deadline", p.running.iter().map(|r| r.kind.as_str())),

@@ -28,6 +28,7 @@ mod rechecks;
 mod reports;
 mod search;
 mod search_quality;
+mod shifts;
 mod snapshots_contract;
 mod supervision;
 mod surveys;

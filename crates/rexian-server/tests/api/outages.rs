@@ -621,3 +621,33 @@ async fn an_incident_is_linked_to_its_notice_and_closed_with_one_answer() {
         .1;
     assert_eq!(open["items"], json!([]));
 }
+
+#[tokio::test]
+async fn the_order_page_of_a_caller_in_the_area_shows_the_notice() {
+    let c = Centre::new("power").await;
+    let (_, n) = c.app.post("/api/v1/outages", &c.agent, notice(&c)).await;
+    let id = n["id"].as_str().unwrap();
+    c.app
+        .post(
+            &format!("/api/v1/outages/{id}/publish"),
+            &c.agent,
+            json!({}),
+        )
+        .await;
+    let body = json!({"company_id": c.company, "category": "repair", "subtype": "outage",
+        "channel": "phone", "description": "家里没电了",
+        "customer": {"phone": "13900000001", "address": "和平里３幢2单元"}});
+    let (_, o) = c.app.post("/api/v1/orders", &c.agent, body).await;
+    let page = format!("/orders/{}", o["id"].as_str().unwrap());
+    let (s, _, html) = c.app.raw("GET", &page, Some(&c.agent), None, "", &[]).await;
+    assert_eq!(s, StatusCode::OK);
+    let html = String::from_utf8(html).unwrap();
+    assert!(
+        html.contains("outage-notice") && html.contains("10kV城南线故障跳闸"),
+        "{html}"
+    );
+    assert!(
+        html.contains("2026-03-02 14:00"),
+        "expected end in Beijing time"
+    );
+}

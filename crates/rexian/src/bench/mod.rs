@@ -4,6 +4,7 @@
 mod ceiling;
 mod data;
 mod http;
+mod outage;
 mod replay;
 mod scenarios;
 mod seed;
@@ -86,6 +87,9 @@ pub struct BenchArgs {
     /// `replay`: seed of the call schedule.
     #[arg(long, default_value_t = 20_261_115)]
     pub replay_seed: u64,
+    /// `outage`: calls of the burst (at `--replay-speed` x the peak's two hours).
+    #[arg(long, default_value_t = outage::PEAK_CALLS)]
+    pub outage_calls: u64,
     /// `matter`: stop after this many complaints (0: run for --duration).
     #[arg(long, default_value_t = 0)]
     pub matter_complaints: u64,
@@ -124,6 +128,10 @@ pub enum Scenario {
     /// `--replay-speed` x real time, every step and timer on the simulated clock, on a server of
     /// its own.
     Replay,
+    /// A published outage notice over one community, then the peak's calls from it (a fifth
+    /// complaints) at `--replay-speed` x: intake during the burst, answers that told the
+    /// notice, publish-to-first-answer time, the incident's count against the calls.
+    Outage,
 }
 
 impl Scenario {
@@ -136,6 +144,7 @@ impl Scenario {
             Scenario::Timers => "timers",
             Scenario::Matter => "matter",
             Scenario::Replay => "replay",
+            Scenario::Outage => "outage",
         }
     }
 
@@ -148,6 +157,7 @@ impl Scenario {
             Scenario::Timers => "sweeps",
             Scenario::Matter => "complaints",
             Scenario::Replay => "lifecycles",
+            Scenario::Outage => "calls",
         }
     }
 }
@@ -218,6 +228,9 @@ struct ScenarioReport {
     /// `matter`: how latency grows with the matter.
     #[serde(skip_serializing_if = "Option::is_none")]
     matter: Option<MatterFigures>,
+    /// `outage`: the burst from one community under a notice.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    outage: Option<outage::OutageFigures>,
     /// `timers`: the catch-up of a 30-day jump over neglected orders.
     #[serde(skip_serializing_if = "Option::is_none")]
     catch_up: Option<CatchUp>,
@@ -778,6 +791,7 @@ async fn load(
             let me_before = stats::read_proc(std::process::id());
             let end = Instant::now() + Duration::from_secs_f64(a.duration);
             let org2 = org.clone();
+            let mut published = None;
             let outcome = match s {
                 Scenario::Intake => {
                     scenarios::drive(a.concurrency, move |w| {
@@ -840,6 +854,17 @@ async fn load(
                     .await?
                 }
                 Scenario::Replay => anyhow::bail!("the replay runs on a server of its own"),
+                Scenario::Outage => {
+                    let (_, at) = outage::publish_notice(&org).await?;
+                    published = Some(at);
+                    let (calls, workers) = (a.outage_calls, a.concurrency);
+                    let gap = outage::spacing(calls, a.replay_speed);
+                    let start = Instant::now() + Duration::from_millis(100);
+                    scenarios::drive(workers, move |w| {
+                        outage::caller(org2.clone(), w, workers, calls, start, gap)
+                    })
+                    .await?
+                }
             };
             let after = pid.and_then(stats::read_proc);
             let me_after = stats::read_proc(std::process::id());
@@ -868,6 +893,10 @@ async fn load(
                     f.over_repairs = stats::round3(f.complaints_per_second / f.repairs_per_second);
                 }
                 r.matter = Some(f);
+            }
+            if let (Scenario::Outage, Some(at)) = (*s, published) {
+                let f = outage::figures(&org, &outcome, a.outage_calls, at, a.replay_speed);
+                r.outage = Some(f.await?);
             }
             print_scenario(&r);
             created.extend(outcome.created);
@@ -976,6 +1005,7 @@ fn report(
         bench_cpu_cores: me_cpu.map(|c| stats::round3(c / o.seconds)),
         replay: None,
         matter: None,
+        outage: None,
         catch_up: None,
     }
 }
@@ -1033,6 +1063,14 @@ fn print_scenario(r: &ScenarioReport) {
     }
     if let Some(f) = &r.replay {
         replay::print(f);
+    }
+    if let Some(f) = &r.outage {
+        println!(
+            "  outage: {} calls ({} repairs, {} complaints) planned over {:.1} s; {} answers told the notice, the first {} ms after publishing; the repairs' incident holds {} orders ({} incidents)",
+            f.calls, f.repairs, f.complaints, f.planned_seconds, f.told,
+            f.publish_to_first_answer_ms.map_or("-".to_owned(), |m| format!("{m:.1}")),
+            f.incident_orders, f.incidents
+        );
     }
     if let Some(m) = &r.matter {
         println!(
