@@ -44,6 +44,8 @@ if ! command -v cargo-machete >/dev/null 2>&1; then
   cargo install -j"$jobs" --locked cargo-machete@0.9.2
 fi
 cargo machete
+step "layers (rexian-server names no rexian-store type; no function of 80 lines)"
+python3 scripts/layers.py
 
 step "tests on SQLite"
 REXIAN_TEST_DB=sqlite cargo test -j"$jobs" --workspace

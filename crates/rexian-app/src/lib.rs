@@ -20,6 +20,7 @@ pub mod error;
 mod http;
 pub mod idempotency;
 pub mod incidents;
+pub mod intake;
 pub mod kb;
 pub mod matters;
 pub mod order_state;

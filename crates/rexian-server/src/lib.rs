@@ -23,7 +23,6 @@ use axum::{middleware, Router};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-
 /// File name of the holiday calendar installed in the data dir (`rexian calendar load`, or the
 /// admin's calendar screen); `serve` reads it at start instead of the embedded one.
 pub const CALENDAR_FILE: &str = "calendar.toml";

@@ -1,13 +1,12 @@
 //! `serve --demo`: demo companies for the four utilities, their units and one user per role.
 
 use anyhow::Context;
+use rexian_app::intake::{self, AtOnce, CustomerFields, Intake, NewOrderInput};
 use rexian_app::ser::Id;
 use rexian_app::steps::{self, StepInput};
-use rexian_server::api::orders::create_order;
 use rexian_server::auth::{parse_roles, CurrentUser};
 use rexian_server::AppState;
 use rexian_store::org::{NewCompany, NewUser};
-use serde_json::json;
 
 /// The password of every demo login.
 pub const PASSWORD: &str = "demo-pass-2026";
@@ -242,30 +241,21 @@ async fn seed_orders(app: &AppState, per_company: usize) -> anyhow::Result<usize
             continue;
         };
         for i in 0..per_company {
-            let (category, subtype, text) = demands[i % demands.len()];
-            let community = COMMUNITIES[(i * 7) % COMMUNITIES.len()];
-            let channel = ["phone", "phone", "phone", "wechat", "walk_in", "gov12345"][i % 6];
-            let mut body = json!({
-                "company_id": company.to_string(), "category": category, "subtype": subtype,
-                "channel": channel,
-                "description": text,
-                "customer": {"name": format!("{}{}", SURNAMES[i % SURNAMES.len()], if i % 2 == 0 { "先生" } else { "女士" }),
-                    "phone": format!("13{:09}", 100_000_000 + i * 7919 % 900_000_000),
-                    "address": format!("{community}{}号楼{}单元{}室", 1 + i % 12, 1 + i % 4, 101 + (i % 6) * 100),
-                    "community": community},
-            });
-            if matches!(category, "query" | "consult") && i % 3 != 0 {
-                body["resolved_at_once"] = json!({"answer": "已按政策当场答复"});
-            }
-            let b = serde_json::from_value(body)?;
-            let o = create_order(app, &agent, b, None)
+            let demand = demands[i % demands.len()];
+            let category = demand.0;
+            let input = demo_order(company, i, demand);
+            let o = match intake::create(app, &agent, input, None)
                 .await
-                .map_err(|e| anyhow::anyhow!("demo order: {e}"))?;
+                .map_err(|e| anyhow::anyhow!("demo order: {e}"))?
+            {
+                Intake::Created(o) => o,
+                Intake::Replayed(_) => continue,
+            };
             n += 1;
-            if o["status"] == "closed" {
+            if o.summary.status == "closed" {
                 continue;
             }
-            let id: i64 = o["id"].as_str().unwrap_or_default().parse()?;
+            let id = o.summary.id;
             let staff = Staff {
                 dispatcher: &dispatcher,
                 handler: &handler,
@@ -277,6 +267,37 @@ async fn seed_orders(app: &AppState, per_company: usize) -> anyhow::Result<usize
         }
     }
     Ok(n)
+}
+
+/// The intake of the `i`-th demo order of `company`.
+fn demo_order(company: i64, i: usize, (category, subtype, text): Demand) -> NewOrderInput {
+    let community = COMMUNITIES[(i * 7) % COMMUNITIES.len()];
+    let title = if i.is_multiple_of(2) {
+        "先生"
+    } else {
+        "女士"
+    };
+    let answered = matches!(category, "query" | "consult") && !i.is_multiple_of(3);
+    let channel = ["phone", "phone", "phone", "wechat", "walk_in", "gov12345"][i % 6];
+    NewOrderInput {
+        subtype: subtype.map(str::to_owned),
+        customer: CustomerFields {
+            name: Some(format!("{}{title}", SURNAMES[i % SURNAMES.len()])),
+            phone: Some(format!("13{:09}", 100_000_000 + i * 7919 % 900_000_000)),
+            address: Some(format!(
+                "{community}{}号楼{}单元{}室",
+                1 + i % 12,
+                1 + i % 4,
+                101 + (i % 6) * 100
+            )),
+            community: Some(community.into()),
+            account_no: None,
+        },
+        resolved_at_once: answered.then(|| AtOnce {
+            answer: "已按政策当场答复".into(),
+        }),
+        ..NewOrderInput::new(company, category, channel, text)
+    }
 }
 
 /// Who walks a demo order through its steps.

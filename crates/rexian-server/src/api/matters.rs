@@ -4,7 +4,6 @@
 use axum::extract::{Path, State};
 use axum::{Extension, Json};
 use rexian_app::matters::{self, MatterView};
-pub use rexian_app::matters::{join, propose_or_create};
 
 use super::parse_id;
 use crate::auth::CurrentUser;

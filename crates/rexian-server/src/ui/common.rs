@@ -1,12 +1,10 @@
-//! Shared pieces of the console's work screens: local times, countdown badges, labels, and the
-//! bridge from a url-encoded form to the JSON bodies of the API functions (intake).
+//! Shared pieces of the console's work screens: local times, countdown badges, labels and
+//! url-encoded forms.
 
 use axum::http::HeaderMap;
 use chrono::FixedOffset;
-use serde_json::Value;
 
 use crate::clock::from_ms;
-use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, Msgs};
 
 /// A url-encoded form as its pairs (repeated keys kept).
@@ -131,20 +129,6 @@ impl Badge {
             _ => 3,
         };
         (rank, if self.due == 0 { i64::MAX } else { self.due })
-    }
-}
-
-/// A JSON body as one of the API's body types; a mismatch is the caller's input error.
-pub fn body<T: serde::de::DeserializeOwned>(v: Value) -> AppResult<T> {
-    serde_json::from_value(v).map_err(|e| AppError::invalid("body", e.to_string()))
-}
-
-/// A string field of an API JSON value ("" when missing or null).
-pub fn s(v: &Value, k: &str) -> String {
-    match &v[k] {
-        Value::String(x) => x.clone(),
-        Value::Number(n) => n.to_string(),
-        _ => String::new(),
     }
 }
 

@@ -1,6 +1,6 @@
 //! The agent's intake screen for a live call: caller lookup (register and earlier orders),
 //! category and subtype from the company's policy, customer fields, answer-and-close; creates
-//! through `api::orders::create_order` and redirects to the new order (POST-redirect-GET).
+//! through `rexian_app::intake` and redirects to the new order (POST-redirect-GET).
 
 use std::str::FromStr;
 
@@ -10,19 +10,16 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
+use rexian_app::intake::{self, AtOnce, CustomerFields, Intake, NewOrderInput};
 use rexian_domain::model::{Category, Channel, Status};
 use serde::Deserialize;
-use serde_json::{json, Value};
 
-use super::common::{body, field, msgs, s, Fields};
+use super::common::{field, msgs, Fields};
 use super::{error_page, render, PageUser};
-use crate::api::orders::{company_policy, create_order};
 use crate::auth::{random_secret, CurrentUser};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Msgs;
 use crate::AppState;
-use rexian_app::orders::ListInput;
-use rexian_store::orders::Idempotency;
 
 /// Intake routes.
 pub fn routes() -> Router<AppState> {
@@ -86,33 +83,25 @@ fn labelled<T: Copy>(
 /// The subtypes the company's policy knows for a category, labelled.
 async fn subtype_options(
     app: &AppState,
+    u: &CurrentUser,
     t: &Msgs,
     company_id: Option<i64>,
     category: &str,
 ) -> Vec<(String, String)> {
-    let (Some(cid), Ok(cat)) = (company_id, Category::from_str(category)) else {
+    let Some(cid) = company_id else {
         return Vec::new();
     };
-    let Ok(company) = app.store.company(cid).await else {
-        return Vec::new();
-    };
-    let Ok(policy) = company_policy(&company) else {
-        return Vec::new();
-    };
-    policy
-        .subtypes
-        .get(&cat)
-        .map(|list| {
-            list.iter()
-                .map(|x| {
-                    let key = format!("subtype.{x}");
-                    let label = t.get(&key);
-                    // A company's own subtype has no catalogue entry: show its code.
-                    (x.clone(), if label == key { x.clone() } else { label })
-                })
-                .collect()
+    let list = intake::subtypes(app, u, cid, category).await;
+    list.unwrap_or_default()
+        .into_iter()
+        .map(|x| {
+            let key = format!("subtype.{x}");
+            let label = t.get(&key);
+            // A company's own subtype has no catalogue entry: show its code.
+            let label = if label == key { x.clone() } else { label };
+            (x, label)
         })
-        .unwrap_or_default()
+        .collect()
 }
 
 async fn show(
@@ -124,16 +113,16 @@ async fn show(
 ) -> Response {
     let companies = match u.company_id {
         Some(_) => Vec::new(),
-        None => match app.store.companies().await {
+        None => match rexian_app::org::companies(app).await {
             Ok(cs) => cs.into_iter().map(|c| (c.id.to_string(), c.name)).collect(),
-            Err(e) => return error_page(t, u, e.into()),
+            Err(e) => return error_page(t, u, e),
         },
     };
     let company_id = u
         .company_id
         .or_else(|| d.company_id.parse().ok())
         .or_else(|| companies.first().and_then(|(id, _)| id.parse().ok()));
-    let subtypes = subtype_options(app, &t, company_id, &d.category).await;
+    let subtypes = subtype_options(app, u, &t, company_id, &d.category).await;
     let page = IntakePage {
         t,
         user: Some(PageUser::of(u, &t)),
@@ -182,29 +171,46 @@ fn draft_of(f: &Fields) -> Draft {
     }
 }
 
-/// The API body of an intake draft.
-fn order_body(u: &CurrentUser, d: &Draft) -> AppResult<Value> {
+/// The intake of a draft.
+fn order_input(u: &CurrentUser, d: &Draft) -> AppResult<NewOrderInput> {
     let company = match u.company_id {
-        Some(c) => c.to_string(),
-        None if !d.company_id.is_empty() => d.company_id.clone(),
+        Some(c) => c,
+        None if !d.company_id.is_empty() => rexian_app::ser::parse_id("company_id", &d.company_id)?,
         None => return Err(AppError::invalid("company_id", "choose a company")),
     };
     let opt = |v: &str| (!v.is_empty()).then(|| v.to_owned());
-    let mut b = json!({
-        "company_id": company,
-        "category": d.category,
-        "subtype": opt(&d.subtype),
-        "channel": if d.channel.is_empty() { "phone" } else { d.channel.as_str() },
-        "description": d.description,
-        "customer": {"name": opt(&d.name), "phone": opt(&d.phone), "address": opt(&d.address),
-            "community": opt(&d.community), "account_no": opt(&d.account_no)},
-        "anonymous": d.anonymous,
-        "callback": if d.callback_declined { "declined" } else { "required" },
-    });
-    if !d.answer.is_empty() {
-        b["resolved_at_once"] = json!({"answer": d.answer});
-    }
-    Ok(b)
+    let channel = if d.channel.is_empty() {
+        "phone"
+    } else {
+        &d.channel
+    };
+    Ok(NewOrderInput {
+        subtype: opt(&d.subtype),
+        customer: CustomerFields {
+            name: opt(&d.name),
+            phone: opt(&d.phone),
+            address: opt(&d.address),
+            community: opt(&d.community),
+            account_no: opt(&d.account_no),
+        },
+        anonymous: d.anonymous,
+        callback: Some(
+            if d.callback_declined {
+                "declined"
+            } else {
+                "required"
+            }
+            .into(),
+        ),
+        resolved_at_once: opt(&d.answer).map(|answer| AtOnce { answer }),
+        ..NewOrderInput::new(company, &d.category, channel, &d.description)
+    })
+}
+
+/// Where a replayed intake goes: the order it made.
+fn to_replayed(r: &intake::Replay) -> Response {
+    let id = r.order_id.map(|i| i.to_string()).unwrap_or_default();
+    Redirect::to(&format!("/orders/{id}")).into_response()
 }
 
 async fn submit(
@@ -219,43 +225,28 @@ async fn submit(
     let key = (!key.is_empty() && key.len() <= 200).then_some(key);
     // A second submit of the same form (double click, reload) goes to the order it made.
     if let Some(k) = &key {
-        match app.store.idempotent_response(u.id, k).await {
-            Ok(Some((_, saved))) => {
-                let v: Value = serde_json::from_str(&saved).unwrap_or(Value::Null);
-                return Redirect::to(&format!("/orders/{}", s(&v, "id"))).into_response();
-            }
+        match intake::answered(&app, &u, k).await {
+            Ok(Some(r)) => return to_replayed(&r),
             Ok(None) => {}
-            Err(e) => return error_page(t, &u, e.into()),
+            Err(e) => return error_page(t, &u, e),
         }
     }
-    let idem_key = key.clone().unwrap_or_default();
-    let idem = key.map(|k| Idempotency {
-        user_id: u.id,
-        key: k,
-        status: 201,
+    let key = key.map(|key| intake::Key {
+        key,
         request_hash: None,
-        render: Box::new(|full| json!({"id": full.order.id.to_string()}).to_string()),
     });
     let created = async {
-        let b = order_body(&u, &d)?;
-        create_order(&app, &u, body(b)?, idem).await
+        let input = order_input(&u, &d)?;
+        intake::create(&app, &u, input, key).await
     }
     .await;
     match created {
-        Ok(v) => {
-            let id = s(&v, "id");
+        Ok(Intake::Created(o)) => {
+            let id = o.summary.id;
             Redirect::to(&format!("/orders/{id}?done=created")).into_response()
         }
         // A second submit of the same form raced this one: go where the first one went.
-        Err(e) if e.field() == Some("Idempotency-Key") => {
-            match app.store.idempotent_response(u.id, &idem_key).await {
-                Ok(Some((_, saved))) => {
-                    let v: Value = serde_json::from_str(&saved).unwrap_or(Value::Null);
-                    Redirect::to(&format!("/orders/{}", s(&v, "id"))).into_response()
-                }
-                _ => error_page(t, &u, e),
-            }
-        }
+        Ok(Intake::Replayed(r)) => to_replayed(&r),
         Err(AppError::Internal(e)) => error_page(t, &u, AppError::Internal(e)),
         Err(e) => {
             let msg = match e.field() {
@@ -292,8 +283,14 @@ async fn subtypes(
     let company = u
         .company_id
         .or_else(|| q.company_id.as_deref().and_then(|c| c.parse().ok()));
-    let subtypes =
-        subtype_options(&app, &t, company, q.category.as_deref().unwrap_or_default()).await;
+    let subtypes = subtype_options(
+        &app,
+        &u,
+        &t,
+        company,
+        q.category.as_deref().unwrap_or_default(),
+    )
+    .await;
     render(&SubtypeOptions {
         t,
         subtypes,
@@ -457,24 +454,18 @@ async fn verify(
     lookup_panel(&app, t, &u, key, Some(notice)).await
 }
 
-/// The register entries matching the key, and the earlier orders of those among them this agent
-/// verified (`002:§14(1)`): account numbers are masked and orders withheld until then. Also the
-/// number of orders withheld.
+/// The lookup of the caller, labelled: the register entries matching the key, the earlier
+/// orders of those among them this agent verified, and the number of orders withheld.
 async fn lookup_data(
     app: &AppState,
     t: &Msgs,
     u: &CurrentUser,
     key: &str,
 ) -> AppResult<(Vec<RegisterEntry>, Vec<PastOrder>, usize)> {
-    let found = match rexian_app::customers::find(app, u, None, key, 5).await {
-        Ok(v) => v,
-        Err(e) => {
-            tracing::warn!(error = %e, "intake lookup could not read the customer register");
-            Vec::new()
-        }
-    };
+    let found = intake::lookup(app, u, key).await?;
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let customers = found
+        .customers
         .iter()
         .map(|c| RegisterEntry {
             id: c.id.to_string(),
@@ -493,54 +484,20 @@ async fn lookup_data(
             verified: c.verified == Some(true),
         })
         .collect();
-    // Orders by the verified customers' phone (or account), as the customer detail finds them.
-    let mut keys: Vec<String> = found
+    let offset = intake::local_offset(app, u).await?;
+    let orders = found
+        .orders
         .iter()
-        .filter(|c| c.verified == Some(true))
-        .map(|c| {
-            c.phone
-                .clone()
-                .filter(|p| !p.is_empty())
-                .unwrap_or_else(|| c.account_no.clone())
+        .map(|o| PastOrder {
+            id: o.id.to_string(),
+            number: o.number.clone(),
+            created: super::common::local_time(o.created_at, offset),
+            category: t.get(&format!("category.{}", o.category)),
+            open: Status::from_str(&o.status).is_ok_and(|x| x.is_open()),
+            status: t.get(&format!("status.{}", o.status)),
+            description: o.description.clone(),
+            complaint: o.category == "complaint",
         })
         .collect();
-    keys.dedup();
-    let offset = match u.company_id {
-        Some(c) => crate::api::orders::offset_of(&app.store.company(c).await?),
-        None => rexian_domain::policy::china_offset(),
-    };
-    let mut seen = std::collections::HashSet::new();
-    let mut orders = Vec::new();
-    let by = |k: &str| ListInput {
-        q: Some(k.to_owned()),
-        limit: Some("30".into()),
-        ..ListInput::default()
-    };
-    for k in &keys {
-        for o in rexian_app::orders::list(app, u, &by(k)).await?.items {
-            if !seen.insert(o.id) {
-                continue;
-            }
-            orders.push(PastOrder {
-                id: o.id.to_string(),
-                number: o.number.clone(),
-                created: super::common::local_time(o.created_at, offset),
-                category: t.get(&format!("category.{}", o.category)),
-                open: Status::from_str(&o.status).is_ok_and(|x| x.is_open()),
-                status: t.get(&format!("status.{}", o.status)),
-                description: o.description.clone(),
-                complaint: o.category == "complaint",
-            });
-        }
-    }
-    // Not verified: say that the caller has earlier orders, but not which.
-    let withheld = if keys.is_empty() {
-        rexian_app::orders::list(app, u, &by(key))
-            .await?
-            .items
-            .len()
-    } else {
-        0
-    };
-    Ok((customers, orders, withheld))
+    Ok((customers, orders, found.withheld))
 }

@@ -70,7 +70,7 @@ fn changes(app: &AppState, me: &CurrentUser) -> impl Stream<Item = Result<Event,
                 _ = l.closing.changed() => return None,
             };
             let data = match got {
-                Ok(c) if crate::api::orders::can_see(&l.me, &c.order) => c.order_id.to_string(),
+                Ok(c) if rexian_app::orders::can_see(&l.me, &c.order) => c.order_id.to_string(),
                 Ok(_) => continue,
                 // Missed some: refresh anyway.
                 Err(RecvError::Lagged(_)) => "lagged".to_owned(),

@@ -12,6 +12,7 @@ mod heating;
 mod idempotency;
 mod identity;
 mod input;
+mod intake;
 mod kb;
 mod login_guard;
 mod matters;
