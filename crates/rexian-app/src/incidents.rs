@@ -24,6 +24,26 @@ pub fn intake(policy: &Policy, community: Option<&str>, now: i64) -> Option<Inci
     })
 }
 
+/// The matter of the open incident an order of `community`, `category` and `subtype` joins,
+/// if it has one (its complaints share it).
+pub async fn matter_of(
+    app: &App,
+    policy: &Policy,
+    company: i64,
+    community: Option<&str>,
+    category: &str,
+    subtype: Option<&str>,
+) -> AppResult<Option<i64>> {
+    let (Some(i), Some(subtype)) = (intake(policy, community, 0), subtype) else {
+        return Ok(None);
+    };
+    Ok(app
+        .store
+        .open_incident(company, &i.key, category, subtype)
+        .await?
+        .and_then(|i| i.matter_id))
+}
+
 /// An incident on the board.
 #[derive(Debug, Clone, Serialize)]
 pub struct IncidentView {

@@ -47,6 +47,8 @@ pub struct CustomerFields {
 pub struct AtOnce {
     /// The answer given on the call.
     pub answer: String,
+    /// The outage notice the call was answered with (linked and counted).
+    pub outage_id: Option<Id>,
 }
 
 /// A new order as the agent gives it (`POST /api/v1/orders`).
@@ -131,10 +133,21 @@ pub struct Key {
 /// What an intake answered.
 #[derive(Debug)]
 pub enum Intake {
-    /// A new order, as the agent sees it.
-    Created(Box<OrderView>),
+    /// A new order, as the agent sees it, with the notices covering the caller.
+    Created(Box<Created>),
     /// The key was answered before (a retry, or a request with the same key that won a race).
     Replayed(Replay),
+}
+
+/// A new order and the published outage notices covering the caller's community or address
+/// (what the agent tells the caller).
+#[derive(Debug, Clone, Serialize)]
+pub struct Created {
+    /// The order.
+    #[serde(flatten)]
+    pub order: OrderView,
+    /// The notices.
+    pub outages: Vec<crate::outages::Told>,
 }
 
 /// The answer kept under an idempotency key.
@@ -185,6 +198,18 @@ pub async fn create(
     references(app, &company, &mut c).await?;
     let now = app.clock.now();
     if c.category == Category::Complaint && c.matter_id.is_none() {
+        // Complaints of one mass incident share its matter.
+        c.matter_id = crate::incidents::matter_of(
+            app,
+            &policy,
+            company.id,
+            c.customer.community.as_deref(),
+            c.category.as_str(),
+            c.subtype.as_deref(),
+        )
+        .await?;
+    }
+    if c.category == Category::Complaint && c.matter_id.is_none() {
         let m = crate::matters::propose_or_create(
             app,
             &company,
@@ -195,8 +220,16 @@ pub async fn create(
         );
         c.matter_id = Some(m.await?);
     }
+    let told = crate::outages::told(
+        app,
+        company.id,
+        c.customer.community.as_deref(),
+        c.customer.address.as_deref(),
+        c.outage_id,
+    )
+    .await?;
     let new = decide(app, me, &company, &policy, c, now).await?;
-    write(app, me, new, key, crate::clock::ms(now)).await
+    write(app, me, new, key, told, crate::clock::ms(now)).await
 }
 
 /// The caller's customer fields, checked.
@@ -219,6 +252,8 @@ struct Checked {
     callback_declined: bool,
     complainants: i64,
     answer: Option<String>,
+    /// The notice the call was answered with.
+    outage_id: Option<i64>,
     customer: Customer,
     anonymous: bool,
     media_exposed: bool,
@@ -278,12 +313,16 @@ fn check(policy: &Policy, b: NewOrderInput) -> AppResult<Checked> {
         let m = "only complaints and reports may be anonymous";
         return Err(AppError::invalid("anonymous", m));
     }
-    let answer = match b.resolved_at_once {
-        Some(a) => Some(
-            clean("resolved_at_once.answer", Some(a.answer), 4000)?
-                .ok_or_else(|| AppError::invalid("resolved_at_once.answer", "give the answer"))?,
+    let (answer, outage_id) = match b.resolved_at_once {
+        Some(a) => (
+            Some(
+                clean("resolved_at_once.answer", Some(a.answer), 4000)?.ok_or_else(|| {
+                    AppError::invalid("resolved_at_once.answer", "give the answer")
+                })?,
+            ),
+            a.outage_id.map(|i| i.0),
         ),
-        None => None,
+        None => (None, None),
     };
     Ok(Checked {
         category,
@@ -293,6 +332,7 @@ fn check(policy: &Policy, b: NewOrderInput) -> AppResult<Checked> {
         callback_declined,
         complainants,
         answer,
+        outage_id,
         customer: customer(b.customer)?,
         anonymous: b.anonymous,
         media_exposed: b.media_exposed,
@@ -445,6 +485,7 @@ async fn decide(
         idempotency: None,
         matter,
         incident: crate::incidents::intake(policy, c.customer.community.as_deref(), now_ms),
+        outage: c.outage_id,
     })
 }
 
@@ -496,9 +537,11 @@ async fn write(
     me: &Actor,
     mut new: NewOrder,
     key: Option<Key>,
+    told: Vec<crate::outages::Told>,
     now_ms: i64,
 ) -> AppResult<Intake> {
     let name = key.as_ref().map(|k| k.key.clone());
+    let told_kept = told.clone();
     new.idempotency = key.map(|k| {
         let viewer = me.clone();
         Idempotency {
@@ -506,13 +549,22 @@ async fn write(
             key: k.key,
             status: 201,
             request_hash: k.request_hash,
-            render: Box::new(move |full| json!(OrderView::of(&viewer, full, now_ms)).to_string()),
+            render: Box::new(move |full| {
+                let created = Created {
+                    order: OrderView::of(&viewer, full, now_ms),
+                    outages: told_kept,
+                };
+                json!(created).to_string()
+            }),
         }
     });
     match app.store.create_order(new).await {
         Ok((full, _)) => {
             app.notify(&full.order);
-            Ok(Intake::Created(Box::new(OrderView::of(me, &full, now_ms))))
+            Ok(Intake::Created(Box::new(Created {
+                order: OrderView::of(me, &full, now_ms),
+                outages: told,
+            })))
         }
         Err(StoreError::Conflict(c)) if c.starts_with("idempotency_keys") => {
             let raced = match &name {

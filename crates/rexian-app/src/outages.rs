@@ -657,3 +657,51 @@ pub async fn report(
         items,
     })
 }
+
+/// A notice as intake tells it: what the agent reads to the caller.
+#[derive(Debug, Clone, Serialize)]
+pub struct Told {
+    /// Id.
+    #[serde(serialize_with = "ser::id")]
+    pub id: i64,
+    /// Cause.
+    pub cause: String,
+    /// Expected back.
+    #[serde(serialize_with = "ser::time")]
+    pub expected_end_at: i64,
+}
+
+/// The published notices of `company` covering a caller, for intake; with `answered_with`, the
+/// notice a call is closed with must be one of the company's published notices
+/// (`resolved_at_once.outage_id` names it otherwise).
+pub async fn told(
+    app: &App,
+    company: i64,
+    community: Option<&str>,
+    address: Option<&str>,
+    answered_with: Option<i64>,
+) -> AppResult<Vec<Told>> {
+    if let Some(id) = answered_with {
+        let ok = app
+            .store
+            .outage(id)
+            .await
+            .ok()
+            .is_some_and(|o| o.company_id == company && o.status == "published");
+        if !ok {
+            return Err(AppError::invalid(
+                "resolved_at_once.outage_id",
+                "outage_id names no published notice of this company",
+            ));
+        }
+    }
+    Ok(for_caller(app, company, community, address)
+        .await?
+        .into_iter()
+        .map(|o| Told {
+            id: o.id,
+            cause: o.cause,
+            expected_end_at: o.expected_end_at,
+        })
+        .collect())
+}

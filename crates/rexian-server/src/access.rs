@@ -349,6 +349,7 @@ pub static RULES: &[(&str, &str, Access)] = &[
         "/intake/lookup",
         Access::Roles(&[Agent, Dispatcher, Supervisor, Admin]),
     ),
+    ("GET", "/intake/outages", CENTRE),
     (
         "POST",
         "/intake/verify",

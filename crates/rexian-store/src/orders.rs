@@ -717,6 +717,8 @@ pub struct NewOrder {
     pub matter: Option<crate::matters::MatterIntake>,
     /// Grouping into a mass incident (an order with a community and a subtype).
     pub incident: Option<crate::incidents::IncidentIntake>,
+    /// The outage notice the call was answered with (linked and counted).
+    pub outage: Option<i64>,
 }
 
 /// The answer stored under an idempotency key.
@@ -861,6 +863,14 @@ async fn insert_order(c: &mut Db<'_>, n: NewOrder) -> Result<(OrderFull, Option<
             matter_id: n.matter.as_ref().map(|m| m.matter_id),
         };
         crate::incidents::place(&mut *c, &placed, i).await?;
+    }
+    if let Some(outage) = n.outage {
+        query("INSERT INTO outage_links (outage_id, order_id, at) VALUES ($1, $2, $3)")
+            .bind(outage)
+            .bind(id)
+            .bind(o.created_at)
+            .execute(&mut *c)
+            .await?;
     }
     let number = match early_number {
         Some(number) => number,

@@ -90,6 +90,7 @@ fn intake(company_id: i64, agent: i64, text: &str, key: Option<&str>) -> NewOrde
         }),
         matter: None,
         incident: None,
+        outage: None,
     }
 }
 

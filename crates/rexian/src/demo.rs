@@ -252,10 +252,10 @@ async fn seed_orders(app: &AppState, per_company: usize) -> anyhow::Result<usize
                 Intake::Replayed(_) => continue,
             };
             n += 1;
-            if o.summary.status == "closed" {
+            if o.order.summary.status == "closed" {
                 continue;
             }
-            let id = o.summary.id;
+            let id = o.order.summary.id;
             let staff = Staff {
                 dispatcher: &dispatcher,
                 handler: &handler,
@@ -295,6 +295,7 @@ fn demo_order(company: i64, i: usize, (category, subtype, text): Demand) -> NewO
         },
         resolved_at_once: answered.then(|| AtOnce {
             answer: "已按政策当场答复".into(),
+            outage_id: None,
         }),
         ..NewOrderInput::new(company, category, channel, text)
     }

@@ -28,6 +28,95 @@ pub fn routes() -> Router<AppState> {
         .route("/intake/lookup", get(lookup))
         .route("/intake/verify", post(verify))
         .route("/intake/subtypes", get(subtypes))
+        .route("/intake/outages", get(outages_banner))
+}
+
+/// A notice on the intake screen.
+struct Notice {
+    id: String,
+    cause: String,
+    until: String,
+}
+
+#[derive(Template)]
+#[template(path = "intake_outages.html")]
+struct OutagesBanner {
+    t: Msgs,
+    notices: Vec<Notice>,
+}
+
+/// Query of the banner: where the caller is.
+#[derive(Debug, Deserialize)]
+pub struct Place {
+    company_id: Option<String>,
+    community: Option<String>,
+    address: Option<String>,
+}
+
+/// The published notices covering the caller's community or address, as soon as either is
+/// typed, each with the button that answers and closes the call with it.
+async fn outages_banner(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Extension(u): Extension<CurrentUser>,
+    Query(q): Query<Place>,
+) -> Response {
+    let t = msgs(&headers);
+    let run = async {
+        let company = match (
+            u.company_id,
+            q.company_id.as_deref().filter(|s| !s.is_empty()),
+        ) {
+            (Some(c), _) => c,
+            (None, Some(s)) => rexian_app::ser::parse_id("company_id", s)?,
+            (None, None) => return Ok(Vec::new()),
+        };
+        let offset = rexian_app::outages::zone(&app, &u, company).await?;
+        let told = rexian_app::outages::told(
+            &app,
+            company,
+            q.community.as_deref(),
+            q.address.as_deref(),
+            None,
+        )
+        .await?;
+        Ok::<_, AppError>(
+            told.into_iter()
+                .map(|n| Notice {
+                    id: n.id.to_string(),
+                    cause: n.cause,
+                    until: super::common::local_time(n.expected_end_at, offset),
+                })
+                .collect(),
+        )
+    };
+    match run.await {
+        Ok(notices) => render(&OutagesBanner { t, notices }),
+        Err(e) => error_page(t, &u, e),
+    }
+}
+
+/// The answer read to a caller from notice `id`, in the company's time, and what the caller
+/// asked when the agent wrote nothing.
+async fn notice_answer(
+    app: &AppState,
+    u: &CurrentUser,
+    t: &Msgs,
+    id: &str,
+) -> AppResult<(i64, String, String)> {
+    let id = rexian_app::ser::parse_id("answer_outage", id)?;
+    let n = rexian_app::outages::get(app, u, id).await?;
+    let offset = rexian_app::outages::zone(app, u, n.company_id).await?;
+    let until = super::common::local_time(n.expected_end_at, offset);
+    let text = format!(
+        "{}{}{}{}",
+        t.get("outage.banner"),
+        n.cause,
+        t.get("outage.banner_until"),
+        until
+    );
+    let asked = format!("{}{}", t.get("outage.asked"), n.cause);
+    Ok((id, text, asked))
 }
 
 /// What the agent typed, kept when the form comes back with an error.
@@ -46,6 +135,8 @@ struct Draft {
     anonymous: bool,
     callback_declined: bool,
     answer: String,
+    /// The notice the call is answered with (its button).
+    outage: String,
 }
 
 #[derive(Template)]
@@ -168,11 +259,12 @@ fn draft_of(f: &Fields) -> Draft {
         anonymous: !field(f, "anonymous").is_empty(),
         callback_declined: !field(f, "callback_declined").is_empty(),
         answer: g("answer"),
+        outage: g("answer_outage"),
     }
 }
 
 /// The intake of a draft.
-fn order_input(u: &CurrentUser, d: &Draft) -> AppResult<NewOrderInput> {
+fn order_input(u: &CurrentUser, d: &Draft, outage: Option<i64>) -> AppResult<NewOrderInput> {
     let company = match u.company_id {
         Some(c) => c,
         None if !d.company_id.is_empty() => rexian_app::ser::parse_id("company_id", &d.company_id)?,
@@ -202,7 +294,10 @@ fn order_input(u: &CurrentUser, d: &Draft) -> AppResult<NewOrderInput> {
             }
             .into(),
         ),
-        resolved_at_once: opt(&d.answer).map(|answer| AtOnce { answer }),
+        resolved_at_once: opt(&d.answer).map(|answer| AtOnce {
+            answer,
+            outage_id: outage.map(rexian_app::ser::Id),
+        }),
         ..NewOrderInput::new(company, &d.category, channel, &d.description)
     })
 }
@@ -220,7 +315,24 @@ async fn submit(
     Form(f): Form<Fields>,
 ) -> Response {
     let t = msgs(&headers);
-    let d = draft_of(&f);
+    let mut d = draft_of(&f);
+    // Answered with a notice: its text is the answer unless the agent wrote one.
+    let outage = if d.outage.is_empty() {
+        None
+    } else {
+        match notice_answer(&app, &u, &t, &d.outage).await {
+            Ok((id, text, asked)) => {
+                if d.answer.is_empty() {
+                    d.answer = text;
+                }
+                if d.description.is_empty() {
+                    d.description = asked;
+                }
+                Some(id)
+            }
+            Err(e) => return show(&app, t, &u, d, Some(e.to_string())).await,
+        }
+    };
     let key = field(&f, "_idem").to_owned();
     let key = (!key.is_empty() && key.len() <= 200).then_some(key);
     // A second submit of the same form (double click, reload) goes to the order it made.
@@ -236,13 +348,13 @@ async fn submit(
         request_hash: None,
     });
     let created = async {
-        let input = order_input(&u, &d)?;
+        let input = order_input(&u, &d, outage)?;
         intake::create(&app, &u, input, key).await
     }
     .await;
     match created {
         Ok(Intake::Created(o)) => {
-            let id = o.summary.id;
+            let id = o.order.summary.id;
             Redirect::to(&format!("/orders/{id}?done=created")).into_response()
         }
         // A second submit of the same form raced this one: go where the first one went.

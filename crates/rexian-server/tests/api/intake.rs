@@ -187,9 +187,9 @@ async fn the_intake_use_case_checks_the_role_and_answers_a_key_once() {
     let Ok(Intake::Replayed(r)) = again else {
         panic!("not replayed: {again:?}");
     };
-    assert_eq!(r.order_id, Some(o.summary.id));
+    assert_eq!(r.order_id, Some(o.order.summary.id));
     assert_eq!(r.answer.status, 201);
     let kept = intake::answered(app, &agent, "k-1").await.unwrap().unwrap();
-    assert_eq!(kept.order_id, Some(o.summary.id));
+    assert_eq!(kept.order_id, Some(o.order.summary.id));
     assert_eq!(orders(&c).await, 1);
 }

@@ -651,3 +651,164 @@ async fn the_order_page_of_a_caller_in_the_area_shows_the_notice() {
         "expected end in Beijing time"
     );
 }
+
+#[tokio::test]
+async fn intake_tells_the_notice_and_closes_the_call_with_it() {
+    let c = Centre::new("power").await;
+    let (_, n) = c.app.post("/api/v1/outages", &c.agent, notice(&c)).await;
+    let id = n["id"].as_str().unwrap().to_owned();
+    let call = |address: &str, at_once: Option<Value>| {
+        let mut b = json!({"company_id": c.company, "category": "consult", "channel": "phone",
+            "description": "为什么停电了", "customer": {"phone": "13900000002", "address": address}});
+        if let Some(a) = at_once {
+            b["resolved_at_once"] = a;
+        }
+        b
+    };
+    // A draft is not told yet.
+    let (s, v) = c
+        .app
+        .post("/api/v1/orders", &c.agent, call("幸福小区5号楼", None))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["outages"], json!([]));
+    c.app
+        .post(
+            &format!("/api/v1/outages/{id}/publish"),
+            &c.agent,
+            json!({}),
+        )
+        .await;
+    let (_, v) = c
+        .app
+        .post("/api/v1/orders", &c.agent, call("幸福小区5栋", None))
+        .await;
+    assert_eq!(
+        v["outages"],
+        json!([{"id": id, "cause": "10kV城南线故障跳闸", "expected_end_at": "2026-03-02T06:00:00Z"}])
+    );
+    // Answered and closed with it: linked and counted.
+    let at_once = json!({"answer": "线路故障抢修中，预计14:00恢复", "outage_id": id});
+    let (s, v) = c
+        .app
+        .post(
+            "/api/v1/orders",
+            &c.agent,
+            call("和平里3号楼", Some(at_once)),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["status"], "closed");
+    let (_, n) = c.app.get(&format!("/api/v1/outages/{id}"), &c.agent).await;
+    assert_eq!(n["contacts"].as_array().unwrap().len(), 1, "{n}");
+    assert_eq!(n["contacts"][0]["order_id"], v["id"]);
+    // Only a published notice of the company may close a call.
+    let bad = json!({"answer": "停电了", "outage_id": "999"});
+    let (s, v) = c
+        .app
+        .post("/api/v1/orders", &c.agent, call("和平里3号楼", Some(bad)))
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["error"]["field"], "resolved_at_once.outage_id");
+}
+
+#[tokio::test]
+async fn the_intake_screen_shows_the_notice_and_closes_the_call_in_one_click() {
+    const FORM: &str = "application/x-www-form-urlencoded";
+    let c = Centre::new("power").await;
+    let (_, n) = c.app.post("/api/v1/outages", &c.agent, notice(&c)).await;
+    let id = n["id"].as_str().unwrap().to_owned();
+    c.app
+        .post(
+            &format!("/api/v1/outages/{id}/publish"),
+            &c.agent,
+            json!({}),
+        )
+        .await;
+    let banner = format!("/intake/outages?community=&address={}", enc("幸福小区5栋"));
+    let (s, _, html) = c
+        .app
+        .raw("GET", &banner, Some(&c.agent), None, "", &[])
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let html = String::from_utf8(html).unwrap();
+    assert!(
+        html.contains("10kV城南线故障跳闸") && html.contains("answer_outage"),
+        "{html}"
+    );
+    // The agent typed the phone and the address, and pressed the notice's button.
+    let form = format!(
+        "phone=13900000003&address={}&category=consult&channel=phone&description=&answer=&answer_outage={id}",
+        enc("幸福小区5栋")
+    );
+    let (s, h, body) = c
+        .app
+        .raw("POST", "/intake", Some(&c.agent), Some(form), FORM, &[])
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::SEE_OTHER,
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    let order = h["location"]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("/orders/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (_, o) = c
+        .app
+        .get(&format!("/api/v1/orders/{order}"), &c.agent)
+        .await;
+    assert_eq!(o["status"], "closed");
+    assert!(
+        o["description"]
+            .as_str()
+            .unwrap()
+            .contains("10kV城南线故障跳闸"),
+        "{o}"
+    );
+    let (_, n) = c.app.get(&format!("/api/v1/outages/{id}"), &c.agent).await;
+    assert_eq!(n["contacts"][0]["order_id"], order.as_str());
+}
+
+#[tokio::test]
+async fn complaints_of_one_incident_share_its_matter_spec_6() {
+    let c = Centre::new("heat").await;
+    let complain = |i: usize, text: &str| {
+        json!({"company_id": c.company, "category": "complaint", "subtype": "repair",
+            "channel": "phone", "description": text,
+            "customer": {"phone": format!("1380000{i:04}"), "community": "幸福小区"}})
+    };
+    // Ten complaints in the hour open an incident; their words differ too much for the matter
+    // proposal to group them, but the incident's matter takes the later ones.
+    let texts = [
+        "抢修太慢",
+        "客服态度不好",
+        "停电一天了",
+        "没人接电话",
+        "冰箱里东西坏了",
+    ];
+    let mut matters = std::collections::BTreeSet::new();
+    for i in 0..14 {
+        let (s, v) = c
+            .app
+            .post("/api/v1/orders", &c.agent, complain(i, texts[i % 5]))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        if i >= 10 {
+            matters.insert(v["matter_id"].as_str().unwrap().to_owned());
+        }
+    }
+    let found = incidents(&c).await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["orders"], 14);
+    let m = found[0]["matter_id"]
+        .as_str()
+        .expect("the incident has a matter")
+        .to_owned();
+    assert_eq!(matters, std::collections::BTreeSet::from([m]));
+}
