@@ -22,12 +22,7 @@ pub struct QueueQuery {
 }
 
 fn scope(me: &CurrentUser, q: &QueueQuery) -> AppResult<(Option<i64>, i64)> {
-    let asked = q
-        .company_id
-        .as_deref()
-        .filter(|s| !s.is_empty())
-        .map(|s| parse_id("company_id", s))
-        .transpose()?;
+    let asked = super::opt_id("company_id", q.company_id.as_deref())?;
     let company = match (me.company_id, asked) {
         (Some(mine), Some(a)) if a != mine => return Err(AppError::Forbidden),
         (Some(mine), _) => Some(mine),

@@ -182,6 +182,13 @@ fn report_routes() -> Router<AppState> {
 pub use rexian_app::ser::parse_id;
 pub use rexian_app::ser::Id;
 
+/// An optional id of the query (empty means not given), naming `field` when it is no id.
+pub fn opt_id(field: &str, v: Option<&str>) -> crate::error::AppResult<Option<i64>> {
+    v.filter(|s| !s.is_empty())
+        .map(|s| parse_id(field, s))
+        .transpose()
+}
+
 /// The OpenAPI document of the API (embedded).
 pub async fn openapi() -> impl axum::response::IntoResponse {
     (

@@ -88,12 +88,7 @@ pub async fn incidents(
     Extension(me): Extension<CurrentUser>,
     Query(q): Query<IncidentQuery>,
 ) -> AppResult<Json<Items<rexian_app::incidents::IncidentView>>> {
-    let company = q
-        .company_id
-        .as_deref()
-        .filter(|s| !s.is_empty())
-        .map(|s| parse_id("company_id", s))
-        .transpose()?;
+    let company = super::opt_id("company_id", q.company_id.as_deref())?;
     let open = match q.open.as_deref() {
         None | Some("") | Some("false") => false,
         Some("true") => true,
@@ -167,12 +162,7 @@ pub async fn report(
     Extension(me): Extension<CurrentUser>,
     Query(q): Query<ReportQuery>,
 ) -> AppResult<Json<outages::Report>> {
-    let company = q
-        .company_id
-        .as_deref()
-        .filter(|s| !s.is_empty())
-        .map(|s| parse_id("company_id", s))
-        .transpose()?;
+    let company = super::opt_id("company_id", q.company_id.as_deref())?;
     let r = outages::report(&app, &me, company, q.from.as_deref(), q.to.as_deref()).await?;
     Ok(Json(r))
 }

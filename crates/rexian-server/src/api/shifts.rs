@@ -70,12 +70,7 @@ pub async fn day(
     Extension(me): Extension<CurrentUser>,
     Query(q): Query<DayQuery>,
 ) -> AppResult<Json<Items<EntryView>>> {
-    let company = q
-        .company_id
-        .as_deref()
-        .filter(|s| !s.is_empty())
-        .map(|s| parse_id("company_id", s))
-        .transpose()?;
+    let company = super::opt_id("company_id", q.company_id.as_deref())?;
     Ok(Json(Items {
         items: shifts::day(&app, &me, company, q.date.as_deref()).await?,
     }))
