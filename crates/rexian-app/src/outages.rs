@@ -705,3 +705,14 @@ pub async fn told(
         })
         .collect())
 }
+
+/// The notices still waiting for publication (of `me`'s company, or every company for group
+/// staff), oldest deadline first: what the supervisor watches.
+pub async fn unpublished(app: &App, me: &Actor) -> AppResult<Vec<OutageView>> {
+    if !may_handle(me) {
+        return Err(AppError::Forbidden);
+    }
+    let mut rows = app.store.outages(me.company_id, Some("draft"), 100).await?;
+    rows.sort_by_key(|o| o.publish_due_at);
+    Ok(rows.iter().map(|o| OutageView::of(o, Vec::new())).collect())
+}

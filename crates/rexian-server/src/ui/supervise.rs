@@ -112,6 +112,8 @@ struct SupervisePage {
     suspensions: Vec<SuspensionLine>,
     notices: Vec<NoticeLine>,
     units: Vec<(String, String)>,
+    /// Outage notices not yet published: (cause, publish by, late).
+    outages: Vec<(String, String, bool)>,
 }
 
 #[derive(Deserialize)]
@@ -263,7 +265,9 @@ async fn build(
     // The unit with the most overdue first.
     groups.sort_by_key(|x| (std::cmp::Reverse(x.red), std::cmp::Reverse(x.amber)));
     let notices = notices(app, &t, u, &g.places).await?;
+    let outages = unpublished(app, u, &mut g.places, now).await?;
     Ok(SupervisePage {
+        outages,
         t,
         user: Some(PageUser::of(u, &t)),
         flash,
@@ -276,6 +280,23 @@ async fn build(
         notices,
         units: g.places.units,
     })
+}
+
+/// Outage notices not yet published, with their deadline in the company's time (`001`:
+/// published in the shift that received them).
+async fn unpublished(
+    app: &AppState,
+    u: &CurrentUser,
+    places: &mut Places,
+    now: i64,
+) -> AppResult<Vec<(String, String, bool)>> {
+    let mut out = Vec::new();
+    for n in rexian_app::outages::unpublished(app, u).await? {
+        let offset = places.offset(app, n.company_id).await?;
+        let due = super::common::local_time(n.publish_due_at, offset);
+        out.push((n.cause, due, n.late || n.publish_due_at <= now));
+    }
+    Ok(out)
 }
 
 /// The supervision board (the company scoping of the use case).

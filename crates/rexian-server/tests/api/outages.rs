@@ -215,6 +215,16 @@ async fn a_notice_left_to_the_next_shift_is_assessed_once_001() {
         (Some("人员"), Some("agent")),
         "{v}"
     );
+    // The supervisor's screen lists it, late, until it is published.
+    let (_, _, html) = c
+        .app
+        .raw("GET", "/supervise", Some(&c.supervisor), None, "", &[])
+        .await;
+    let html = String::from_utf8(html).unwrap();
+    assert!(
+        html.contains("sup-outages") && html.contains("超时未发布"),
+        "{html}"
+    );
     // Published late still counts as published.
     let (s, v) = c
         .app
