@@ -106,11 +106,7 @@ pub async fn list(
     if !crate::outages::may_handle(me) {
         return Err(AppError::Forbidden);
     }
-    let company = match (me.company_id, company) {
-        (Some(c), Some(a)) if a != c => return Err(AppError::Forbidden),
-        (Some(c), _) => Some(c),
-        (None, a) => a,
-    };
+    let company = crate::tenancy::visible_company(me, company)?;
     Ok(app
         .store
         .incidents(company, open, 200)

@@ -365,11 +365,7 @@ pub async fn list(app: &App, me: &Actor, q: ListInput) -> AppResult<Vec<OutageVi
     let asked = nonempty(q.company_id)
         .map(|s| ser::parse_id("company_id", &s))
         .transpose()?;
-    let company = match (me.company_id, asked) {
-        (Some(c), Some(a)) if a != c => return Err(AppError::Forbidden),
-        (Some(c), _) => Some(c),
-        (None, a) => a,
-    };
+    let company = crate::tenancy::visible_company(me, asked)?;
     let status = nonempty(q.status);
     if let Some(s) = &status {
         s.parse::<OutageStatus>()
@@ -525,8 +521,9 @@ pub async fn board(
     if !may_handle(me) {
         return Err(AppError::Forbidden);
     }
+    let all = app.store.companies().await?;
     let company = match (me.company_id, company) {
-        (None, None) => match app.store.companies().await?.first() {
+        (None, None) => match all.first() {
             Some(c) => c.clone(),
             None => return Err(AppError::invalid("company_id", "no company yet")),
         },
@@ -538,10 +535,7 @@ pub async fn board(
         address: None,
     };
     let items = list(app, me, q).await?;
-    let companies = app
-        .store
-        .companies()
-        .await?
+    let companies = all
         .into_iter()
         .filter(|c| me.company_id.is_none_or(|own| own == c.id))
         .map(|c| (c.id, c.name))

@@ -280,10 +280,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let list = (1..=ids.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = crate::search::placeholders(ids.len());
         let q = format!("SELECT {COLS} FROM outages WHERE id IN ({list})");
         let mut query = sqlx::query(&q);
         for id in ids {

@@ -69,7 +69,7 @@ pub(crate) async fn outbox_many(
     Ok(())
 }
 
-fn placeholders(n: usize) -> String {
+pub(crate) fn placeholders(n: usize) -> String {
     (1..=n)
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
