@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod customers;
+pub mod halls;
 pub(crate) mod db;
 mod error;
 pub mod incidents;
