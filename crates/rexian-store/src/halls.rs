@@ -110,10 +110,7 @@ impl Store {
     /// One item.
     pub async fn hall_item(&self, id: i64) -> Result<HallItem> {
         let q = format!("SELECT {COLS} FROM hall_items WHERE id = $1");
-        let r = sqlx::query(&q)
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?;
+        let r = sqlx::query(&q).bind(id).fetch_optional(self.pool()).await?;
         item_from(&r.ok_or(StoreError::NotFound)?)
     }
 

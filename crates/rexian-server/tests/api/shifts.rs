@@ -173,3 +173,37 @@ async fn a_handover_accepted_past_five_minutes_is_assessed_once_on_both_sides_00
     assert_eq!(who, ["agent", "supervisor"], "{v}");
     assert!(late.iter().all(|e| e["yuan"] == -20.0));
 }
+
+#[tokio::test]
+async fn handovers_are_listed_by_the_company_s_day() {
+    let c = Centre::new("power").await;
+    let (s, h) = c
+        .app
+        .post(
+            "/api/v1/handovers",
+            &c.agent,
+            json!({"company_id": c.company, "note": "交班"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{h}");
+    let list = |date: &str| format!("/api/v1/handovers?company_id={}&date={date}", c.company);
+    // Written Monday 09:00 in Beijing (01:00 UTC): on the 2nd, not the 1st.
+    let (s, v) = c.app.get(&list("2026-03-02"), &c.supervisor).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["items"][0]["id"], h["id"]);
+    assert_eq!(v["items"][0]["note"], "交班");
+    let (_, v) = c.app.get(&list("2026-03-01"), &c.supervisor).await;
+    assert_eq!(v["items"].as_array().unwrap().len(), 0);
+    let (s, v) = c.app.get(&list("2.3."), &c.supervisor).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(v["error"]["field"], "date");
+    let (_, v) = c.app.get("/api/v1/handovers", &c.agent).await;
+    assert_eq!(v["items"].as_array().unwrap().len(), 1, "{v}");
+    let other = c.app.company("北江水务", "water").await;
+    let (_, a2) = c.app.user("agent2", &["agent"], None, Some(&other)).await;
+    let (s, _) = c.app.get(&list("2026-03-02"), &a2).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = c.app.get("/api/v1/handovers", &a2).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["items"].as_array().unwrap().len(), 0);
+}
