@@ -519,3 +519,37 @@ pub async fn day_of_company(
     let today = day_of(&c, app.now_ms());
     Ok((c, today))
 }
+
+/// What a handover written now would list (the outgoing shift's screen).
+pub async fn preview(app: &App, me: &Actor, company: i64) -> AppResult<Vec<ItemView>> {
+    if !may_hand_over(me) {
+        return Err(AppError::Forbidden);
+    }
+    let company = company_for(app, me, "company_id", company).await?;
+    Ok(open_items(app, company.id)
+        .await?
+        .into_iter()
+        .map(|i| ItemView {
+            kind: i.kind,
+            id: i.ref_id,
+            summary: i.summary,
+        })
+        .collect())
+}
+
+/// The display names of users (handovers and the duty log show who).
+pub async fn user_names(
+    app: &App,
+    ids: impl IntoIterator<Item = i64>,
+) -> AppResult<std::collections::BTreeMap<i64, String>> {
+    let mut out = std::collections::BTreeMap::new();
+    for id in ids.into_iter().collect::<BTreeSet<_>>() {
+        let name = match app.store.user(id).await {
+            Ok(u) => u.name,
+            Err(rexian_store::StoreError::NotFound) => id.to_string(),
+            Err(e) => return Err(e.into()),
+        };
+        out.insert(id, name);
+    }
+    Ok(out)
+}

@@ -172,6 +172,18 @@ pub static RULES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/halls/items/{id}", HALL),
     ("POST", "/api/v1/halls/items/{id}/checks", HALL),
     ("POST", "/api/v1/halls/items/{id}/retire", ADMIN_SUPERVISOR),
+    // Their screens.
+    ("GET", "/handover", SHIFT),
+    ("POST", "/handover", SHIFT),
+    ("POST", "/handovers/{id}/accept", SHIFT),
+    ("GET", "/handovers/{id}/print", SHIFT),
+    ("GET", "/duty_log", SHIFT),
+    ("POST", "/duty_log", SHIFT),
+    ("GET", "/halls", HALL),
+    ("POST", "/halls/items", ADMIN_SUPERVISOR),
+    ("GET", "/halls/items/{id}", HALL),
+    ("POST", "/halls/items/{id}/checks", HALL),
+    ("POST", "/halls/items/{id}/retire", ADMIN_SUPERVISOR),
     // Outage notices: the centre's staff (`rexian_app::outages`).
     ("GET", "/api/v1/outages", CENTRE),
     ("POST", "/api/v1/outages", CENTRE),
