@@ -259,23 +259,20 @@ async fn visible(app: &App, me: &Actor, id: i64) -> AppResult<(HallItem, Company
 pub async fn get(app: &App, me: &Actor, id: i64) -> AppResult<ItemDetail> {
     let (i, company) = visible(app, me, id).await?;
     let units = unit_names(app, company.id).await?;
-    let mut names: BTreeMap<i64, String> = BTreeMap::new();
-    let mut checks = Vec::new();
-    for c in app.store.hall_checks(i.id, MAX_CHECKS).await? {
-        if !names.contains_key(&c.checked_by) {
-            let n = app.store.user(c.checked_by).await?.name;
-            names.insert(c.checked_by, n);
-        }
-        checks.push(CheckView {
+    let rows = app.store.hall_checks(i.id, MAX_CHECKS).await?;
+    let names = crate::shifts::user_names(app, rows.iter().map(|c| c.checked_by)).await?;
+    let checks = rows
+        .into_iter()
+        .map(|c| CheckView {
             id: c.id,
             checked_by: c.checked_by,
-            checked_by_name: names[&c.checked_by].clone(),
+            checked_by_name: names.get(&c.checked_by).cloned().unwrap_or_default(),
             checked_at: c.checked_at,
             ok: c.ok,
             found: c.found,
             next_due_on: c.next_due_on,
-        });
-    }
+        })
+        .collect();
     Ok(ItemDetail {
         item: view(i, &units, today(&company, app.now_ms())),
         checks,

@@ -329,3 +329,81 @@ async fn hall_items_stay_in_their_company() {
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
+
+async fn html(c: &Centre, path: &str, token: &str) -> String {
+    let (s, _, body) = c.app.raw("GET", path, Some(token), None, "", &[]).await;
+    let html = String::from_utf8(body).unwrap();
+    assert_eq!(s, StatusCode::OK, "{path}: {html}");
+    html
+}
+
+#[tokio::test]
+async fn the_halls_screen_lists_overdue_first_and_the_supervisor_sees_them() {
+    let c = Centre::new("heat").await;
+    let h = hall(&c).await;
+    let later = item(
+        &c,
+        json!({"unit_id": h, "name": "擦鞋机", "period_days": 7, "due_on": "2026-03-04"}),
+    )
+    .await;
+    let late = item(
+        &c,
+        json!({"unit_id": h, "name": "灭火器压力检测", "period_days": 30, "due_on": "2026-03-01"}),
+    )
+    .await;
+    let page = html(&c, "/halls", &c.agent).await;
+    let (a, b) = (
+        page.find("灭火器压力检测").unwrap(),
+        page.find("擦鞋机").unwrap(),
+    );
+    assert!(a < b, "overdue first");
+    let row = |i: &Value, class: &str| {
+        format!(
+            "id=\"hall-item-{}\" class=\"{class}\"",
+            i["id"].as_str().unwrap()
+        )
+    };
+    assert!(page.contains(&row(&late, "hall-item overdue")), "{page}");
+    assert!(page.contains(&row(&later, "hall-item")), "{page}");
+    let sup = html(&c, "/supervise", &c.supervisor).await;
+    let section = &sup[sup.find("id=\"sup-halls\"").unwrap()..];
+    assert!(
+        section.contains("灭火器压力检测"),
+        "overdue on the supervisor's screen"
+    );
+    assert!(!section[..section.find("</section>").unwrap()].contains("擦鞋机"));
+
+    // A check recorded from the screen; one not in order must say what was found.
+    let id = late["id"].as_str().unwrap();
+    let form = "application/x-www-form-urlencoded";
+    let path = format!("/halls/items/{id}/checks");
+    let (s, _, _) = c
+        .app
+        .raw(
+            "POST",
+            &path,
+            Some(&c.agent),
+            Some("ok=false".into()),
+            form,
+            &[],
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let body = "ok=false&found=%E5%8E%8B%E5%8A%9B%E5%81%8F%E4%BD%8E&next_due_on=";
+    let (s, headers, _) = c
+        .app
+        .raw("POST", &path, Some(&c.agent), Some(body.into()), form, &[])
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert!(headers["location"].to_str().unwrap().starts_with("/halls"));
+    let detail = html(&c, &format!("/halls/items/{id}"), &c.agent).await;
+    assert!(
+        detail.contains("压力偏低") && detail.contains("2026-04-01"),
+        "{detail}"
+    );
+    let sup = html(&c, "/supervise", &c.supervisor).await;
+    assert!(
+        sup.contains("没有逾期的检查项目"),
+        "checked: no longer overdue"
+    );
+}

@@ -207,3 +207,66 @@ async fn handovers_are_listed_by_the_company_s_day() {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["items"].as_array().unwrap().len(), 0);
 }
+
+#[tokio::test]
+async fn the_handover_form_refuses_a_missing_item_and_the_queue_shows_what_was_taken_over() {
+    let c = Centre::new("water").await;
+    let order = c.order("repair", None).await;
+    let (_, h) = c
+        .app
+        .post(
+            "/api/v1/handovers",
+            &c.agent,
+            json!({"company_id": c.company}),
+        )
+        .await;
+    let hid = h["id"].as_str().unwrap();
+    let form = "application/x-www-form-urlencoded";
+    let path = format!("/handovers/{hid}/accept");
+    let (s, _, _) = c
+        .app
+        .raw(
+            "POST",
+            &path,
+            Some(&c.supervisor),
+            Some("note=x".into()),
+            form,
+            &[],
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let body = ids(&h)
+        .iter()
+        .map(|id| format!("ack=order%3A{id}"))
+        .collect::<Vec<_>>()
+        .join("&");
+    let (s, headers, _) = c
+        .app
+        .raw("POST", &path, Some(&c.supervisor), Some(body), form, &[])
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(headers["location"], "/queues");
+    let (s, _, page) = c
+        .app
+        .raw("GET", "/queues/mine", Some(&c.supervisor), None, "", &[])
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let page = String::from_utf8(page).unwrap();
+    let block = &page[page.find("id=\"handed-to-me\"").expect("handed-over block")..];
+    assert!(block.contains(order["number"].as_str().unwrap()), "{block}");
+    let (s, _, print) = c
+        .app
+        .raw(
+            "GET",
+            &format!("/handovers/{hid}/print"),
+            Some(&c.agent),
+            None,
+            "",
+            &[],
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let print = String::from_utf8(print).unwrap();
+    assert!(!print.contains("header class=\"top\""), "no navigation");
+    assert!(print.contains(order["number"].as_str().unwrap()));
+}
