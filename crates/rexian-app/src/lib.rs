@@ -16,6 +16,7 @@ pub mod clock;
 pub mod contacts;
 pub mod customers;
 pub mod error;
+pub mod halls;
 #[cfg(feature = "http")]
 mod http;
 pub mod idempotency;

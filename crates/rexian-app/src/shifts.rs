@@ -439,3 +439,117 @@ pub async fn day(
         })
         .collect())
 }
+
+/// Handovers of one list at the most.
+const MAX_LIST: i64 = 100;
+
+/// The handovers of a company (the caller's own; group staff name one), newest first; with
+/// `date` (`YYYY-MM-DD`), those written on that local day.
+pub async fn list(
+    app: &App,
+    me: &Actor,
+    company: Option<i64>,
+    date: Option<&str>,
+) -> AppResult<Vec<HandoverView>> {
+    if !may_hand_over(me) {
+        return Err(AppError::Forbidden);
+    }
+    let company = chosen_company(app, me, "company_id", company).await?;
+    let range = match date.map(str::trim).filter(|d| !d.is_empty()) {
+        None => None,
+        Some(d) => {
+            let day = NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .map_err(|_| AppError::invalid("date", "date is YYYY-MM-DD"))?;
+            let start = |d: NaiveDate| {
+                company
+                    .offset()
+                    .from_local_datetime(&d.and_time(chrono::NaiveTime::MIN))
+                    .single()
+                    .map(|t| t.with_timezone(&Utc).timestamp_millis())
+                    .ok_or_else(|| AppError::invalid("date", "date is out of range"))
+            };
+            let next = day
+                .succ_opt()
+                .ok_or_else(|| AppError::invalid("date", "date is out of range"))?;
+            Some((start(day)?, start(next)?))
+        }
+    };
+    app.store
+        .handovers(company.id, range, MAX_LIST)
+        .await?
+        .into_iter()
+        .map(|h| view(h, &company))
+        .collect()
+}
+
+/// The handovers `me` accepted in the last day, newest first: what the incoming shift sees
+/// first in its queue.
+pub async fn handed_to_me(app: &App, me: &Actor) -> AppResult<Vec<HandoverView>> {
+    if !may_hand_over(me) {
+        return Ok(Vec::new());
+    }
+    let since = app.now_ms() - 24 * 3_600_000;
+    let mut out = Vec::new();
+    for h in app.store.handovers_accepted_by(me.id, since, 5).await? {
+        let company = app.store.company(h.company_id).await?;
+        out.push(view(h, &company)?);
+    }
+    Ok(out)
+}
+
+/// The company's zone and local day of `date` (default today), for the duty-log screen.
+pub async fn day_of_company(
+    app: &App,
+    me: &Actor,
+    company: Option<i64>,
+) -> AppResult<(Company, String)> {
+    if !may_hand_over(me) {
+        return Err(AppError::Forbidden);
+    }
+    let c = match (me.company_id, company) {
+        (None, None) => app
+            .store
+            .companies()
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| AppError::invalid("company_id", "no company yet"))?,
+        (_, asked) => chosen_company(app, me, "company_id", asked).await?,
+    };
+    let today = day_of(&c, app.now_ms());
+    Ok((c, today))
+}
+
+/// What a handover written now would list (the outgoing shift's screen).
+pub async fn preview(app: &App, me: &Actor, company: i64) -> AppResult<Vec<ItemView>> {
+    if !may_hand_over(me) {
+        return Err(AppError::Forbidden);
+    }
+    let company = company_for(app, me, "company_id", company).await?;
+    Ok(open_items(app, company.id)
+        .await?
+        .into_iter()
+        .map(|i| ItemView {
+            kind: i.kind,
+            id: i.ref_id,
+            summary: i.summary,
+        })
+        .collect())
+}
+
+/// The display names of users (handovers and the duty log show who).
+pub async fn user_names(
+    app: &App,
+    ids: impl IntoIterator<Item = i64>,
+) -> AppResult<std::collections::BTreeMap<i64, String>> {
+    let mut out = std::collections::BTreeMap::new();
+    for id in ids.into_iter().collect::<BTreeSet<_>>() {
+        let name = match app.store.user(id).await {
+            Ok(u) => u.name,
+            Err(rexian_store::StoreError::NotFound) => id.to_string(),
+            Err(e) => return Err(e.into()),
+        };
+        out.insert(id, name);
+    }
+    Ok(out)
+}

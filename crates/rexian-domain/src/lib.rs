@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod callback;
 pub mod deadline;
 pub mod grading;
+pub mod hall;
 pub mod lifecycle;
 pub mod model;
 pub mod outage;

@@ -59,6 +59,7 @@
     setInterval(tick, 30000);
     setupSignatures(document);
     setupFileFill(document);
+    setupAckAll(document);
     document.body.addEventListener('htmx:afterSwap', function () { syncClock(); });
     // Live queues: mark whether the SSE stream is open (polling goes on either way).
     document.body.addEventListener('htmx:sseOpen', function (e) { e.target.dataset.live = 'on'; });
@@ -130,6 +131,24 @@
       c.addEventListener('pointerup', end);
       c.addEventListener('pointercancel', end);
       c.addEventListener('pointerleave', end);
+    });
+  }
+
+  // Handover acceptance: the button is enabled only when every item is ticked (the server
+  // refuses a missing one anyway).
+  function setupAckAll(root) {
+    root.querySelectorAll('form[data-ack-all]').forEach(function (form) {
+      var boxes = form.querySelectorAll('input[type=checkbox][name=ack]');
+      var button = form.querySelector('button[type=submit]');
+      var left = form.querySelector('.ack-left');
+      function update() {
+        var n = 0;
+        boxes.forEach(function (b) { if (!b.checked) n += 1; });
+        if (button) button.disabled = n > 0;
+        if (left) left.textContent = n > 0 ? n + ' ' + (left.dataset.left || '') : '';
+      }
+      boxes.forEach(function (b) { b.addEventListener('change', update); });
+      update();
     });
   }
 

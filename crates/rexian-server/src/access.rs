@@ -31,6 +31,7 @@ const STAFF: Access = Access::Roles(&[
 ]);
 const SHIFT: Access = Access::Roles(&[Agent, Dispatcher, CallbackAgent, Supervisor, Admin]);
 const CENTRE: Access = Access::Roles(&[Agent, Dispatcher, Supervisor, Admin]);
+const HALL: Access = Access::Roles(&[Agent, Dispatcher, UnitHandler, Supervisor, Admin]);
 const ADMIN_SUPERVISOR: Access = Access::Roles(&[Admin, Supervisor]);
 
 /// Every route: method, axum path pattern, rule.
@@ -164,6 +165,25 @@ pub static RULES: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/handovers/{id}/accept", SHIFT),
     ("GET", "/api/v1/duty_log", SHIFT),
     ("POST", "/api/v1/duty_log", SHIFT),
+    ("GET", "/api/v1/handovers", SHIFT),
+    // Hall checks (`rexian_app::halls`): items added and retired by supervisors.
+    ("GET", "/api/v1/halls/items", HALL),
+    ("POST", "/api/v1/halls/items", ADMIN_SUPERVISOR),
+    ("GET", "/api/v1/halls/items/{id}", HALL),
+    ("POST", "/api/v1/halls/items/{id}/checks", HALL),
+    ("POST", "/api/v1/halls/items/{id}/retire", ADMIN_SUPERVISOR),
+    // Their screens.
+    ("GET", "/handover", SHIFT),
+    ("POST", "/handover", SHIFT),
+    ("POST", "/handovers/{id}/accept", SHIFT),
+    ("GET", "/handovers/{id}/print", SHIFT),
+    ("GET", "/duty_log", SHIFT),
+    ("POST", "/duty_log", SHIFT),
+    ("GET", "/halls", HALL),
+    ("POST", "/halls/items", ADMIN_SUPERVISOR),
+    ("GET", "/halls/items/{id}", HALL),
+    ("POST", "/halls/items/{id}/checks", HALL),
+    ("POST", "/halls/items/{id}/retire", ADMIN_SUPERVISOR),
     // Outage notices: the centre's staff (`rexian_app::outages`).
     ("GET", "/api/v1/outages", CENTRE),
     ("POST", "/api/v1/outages", CENTRE),

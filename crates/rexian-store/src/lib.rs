@@ -10,6 +10,7 @@ pub mod backup;
 pub mod customers;
 pub(crate) mod db;
 mod error;
+pub mod halls;
 pub mod incidents;
 pub mod kb;
 pub mod matters;

@@ -235,4 +235,75 @@ impl Store {
             })
             .collect()
     }
+
+    /// Handovers of `company` written in `[from, to)` (all when none), newest first, each with
+    /// its items; at most `limit`.
+    pub async fn handovers(
+        &self,
+        company: i64,
+        range: Option<(i64, i64)>,
+        limit: i64,
+    ) -> Result<Vec<Handover>> {
+        let (from, to) = range.unwrap_or((i64::MIN, i64::MAX));
+        let rows = sqlx::query(
+            "SELECT * FROM handovers WHERE company_id = $1 AND created_at >= $2 \
+             AND created_at < $3 ORDER BY created_at DESC, id DESC LIMIT $4",
+        )
+        .bind(company)
+        .bind(from)
+        .bind(to)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        let list = rows.iter().map(handover_from).collect::<Result<Vec<_>>>()?;
+        self.with_items(list).await
+    }
+
+    /// The handovers `user` accepted since `since`, newest first, with their items.
+    pub async fn handovers_accepted_by(
+        &self,
+        user: i64,
+        since: i64,
+        limit: i64,
+    ) -> Result<Vec<Handover>> {
+        let rows = sqlx::query(
+            "SELECT * FROM handovers WHERE accepted_by = $1 AND accepted_at >= $2 \
+             ORDER BY accepted_at DESC LIMIT $3",
+        )
+        .bind(user)
+        .bind(since)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        let list = rows.iter().map(handover_from).collect::<Result<Vec<_>>>()?;
+        self.with_items(list).await
+    }
+
+    /// `list` with the items of each, read in one query.
+    async fn with_items(&self, mut list: Vec<Handover>) -> Result<Vec<Handover>> {
+        if list.is_empty() {
+            return Ok(list);
+        }
+        let q = format!(
+            "SELECT handover_id, kind, ref_id, summary FROM handover_items \
+             WHERE handover_id IN ({}) ORDER BY handover_id, seq",
+            crate::search::placeholders(list.len())
+        );
+        let mut query = sqlx::query(&q);
+        for h in &list {
+            query = query.bind(h.id);
+        }
+        let rows = query.fetch_all(self.pool()).await?;
+        for r in rows {
+            let hid: i64 = r.try_get("handover_id")?;
+            if let Some(h) = list.iter_mut().find(|h| h.id == hid) {
+                h.items.push(HandoverItem {
+                    kind: r.try_get("kind")?,
+                    ref_id: r.try_get("ref_id")?,
+                    summary: r.try_get("summary")?,
+                });
+            }
+        }
+        Ok(list)
+    }
 }

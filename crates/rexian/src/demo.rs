@@ -132,6 +132,7 @@ pub async fn seed(app: &AppState) -> anyhow::Result<Vec<(String, String)>> {
     if fresh {
         let n = seed_orders(app, 80).await?;
         tracing::info!(orders = n, "demo orders seeded");
+        seed_shifts_and_halls(app).await?;
     }
     seed_knowledge(app, now).await?;
     Ok(logins)
@@ -431,6 +432,157 @@ pub async fn seed_knowledge(app: &AppState, now: i64) -> anyhow::Result<()> {
             .create_article(None, Some(key), &v, "published", None, now)
             .await
             .with_context(|| format!("seeding knowledge article {key}"))?;
+    }
+    Ok(())
+}
+
+/// Demo handovers, two duty-log days and hall items (issue 18, `001` and `004`): yesterday's log
+/// and handover (accepted, written as of then), today's log, one handover accepted by the
+/// dispatcher and one still open; a hall with its items, one of them overdue.
+async fn seed_shifts_and_halls(app: &AppState) -> anyhow::Result<()> {
+    use rexian_app::shifts::{self, Accept, NewEntry, NewHandover};
+    use rexian_store::shifts::{Handover, HandoverItem, NewDutyEntry};
+    let err = |e: rexian_app::AppError| anyhow::anyhow!("demo shifts: {e}");
+    let now = app.now_ms();
+    for (utility, ..) in COMPANIES {
+        let agent = actor(app, &format!("{utility}-agent")).await?;
+        let dispatcher = actor(app, &format!("{utility}-dispatcher")).await?;
+        let Some(company) = agent.company_id else {
+            continue;
+        };
+        let offset = app.store.company(company).await?.offset();
+        let then = now - 86_400_000;
+        let day = |ms: i64| {
+            rexian_app::clock::from_ms(ms)
+                .with_timezone(&offset)
+                .date_naive()
+        };
+        let line = |at: i64, author: i64, kind: &str, text: &str| NewDutyEntry {
+            company_id: company,
+            day: day(at).to_string(),
+            at,
+            author_id: author,
+            kind: kind.into(),
+            text: text.into(),
+        };
+        let open = shifts::preview(app, &agent, company).await.map_err(err)?;
+        app.store
+            .add_duty_entry(&line(then, agent.id, "entry", "夜间巡视：门窗、抢修柜完好"))
+            .await?;
+        let h = Handover {
+            id: 0,
+            company_id: company,
+            shift_start: then + 3_600_000,
+            created_by: agent.id,
+            created_at: then,
+            note: Some("值班室卫生已打扫；对上级公司的答复已交代".into()),
+            accepted_by: None,
+            accepted_at: None,
+            accept_note: None,
+            items: open
+                .iter()
+                .take(3)
+                .map(|i| HandoverItem {
+                    kind: i.kind.clone(),
+                    ref_id: i.id,
+                    summary: i.summary.clone(),
+                })
+                .collect(),
+        };
+        let text = format!("交班: {} 项", h.items.len());
+        let id = app
+            .store
+            .create_handover(&h, &line(then, agent.id, "handover", &text))
+            .await?;
+        let at = then + 600_000;
+        let text = format!("接班: {} 项已确认", h.items.len());
+        let accepted = line(at, dispatcher.id, "handover_accepted", &text);
+        app.store
+            .accept_handover(id, dispatcher.id, at, Some("已逐项确认"), &accepted, &[])
+            .await?;
+        // Today, through the use cases: a line, a handover taken over, one still open.
+        let entry = NewEntry {
+            company_id: Id(company),
+            text: "10:20 城区线路恢复送电，已通知相关小区".into(),
+        };
+        shifts::log(app, &agent, entry).await.map_err(err)?;
+        let new = |note: &str| NewHandover {
+            company_id: Id(company),
+            note: Some(note.into()),
+        };
+        let h = shifts::create(app, &agent, new("3号楼用户下午会再来电"))
+            .await
+            .map_err(err)?;
+        let all = Accept {
+            acknowledged: h
+                .items
+                .iter()
+                .map(|i| format!("{}:{}", i.kind, i.id))
+                .collect(),
+            note: Some("已接".into()),
+        };
+        shifts::accept(app, &dispatcher, h.id, all)
+            .await
+            .map_err(err)?;
+        shifts::create(app, &agent, new("待接班：停供通知待发布"))
+            .await
+            .map_err(err)?;
+        seed_hall(app, utility, company, day(now)).await?;
+    }
+    Ok(())
+}
+
+/// A hall of `company` with the items `004` names: one overdue, one checked and found wanting.
+async fn seed_hall(
+    app: &AppState,
+    utility: &str,
+    company: i64,
+    today: chrono::NaiveDate,
+) -> anyhow::Result<()> {
+    use rexian_app::halls::{self, NewCheck, NewItem};
+    let err = |e: rexian_app::AppError| anyhow::anyhow!("demo halls: {e}");
+    let supervisor = actor(app, &format!("{utility}-supervisor")).await?;
+    let agent = actor(app, &format!("{utility}-agent")).await?;
+    let hall = app
+        .store
+        .create_unit(
+            company,
+            None,
+            "城区营业厅",
+            "hall",
+            None,
+            None,
+            app.now_ms(),
+        )
+        .await?;
+    let items = [
+        (
+            "急救药箱药品有效期",
+            30,
+            Some(today + chrono::Days::new(20)),
+        ),
+        ("灭火器压力检测", 30, Some(today - chrono::Days::new(3))),
+        ("便民雨伞（爱心伞）借还", 7, None),
+        ("警示标识", 30, None),
+    ];
+    for (name, period_days, due) in items {
+        let b = NewItem {
+            unit_id: Id(hall),
+            name: name.into(),
+            period_days,
+            due_on: due.map(|d| d.to_string()),
+        };
+        let item = halls::create(app, &supervisor, b).await.map_err(err)?;
+        if name.starts_with("便民雨伞") {
+            let c = NewCheck {
+                ok: false,
+                found: Some("借出3把未归还，已电话提醒".into()),
+                next_due_on: None,
+            };
+            halls::check(app, &agent, item.item.id, c)
+                .await
+                .map_err(err)?;
+        }
     }
     Ok(())
 }

@@ -4,6 +4,7 @@ pub mod assessment;
 pub mod callbacks;
 pub mod clock;
 pub mod customers;
+pub mod halls;
 pub mod kb;
 pub mod matters;
 pub mod orders;
@@ -129,13 +130,17 @@ fn knowledge_routes() -> Router<AppState> {
         .route("/api/v1/kb/checklists", get(kb::checklists))
 }
 
-/// Shift handovers and the duty log.
+/// Shift handovers, the duty log and hall checks.
 fn shift_routes() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/handovers", post(shifts::create))
+        .route("/api/v1/handovers", get(shifts::list).post(shifts::create))
         .route("/api/v1/handovers/{id}", get(shifts::get))
         .route("/api/v1/handovers/{id}/accept", post(shifts::accept))
         .route("/api/v1/duty_log", get(shifts::day).post(shifts::log))
+        .route("/api/v1/halls/items", get(halls::list).post(halls::create))
+        .route("/api/v1/halls/items/{id}", get(halls::get))
+        .route("/api/v1/halls/items/{id}/checks", post(halls::check))
+        .route("/api/v1/halls/items/{id}/retire", post(halls::retire))
 }
 
 /// Outage notices.

@@ -75,3 +75,15 @@ pub async fn day(
         items: shifts::day(&app, &me, company, q.date.as_deref()).await?,
     }))
 }
+
+/// `GET /api/v1/handovers?company_id=&date=`: newest first; with `date`, those of that day.
+pub async fn list(
+    State(app): State<AppState>,
+    Extension(me): Extension<CurrentUser>,
+    Query(q): Query<DayQuery>,
+) -> AppResult<Json<Items<HandoverView>>> {
+    let company = super::opt_id("company_id", q.company_id.as_deref())?;
+    Ok(Json(Items {
+        items: shifts::list(&app, &me, company, q.date.as_deref()).await?,
+    }))
+}

@@ -4,6 +4,7 @@ mod admin;
 mod checklist;
 mod common;
 mod field;
+mod halls;
 mod intake;
 mod kb;
 mod ledger;
@@ -13,6 +14,7 @@ mod outages;
 mod queues;
 mod reports;
 mod settings;
+mod shifts;
 mod supervise;
 mod worklist;
 
@@ -51,6 +53,8 @@ pub fn routes() -> Router<AppState> {
         .merge(supervise::routes())
         .merge(settings::routes())
         .merge(ledger::routes())
+        .merge(shifts::routes())
+        .merge(halls::routes())
 }
 
 /// What every page's header needs to know of the user.
@@ -75,6 +79,10 @@ pub struct PageUser {
     pub can_supervise: bool,
     /// Shows the assessment ledger and month-end links.
     pub can_ledger: bool,
+    /// Shows the handover and duty-log links (the centre's shifts).
+    pub can_hand_over: bool,
+    /// Shows the hall checks link.
+    pub can_halls: bool,
 }
 
 impl PageUser {
@@ -106,6 +114,16 @@ impl PageUser {
             can_ledger: [Role::Supervisor, Role::Assessor, Role::Admin]
                 .iter()
                 .any(|r| u.has(*r)),
+            can_hand_over: [
+                Role::Agent,
+                Role::Dispatcher,
+                Role::CallbackAgent,
+                Role::Supervisor,
+                Role::Admin,
+            ]
+            .iter()
+            .any(|r| u.has(*r)),
+            can_halls: rexian_app::halls::may_check(u),
         }
     }
 }

@@ -93,6 +93,8 @@ struct QueuePage {
     tabs: Vec<(String, String, bool)>,
     rows: Vec<Row>,
     now: i64,
+    /// What handovers I accepted gave me (`001`: first in the incoming shift's queue).
+    handed: Vec<(String, Vec<super::shifts::ItemLine>)>,
 }
 
 #[derive(Template)]
@@ -139,7 +141,12 @@ async fn queue_page(
         Ok(r) => r,
         Err(e) => return error_page(t, &u, e),
     };
+    let handed = match super::shifts::handed_to_me(&app, &t, &u).await {
+        Ok(h) => h,
+        Err(e) => return error_page(t, &u, e),
+    };
     render(&QueuePage {
+        handed,
         t,
         user: Some(PageUser::of(&u, &t)),
         flash: None,

@@ -114,6 +114,8 @@ struct SupervisePage {
     units: Vec<(String, String)>,
     /// Outage notices not yet published: (cause, publish by, late).
     outages: Vec<(String, String, bool)>,
+    /// Hall check items past their due date (`004`).
+    halls_overdue: Vec<HallLine>,
 }
 
 #[derive(Deserialize)]
@@ -266,8 +268,10 @@ async fn build(
     groups.sort_by_key(|x| (std::cmp::Reverse(x.red), std::cmp::Reverse(x.amber)));
     let notices = notices(app, &t, u, &g.places).await?;
     let outages = unpublished(app, u, &mut g.places, now).await?;
+    let halls_overdue = overdue_hall_items(app, u).await?;
     Ok(SupervisePage {
         outages,
+        halls_overdue,
         t,
         user: Some(PageUser::of(u, &t)),
         flash,
@@ -280,6 +284,31 @@ async fn build(
         notices,
         units: g.places.units,
     })
+}
+
+/// A hall check item past its due date.
+pub struct HallLine {
+    id: String,
+    hall: String,
+    name: String,
+    due_on: String,
+}
+
+/// The hall check items past their due date (`004` 营业厅), most overdue first.
+async fn overdue_hall_items(app: &AppState, u: &CurrentUser) -> AppResult<Vec<HallLine>> {
+    if !rexian_app::halls::may_check(u) {
+        return Ok(Vec::new());
+    }
+    Ok(rexian_app::halls::overdue(app, u)
+        .await?
+        .into_iter()
+        .map(|i| HallLine {
+            id: i.id.to_string(),
+            hall: i.unit_name,
+            name: i.name,
+            due_on: i.due_on,
+        })
+        .collect())
 }
 
 /// Outage notices not yet published, with their deadline in the company's time (`001`:

@@ -8,6 +8,7 @@ mod callbacks;
 mod console;
 mod contract;
 mod extensions;
+mod halls;
 mod heating;
 mod idempotency;
 mod identity;

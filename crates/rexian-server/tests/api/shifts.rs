@@ -173,3 +173,100 @@ async fn a_handover_accepted_past_five_minutes_is_assessed_once_on_both_sides_00
     assert_eq!(who, ["agent", "supervisor"], "{v}");
     assert!(late.iter().all(|e| e["yuan"] == -20.0));
 }
+
+#[tokio::test]
+async fn handovers_are_listed_by_the_company_s_day() {
+    let c = Centre::new("power").await;
+    let (s, h) = c
+        .app
+        .post(
+            "/api/v1/handovers",
+            &c.agent,
+            json!({"company_id": c.company, "note": "交班"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{h}");
+    let list = |date: &str| format!("/api/v1/handovers?company_id={}&date={date}", c.company);
+    // Written Monday 09:00 in Beijing (01:00 UTC): on the 2nd, not the 1st.
+    let (s, v) = c.app.get(&list("2026-03-02"), &c.supervisor).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["items"][0]["id"], h["id"]);
+    assert_eq!(v["items"][0]["note"], "交班");
+    let (_, v) = c.app.get(&list("2026-03-01"), &c.supervisor).await;
+    assert_eq!(v["items"].as_array().unwrap().len(), 0);
+    let (s, v) = c.app.get(&list("2.3."), &c.supervisor).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(v["error"]["field"], "date");
+    let (_, v) = c.app.get("/api/v1/handovers", &c.agent).await;
+    assert_eq!(v["items"].as_array().unwrap().len(), 1, "{v}");
+    let other = c.app.company("北江水务", "water").await;
+    let (_, a2) = c.app.user("agent2", &["agent"], None, Some(&other)).await;
+    let (s, _) = c.app.get(&list("2026-03-02"), &a2).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = c.app.get("/api/v1/handovers", &a2).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["items"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn the_handover_form_refuses_a_missing_item_and_the_queue_shows_what_was_taken_over() {
+    let c = Centre::new("water").await;
+    let order = c.order("repair", None).await;
+    let (_, h) = c
+        .app
+        .post(
+            "/api/v1/handovers",
+            &c.agent,
+            json!({"company_id": c.company}),
+        )
+        .await;
+    let hid = h["id"].as_str().unwrap();
+    let form = "application/x-www-form-urlencoded";
+    let path = format!("/handovers/{hid}/accept");
+    let (s, _, _) = c
+        .app
+        .raw(
+            "POST",
+            &path,
+            Some(&c.supervisor),
+            Some("note=x".into()),
+            form,
+            &[],
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let body = ids(&h)
+        .iter()
+        .map(|id| format!("ack=order%3A{id}"))
+        .collect::<Vec<_>>()
+        .join("&");
+    let (s, headers, _) = c
+        .app
+        .raw("POST", &path, Some(&c.supervisor), Some(body), form, &[])
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(headers["location"], "/queues");
+    let (s, _, page) = c
+        .app
+        .raw("GET", "/queues/mine", Some(&c.supervisor), None, "", &[])
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let page = String::from_utf8(page).unwrap();
+    let block = &page[page.find("id=\"handed-to-me\"").expect("handed-over block")..];
+    assert!(block.contains(order["number"].as_str().unwrap()), "{block}");
+    let (s, _, print) = c
+        .app
+        .raw(
+            "GET",
+            &format!("/handovers/{hid}/print"),
+            Some(&c.agent),
+            None,
+            "",
+            &[],
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let print = String::from_utf8(print).unwrap();
+    assert!(!print.contains("header class=\"top\""), "no navigation");
+    assert!(print.contains(order["number"].as_str().unwrap()));
+}
