@@ -17,15 +17,16 @@ use crate::text::{clean, phone, required};
 use crate::{Actor, App, AppError, AppResult};
 
 /// What was created.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct Created {
     /// Its id.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
 }
 
 /// A contact that made no order, e.g. a dropped call.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContactInput {
     /// Company.
@@ -79,12 +80,14 @@ pub async fn record_contact(app: &App, me: &Actor, b: ContactInput) -> AppResult
 }
 
 /// A dropped call not yet called back.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct DroppedCall {
     /// Contact id.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
     /// Company.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub company_id: i64,
     /// Channel.
@@ -96,6 +99,7 @@ pub struct DroppedCall {
     /// What it was about.
     pub summary: String,
     /// When.
+    #[schemars(with = "ser::Rfc3339")]
     #[serde(serialize_with = "ser::time")]
     pub at: i64,
 }
@@ -132,7 +136,7 @@ pub async fn handled(app: &App, me: &Actor, id: i64) -> AppResult<()> {
 }
 
 /// The answers of a re-check.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RecheckInput {
     /// Whether the customer was reached.
@@ -200,7 +204,7 @@ pub async fn finish_recheck(app: &App, me: &Actor, id: i64, b: RecheckInput) -> 
 }
 
 /// An outreach (宣传/走访) event.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutreachInput {
     /// Company.
@@ -214,9 +218,10 @@ pub struct OutreachInput {
 }
 
 /// An outreach event made: its report's due day.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct OutreachCreated {
     /// Id.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
     /// The report is due on this day.
@@ -265,12 +270,14 @@ pub async fn create_outreach(
 }
 
 /// An outreach event with its report state.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct OutreachView {
     /// Id.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
     /// Company.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub company_id: i64,
     /// What.
@@ -284,6 +291,7 @@ pub struct OutreachView {
     /// The report.
     pub report: Option<String>,
     /// When it was filed.
+    #[schemars(with = "Option<ser::Rfc3339>")]
     #[serde(serialize_with = "ser::opt_time")]
     pub reported_at: Option<i64>,
     /// Not reported and the due day passed (in the company's zone).

@@ -26,7 +26,7 @@ use crate::text::{clean, phone};
 use crate::{Actor, App, AppError, AppResult};
 
 /// The customer fields of an intake.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerFields {
     /// Name.
@@ -42,7 +42,7 @@ pub struct CustomerFields {
 }
 
 /// `{answer}` of an order answered at once.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AtOnce {
     /// The answer given on the call.
@@ -52,7 +52,7 @@ pub struct AtOnce {
 }
 
 /// A new order as the agent gives it (`POST /api/v1/orders`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewOrderInput {
     /// The company.
@@ -141,7 +141,7 @@ pub enum Intake {
 
 /// A new order and the published outage notices covering the caller's community or address
 /// (what the agent tells the caller).
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct Created {
     /// The order.
     #[serde(flatten)]
@@ -164,7 +164,7 @@ pub const TAKERS: &[Role] = &[Role::Agent, Role::Dispatcher, Role::Supervisor, R
 
 /// The answer stored under `key` by an earlier request of `me`, if any.
 pub async fn answered(app: &App, me: &Actor, key: &str) -> AppResult<Option<Replay>> {
-    #[derive(Deserialize)]
+    #[derive(schemars::JsonSchema, Deserialize)]
     struct Named {
         id: Id,
     }
@@ -606,7 +606,7 @@ pub async fn local_offset(app: &App, me: &Actor) -> AppResult<FixedOffset> {
 }
 
 /// What the intake screen shows of a caller, found by phone or account number.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct CallerLookup {
     /// The register entries matching (account numbers masked unless `me` verified the caller).
     pub customers: Vec<CustomerView>,

@@ -29,7 +29,7 @@ pub async fn create(
 }
 
 /// `POST /api/v1/assessment/entries/{id}/reverse` body.
-#[derive(Debug, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReverseBody {
     reason: String,
@@ -50,7 +50,7 @@ pub async fn reverse(
 }
 
 /// Query of the statement.
-#[derive(Debug, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Deserialize)]
 pub struct StatementQuery {
     company_id: Option<String>,
     month: Option<String>,

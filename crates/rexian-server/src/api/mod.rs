@@ -179,6 +179,13 @@ fn report_routes() -> Router<AppState> {
         .route("/api/v1/surveys/{id}/answers", post(customers::answer))
 }
 
+/// A list answer.
+#[derive(schemars::JsonSchema, Debug, serde::Serialize)]
+pub struct Items<T> {
+    /// The items.
+    pub items: Vec<T>,
+}
+
 pub use rexian_app::ser::parse_id;
 pub use rexian_app::ser::Id;
 

@@ -70,12 +70,12 @@ pub async fn step(
 }
 
 /// The body of a step that takes nothing.
-#[derive(Debug, serde::Deserialize)]
+#[derive(schemars::JsonSchema, Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Empty {}
 
 /// Query of the incident board.
-#[derive(Debug, serde::Deserialize)]
+#[derive(schemars::JsonSchema, Debug, serde::Deserialize)]
 pub struct IncidentQuery {
     company_id: Option<String>,
     open: Option<String>,
@@ -100,14 +100,14 @@ pub async fn incidents(
 }
 
 /// `POST /api/v1/incidents/{id}/link` body.
-#[derive(Debug, serde::Deserialize)]
+#[derive(schemars::JsonSchema, Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct LinkBody {
     outage_id: rexian_app::ser::Id,
 }
 
 /// `POST /api/v1/incidents/{id}/close` body.
-#[derive(Debug, serde::Deserialize)]
+#[derive(schemars::JsonSchema, Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CloseBody {
     answer: String,
@@ -138,7 +138,7 @@ pub async fn incident_step(
 }
 
 /// The answer of an incident step: the incident, or what closing it did.
-#[derive(Debug, serde::Serialize)]
+#[derive(schemars::JsonSchema, Debug, serde::Serialize)]
 #[serde(untagged)]
 pub enum IncidentAnswer {
     /// Linked: the incident.
@@ -148,7 +148,7 @@ pub enum IncidentAnswer {
 }
 
 /// Query of the outage report.
-#[derive(Debug, serde::Deserialize)]
+#[derive(schemars::JsonSchema, Debug, serde::Deserialize)]
 pub struct ReportQuery {
     company_id: Option<String>,
     from: Option<String>,
