@@ -44,6 +44,7 @@ pub struct EntryInput {
     /// `YYYY-MM`.
     pub month: String,
     /// `user` or `unit`.
+    #[schemars(extend("enum" = ["user", "unit"]))]
     pub subject_kind: String,
     /// The person or unit.
     pub subject_id: Id,
@@ -63,6 +64,7 @@ pub struct EntryInput {
 
 /// An entry made.
 #[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
+#[schemars(rename = "EntryCreated")]
 pub struct Created {
     /// Its id.
     #[schemars(with = "ser::IdText")]

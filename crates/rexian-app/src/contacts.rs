@@ -18,6 +18,7 @@ use crate::{Actor, App, AppError, AppResult};
 
 /// What was created.
 #[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
+#[schemars(rename = "ContactCreated")]
 pub struct Created {
     /// Its id.
     #[schemars(with = "ser::IdText")]
@@ -32,6 +33,7 @@ pub struct ContactInput {
     /// Company.
     pub company_id: Id,
     /// Channel (phone, ...).
+    #[schemars(with = "rexian_domain::model::Channel")]
     pub channel: String,
     /// Caller's name.
     pub caller_name: Option<String>,
@@ -142,10 +144,13 @@ pub struct RecheckInput {
     /// Whether the customer was reached.
     pub reached: bool,
     /// The staff's attitude (repairs).
+    #[schemars(with = "Option<rexian_domain::model::Satisfaction>")]
     pub attitude: Option<String>,
     /// The quality of the work (repairs).
+    #[schemars(with = "Option<rexian_domain::model::Satisfaction>")]
     pub quality: Option<String>,
     /// Satisfaction (required when reached).
+    #[schemars(with = "Option<rexian_domain::model::Satisfaction>")]
     pub satisfaction: Option<String>,
     /// Suggestions.
     pub suggestion: Option<String>,

@@ -151,6 +151,7 @@ pub struct CustomerInput {
 
 /// The new customer's id.
 #[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
+#[schemars(rename = "CustomerCreated")]
 pub struct Created {
     /// Id.
     #[schemars(with = "ser::IdText")]
@@ -571,6 +572,7 @@ pub struct AnswerInput {
     /// The household.
     pub customer_id: Id,
     /// `satisfied`, `basic` or `unsatisfied`.
+    #[schemars(with = "rexian_domain::model::Satisfaction")]
     pub satisfaction: String,
     /// The answers (free JSON).
     #[serde(default)]

@@ -58,10 +58,12 @@ pub struct NewOrderInput {
     /// The company.
     pub company_id: Id,
     /// Category.
+    #[schemars(with = "rexian_domain::model::Category")]
     pub category: String,
     /// Subtype of the company's policy.
     pub subtype: Option<String>,
     /// Channel.
+    #[schemars(with = "rexian_domain::model::Channel")]
     pub channel: String,
     /// What the customer said.
     pub description: String,
@@ -72,6 +74,7 @@ pub struct NewOrderInput {
     #[serde(default)]
     pub anonymous: bool,
     /// `required` (default) or `declined`.
+    #[schemars(extend("enum" = ["required", "declined", null]))]
     pub callback: Option<String>,
     /// How many complained together (default 1).
     pub complainants: Option<i64>,
@@ -142,6 +145,7 @@ pub enum Intake {
 /// A new order and the published outage notices covering the caller's community or address
 /// (what the agent tells the caller).
 #[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
+#[schemars(rename = "OrderCreated")]
 pub struct Created {
     /// The order.
     #[serde(flatten)]

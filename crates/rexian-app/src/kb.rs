@@ -45,6 +45,7 @@ pub enum Tags {
 #[serde(deny_unknown_fields)]
 pub struct VersionInput {
     /// Category (phrasebook, faq, procedure, regulation, notice).
+    #[schemars(extend("enum" = ["phrasebook", "faq", "procedure", "regulation", "notice"]))]
     pub category: String,
     /// Title, 1–200 characters.
     pub title: String,
@@ -108,6 +109,7 @@ pub struct VersionLine {
     /// draft, review, published, retired.
     pub state: String,
     /// Category.
+    #[schemars(extend("enum" = ["phrasebook", "faq", "procedure", "regulation", "notice"]))]
     pub category: String,
     /// Title.
     pub title: String,
@@ -263,8 +265,10 @@ pub async fn article(app: &App, me: &Actor, id: i64) -> AppResult<Article> {
 #[derive(schemars::JsonSchema, Debug, Clone, Default, Deserialize)]
 pub struct ListFilter {
     /// Category.
+    #[schemars(extend("enum" = ["", "phrasebook", "faq", "procedure", "regulation", "notice"]))]
     pub category: Option<String>,
     /// State (writers).
+    #[schemars(extend("enum" = ["", "draft", "review", "published", "retired"]))]
     pub state: Option<String>,
     /// At most this many, 1–500 (200).
     pub limit: Option<String>,

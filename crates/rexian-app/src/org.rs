@@ -40,6 +40,7 @@ pub struct CompanyView {
     /// Name.
     pub name: String,
     /// heat, power, gas, water.
+    #[schemars(with = "rexian_domain::model::Utility")]
     pub utility: String,
     /// Policy preset.
     pub policy: String,
@@ -168,6 +169,7 @@ pub struct NewCompanyInput {
     /// Name.
     pub name: String,
     /// Utility kind.
+    #[schemars(with = "rexian_domain::model::Utility")]
     pub utility: String,
     /// Policy preset (defaults to the utility's).
     pub policy: Option<String>,

@@ -33,6 +33,7 @@ pub struct NewOutage {
     /// Company.
     pub company_id: Id,
     /// `planned` or `fault`.
+    #[schemars(with = "rexian_domain::outage::OutageKind")]
     pub kind: String,
     /// Cause.
     pub cause: String,
@@ -471,8 +472,10 @@ pub struct PublicNotice {
 #[derive(schemars::JsonSchema, Debug, Clone, Default, Deserialize)]
 pub struct PublicQuery {
     /// Company.
+    #[schemars(required)]
     pub company_id: Option<String>,
     /// The address to look up.
+    #[schemars(required)]
     pub address: Option<String>,
 }
 

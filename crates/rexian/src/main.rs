@@ -77,6 +77,8 @@ enum Command {
         #[command(subcommand)]
         action: SearchAction,
     },
+    /// Print the OpenAPI document of the JSON API (as `GET /api/v1/openapi.json` serves it).
+    Openapi,
 }
 
 #[derive(Debug, Subcommand)]
@@ -193,6 +195,10 @@ fn main() -> std::process::ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(a) => serve(a).await,
+        Command::Openapi => {
+            print!("{}", rexian_server::api::doc::document_text());
+            Ok(())
+        }
         Command::Migrate(a) => {
             let s = Settings::resolve(&a)?;
             init_logging(&s.log);

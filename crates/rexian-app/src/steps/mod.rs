@@ -32,6 +32,7 @@ pub struct StepInput {
     pub approved: Option<bool>,
     pub comment: Option<String>,
     pub reached: Option<bool>,
+    #[schemars(with = "Option<rexian_domain::model::Satisfaction>")]
     pub satisfaction: Option<String>,
     pub matches_reply: Option<bool>,
     pub note: Option<String>,

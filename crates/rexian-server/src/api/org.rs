@@ -59,10 +59,12 @@ pub async fn set_season(
 /// `PUT /api/v1/units/{id}/area` body.
 #[derive(schemars::JsonSchema, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("required" = ["area"]))]
 pub struct AreaBody {
     /// Area class (urban, rural, remote); null: the company policy's. Required (null is a
     /// value here, a missing key is not).
     #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "Option<String>", extend("enum" = ["urban", "rural", "remote", "", null]))]
     pub area: Option<Option<String>>,
 }
 
@@ -224,9 +226,11 @@ pub async fn get_policy(
 /// `PUT /api/v1/companies/{id}/policy` body: a partial policy TOML overriding the preset.
 #[derive(schemars::JsonSchema, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("required" = ["override"]))]
 pub struct PolicyBody {
     /// The override; null clears it. Required: an empty body must not clear a company's policy.
     #[serde(rename = "override", default, deserialize_with = "present")]
+    #[schemars(with = "Option<String>")]
     policy_override: Option<Option<String>>,
 }
 

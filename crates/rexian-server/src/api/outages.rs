@@ -72,7 +72,32 @@ pub async fn step(
 /// The body of a step that takes nothing.
 #[derive(schemars::JsonSchema, Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Empty {}
+pub struct Empty {}
+
+/// The body of an outage step, as the step reads it: nothing (`publish`), the change
+/// (`update`) or the restoration (`restore`) (a schema only).
+#[derive(schemars::JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum StepBody {
+    /// `publish`.
+    Publish(Empty),
+    /// `update`.
+    Update(rexian_app::outages::OutageUpdate),
+    /// `restore`.
+    Restore(rexian_app::outages::Restore),
+}
+
+/// The body of an incident step (a schema only).
+#[derive(schemars::JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum IncidentBody {
+    /// `link`.
+    Link(LinkBody),
+    /// `close`.
+    Close(CloseBody),
+}
 
 /// Query of the incident board.
 #[derive(schemars::JsonSchema, Debug, serde::Deserialize)]
@@ -102,14 +127,14 @@ pub async fn incidents(
 /// `POST /api/v1/incidents/{id}/link` body.
 #[derive(schemars::JsonSchema, Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-struct LinkBody {
+pub struct LinkBody {
     outage_id: rexian_app::ser::Id,
 }
 
 /// `POST /api/v1/incidents/{id}/close` body.
 #[derive(schemars::JsonSchema, Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CloseBody {
+pub struct CloseBody {
     answer: String,
 }
 

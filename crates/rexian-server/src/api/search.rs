@@ -13,6 +13,8 @@ use crate::AppState;
 #[derive(schemars::JsonSchema, Debug, Deserialize)]
 pub struct SearchQuery {
     q: Option<String>,
+    /// One kind of result (empty: every kind).
+    #[schemars(extend("enum" = ["", "order", "customer", "contact", "article", "outage"]))]
     kind: Option<String>,
     limit: Option<String>,
 }
