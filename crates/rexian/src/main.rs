@@ -196,8 +196,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(a) => serve(a).await,
         Command::Openapi => {
-            print!("{}", rexian_server::api::doc::document_text());
-            Ok(())
+            use std::io::Write;
+            let text = rexian_server::api::doc::document_pretty();
+            match std::io::stdout().lock().write_all(text.as_bytes()) {
+                // A reader that stopped early (`| head`) is no failure.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                r => r.map_err(Into::into),
+            }
         }
         Command::Migrate(a) => {
             let s = Settings::resolve(&a)?;

@@ -149,14 +149,17 @@ pub fn document() -> &'static Value {
     DOC.get_or_init(|| build(&super::operations::operations()))
 }
 
-/// The document as served and printed (`rexian openapi`): pretty JSON with a final newline.
+/// The document as served: compact JSON.
 pub fn document_text() -> &'static str {
     static TEXT: OnceLock<String> = OnceLock::new();
-    TEXT.get_or_init(|| {
-        let mut s = serde_json::to_string_pretty(document()).unwrap_or_default();
-        s.push('\n');
-        s
-    })
+    TEXT.get_or_init(|| serde_json::to_string(document()).unwrap_or_default())
+}
+
+/// The document as `rexian openapi` prints it: indented, with a final newline.
+pub fn document_pretty() -> String {
+    let mut s = serde_json::to_string_pretty(document()).unwrap_or_default();
+    s.push('\n');
+    s
 }
 
 /// A generator for one direction: requests are read (`Deserialize`), answers written
