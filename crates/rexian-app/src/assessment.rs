@@ -36,7 +36,7 @@ fn amount(field: &str, x: f64, max: f64) -> AppResult<()> {
 }
 
 /// A manual entry by an assessor.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EntryInput {
     /// Company.
@@ -44,6 +44,7 @@ pub struct EntryInput {
     /// `YYYY-MM`.
     pub month: String,
     /// `user` or `unit`.
+    #[schemars(extend("enum" = ["user", "unit"]))]
     pub subject_kind: String,
     /// The person or unit.
     pub subject_id: Id,
@@ -62,9 +63,11 @@ pub struct EntryInput {
 }
 
 /// An entry made.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
+#[schemars(rename = "EntryCreated")]
 pub struct Created {
     /// Its id.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
     /// Its month (`YYYY-MM`).
@@ -184,7 +187,7 @@ pub async fn reverse(app: &App, me: &Actor, id: i64, reason: String) -> AppResul
 }
 
 /// The month to close.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MonthEndInput {
     /// Company.
@@ -194,9 +197,10 @@ pub struct MonthEndInput {
 }
 
 /// An order still open at the month's end.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct OpenOrder {
     /// Order id.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
     /// Its number.
@@ -204,14 +208,16 @@ pub struct OpenOrder {
     /// Its status then.
     pub status: String,
     /// The unit holding it.
+    #[schemars(with = "Option<ser::IdText>")]
     #[serde(serialize_with = "ser::opt_id")]
     pub unit_id: Option<i64>,
 }
 
 /// A closed month.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct MonthEnd {
     /// The closing's id.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
     /// The month.
@@ -352,11 +358,12 @@ impl EntryLine {
 }
 
 /// A person's or unit's totals of a month.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct TotalRow {
     /// `user` or `unit`.
     pub subject_kind: String,
     /// The person or unit.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub subject_id: i64,
     /// Their name.
@@ -370,9 +377,10 @@ pub struct TotalRow {
 }
 
 /// An entry as the detailed statement lists it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct DetailRow {
     /// Id.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
     /// `单位` or `人员`.
@@ -388,9 +396,11 @@ pub struct DetailRow {
     /// Why.
     pub reason: String,
     /// The entry it reverses.
+    #[schemars(with = "Option<ser::IdText>")]
     #[serde(serialize_with = "ser::opt_id")]
     pub reversal_of: Option<i64>,
     /// When.
+    #[schemars(with = "ser::Rfc3339")]
     #[serde(serialize_with = "ser::time")]
     pub at: i64,
 }

@@ -11,7 +11,7 @@ use crate::tenancy::require_group_admin;
 use crate::{Actor, App, AppError, AppResult};
 
 /// The calendar in use.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct CalendarView {
     /// Years with holiday data.
     pub years: Vec<i32>,

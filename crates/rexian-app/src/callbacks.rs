@@ -18,12 +18,13 @@ use crate::tenancy::company_policy;
 use crate::{Actor, App, AppResult};
 
 /// An order waiting for its callback.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct CallbackLine {
     /// The order.
     #[serde(flatten)]
     pub order: OrderSummary,
     /// When the callback is due.
+    #[schemars(with = "Option<ser::Rfc3339>")]
     #[serde(serialize_with = "ser::opt_time")]
     pub callback_due_at: Option<i64>,
     /// Attempts so far.
@@ -31,6 +32,7 @@ pub struct CallbackLine {
     /// Whether a call may be made now (window and spacing).
     pub may_call_now: bool,
     /// When the next attempt is allowed, when the spacing holds it back.
+    #[schemars(with = "Option<ser::Rfc3339>")]
     #[serde(serialize_with = "ser::opt_time")]
     pub next_attempt_at: Option<i64>,
     /// Enough unreached attempts to close as unreachable.
@@ -109,14 +111,16 @@ pub async fn unsatisfied(
 }
 
 /// An open satisfaction re-check with its questions.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct RecheckLine {
     /// Id.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
     /// `complaint_recheck` or `repair_survey`.
     pub kind: String,
     /// Picked.
+    #[schemars(with = "ser::Rfc3339")]
     #[serde(serialize_with = "ser::time")]
     pub created_at: i64,
     /// What to ask: for repairs the four questions of `001`, for complaints two.

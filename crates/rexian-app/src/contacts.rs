@@ -17,20 +17,23 @@ use crate::text::{clean, phone, required};
 use crate::{Actor, App, AppError, AppResult};
 
 /// What was created.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
+#[schemars(rename = "ContactCreated")]
 pub struct Created {
     /// Its id.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
 }
 
 /// A contact that made no order, e.g. a dropped call.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContactInput {
     /// Company.
     pub company_id: Id,
     /// Channel (phone, ...).
+    #[schemars(with = "rexian_domain::model::Channel")]
     pub channel: String,
     /// Caller's name.
     pub caller_name: Option<String>,
@@ -79,12 +82,14 @@ pub async fn record_contact(app: &App, me: &Actor, b: ContactInput) -> AppResult
 }
 
 /// A dropped call not yet called back.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct DroppedCall {
     /// Contact id.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
     /// Company.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub company_id: i64,
     /// Channel.
@@ -96,6 +101,7 @@ pub struct DroppedCall {
     /// What it was about.
     pub summary: String,
     /// When.
+    #[schemars(with = "ser::Rfc3339")]
     #[serde(serialize_with = "ser::time")]
     pub at: i64,
 }
@@ -132,16 +138,19 @@ pub async fn handled(app: &App, me: &Actor, id: i64) -> AppResult<()> {
 }
 
 /// The answers of a re-check.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RecheckInput {
     /// Whether the customer was reached.
     pub reached: bool,
     /// The staff's attitude (repairs).
+    #[schemars(with = "Option<rexian_domain::model::Satisfaction>")]
     pub attitude: Option<String>,
     /// The quality of the work (repairs).
+    #[schemars(with = "Option<rexian_domain::model::Satisfaction>")]
     pub quality: Option<String>,
     /// Satisfaction (required when reached).
+    #[schemars(with = "Option<rexian_domain::model::Satisfaction>")]
     pub satisfaction: Option<String>,
     /// Suggestions.
     pub suggestion: Option<String>,
@@ -200,7 +209,7 @@ pub async fn finish_recheck(app: &App, me: &Actor, id: i64, b: RecheckInput) -> 
 }
 
 /// An outreach (宣传/走访) event.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutreachInput {
     /// Company.
@@ -214,9 +223,10 @@ pub struct OutreachInput {
 }
 
 /// An outreach event made: its report's due day.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct OutreachCreated {
     /// Id.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
     /// The report is due on this day.
@@ -265,12 +275,14 @@ pub async fn create_outreach(
 }
 
 /// An outreach event with its report state.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct OutreachView {
     /// Id.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
     /// Company.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub company_id: i64,
     /// What.
@@ -284,6 +296,7 @@ pub struct OutreachView {
     /// The report.
     pub report: Option<String>,
     /// When it was filed.
+    #[schemars(with = "Option<ser::Rfc3339>")]
     #[serde(serialize_with = "ser::opt_time")]
     pub reported_at: Option<i64>,
     /// Not reported and the due day passed (in the company's zone).

@@ -30,12 +30,14 @@ pub const VERIFIED_FOR_MS: i64 = 30 * 60_000;
 
 /// A customer as shown: the ID number always masked; the account number in full only when
 /// `verified`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct CustomerView {
     /// Id.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
     /// Company.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub company_id: i64,
     /// Account number (masked until verified).
@@ -118,7 +120,7 @@ pub async fn verified_ids(
 }
 
 /// A new customer (also the shape of one imported row).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerInput {
     /// Company.
@@ -148,9 +150,11 @@ pub struct CustomerInput {
 }
 
 /// The new customer's id.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
+#[schemars(rename = "CustomerCreated")]
 pub struct Created {
     /// Id.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
 }
@@ -223,7 +227,7 @@ pub async fn find(
 }
 
 /// A customer with their orders (account information) when `me` verified the caller.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct CustomerDetail {
     /// The customer.
     #[serde(flatten)]
@@ -297,7 +301,7 @@ pub async fn verify(app: &App, me: &Actor, id: i64, claim: &Claim) -> AppResult<
 }
 
 /// The answer to an identity check.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct Verification {
     /// Fields that matched.
     pub matched: Vec<&'static str>,
@@ -318,7 +322,7 @@ impl From<Verdict> for Verification {
 }
 
 /// A month's satisfaction survey to draw (`000:三.2`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SurveyInput {
     /// Company.
@@ -336,9 +340,10 @@ pub struct SurveyInput {
 }
 
 /// A survey drawn.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct SurveyCreated {
     /// Its id.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
     /// Households drawn.
@@ -427,7 +432,7 @@ pub async fn create_survey(app: &App, me: &Actor, b: SurveyInput) -> AppResult<S
 }
 
 /// A sampled household with its answer.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct SampleLine {
     /// The answers given (free JSON).
     pub answers: Option<serde_json::Value>,
@@ -438,7 +443,7 @@ pub struct SampleLine {
 }
 
 /// A community's (or station's) households and how many were drawn.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct Stratum {
     /// Drawn.
     pub drawn: i64,
@@ -449,7 +454,7 @@ pub struct Stratum {
 }
 
 /// The results so far.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct SurveyResults {
     /// Answers by satisfaction (`unanswered` for none yet).
     pub counts: BTreeMap<String, i64>,
@@ -476,12 +481,14 @@ impl SurveyResults {
 }
 
 /// A survey with its sample, the sample's spread over communities, and the results.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct SurveyView {
     /// Company.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub company_id: i64,
     /// Id.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
     /// `YYYY-MM`.
@@ -559,12 +566,13 @@ pub async fn survey(app: &App, me: &Actor, id: i64) -> AppResult<SurveyView> {
 }
 
 /// A sampled household's answer.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AnswerInput {
     /// The household.
     pub customer_id: Id,
     /// `satisfied`, `basic` or `unsatisfied`.
+    #[schemars(with = "rexian_domain::model::Satisfaction")]
     pub satisfaction: String,
     /// The answers (free JSON).
     #[serde(default)]

@@ -42,7 +42,7 @@ pub fn may_manage(me: &Actor) -> bool {
 }
 
 /// `POST /halls/items`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewItem {
     /// The hall (a unit of kind `hall`).
@@ -56,7 +56,7 @@ pub struct NewItem {
 }
 
 /// `POST /halls/items/{id}/checks`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewCheck {
     /// In order.
@@ -69,7 +69,7 @@ pub struct NewCheck {
 }
 
 /// `POST /halls/items/{id}/retire`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Retire {
     /// Why it is no longer checked.
@@ -77,15 +77,18 @@ pub struct Retire {
 }
 
 /// An item as shown.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct ItemView {
     /// Id.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
     /// Company.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub company_id: i64,
     /// The hall.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub unit_id: i64,
     /// The hall's name.
@@ -99,27 +102,32 @@ pub struct ItemView {
     /// Past its due date (the company's local day).
     pub overdue: bool,
     /// Last checked.
+    #[schemars(with = "Option<ser::Rfc3339>")]
     #[serde(serialize_with = "ser::opt_time")]
     pub last_checked_at: Option<i64>,
     /// Whether the last check found it in order.
     pub last_ok: Option<bool>,
     /// Retired.
+    #[schemars(with = "Option<ser::Rfc3339>")]
     #[serde(serialize_with = "ser::opt_time")]
     pub retired_at: Option<i64>,
 }
 
 /// A check as shown.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct CheckView {
     /// Id.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
     /// Who.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub checked_by: i64,
     /// Their name.
     pub checked_by_name: String,
     /// When.
+    #[schemars(with = "ser::Rfc3339")]
     #[serde(serialize_with = "ser::time")]
     pub checked_at: i64,
     /// In order.
@@ -131,7 +139,7 @@ pub struct CheckView {
 }
 
 /// An item with its checks, newest first.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct ItemDetail {
     /// The item.
     #[serde(flatten)]

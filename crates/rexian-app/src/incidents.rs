@@ -45,12 +45,14 @@ pub async fn matter_of(
 }
 
 /// An incident on the board.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct IncidentView {
     /// Id.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
     /// Company.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub company_id: i64,
     /// Community.
@@ -62,15 +64,19 @@ pub struct IncidentView {
     /// Orders in it.
     pub orders: i64,
     /// First order.
+    #[schemars(with = "ser::Rfc3339")]
     #[serde(serialize_with = "ser::time")]
     pub first_at: i64,
     /// Latest order.
+    #[schemars(with = "ser::Rfc3339")]
     #[serde(serialize_with = "ser::time")]
     pub last_at: i64,
     /// The matter its complaints share.
+    #[schemars(with = "Option<ser::IdText>")]
     #[serde(serialize_with = "ser::opt_id")]
     pub matter_id: Option<i64>,
     /// The outage notice it is linked to.
+    #[schemars(with = "Option<ser::IdText>")]
     #[serde(serialize_with = "ser::opt_id")]
     pub outage_id: Option<i64>,
     /// `open` or `closed`.
@@ -148,7 +154,7 @@ pub async fn link(app: &App, me: &Actor, id: i64, outage: i64) -> AppResult<Inci
 }
 
 /// What closing an incident did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct Closed {
     /// The incident, closed.
     pub incident: IncidentView,

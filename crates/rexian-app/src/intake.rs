@@ -26,7 +26,7 @@ use crate::text::{clean, phone};
 use crate::{Actor, App, AppError, AppResult};
 
 /// The customer fields of an intake.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerFields {
     /// Name.
@@ -42,7 +42,7 @@ pub struct CustomerFields {
 }
 
 /// `{answer}` of an order answered at once.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AtOnce {
     /// The answer given on the call.
@@ -52,16 +52,18 @@ pub struct AtOnce {
 }
 
 /// A new order as the agent gives it (`POST /api/v1/orders`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewOrderInput {
     /// The company.
     pub company_id: Id,
     /// Category.
+    #[schemars(with = "rexian_domain::model::Category")]
     pub category: String,
     /// Subtype of the company's policy.
     pub subtype: Option<String>,
     /// Channel.
+    #[schemars(with = "rexian_domain::model::Channel")]
     pub channel: String,
     /// What the customer said.
     pub description: String,
@@ -72,6 +74,7 @@ pub struct NewOrderInput {
     #[serde(default)]
     pub anonymous: bool,
     /// `required` (default) or `declined`.
+    #[schemars(extend("enum" = ["required", "declined", null]))]
     pub callback: Option<String>,
     /// How many complained together (default 1).
     pub complainants: Option<i64>,
@@ -141,7 +144,8 @@ pub enum Intake {
 
 /// A new order and the published outage notices covering the caller's community or address
 /// (what the agent tells the caller).
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
+#[schemars(rename = "OrderCreated")]
 pub struct Created {
     /// The order.
     #[serde(flatten)]
@@ -164,7 +168,7 @@ pub const TAKERS: &[Role] = &[Role::Agent, Role::Dispatcher, Role::Supervisor, R
 
 /// The answer stored under `key` by an earlier request of `me`, if any.
 pub async fn answered(app: &App, me: &Actor, key: &str) -> AppResult<Option<Replay>> {
-    #[derive(Deserialize)]
+    #[derive(schemars::JsonSchema, Deserialize)]
     struct Named {
         id: Id,
     }
@@ -606,7 +610,7 @@ pub async fn local_offset(app: &App, me: &Actor) -> AppResult<FixedOffset> {
 }
 
 /// What the intake screen shows of a caller, found by phone or account number.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct CallerLookup {
     /// The register entries matching (account numbers masked unless `me` verified the caller).
     pub customers: Vec<CustomerView>,

@@ -31,7 +31,7 @@ fn writable(me: &Actor, a: &ArticleRow) -> bool {
 }
 
 /// Tags: a list, or one text separated by commas or 、.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum Tags {
     /// `["停电", "抢修"]`.
@@ -41,10 +41,11 @@ pub enum Tags {
 }
 
 /// The content of a version as given.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VersionInput {
     /// Category (phrasebook, faq, procedure, regulation, notice).
+    #[schemars(extend("enum" = ["phrasebook", "faq", "procedure", "regulation", "notice"]))]
     pub category: String,
     /// Title, 1–200 characters.
     pub title: String,
@@ -55,7 +56,7 @@ pub struct VersionInput {
 }
 
 /// A new article: its company (group-level writers may leave it out: shared) and content.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ArticleInput {
     /// Company; none: the writer's, or shared for a writer of no company.
@@ -101,32 +102,37 @@ fn content(v: VersionInput) -> AppResult<NewVersion> {
 }
 
 /// A version as lists and histories show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct VersionLine {
     /// Number, from 1.
     pub version: i64,
     /// draft, review, published, retired.
     pub state: String,
     /// Category.
+    #[schemars(extend("enum" = ["phrasebook", "faq", "procedure", "regulation", "notice"]))]
     pub category: String,
     /// Title.
     pub title: String,
     /// Author.
+    #[schemars(with = "Option<ser::IdText>")]
     #[serde(serialize_with = "ser::opt_id")]
     pub author_id: Option<i64>,
     /// Reviewer.
+    #[schemars(with = "Option<ser::IdText>")]
     #[serde(serialize_with = "ser::opt_id")]
     pub reviewer_id: Option<i64>,
     /// Written.
+    #[schemars(with = "ser::Rfc3339")]
     #[serde(serialize_with = "ser::time")]
     pub created_at: i64,
     /// Its state since.
+    #[schemars(with = "ser::Rfc3339")]
     #[serde(serialize_with = "ser::time")]
     pub state_at: i64,
 }
 
 /// A version with its text.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct Version {
     /// The version.
     #[serde(flatten)]
@@ -167,7 +173,7 @@ fn version_of(v: &VersionRow) -> Version {
 }
 
 /// An event of an article.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct ArticleEvent {
     /// The version it concerns.
     pub version: i64,
@@ -175,9 +181,11 @@ pub struct ArticleEvent {
     #[serde(rename = "type")]
     pub kind: String,
     /// Who.
+    #[schemars(with = "Option<ser::IdText>")]
     #[serde(serialize_with = "ser::opt_id")]
     pub actor_id: Option<i64>,
     /// When.
+    #[schemars(with = "ser::Rfc3339")]
     #[serde(serialize_with = "ser::time")]
     pub at: i64,
     /// Reason given.
@@ -186,12 +194,14 @@ pub struct ArticleEvent {
 
 /// An article as the caller may see it: writers see the latest version with every version and
 /// event; readers the published text only.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct Article {
     /// Id.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
     /// Company; none: shared by every company.
+    #[schemars(with = "Option<ser::IdText>")]
     #[serde(serialize_with = "ser::opt_id")]
     pub company_id: Option<i64>,
     /// The version shown.
@@ -252,23 +262,27 @@ pub async fn article(app: &App, me: &Actor, id: i64) -> AppResult<Article> {
 }
 
 /// Filters of the article list, as given.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Default, Deserialize)]
 pub struct ListFilter {
     /// Category.
+    #[schemars(extend("enum" = ["", "phrasebook", "faq", "procedure", "regulation", "notice"]))]
     pub category: Option<String>,
     /// State (writers).
+    #[schemars(extend("enum" = ["", "draft", "review", "published", "retired"]))]
     pub state: Option<String>,
     /// At most this many, 1–500 (200).
     pub limit: Option<String>,
 }
 
 /// An article in the list: its latest version (readers: the published one).
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct ArticleLine {
     /// Id.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
     /// Company.
+    #[schemars(with = "Option<ser::IdText>")]
     #[serde(serialize_with = "ser::opt_id")]
     pub company_id: Option<i64>,
     /// The version.
@@ -364,7 +378,7 @@ pub async fn edit(app: &App, me: &Actor, id: i64, input: VersionInput) -> AppRes
 }
 
 /// A workflow step as given.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ActionInput {
     /// The reason (required to reject).
@@ -431,9 +445,10 @@ pub async fn act(
 }
 
 /// One version of an article with its text.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct ArticleVersion {
     /// The article.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
     /// The version.
@@ -461,7 +476,7 @@ pub async fn version(app: &App, me: &Actor, id: i64, n: i64) -> AppResult<Articl
 }
 
 /// A one-time-notification checklist (一次性告知, `004:第三章 第九条`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct Checklist {
     /// The service item (subtype).
     pub subtype: String,
@@ -482,9 +497,10 @@ pub struct Checklist {
 }
 
 /// The checklists of a company.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct Checklists {
     /// The company.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub company_id: i64,
     /// By subtype.

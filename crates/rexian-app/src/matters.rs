@@ -165,9 +165,10 @@ impl Regrade {
 }
 
 /// An order of a matter.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct MatterOrder {
     /// Id.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
     /// Order number.
@@ -179,9 +180,10 @@ pub struct MatterOrder {
 }
 
 /// A matter with its orders.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct MatterView {
     /// Id.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
     /// Its orders, oldest first.

@@ -107,7 +107,7 @@ pub fn personal_match(u: &Actor) -> PersonalMatch {
 }
 
 /// An order's customer as a user may see it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CustomerShown {
     /// Name.
     pub name: Option<String>,
@@ -186,14 +186,16 @@ pub fn step_roles(step: &str) -> &'static [Role] {
 }
 
 /// An order in lists, as a user may see it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct OrderSummary {
     /// Id.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
     /// Number (`GR20260302-0001`).
     pub number: String,
     /// Company.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub company_id: i64,
     /// Category.
@@ -207,23 +209,29 @@ pub struct OrderSummary {
     /// Complaint grade.
     pub grade: Option<i64>,
     /// Complaint matter.
+    #[schemars(with = "Option<ser::IdText>")]
     #[serde(serialize_with = "ser::opt_id")]
     pub matter_id: Option<i64>,
     /// The unit holding it.
+    #[schemars(with = "Option<ser::IdText>")]
     #[serde(serialize_with = "ser::opt_id")]
     pub unit_id: Option<i64>,
     /// Who took the call.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub first_responder_id: i64,
     /// The customer as the user may see them.
     pub customer: CustomerShown,
     /// The field worker it is assigned to.
+    #[schemars(with = "Option<ser::IdText>")]
     #[serde(serialize_with = "ser::opt_id")]
     pub assignee_id: Option<i64>,
     /// 约时回访: when the customer asked to be called back.
+    #[schemars(with = "Option<ser::Rfc3339>")]
     #[serde(serialize_with = "ser::opt_time")]
     pub callback_at: Option<i64>,
     /// The order during whose callback it was raised.
+    #[schemars(with = "Option<ser::IdText>")]
     #[serde(serialize_with = "ser::opt_id")]
     pub linked_order_id: Option<i64>,
     /// An anonymous complainant.
@@ -231,6 +239,7 @@ pub struct OrderSummary {
     /// What the customer said.
     pub description: String,
     /// Accepted.
+    #[schemars(with = "ser::Rfc3339")]
     #[serde(serialize_with = "ser::time")]
     pub created_at: i64,
 }
@@ -262,7 +271,7 @@ impl OrderSummary {
 }
 
 /// Filters of the order list, as given (empty means not given).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Default, Deserialize)]
 pub struct ListInput {
     /// Status.
     pub status: Option<String>,
@@ -285,7 +294,7 @@ pub struct ListInput {
 }
 
 /// A page of the order list.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct OrderPage {
     /// The orders, newest first.
     pub items: Vec<OrderSummary>,
@@ -386,11 +395,12 @@ pub async fn open(app: &App, me: &Actor, id: i64) -> AppResult<(OrderFull, Custo
 }
 
 /// A limit of an order as the detail shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct DeadlineView {
     /// Kind (`accept`, `arrive`, …).
     pub kind: String,
     /// Due.
+    #[schemars(with = "ser::Rfc3339")]
     #[serde(serialize_with = "ser::time")]
     pub due_at: i64,
     /// `pending`, `met` or `missed` ([`rexian_domain::deadline::state`]).
@@ -398,9 +408,11 @@ pub struct DeadlineView {
     /// Started from a provisional anchor.
     pub provisional: bool,
     /// Started.
+    #[schemars(with = "ser::Rfc3339")]
     #[serde(serialize_with = "ser::time")]
     pub started_at: i64,
     /// Due before any extension.
+    #[schemars(with = "ser::Rfc3339")]
     #[serde(serialize_with = "ser::time")]
     pub original_due_at: i64,
     /// Pending and past its amber time.
@@ -408,12 +420,13 @@ pub struct DeadlineView {
     /// Supervision level reached.
     pub supervision_level: i64,
     /// The unit it belongs to.
+    #[schemars(with = "Option<ser::IdText>")]
     #[serde(serialize_with = "ser::opt_id")]
     pub unit_id: Option<i64>,
 }
 
 /// An event of an order.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct EventView {
     /// Sequence within the order.
     pub seq: i64,
@@ -421,9 +434,11 @@ pub struct EventView {
     #[serde(rename = "type")]
     pub kind: String,
     /// Who.
+    #[schemars(with = "Option<ser::IdText>")]
     #[serde(serialize_with = "ser::opt_id")]
     pub actor_id: Option<i64>,
     /// When.
+    #[schemars(with = "ser::Rfc3339")]
     #[serde(serialize_with = "ser::time")]
     pub at: i64,
     /// What it recorded.
@@ -431,9 +446,10 @@ pub struct EventView {
 }
 
 /// A callback attempt.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct CallbackView {
     /// When.
+    #[schemars(with = "ser::Rfc3339")]
     #[serde(serialize_with = "ser::time")]
     pub at: i64,
     /// Customer reached.
@@ -447,12 +463,14 @@ pub struct CallbackView {
 }
 
 /// An extension request.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct ExtensionView {
     /// Id.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
     /// Asked until.
+    #[schemars(with = "ser::Rfc3339")]
     #[serde(rename = "until", serialize_with = "ser::time")]
     pub until_at: i64,
     /// The limit it is for.
@@ -464,7 +482,7 @@ pub struct ExtensionView {
 }
 
 /// The whole order as api-v1 shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct OrderView {
     /// The summary.
     #[serde(flatten)]

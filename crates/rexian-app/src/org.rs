@@ -22,7 +22,7 @@ pub fn parse_roles(names: &[String]) -> Vec<Role> {
 }
 
 /// A heating season.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct Season {
     /// First day.
     pub start: String,
@@ -31,14 +31,16 @@ pub struct Season {
 }
 
 /// A company as shown.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct CompanyView {
     /// Id.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
     /// Name.
     pub name: String,
     /// heat, power, gas, water.
+    #[schemars(with = "rexian_domain::model::Utility")]
     pub utility: String,
     /// Policy preset.
     pub policy: String,
@@ -69,15 +71,18 @@ impl From<&Company> for CompanyView {
 }
 
 /// A unit as shown.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct UnitView {
     /// Id.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
     /// Company.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub company_id: i64,
     /// Parent unit.
+    #[schemars(with = "Option<ser::IdText>")]
     #[serde(serialize_with = "ser::opt_id")]
     pub parent_id: Option<i64>,
     /// Name.
@@ -102,9 +107,10 @@ impl From<&Unit> for UnitView {
 }
 
 /// A user as shown (never the hash).
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct UserView {
     /// Id.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
     /// Login.
@@ -114,14 +120,17 @@ pub struct UserView {
     /// Roles.
     pub roles: Vec<Role>,
     /// Company.
+    #[schemars(with = "Option<ser::IdText>")]
     #[serde(serialize_with = "ser::opt_id")]
     pub company_id: Option<i64>,
     /// Unit.
+    #[schemars(with = "Option<ser::IdText>")]
     #[serde(serialize_with = "ser::opt_id")]
     pub unit_id: Option<i64>,
     /// Staff number.
     pub staff_no: Option<String>,
     /// The B of this user's post.
+    #[schemars(with = "Option<ser::IdText>")]
     #[serde(serialize_with = "ser::opt_id")]
     pub partner_id: Option<i64>,
     /// Locked out.
@@ -145,20 +154,22 @@ impl From<&User> for UserView {
 }
 
 /// What was created.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct Created {
     /// Its id.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
 }
 
 /// A new company.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewCompanyInput {
     /// Name.
     pub name: String,
     /// Utility kind.
+    #[schemars(with = "rexian_domain::model::Utility")]
     pub utility: String,
     /// Policy preset (defaults to the utility's).
     pub policy: Option<String>,
@@ -247,7 +258,7 @@ pub async fn placement(app: &App, me: &Actor) -> (Option<String>, Option<String>
 }
 
 /// A heating season as given.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeasonInput {
     /// First day.
@@ -257,9 +268,10 @@ pub struct SeasonInput {
 }
 
 /// A company's season as set.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct SeasonSet {
     /// The company.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
     /// The season.
@@ -286,7 +298,7 @@ pub async fn set_season(app: &App, me: &Actor, id: i64, b: SeasonInput) -> AppRe
 }
 
 /// A new unit.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewUnitInput {
     /// Company.
@@ -380,7 +392,7 @@ pub async fn units(app: &App, company: Option<i64>) -> AppResult<Vec<UnitView>> 
 }
 
 /// A new user.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewUserInput {
     /// Login name.
@@ -581,7 +593,7 @@ pub async fn set_password(app: &App, me: &Actor, id: i64, password: String) -> A
 
 /// A company's policy: its preset, its override, the effective policy as TOML, and what of a
 /// stored override this release leaves out (a setting nothing reads, ...).
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct PolicyView {
     /// Preset name.
     pub preset: String,

@@ -27,12 +27,13 @@ pub fn may_handle(me: &Actor) -> bool {
 }
 
 /// `POST /outages`: a notice as received.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewOutage {
     /// Company.
     pub company_id: Id,
     /// `planned` or `fault`.
+    #[schemars(with = "rexian_domain::outage::OutageKind")]
     pub kind: String,
     /// Cause.
     pub cause: String,
@@ -45,7 +46,7 @@ pub struct NewOutage {
 }
 
 /// `POST /outages/{id}/update`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutageUpdate {
     /// New expected end.
@@ -55,7 +56,7 @@ pub struct OutageUpdate {
 }
 
 /// `POST /outages/{id}/restore`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Restore {
     /// When supply came back.
@@ -63,23 +64,27 @@ pub struct Restore {
 }
 
 /// An order answered with a notice.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct Linked {
     /// The order.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub order_id: i64,
     /// When.
+    #[schemars(with = "ser::Rfc3339")]
     #[serde(serialize_with = "ser::time")]
     pub at: i64,
 }
 
 /// A notice as staff see it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct OutageView {
     /// Id.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
     /// Company.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub company_id: i64,
     /// `planned` or `fault`.
@@ -89,23 +94,29 @@ pub struct OutageView {
     /// Where.
     pub area: Area,
     /// Supply off from.
+    #[schemars(with = "ser::Rfc3339")]
     #[serde(serialize_with = "ser::time")]
     pub start_at: i64,
     /// Expected back.
+    #[schemars(with = "ser::Rfc3339")]
     #[serde(serialize_with = "ser::time")]
     pub expected_end_at: i64,
     /// `draft`, `published`, `restored`.
     pub status: String,
     /// When the centre received it.
+    #[schemars(with = "ser::Rfc3339")]
     #[serde(serialize_with = "ser::time")]
     pub received_at: i64,
     /// The end of the receiving shift.
+    #[schemars(with = "ser::Rfc3339")]
     #[serde(serialize_with = "ser::time")]
     pub publish_due_at: i64,
     /// Published.
+    #[schemars(with = "Option<ser::Rfc3339>")]
     #[serde(serialize_with = "ser::opt_time")]
     pub published_at: Option<i64>,
     /// Restored.
+    #[schemars(with = "Option<ser::Rfc3339>")]
     #[serde(serialize_with = "ser::opt_time")]
     pub restored_at: Option<i64>,
     /// Not published by its deadline.
@@ -346,7 +357,7 @@ pub async fn step(app: &App, me: &Actor, id: i64, action: Action) -> AppResult<O
 }
 
 /// Filters of the list.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Default, Deserialize)]
 pub struct ListInput {
     /// Company (group staff).
     pub company_id: Option<String>,
@@ -435,9 +446,10 @@ pub async fn for_caller(
 }
 
 /// A notice as the public sees it: nothing internal.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct PublicNotice {
     /// Id.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
     /// `planned` or `fault`.
@@ -447,19 +459,23 @@ pub struct PublicNotice {
     /// Where.
     pub area: Area,
     /// Supply off from.
+    #[schemars(with = "ser::Rfc3339")]
     #[serde(serialize_with = "ser::time")]
     pub start_at: i64,
     /// Expected back.
+    #[schemars(with = "ser::Rfc3339")]
     #[serde(serialize_with = "ser::time")]
     pub expected_end_at: i64,
 }
 
 /// Query of the public notices.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Default, Deserialize)]
 pub struct PublicQuery {
     /// Company.
+    #[schemars(required)]
     pub company_id: Option<String>,
     /// The address to look up.
+    #[schemars(required)]
     pub address: Option<String>,
 }
 
@@ -555,9 +571,10 @@ pub async fn zone(app: &App, me: &Actor, id: i64) -> AppResult<chrono::FixedOffs
 }
 
 /// A notice in the report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct ReportLine {
     /// Id.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
     /// `planned` or `fault`.
@@ -565,9 +582,11 @@ pub struct ReportLine {
     /// Cause.
     pub cause: String,
     /// Received.
+    #[schemars(with = "ser::Rfc3339")]
     #[serde(serialize_with = "ser::time")]
     pub received_at: i64,
     /// Published.
+    #[schemars(with = "Option<ser::Rfc3339>")]
     #[serde(serialize_with = "ser::opt_time")]
     pub published_at: Option<i64>,
     /// Minutes from receipt to publication.
@@ -580,7 +599,7 @@ pub struct ReportLine {
 
 /// The outage report of a period: every notice received, how fast it was published, the late
 /// ones, and the calls answered with each.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct Report {
     /// Notices received.
     pub notices: usize,
@@ -653,14 +672,16 @@ pub async fn report(
 }
 
 /// A notice as intake tells it: what the agent reads to the caller.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct Told {
     /// Id.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
     /// Cause.
     pub cause: String,
     /// Expected back.
+    #[schemars(with = "ser::Rfc3339")]
     #[serde(serialize_with = "ser::time")]
     pub expected_end_at: i64,
 }

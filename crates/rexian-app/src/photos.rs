@@ -102,12 +102,14 @@ pub async fn target(app: &App, me: &Actor, order_id: i64) -> AppResult<UploadTar
 }
 
 /// A photo as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct PhotoView {
     /// Id.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
     /// The order.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub order_id: i64,
     /// `image/jpeg` or `image/png`.
@@ -119,9 +121,11 @@ pub struct PhotoView {
     /// The client's file name.
     pub file_name: Option<String>,
     /// Who uploaded it.
+    #[schemars(with = "Option<ser::IdText>")]
     #[serde(serialize_with = "ser::opt_id")]
     pub uploaded_by: Option<i64>,
     /// When.
+    #[schemars(with = "ser::Rfc3339")]
     #[serde(serialize_with = "ser::time")]
     pub at: i64,
     /// Where the image is served.

@@ -50,7 +50,7 @@ pub fn period(company: &Company, from: Option<&str>, to: Option<&str>) -> AppRes
 }
 
 /// The KPIs of a period: rates 0..1, null when undefined.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct KpiReport {
     /// The figures.
     #[serde(flatten)]
@@ -63,7 +63,7 @@ pub struct KpiReport {
 }
 
 /// The KPI figures of stored counts: rates 0..1, null when undefined.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct Figures {
     /// Orders accepted (cancelled ones left out).
     pub intake: i64,
@@ -204,7 +204,7 @@ impl By {
 }
 
 /// The KPIs of one unit, person, category, subtype or channel.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct BreakdownLine {
     /// The unit's or person's id, the category, subtype or channel (empty for none).
     pub key: String,
@@ -270,9 +270,10 @@ pub(crate) async fn user_names(app: &App, company_id: i64) -> AppResult<HashMap<
 }
 
 /// A complaint matter (事项) with its complaints of a period.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct MatterLine {
     /// The matter.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub matter_id: i64,
     /// Its title.
@@ -372,12 +373,14 @@ pub async fn home(app: &App, me: &Actor) -> AppResult<Home> {
 }
 
 /// A line of the supervision board: an order once, at its highest level.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct BoardLine {
     /// Notice id.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
     /// Order.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub order_id: i64,
     /// Order number.
@@ -387,17 +390,21 @@ pub struct BoardLine {
     /// Level.
     pub level: i64,
     /// The deadline's unit.
+    #[schemars(with = "Option<ser::IdText>")]
     #[serde(serialize_with = "ser::opt_id")]
     pub unit_id: Option<i64>,
     /// When the level was reached.
+    #[schemars(with = "ser::Rfc3339")]
     #[serde(serialize_with = "ser::time")]
     pub at: i64,
     /// When acknowledged.
+    #[schemars(with = "Option<ser::Rfc3339>")]
     #[serde(serialize_with = "ser::opt_time")]
     pub acknowledged_at: Option<i64>,
     /// Reminders at the top level.
     pub reminders: i64,
     /// The last reminder.
+    #[schemars(with = "Option<ser::Rfc3339>")]
     #[serde(serialize_with = "ser::opt_time")]
     pub reminded_at: Option<i64>,
 }

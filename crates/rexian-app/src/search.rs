@@ -65,11 +65,12 @@ impl Query {
 }
 
 /// One result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct Hit {
     /// order, customer, contact, article or outage.
     pub kind: &'static str,
     /// Its id.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
     /// What the list shows.

@@ -62,3 +62,46 @@ pub fn parse_id(field: &str, s: &str) -> crate::AppResult<i64> {
         .filter(|v| *v > 0)
         .ok_or_else(|| crate::AppError::invalid(field, format!("{field} must be an id, got {s:?}")))
 }
+
+/// The JSON Schema of an id as the API writes it: a decimal string.
+pub struct IdText;
+
+impl schemars::JsonSchema for IdText {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "IdText".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "string", "pattern": "^[0-9]+$"})
+    }
+}
+
+/// The JSON Schema of a time as the API writes it: RFC 3339.
+pub struct Rfc3339;
+
+impl schemars::JsonSchema for Rfc3339 {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Rfc3339".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "string", "format": "date-time"})
+    }
+}
+
+/// An id of a request: a decimal string or a positive integer.
+impl schemars::JsonSchema for Id {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Id".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": ["string", "integer"], "pattern": "^[0-9]+$", "minimum": 1})
+    }
+}

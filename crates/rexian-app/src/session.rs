@@ -64,9 +64,10 @@ pub async fn authenticate(app: &App, token: &str) -> AppResult<Session> {
 }
 
 /// A signed-in user as the login answer shows them.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct SignedIn {
     /// Id.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
     /// Login.

@@ -36,7 +36,7 @@ fn may_hand_over(me: &Actor) -> bool {
 }
 
 /// `POST /handovers`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewHandover {
     /// Company.
@@ -46,7 +46,7 @@ pub struct NewHandover {
 }
 
 /// `POST /handovers/{id}/accept`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Accept {
     /// Every item, by its id (`5`) or kind and id (`order:5`).
@@ -56,11 +56,12 @@ pub struct Accept {
 }
 
 /// An item as shown.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct ItemView {
     /// `order`, `outage` or `supervision`.
     pub kind: String,
     /// The thing's id.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
     /// What it is.
@@ -68,32 +69,40 @@ pub struct ItemView {
 }
 
 /// A handover as shown.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct HandoverView {
     /// Id.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
     /// Company.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub company_id: i64,
     /// Start of the incoming shift.
+    #[schemars(with = "ser::Rfc3339")]
     #[serde(serialize_with = "ser::time")]
     pub shift_start: i64,
     /// The incoming shift is due from (start less the policy's early minutes).
+    #[schemars(with = "ser::Rfc3339")]
     #[serde(serialize_with = "ser::time")]
     pub due_from: i64,
     /// Written by.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub created_by: i64,
     /// When.
+    #[schemars(with = "ser::Rfc3339")]
     #[serde(serialize_with = "ser::time")]
     pub created_at: i64,
     /// Notes of the outgoing shift.
     pub note: Option<String>,
     /// Accepted by.
+    #[schemars(with = "Option<ser::IdText>")]
     #[serde(serialize_with = "ser::opt_id")]
     pub accepted_by: Option<i64>,
     /// When.
+    #[schemars(with = "Option<ser::Rfc3339>")]
     #[serde(serialize_with = "ser::opt_time")]
     pub accepted_at: Option<i64>,
     /// Notes of the incoming shift.
@@ -350,7 +359,7 @@ pub async fn accept(app: &App, me: &Actor, id: i64, b: Accept) -> AppResult<Hand
 }
 
 /// `POST /duty_log`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewEntry {
     /// Company.
@@ -360,15 +369,18 @@ pub struct NewEntry {
 }
 
 /// A duty-log line as shown.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct EntryView {
     /// Id.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub id: i64,
     /// When.
+    #[schemars(with = "ser::Rfc3339")]
     #[serde(serialize_with = "ser::time")]
     pub at: i64,
     /// Who.
+    #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
     pub author_id: i64,
     /// `entry`, `handover` or `handover_accepted`.
@@ -376,6 +388,7 @@ pub struct EntryView {
     /// What.
     pub text: String,
     /// The handover it is about.
+    #[schemars(with = "Option<ser::IdText>")]
     #[serde(serialize_with = "ser::opt_id")]
     pub handover_id: Option<i64>,
 }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::policy::Shifts;
 
 /// Planned work or a fault.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OutageKind {
     /// Announced ahead (计划停电).
@@ -21,7 +21,7 @@ pub enum OutageKind {
 }
 
 /// Where a notice is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OutageStatus {
     /// Received, not yet published.
@@ -86,7 +86,7 @@ pub fn publish_due(received: NaiveDateTime, shifts: &Shifts) -> NaiveDateTime {
 }
 
 /// The area a notice covers; each entry is a place name as staff typed or picked it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Area {
     /// Communities (小区).

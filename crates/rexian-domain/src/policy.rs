@@ -127,7 +127,9 @@ impl Anchor {
 
 /// The class of the area a company serves, which picks area-specific limits (e.g. the State
 /// Grid repair arrival commitment: urban 45 min, rural 90 min, remote 2 h).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    schemars::JsonSchema, Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum AreaClass {
     /// Urban (城区).
@@ -415,7 +417,7 @@ pub struct MilestonePlan {
 }
 
 /// The KPI targets a policy sets (`000:九.7`), shown beside the measured rates.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct KpiTargets {
     /// Target timely rate.
     pub timely_rate: Option<f64>,

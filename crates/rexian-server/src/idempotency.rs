@@ -38,8 +38,12 @@ pub fn replay(a: impl Into<KeptAnswer>, hash: &str) -> AppResult<Response> {
 }
 
 fn applies(req: &Request) -> bool {
-    let path = req.uri().path();
-    req.method() == Method::POST
+    applies_to(req.method().as_str(), req.uri().path())
+}
+
+/// Whether the layer serves `method path` (the OpenAPI document lists the header there).
+pub fn applies_to(method: &str, path: &str) -> bool {
+    method == Method::POST.as_str()
         && path.starts_with("/api/v1/")
         && path != "/api/v1/session"
         && !path.starts_with("/api/v1/admin/clock")

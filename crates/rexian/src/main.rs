@@ -77,6 +77,8 @@ enum Command {
         #[command(subcommand)]
         action: SearchAction,
     },
+    /// Print the OpenAPI document of the JSON API (as `GET /api/v1/openapi.json` serves it).
+    Openapi,
 }
 
 #[derive(Debug, Subcommand)]
@@ -193,6 +195,15 @@ fn main() -> std::process::ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(a) => serve(a).await,
+        Command::Openapi => {
+            use std::io::Write;
+            let text = rexian_server::api::doc::document_pretty();
+            match std::io::stdout().lock().write_all(text.as_bytes()) {
+                // A reader that stopped early (`| head`) is no failure.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                r => r.map_err(Into::into),
+            }
+        }
         Command::Migrate(a) => {
             let s = Settings::resolve(&a)?;
             init_logging(&s.log);

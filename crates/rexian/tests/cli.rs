@@ -175,3 +175,14 @@ fn a_short_first_admin_password_stops_the_start() {
         "{text}"
     );
 }
+
+/// `rexian openapi` prints the document the server serves, generated from its types.
+#[test]
+fn openapi_prints_the_generated_document() {
+    let (ok, text) = rexian(&["openapi"]);
+    assert!(ok, "{text}");
+    let d: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    assert_eq!(d["openapi"], "3.1.0");
+    assert!(d["paths"]["/api/v1/orders/{id}/dispatch"]["post"].is_object());
+    assert!(d["components"]["schemas"]["OrderView"].is_object());
+}

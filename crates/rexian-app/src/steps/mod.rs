@@ -21,7 +21,7 @@ pub use frame::ORDER_CHANGED;
 pub use views::{allowed_steps, FORM_STEPS};
 
 /// The body of a step: each step reads the fields it needs.
-#[derive(Debug, Deserialize, Default, Clone)]
+#[derive(schemars::JsonSchema, Debug, Deserialize, Default, Clone)]
 #[serde(deny_unknown_fields)]
 #[allow(missing_docs)]
 pub struct StepInput {
@@ -32,6 +32,7 @@ pub struct StepInput {
     pub approved: Option<bool>,
     pub comment: Option<String>,
     pub reached: Option<bool>,
+    #[schemars(with = "Option<rexian_domain::model::Satisfaction>")]
     pub satisfaction: Option<String>,
     pub matches_reply: Option<bool>,
     pub note: Option<String>,
@@ -74,7 +75,7 @@ impl StepInput {
 
 /// What a step answers: the order as the user sees it after the step, and the extension
 /// request the step created (`extensions`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct StepDone {
     /// The order.
     #[serde(flatten)]

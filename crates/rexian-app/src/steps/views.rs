@@ -178,7 +178,7 @@ pub async fn page(app: &App, me: &Actor, id: i64) -> AppResult<OrderPage> {
 }
 
 /// A supervision notice of an order.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct NoticeView {
     /// The limit's kind.
     pub deadline: String,
@@ -187,20 +187,23 @@ pub struct NoticeView {
     /// Whom the level reaches (`handler`, `head`, `unit`, `company`, …).
     pub to: &'static str,
     /// The unit it reaches.
+    #[schemars(with = "Option<ser::IdText>")]
     #[serde(serialize_with = "ser::opt_id")]
     pub unit_id: Option<i64>,
     /// When the level was reached.
+    #[schemars(with = "ser::Rfc3339")]
     #[serde(serialize_with = "ser::time")]
     pub at: i64,
     /// Reminders at the top level.
     pub reminders: i64,
     /// The last reminder.
+    #[schemars(with = "Option<ser::Rfc3339>")]
     #[serde(serialize_with = "ser::opt_time")]
     pub reminded_at: Option<i64>,
 }
 
 /// The supervision notices of an order.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct Notices {
     /// By level.
     pub items: Vec<NoticeView>,
@@ -238,7 +241,7 @@ pub async fn supervision(app: &App, me: &Actor, id: i64) -> AppResult<Notices> {
 }
 
 /// The callback form (回访单, `000:附件`) of an order's latest callback.
-#[derive(Debug, Clone, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 #[allow(missing_docs)]
 pub struct CallbackForm {
     pub company: String,

@@ -29,7 +29,7 @@ pub async fn create(
 }
 
 /// `POST /api/v1/assessment/entries/{id}/reverse` body.
-#[derive(Debug, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReverseBody {
     reason: String,
@@ -50,12 +50,29 @@ pub async fn reverse(
 }
 
 /// Query of the statement.
-#[derive(Debug, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Deserialize)]
 pub struct StatementQuery {
     company_id: Option<String>,
+    /// The month, `YYYY-MM`.
+    #[schemars(required)]
     month: Option<String>,
+    /// `json` (the default), `csv` or `xlsx`.
+    #[schemars(extend("enum" = ["json", "csv", "xlsx"]))]
     format: Option<String>,
+    /// `true`: every entry instead of the totals.
     detail: Option<String>,
+}
+
+/// What the statement answers as JSON: the totals, or every entry with `detail=true` (a
+/// schema only; `reports::Table` writes it).
+#[derive(schemars::JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum StatementAnswer {
+    /// Per person and unit.
+    Totals(super::Items<rexian_app::assessment::TotalRow>),
+    /// Every entry.
+    Detail(super::Items<rexian_app::assessment::DetailRow>),
 }
 
 /// `GET /api/v1/assessment/statement?month=&format=json|csv|xlsx[&detail=true]`: the monthly

@@ -6,16 +6,15 @@ use axum::http::StatusCode;
 use axum::{Extension, Json};
 use rexian_app::{callbacks, contacts};
 use serde::Deserialize;
-use serde_json::{json, Value};
 
-use super::parse_id;
+use super::{parse_id, Items};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::extract::ApiJson;
 use crate::AppState;
 
 /// Query of the queues.
-#[derive(Debug, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Deserialize)]
 pub struct QueueQuery {
     company_id: Option<String>,
     limit: Option<String>,
@@ -45,10 +44,10 @@ pub async fn queue(
     State(app): State<AppState>,
     Extension(me): Extension<CurrentUser>,
     Query(q): Query<QueueQuery>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<Items<callbacks::CallbackLine>>> {
     let (company, limit) = scope(&me, &q)?;
     let items = callbacks::queue(&app, &me, company, limit).await?;
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(Items { items }))
 }
 
 /// `GET /api/v1/callbacks/unsatisfied`: orders whose callback found the customer unsatisfied,
@@ -57,10 +56,10 @@ pub async fn unsatisfied(
     State(app): State<AppState>,
     Extension(me): Extension<CurrentUser>,
     Query(q): Query<QueueQuery>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<Items<rexian_app::orders::OrderSummary>>> {
     let (company, limit) = scope(&me, &q)?;
     let items = callbacks::unsatisfied(&app, &me, company, limit).await?;
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(Items { items }))
 }
 
 /// Records a contact in the ledger; a dropped call becomes a call-back task (`000:二.3(4)`).
@@ -80,10 +79,10 @@ pub async fn dropped(
     State(app): State<AppState>,
     Extension(me): Extension<CurrentUser>,
     Query(q): Query<QueueQuery>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<Items<contacts::DroppedCall>>> {
     let (company, limit) = scope(&me, &q)?;
     let items = contacts::dropped(&app, company, limit).await?;
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(Items { items }))
 }
 
 /// `POST /api/v1/contacts/{id}/handled`: the dropped caller was called back.
@@ -101,10 +100,10 @@ pub async fn rechecks(
     State(app): State<AppState>,
     Extension(me): Extension<CurrentUser>,
     Query(q): Query<QueueQuery>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<Items<callbacks::RecheckLine>>> {
     let (company, limit) = scope(&me, &q)?;
     let items = callbacks::rechecks(&app, &me, company, limit).await?;
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(Items { items }))
 }
 
 /// Records a re-check: for repairs the four questions of `001` (attitude, quality,
@@ -136,14 +135,14 @@ pub async fn list_outreach(
     State(app): State<AppState>,
     Extension(me): Extension<CurrentUser>,
     Query(q): Query<QueueQuery>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<Items<contacts::OutreachView>>> {
     let (company, _) = scope(&me, &q)?;
     let items = contacts::outreach(&app, company).await?;
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(Items { items }))
 }
 
 /// `POST /api/v1/outreach/{id}/report` body.
-#[derive(Debug, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReportBody {
     report: String,

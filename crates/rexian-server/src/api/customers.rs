@@ -27,7 +27,7 @@ pub async fn create(
 }
 
 /// Query of the register.
-#[derive(Debug, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Deserialize)]
 pub struct FindQuery {
     company_id: Option<String>,
     q: Option<String>,
@@ -68,7 +68,7 @@ pub async fn get(
 }
 
 /// `POST /api/v1/customers/{id}/verify` body: what the caller says about themselves.
-#[derive(Debug, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyBody {
     name: Option<String>,

@@ -27,7 +27,7 @@ pub async fn create(
 }
 
 /// Query of the list.
-#[derive(Debug, serde::Deserialize)]
+#[derive(schemars::JsonSchema, Debug, serde::Deserialize)]
 pub struct ListQuery {
     company_id: Option<String>,
     overdue: Option<String>,

@@ -5,8 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use rexian_app::kb::{self, ActionInput, ArticleInput, ListFilter, VersionInput};
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde::Deserialize;
 
 use super::parse_id;
 use crate::auth::CurrentUser;
@@ -14,12 +13,7 @@ use crate::error::{AppError, AppResult};
 use crate::extract::parse_json;
 use crate::AppState;
 
-/// A list answer.
-#[derive(Debug, Serialize)]
-pub struct Items<T> {
-    /// The items.
-    pub items: Vec<T>,
-}
+pub use super::Items;
 
 /// `GET /api/v1/kb/articles`.
 pub async fn list(
@@ -92,7 +86,7 @@ pub async fn version(
 }
 
 /// Query of the suggestions.
-#[derive(Debug, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Deserialize)]
 pub struct SuggestQuery {
     q: Option<String>,
     limit: Option<String>,
@@ -103,7 +97,7 @@ pub async fn suggest(
     State(app): State<AppState>,
     Extension(me): Extension<CurrentUser>,
     Query(p): Query<SuggestQuery>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<Items<rexian_app::search::Hit>>> {
     let q =
         p.q.as_deref()
             .map(str::trim)
@@ -121,11 +115,11 @@ pub async fn suggest(
         None => 5,
     };
     let items = kb::suggestions(&app, &me, q, limit).await?;
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(Items { items }))
 }
 
 /// Query naming a company (admins of no company).
-#[derive(Debug, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Deserialize)]
 pub struct CompanyQuery {
     company_id: Option<String>,
 }

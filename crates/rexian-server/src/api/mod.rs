@@ -4,9 +4,11 @@ pub mod assessment;
 pub mod callbacks;
 pub mod clock;
 pub mod customers;
+pub mod doc;
 pub mod halls;
 pub mod kb;
 pub mod matters;
+pub mod operations;
 pub mod orders;
 pub mod org;
 pub mod outages;
@@ -184,6 +186,14 @@ fn report_routes() -> Router<AppState> {
         .route("/api/v1/surveys/{id}/answers", post(customers::answer))
 }
 
+/// A list answer.
+#[derive(schemars::JsonSchema, Debug, serde::Serialize)]
+#[schemars(rename = "{T}List")]
+pub struct Items<T> {
+    /// The items.
+    pub items: Vec<T>,
+}
+
 pub use rexian_app::ser::parse_id;
 pub use rexian_app::ser::Id;
 
@@ -194,11 +204,11 @@ pub fn opt_id(field: &str, v: Option<&str>) -> crate::error::AppResult<Option<i6
         .transpose()
 }
 
-/// The OpenAPI document of the API (embedded).
+/// The OpenAPI document of the API, generated from its types ([`doc`]).
 pub async fn openapi() -> impl axum::response::IntoResponse {
     (
         [(axum::http::header::CONTENT_TYPE, "application/json")],
-        include_str!("../../openapi.json"),
+        doc::document_text(),
     )
 }
 

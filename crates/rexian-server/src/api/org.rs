@@ -7,7 +7,7 @@ use rexian_app::org::{
     self, CompanyView, Created, NewCompanyInput, NewUnitInput, NewUserInput, PolicyView,
     SeasonInput, SeasonSet, UnitView, UserView,
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::{parse_id, Id};
 use crate::auth::CurrentUser;
@@ -15,12 +15,7 @@ use crate::error::{AppError, AppResult};
 use crate::extract::ApiJson;
 use crate::AppState;
 
-/// A list answer.
-#[derive(Debug, Serialize)]
-pub struct Items<T> {
-    /// The items.
-    pub items: Vec<T>,
-}
+pub use super::Items;
 
 /// Creates a company.
 pub async fn create_company(
@@ -62,12 +57,14 @@ pub async fn set_season(
 }
 
 /// `PUT /api/v1/units/{id}/area` body.
-#[derive(Debug, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("required" = ["area"]))]
 pub struct AreaBody {
     /// Area class (urban, rural, remote); null: the company policy's. Required (null is a
     /// value here, a missing key is not).
     #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "Option<String>", extend("enum" = ["urban", "rural", "remote", "", null]))]
     pub area: Option<Option<String>>,
 }
 
@@ -105,7 +102,7 @@ pub async fn create_unit(
 }
 
 /// Filter of the list calls.
-#[derive(Debug, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Deserialize)]
 pub struct CompanyFilter {
     company_id: Option<String>,
 }
@@ -163,7 +160,7 @@ pub async fn get_user(
 }
 
 /// `PUT /api/v1/users/{id}/partner` body.
-#[derive(Debug, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PartnerBody {
     partner_id: Option<Id>,
@@ -183,7 +180,7 @@ pub async fn set_partner(
 }
 
 /// `PUT /api/v1/users/{id}/disabled` body.
-#[derive(Debug, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DisabledBody {
     disabled: bool,
@@ -201,7 +198,7 @@ pub async fn set_disabled(
 }
 
 /// `PUT /api/v1/users/{id}/password` body.
-#[derive(Debug, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordBody {
     password: String,
@@ -227,11 +224,13 @@ pub async fn get_policy(
 }
 
 /// `PUT /api/v1/companies/{id}/policy` body: a partial policy TOML overriding the preset.
-#[derive(Debug, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("required" = ["override"]))]
 pub struct PolicyBody {
     /// The override; null clears it. Required: an empty body must not clear a company's policy.
     #[serde(rename = "override", default, deserialize_with = "present")]
+    #[schemars(with = "Option<String>")]
     policy_override: Option<Option<String>>,
 }
 

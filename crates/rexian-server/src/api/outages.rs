@@ -70,12 +70,37 @@ pub async fn step(
 }
 
 /// The body of a step that takes nothing.
-#[derive(Debug, serde::Deserialize)]
+#[derive(schemars::JsonSchema, Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Empty {}
+pub struct Empty {}
+
+/// The body of an outage step, as the step reads it: nothing (`publish`), the change
+/// (`update`) or the restoration (`restore`) (a schema only).
+#[derive(schemars::JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum StepBody {
+    /// `publish`.
+    Publish(Empty),
+    /// `update`.
+    Update(rexian_app::outages::OutageUpdate),
+    /// `restore`.
+    Restore(rexian_app::outages::Restore),
+}
+
+/// The body of an incident step (a schema only).
+#[derive(schemars::JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum IncidentBody {
+    /// `link`.
+    Link(LinkBody),
+    /// `close`.
+    Close(CloseBody),
+}
 
 /// Query of the incident board.
-#[derive(Debug, serde::Deserialize)]
+#[derive(schemars::JsonSchema, Debug, serde::Deserialize)]
 pub struct IncidentQuery {
     company_id: Option<String>,
     open: Option<String>,
@@ -100,16 +125,16 @@ pub async fn incidents(
 }
 
 /// `POST /api/v1/incidents/{id}/link` body.
-#[derive(Debug, serde::Deserialize)]
+#[derive(schemars::JsonSchema, Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-struct LinkBody {
+pub struct LinkBody {
     outage_id: rexian_app::ser::Id,
 }
 
 /// `POST /api/v1/incidents/{id}/close` body.
-#[derive(Debug, serde::Deserialize)]
+#[derive(schemars::JsonSchema, Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CloseBody {
+pub struct CloseBody {
     answer: String,
 }
 
@@ -138,7 +163,7 @@ pub async fn incident_step(
 }
 
 /// The answer of an incident step: the incident, or what closing it did.
-#[derive(Debug, serde::Serialize)]
+#[derive(schemars::JsonSchema, Debug, serde::Serialize)]
 #[serde(untagged)]
 pub enum IncidentAnswer {
     /// Linked: the incident.
@@ -148,7 +173,7 @@ pub enum IncidentAnswer {
 }
 
 /// Query of the outage report.
-#[derive(Debug, serde::Deserialize)]
+#[derive(schemars::JsonSchema, Debug, serde::Deserialize)]
 pub struct ReportQuery {
     company_id: Option<String>,
     from: Option<String>,

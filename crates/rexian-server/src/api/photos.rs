@@ -7,7 +7,6 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use rexian_app::photos::{self, PhotoFile, PhotoView, MAX_PHOTOS, MAX_PHOTO_BYTES};
-use serde_json::{json, Value};
 
 use super::parse_id;
 use crate::auth::CurrentUser;
@@ -107,7 +106,7 @@ pub async fn upload(
     mp: Result<Multipart, MultipartRejection>,
 ) -> AppResult<Response> {
     let items = upload_photos(&app, &me, &id, mp).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "items": items }))).into_response())
+    Ok((StatusCode::CREATED, Json(super::Items { items })).into_response())
 }
 
 /// `GET /api/v1/orders/{id}/photos`.
@@ -115,9 +114,9 @@ pub async fn list(
     State(app): State<AppState>,
     Extension(me): Extension<CurrentUser>,
     Path(id): Path<String>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<super::Items<PhotoView>>> {
     let items = photos::list(&app, &me, parse_id("id", &id)?).await?;
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(super::Items { items }))
 }
 
 /// `GET /api/v1/orders/{id}/photos/{pid}` (and the console's `/orders/{id}/photos/{pid}`): the

@@ -22,7 +22,7 @@ pub(crate) fn opt_id(field: &str, v: Option<&str>) -> AppResult<Option<i64>> {
 }
 
 /// Query of the KPI call.
-#[derive(Debug, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Deserialize)]
 pub struct KpiQuery {
     company_id: Option<String>,
     from: Option<String>,
@@ -194,7 +194,7 @@ impl<T: Serialize> Table<T> {
 }
 
 /// Query of the breakdown.
-#[derive(Debug, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Deserialize)]
 pub struct BreakdownQuery {
     company_id: Option<String>,
     from: Option<String>,
@@ -239,7 +239,7 @@ pub async fn breakdown(
 }
 
 /// Query of the top matters.
-#[derive(Debug, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Deserialize)]
 pub struct MattersQuery {
     company_id: Option<String>,
     from: Option<String>,
@@ -281,7 +281,7 @@ pub async fn matters(
 }
 
 /// Query of the supervision board.
-#[derive(Debug, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Deserialize)]
 pub struct BoardQuery {
     company_id: Option<String>,
     open: Option<String>,

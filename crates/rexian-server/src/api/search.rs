@@ -4,16 +4,17 @@ use axum::extract::{Query, State};
 use axum::{Extension, Json};
 use rexian_app::search;
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 use crate::auth::CurrentUser;
 use crate::error::AppResult;
 use crate::AppState;
 
 /// Query of the search call.
-#[derive(Debug, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Deserialize)]
 pub struct SearchQuery {
     q: Option<String>,
+    /// One kind of result (empty: every kind).
+    #[schemars(extend("enum" = ["", "order", "customer", "contact", "article", "outage"]))]
     kind: Option<String>,
     limit: Option<String>,
 }
@@ -23,8 +24,8 @@ pub async fn search(
     State(app): State<AppState>,
     Extension(me): Extension<CurrentUser>,
     Query(p): Query<SearchQuery>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<super::Items<search::Hit>>> {
     let p = search::Query::parse(p.q.as_deref(), p.kind.as_deref(), p.limit.as_deref())?;
     let items = search::run(&app, &me, &p.q, &p.kinds, p.limit, false).await?;
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(super::Items { items }))
 }

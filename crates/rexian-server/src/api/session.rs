@@ -5,15 +5,16 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use crate::auth::{self, CurrentUser};
 use crate::error::AppResult;
 use crate::extract::ApiJson;
 use crate::AppState;
+use rexian_app::ser;
 
 /// Login body.
-#[derive(Debug, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LoginBody {
     login: String,
@@ -31,7 +32,43 @@ pub async fn create(
         Ok(l) => l,
         Err(e) => return e.into_api_response(),
     };
-    Json(json!({"token": l.token, "user": l.user})).into_response()
+    Json(LoginAnswer {
+        token: l.token,
+        user: l.user,
+    })
+    .into_response()
+}
+
+/// The login answer.
+#[derive(schemars::JsonSchema, Debug, Serialize)]
+pub struct LoginAnswer {
+    /// The bearer token (shown once).
+    pub token: String,
+    /// Who signed in.
+    pub user: rexian_app::session::SignedIn,
+}
+
+/// `GET /api/v1/me`: the signed-in user.
+#[derive(schemars::JsonSchema, Debug, Serialize)]
+pub struct MeView {
+    /// Id.
+    #[schemars(with = "ser::IdText")]
+    #[serde(serialize_with = "ser::id")]
+    pub id: i64,
+    /// Login.
+    pub login: String,
+    /// Name.
+    pub name: String,
+    /// Roles.
+    pub roles: Vec<rexian_domain::model::Role>,
+    /// The user's company (none: the group's administrators).
+    #[schemars(with = "Option<ser::IdText>")]
+    #[serde(serialize_with = "ser::opt_id")]
+    pub company_id: Option<i64>,
+    /// The user's unit.
+    #[schemars(with = "Option<ser::IdText>")]
+    #[serde(serialize_with = "ser::opt_id")]
+    pub unit_id: Option<i64>,
 }
 
 /// Revokes the token of this request.
@@ -44,9 +81,13 @@ pub async fn delete(
 }
 
 /// The signed-in user.
-pub async fn me(Extension(u): Extension<CurrentUser>) -> Json<Value> {
-    Json(json!({
-        "id": u.id.to_string(), "login": u.login, "name": u.name, "roles": u.roles,
-        "company_id": u.company_id.map(|v| v.to_string()), "unit_id": u.unit_id.map(|v| v.to_string()),
-    }))
+pub async fn me(Extension(u): Extension<CurrentUser>) -> Json<MeView> {
+    Json(MeView {
+        id: u.id,
+        login: u.login.clone(),
+        name: u.name.clone(),
+        roles: u.roles.clone(),
+        company_id: u.company_id,
+        unit_id: u.unit_id,
+    })
 }

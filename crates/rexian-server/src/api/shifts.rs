@@ -58,7 +58,7 @@ pub async fn log(
 }
 
 /// Query of the duty log.
-#[derive(Debug, serde::Deserialize)]
+#[derive(schemars::JsonSchema, Debug, serde::Deserialize)]
 pub struct DayQuery {
     company_id: Option<String>,
     date: Option<String>,
