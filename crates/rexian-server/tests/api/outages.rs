@@ -822,3 +822,62 @@ async fn complaints_of_one_incident_share_its_matter_spec_6() {
         .to_owned();
     assert_eq!(matters, std::collections::BTreeSet::from([m]));
 }
+
+/// The outage items of the supervision board as `token` reads it (`query` appended).
+async fn board_outages(c: &Centre, token: &str, query: &str) -> Vec<Value> {
+    let (s, v) = c
+        .app
+        .get(&format!("/api/v1/supervision{query}"), token)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == "outage")
+        .cloned()
+        .collect()
+}
+
+#[tokio::test]
+async fn a_late_notice_is_on_the_supervision_board_until_published_001() {
+    let c = Centre::new("power").await;
+    let (_, n) = c.app.post("/api/v1/outages", &c.agent, notice(&c)).await;
+    let id = n["id"].as_str().unwrap().to_owned();
+    // Within its shift: not on the board.
+    c.app.advance(22 * 3600).await;
+    assert!(board_outages(&c, &c.supervisor, "").await.is_empty());
+    // Past the end of the shift (08:00 next morning) still a draft: on the board, for the
+    // company's supervisors, among their own too.
+    c.app.advance(2 * 3600).await;
+    let late = board_outages(&c, &c.supervisor, "").await;
+    assert_eq!(late.len(), 1, "{late:?}");
+    assert_eq!(late[0]["id"], id.as_str());
+    assert_eq!(late[0]["cause"], "10kV城南线故障跳闸");
+    assert_eq!(late[0]["publish_due_at"], "2026-03-03T00:00:00Z");
+    assert_eq!(late[0]["outage_kind"], "fault");
+    assert_eq!(
+        board_outages(&c, &c.supervisor, "?mine=true").await.len(),
+        1
+    );
+    // Not for a unit's handler, nor for another company's supervisor.
+    assert!(board_outages(&c, &c.handler, "").await.is_empty());
+    let company = c.app.company("东湖供电", "power").await;
+    let unit = c.app.unit(&company, None, "客服中心", "centre").await;
+    let (_, other) = c
+        .app
+        .user("other-sup", &["supervisor"], Some(&unit), None)
+        .await;
+    assert!(board_outages(&c, &other, "").await.is_empty());
+    // Published: off the board.
+    let (s, _) = c
+        .app
+        .post(
+            &format!("/api/v1/outages/{id}/publish"),
+            &c.agent,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(board_outages(&c, &c.supervisor, "").await.is_empty());
+}
