@@ -233,6 +233,9 @@ pub struct OrderSummary {
     /// Accepted.
     #[serde(serialize_with = "ser::time")]
     pub created_at: i64,
+    /// The mass incident it belongs to (SPEC §6).
+    #[serde(serialize_with = "ser::opt_id")]
+    pub incident_id: Option<i64>,
 }
 
 impl OrderSummary {
@@ -257,6 +260,7 @@ impl OrderSummary {
             anonymous: o.anonymous,
             description: o.description.clone(),
             created_at: o.created_at,
+            incident_id: o.incident_id,
         }
     }
 }

@@ -881,3 +881,66 @@ async fn a_late_notice_is_on_the_supervision_board_until_published_001() {
     assert_eq!(s, StatusCode::OK);
     assert!(board_outages(&c, &c.supervisor, "").await.is_empty());
 }
+
+/// The page at `path` as `token` sees it.
+async fn page(c: &Centre, path: &str, token: &str) -> String {
+    let (s, _, body) = c.app.raw("GET", path, Some(token), None, "", &[]).await;
+    assert_eq!(s, StatusCode::OK, "{path}");
+    String::from_utf8(body).unwrap()
+}
+
+#[tokio::test]
+async fn the_queues_show_open_incidents_with_their_count_and_each_order_its_incident() {
+    let c = Centre::new("power").await;
+    call_from(&c, "和平里", "outage", 2).await;
+    call_from(&c, "幸福小区", "outage", 10).await;
+    let id = incidents(&c).await[0]["id"].as_str().unwrap().to_owned();
+    // The order list and the order carry the incident; an order outside it has none.
+    let (s, v) = c.app.get("/api/v1/orders?limit=50", &c.agent).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let items = v["items"].as_array().unwrap();
+    let (with, without): (Vec<&Value>, Vec<&Value>) =
+        items.iter().partition(|o| o["incident_id"] == id.as_str());
+    assert_eq!((with.len(), without.len()), (10, 2), "{v}");
+    assert!(without.iter().all(|o| o["incident_id"].is_null()), "{v}");
+    let one = with[0]["id"].as_str().unwrap().to_owned();
+    let (_, o) = c.app.get(&format!("/api/v1/orders/{one}"), &c.agent).await;
+    assert_eq!(o["incident_id"], id.as_str(), "{o}");
+
+    // The queue shows the incident with its count, linked to the board, and tags its orders.
+    let rows = page(&c, "/queues/mine/rows", &c.agent).await;
+    assert!(
+        rows.contains(&format!("id=\"queue-incident-{id}\"")),
+        "{rows}"
+    );
+    assert!(
+        rows.contains(&format!("href=\"/outages#incident-{id}\"")),
+        "{rows}"
+    );
+    assert!(
+        rows.contains("<span class=\"incident-count\">10</span>"),
+        "{rows}"
+    );
+    assert_eq!(
+        rows.matches("class=\"tag incident-tag\"").count(),
+        10,
+        "{rows}"
+    );
+    // A later call joins it: the queue's next refresh counts it.
+    call_from(&c, "幸福小区", "outage", 1).await;
+    let rows = page(&c, "/queues/dispatch/rows", &c.supervisor).await;
+    assert!(
+        rows.contains("<span class=\"incident-count\">11</span>"),
+        "{rows}"
+    );
+    // The order page says it belongs to the incident.
+    let html = page(&c, &format!("/orders/{one}"), &c.agent).await;
+    assert!(
+        html.contains(&format!("id=\"order-incident\" data-incident=\"{id}\"")),
+        "{html}"
+    );
+    assert!(html.contains("幸福小区 · "), "{html}");
+    // Unit staff have no incident board: no panel on their queue.
+    let rows = page(&c, "/queues/unit/rows", &c.handler).await;
+    assert!(!rows.contains("queue-incidents"), "{rows}");
+}
