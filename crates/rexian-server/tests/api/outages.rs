@@ -944,3 +944,113 @@ async fn the_queues_show_open_incidents_with_their_count_and_each_order_its_inci
     let rows = page(&c, "/queues/unit/rows", &c.handler).await;
     assert!(!rows.contains("queue-incidents"), "{rows}");
 }
+
+#[tokio::test]
+async fn the_report_gives_each_incident_its_calls_complaints_notice_and_state() {
+    let c = Centre::new("heat").await;
+    let call = |i: usize, category: &str, subtype: &str, community: &str| {
+        json!({"company_id": c.company, "category": category, "subtype": subtype,
+            "channel": "phone", "description": "暖气漏水，楼道里都是水",
+            "customer": {"phone": format!("1380000{i:04}"), "community": community}})
+    };
+    for i in 0..10 {
+        let (s, v) = c
+            .app
+            .post(
+                "/api/v1/orders",
+                &c.agent,
+                call(i, "repair", "leak", "幸福小区"),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    for i in 0..12 {
+        let body = call(100 + i, "complaint", "repair", "和平里");
+        let (s, v) = c.app.post("/api/v1/orders", &c.agent, body).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    let found = incidents(&c).await;
+    let id_of = |community: &str| {
+        found
+            .iter()
+            .find(|i| i["community"] == community)
+            .and_then(|i| i["id"].as_str())
+            .unwrap()
+            .to_owned()
+    };
+    let (repairs, complaints) = (id_of("幸福小区"), id_of("和平里"));
+    // The repairs' incident is linked to a notice and closed.
+    let (_, n) = c.app.post("/api/v1/outages", &c.agent, notice(&c)).await;
+    let step = |s: &str| format!("/api/v1/incidents/{repairs}/{s}");
+    let (s, v) = c
+        .app
+        .post(&step("link"), &c.supervisor, json!({"outage_id": n["id"]}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = c
+        .app
+        .post(
+            &step("close"),
+            &c.supervisor,
+            json!({"answer": "管线抢修完毕"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+
+    let report = |from: &str, to: &str| {
+        format!(
+            "/api/v1/reports/outages?company_id={}&from={from}&to={to}",
+            c.company
+        )
+    };
+    let (s, v) = c
+        .app
+        .get(&report("2026-03-01", "2026-03-31"), &c.supervisor)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let lines = v["incidents"].as_array().unwrap();
+    assert_eq!(lines.len(), 2, "{v}");
+    let line = |id: &str| lines.iter().find(|l| l["id"] == id).unwrap().clone();
+    let r = line(&repairs);
+    assert_eq!(
+        (
+            r["community"].as_str(),
+            r["subtype"].as_str(),
+            r["orders"].as_i64()
+        ),
+        (Some("幸福小区"), Some("leak"), Some(10)),
+        "{r}"
+    );
+    assert_eq!(r["complaints"], 0, "{r}");
+    assert_eq!(r["outage_id"], n["id"], "{r}");
+    assert_eq!(r["outage_cause"], "10kV城南线故障跳闸", "{r}");
+    assert_eq!(
+        (r["closed"].as_bool(), r["first_at"].as_str()),
+        (Some(true), Some("2026-03-02T01:00:00Z"))
+    );
+    let k = line(&complaints);
+    assert_eq!(
+        (k["orders"].as_i64(), k["complaints"].as_i64()),
+        (Some(12), Some(12)),
+        "{k}"
+    );
+    assert_eq!(
+        (k["closed"].as_bool(), k["outage_id"].is_null()),
+        (Some(false), true),
+        "{k}"
+    );
+    // Another period has none of them.
+    let (_, v) = c
+        .app
+        .get(&report("2026-02-01", "2026-02-28"), &c.supervisor)
+        .await;
+    assert_eq!(v["incidents"], json!([]), "{v}");
+    // The report screen shows them.
+    let html = page(&c, "/reports?from=2026-03-01&to=2026-03-31", &c.supervisor).await;
+    assert!(html.contains("id=\"report-incidents\""), "{html}");
+    assert!(
+        html.contains(&format!("data-incident=\"{repairs}\"")),
+        "{html}"
+    );
+    assert!(html.contains("<td class=\"complaints\">12</td>"), "{html}");
+}

@@ -19,3 +19,5 @@ CREATE INDEX users_company ON users(company_id) WHERE company_id IS NOT NULL;
 -- The supervision board reads a company's drafts past their publish deadline.
 CREATE INDEX outages_status_due ON outages(company_id, status, publish_due_at);
 CREATE INDEX outages_drafts_due ON outages(publish_due_at) WHERE status = 'draft';
+-- The outage report reads a company's incidents by when they began.
+CREATE INDEX incidents_first ON incidents(company_id, first_at);
