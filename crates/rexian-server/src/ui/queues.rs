@@ -85,6 +85,50 @@ pub struct Row {
     incident: Option<(String, String)>,
 }
 
+/// A supervision notice addressed to the user, not yet acknowledged (issue 18).
+pub struct MyNotice {
+    order_id: String,
+    number: String,
+    deadline: String,
+    level: i64,
+    post: String,
+}
+
+/// What sits above a queue's rows, refreshed with them: the open incidents and the user's
+/// own supervision notices.
+pub struct Above {
+    incidents: Vec<IncidentChip>,
+    notices: Vec<MyNotice>,
+}
+
+/// Notices shown above a queue at the most.
+const NOTICES_SHOWN: usize = 20;
+
+/// The unacknowledged supervision notices addressed to the user, newest first.
+async fn my_notices(app: &AppState, t: &Msgs, u: &CurrentUser) -> AppResult<Vec<MyNotice>> {
+    use rexian_app::reports::BoardItem;
+    Ok(rexian_app::reports::board(app, u, None, true, true)
+        .await?
+        .into_iter()
+        .filter_map(|i| match i {
+            BoardItem::Order(n) => Some(n),
+            BoardItem::Outage(_) => None,
+        })
+        .take(NOTICES_SHOWN)
+        .map(|n| MyNotice {
+            order_id: n.order_id.to_string(),
+            number: n.number,
+            deadline: t.get(&format!("deadline.{}", n.deadline)),
+            level: n.level,
+            post: n
+                .addressees
+                .first()
+                .map(|a| t.get(&format!("sup.post.{}", a.post)))
+                .unwrap_or_default(),
+        })
+        .collect())
+}
+
 /// An open incident of the user's company, with its live count (SPEC §6).
 pub struct IncidentChip {
     id: String,
@@ -102,7 +146,7 @@ struct QueuePage {
     name: String,
     tabs: Vec<(String, String, bool)>,
     rows: Vec<Row>,
-    incidents: Vec<IncidentChip>,
+    above: Above,
     now: i64,
 }
 
@@ -112,7 +156,7 @@ struct QueueRows {
     t: Msgs,
     name: String,
     rows: Vec<Row>,
-    incidents: Vec<IncidentChip>,
+    above: Above,
     now: i64,
 }
 
@@ -147,7 +191,7 @@ async fn queue_page(
     if !QUEUES.contains(&name.as_str()) {
         return error_page(t, &u, AppError::NotFound);
     }
-    let (rows, incidents) = match rows_of(&app, &t, &u, &name).await {
+    let (rows, above) = match rows_of(&app, &t, &u, &name).await {
         Ok(r) => r,
         Err(e) => return error_page(t, &u, e),
     };
@@ -158,7 +202,7 @@ async fn queue_page(
         tabs: tabs(&t, &u, &name),
         name,
         rows,
-        incidents,
+        above,
         now: ms(app.clock.now()),
     })
 }
@@ -174,11 +218,11 @@ async fn queue_rows(
         return AppError::NotFound.into_response();
     }
     match rows_of(&app, &t, &u, &name).await {
-        Ok((rows, incidents)) => render(&QueueRows {
+        Ok((rows, above)) => render(&QueueRows {
             t,
             name,
             rows,
-            incidents,
+            above,
             now: ms(app.clock.now()),
         }),
         Err(e) => e.into_response(),
@@ -304,7 +348,7 @@ async fn rows_of(
     t: &Msgs,
     u: &CurrentUser,
     name: &str,
-) -> AppResult<(Vec<Row>, Vec<IncidentChip>)> {
+) -> AppResult<(Vec<Row>, Above)> {
     if !may_see_queue(u, name) {
         return Err(AppError::Forbidden);
     }
@@ -334,7 +378,8 @@ async fn rows_of(
         rows.sort_by_key(|r| r.badge.urgency());
     }
     rows.truncate(SHOWN);
-    Ok((rows, incidents))
+    let notices = my_notices(app, t, u).await?;
+    Ok((rows, Above { incidents, notices }))
 }
 
 /// The row of order line `l` (its incident set by the caller).

@@ -427,6 +427,25 @@ async fn each_level_reaches_its_post_handler_unit_head_division_head_company_000
         "{top:?}"
     );
 
+    // Each sees their own on their queue screen, with the post they hold.
+    let number = g.order(&unit_order).await["number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (token, post) in [(&handler, "责任单位处理人"), (&head, "单位负责人")] {
+        let (s, _, body) = g
+            .app
+            .raw("GET", "/queues/unit/rows", Some(token), None, "", &[])
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let html = String::from_utf8(body).unwrap();
+        let mine = &html[html.find("id=\"my-notices\"").expect("my notices")..];
+        assert!(
+            mine.contains(&format!("data-number=\"{number}\"")) && mine.contains(post),
+            "{html}"
+        );
+    }
+
     // A limit of the centre: 1 the agent who took the call, 2 the centre's supervisors.
     assert_eq!(mine(&g, &g.agent, &centre_order).await, [(1, one("agent"))]);
     let centre = mine(&g, &g.supervisor, &centre_order).await;
