@@ -84,7 +84,8 @@ pub struct IncidentView {
 }
 
 impl IncidentView {
-    fn of(i: IncidentRow) -> IncidentView {
+    /// The view of row `i`.
+    pub fn of(i: IncidentRow) -> IncidentView {
         IncidentView {
             id: i.id,
             company_id: i.company_id,

@@ -242,6 +242,10 @@ pub struct OrderSummary {
     #[schemars(with = "ser::Rfc3339")]
     #[serde(serialize_with = "ser::time")]
     pub created_at: i64,
+    /// The mass incident it belongs to (SPEC §6).
+    #[schemars(with = "Option<ser::IdText>")]
+    #[serde(serialize_with = "ser::opt_id")]
+    pub incident_id: Option<i64>,
 }
 
 impl OrderSummary {
@@ -266,6 +270,7 @@ impl OrderSummary {
             anonymous: o.anonymous,
             description: o.description.clone(),
             created_at: o.created_at,
+            incident_id: o.incident_id,
         }
     }
 }

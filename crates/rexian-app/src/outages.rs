@@ -611,6 +611,47 @@ pub struct Report {
     pub calls: i64,
     /// The notices, oldest first.
     pub items: Vec<ReportLine>,
+    /// The mass incidents that began in the period, oldest first.
+    pub incidents: Vec<IncidentReportLine>,
+}
+
+/// A mass incident in the report: its calls and complaints, when, its notice, whether closed.
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
+pub struct IncidentReportLine {
+    /// Id.
+    #[schemars(with = "ser::IdText")]
+    #[serde(serialize_with = "ser::id")]
+    pub id: i64,
+    /// Community.
+    pub community: String,
+    /// Category of its orders.
+    pub category: String,
+    /// Subtype of its orders.
+    pub subtype: String,
+    /// Calls: the orders in it.
+    pub orders: i64,
+    /// Complaints: its orders that are complaints, and the complaints sharing its matter.
+    pub complaints: i64,
+    /// First call.
+    #[schemars(with = "ser::Rfc3339")]
+    #[serde(serialize_with = "ser::time")]
+    pub first_at: i64,
+    /// Latest call.
+    #[schemars(with = "ser::Rfc3339")]
+    #[serde(serialize_with = "ser::time")]
+    pub last_at: i64,
+    /// The notice it is linked to.
+    #[schemars(with = "Option<ser::IdText>")]
+    #[serde(serialize_with = "ser::opt_id")]
+    pub outage_id: Option<i64>,
+    /// That notice's cause.
+    pub outage_cause: Option<String>,
+    /// Closed (with its orders).
+    pub closed: bool,
+    /// When closed.
+    #[schemars(with = "Option<ser::Rfc3339>")]
+    #[serde(serialize_with = "ser::opt_time")]
+    pub closed_at: Option<i64>,
 }
 
 /// Notices at the most in one report.
@@ -662,13 +703,55 @@ pub async fn report(
         .collect();
     let mut minutes: Vec<i64> = items.iter().filter_map(|l| l.minutes_to_publish).collect();
     minutes.sort_unstable();
+    let incidents = incident_lines(app, company.id, from, to).await?;
     Ok(Report {
+        incidents,
         notices: items.len(),
         late: items.iter().filter(|l| l.late).count(),
         median_minutes_to_publish: minutes.get(minutes.len() / 2).copied(),
         calls: items.iter().map(|l| l.calls).sum(),
         items,
     })
+}
+
+/// The incidents of `company` that began in `[from, to)`, with their notices' causes.
+async fn incident_lines(
+    app: &App,
+    company: i64,
+    from: i64,
+    to: i64,
+) -> AppResult<Vec<IncidentReportLine>> {
+    let rows = app
+        .store
+        .incidents_begun(company, from, to, REPORT_LIMIT)
+        .await?;
+    let mut ids: Vec<i64> = rows.iter().filter_map(|(i, _)| i.outage_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let causes: std::collections::HashMap<i64, String> = app
+        .store
+        .outages_by_ids(&ids)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.cause))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|(i, complaints)| IncidentReportLine {
+            outage_cause: i.outage_id.and_then(|o| causes.get(&o).cloned()),
+            closed: i.status == "closed",
+            id: i.id,
+            community: i.community,
+            category: i.category,
+            subtype: i.subtype,
+            orders: i.orders,
+            complaints,
+            first_at: i.first_at,
+            last_at: i.last_at,
+            outage_id: i.outage_id,
+            closed_at: i.closed_at,
+        })
+        .collect())
 }
 
 /// A notice as intake tells it: what the agent reads to the caller.

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, FixedOffset, Months, NaiveDate, Utc};
+use rexian_domain::model::Role;
 use rexian_domain::policy::KpiTargets;
 use rexian_domain::reports::Kpi;
 use rexian_store::org::Company;
@@ -372,9 +373,28 @@ pub async fn home(app: &App, me: &Actor) -> AppResult<Home> {
     })
 }
 
+/// Who a supervision notice reaches: the post of its level and the person holding it.
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
+pub struct AddresseeView {
+    /// `unit_handler`, `unit_head`, `division_head`, `agent`, `centre_supervisor` or `company`.
+    pub post: String,
+    /// The unit whose post it is.
+    #[schemars(with = "Option<ser::IdText>")]
+    #[serde(serialize_with = "ser::opt_id")]
+    pub unit_id: Option<i64>,
+    /// The person; none when nobody holds the post.
+    #[schemars(with = "Option<ser::IdText>")]
+    #[serde(serialize_with = "ser::opt_id")]
+    pub user_id: Option<i64>,
+    /// Their name.
+    pub name: Option<String>,
+}
+
 /// A line of the supervision board: an order once, at its highest level.
 #[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
 pub struct BoardLine {
+    /// `order`.
+    pub kind: &'static str,
     /// Notice id.
     #[schemars(with = "ser::IdText")]
     #[serde(serialize_with = "ser::id")]
@@ -407,23 +427,138 @@ pub struct BoardLine {
     #[schemars(with = "Option<ser::Rfc3339>")]
     #[serde(serialize_with = "ser::opt_time")]
     pub reminded_at: Option<i64>,
+    /// Who the level reaches (its post, and the persons holding it).
+    pub addressees: Vec<AddresseeView>,
 }
 
-/// The supervision board of `me`'s company (group staff: of `company`, or every company), each
-/// order once with its highest level and reminders, newest first; `open`: unacknowledged only.
+/// A line of the supervision board: an outage notice still unpublished past the end of the
+/// shift that received it (`001`), for the company's supervisors.
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
+pub struct LateOutageLine {
+    /// `outage`.
+    pub kind: &'static str,
+    /// The outage notice.
+    #[schemars(with = "ser::IdText")]
+    #[serde(serialize_with = "ser::id")]
+    pub id: i64,
+    /// Company.
+    #[schemars(with = "ser::IdText")]
+    #[serde(serialize_with = "ser::id")]
+    pub company_id: i64,
+    /// `planned` or `fault`.
+    pub outage_kind: String,
+    /// Cause.
+    pub cause: String,
+    /// Received.
+    #[schemars(with = "ser::Rfc3339")]
+    #[serde(serialize_with = "ser::time")]
+    pub received_at: i64,
+    /// When it had to be published; late since.
+    #[schemars(with = "ser::Rfc3339")]
+    #[serde(serialize_with = "ser::time")]
+    pub publish_due_at: i64,
+    /// Who received it.
+    #[schemars(with = "ser::IdText")]
+    #[serde(serialize_with = "ser::id")]
+    pub created_by: i64,
+}
+
+/// An item of the supervision board.
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum BoardItem {
+    /// A supervised order.
+    Order(BoardLine),
+    /// A late outage notice.
+    Outage(LateOutageLine),
+}
+
+/// Lines of the board at the most, of each kind.
+const BOARD_LIMIT: i64 = 500;
+
+/// Who reads the whole board.
+fn may_read_board(me: &Actor) -> bool {
+    [
+        Role::Supervisor,
+        Role::UnitHandler,
+        Role::Assessor,
+        Role::Admin,
+        Role::Dispatcher,
+    ]
+    .iter()
+    .any(|r| me.has(*r))
+}
+
+/// Who sees the late outage notices on it: the centre's staff over notices and the reports.
+fn sees_late_outages(me: &Actor) -> bool {
+    [
+        Role::Supervisor,
+        Role::Admin,
+        Role::Dispatcher,
+        Role::Assessor,
+    ]
+    .iter()
+    .any(|r| me.has(*r))
+}
+
+/// The supervision board of `me`'s company (group staff: of `company`, or every company): the
+/// outage notices late for publication (most overdue first), then each order once with its
+/// highest level, its addressees and reminders, newest first; `open`: unacknowledged only.
+/// `mine`: only the notices addressed to `me` (every level that reached them) and, for a
+/// supervisor, the company's late outage notices; what an agent always reads.
 pub async fn board(
     app: &App,
     me: &Actor,
     company: Option<i64>,
     open: bool,
-) -> AppResult<Vec<BoardLine>> {
+    mine: bool,
+) -> AppResult<Vec<BoardItem>> {
+    // The others (an agent reached at level 1) read only their own.
+    let mine = mine || !may_read_board(me);
     let company = me.company_id.or(company);
-    Ok(app
-        .store
-        .notices(company, open, 500)
-        .await?
-        .into_iter()
-        .map(|n| BoardLine {
+    let mut items = Vec::new();
+    let outages = if mine {
+        me.has(Role::Supervisor) && me.company_id.is_some()
+    } else {
+        sees_late_outages(me)
+    };
+    if outages {
+        for o in app
+            .store
+            .late_drafts(company, app.now_ms(), BOARD_LIMIT)
+            .await?
+        {
+            items.push(BoardItem::Outage(LateOutageLine {
+                kind: "outage",
+                id: o.id,
+                company_id: o.company_id,
+                outage_kind: o.kind,
+                cause: o.cause,
+                received_at: o.received_at,
+                publish_due_at: o.publish_due_at,
+                created_by: o.created_by,
+            }));
+        }
+    }
+    let notices = if mine {
+        app.store.notices_of_user(me.id, open, BOARD_LIMIT).await?
+    } else {
+        app.store.notices(company, open, BOARD_LIMIT).await?
+    };
+    let ids: Vec<i64> = notices.iter().map(|n| n.id).collect();
+    let mut to: HashMap<i64, Vec<AddresseeView>> = HashMap::new();
+    for a in app.store.notice_addressees(&ids).await? {
+        to.entry(a.notice_id).or_default().push(AddresseeView {
+            post: a.post,
+            unit_id: a.unit_id,
+            user_id: a.user_id,
+            name: a.name,
+        });
+    }
+    items.extend(notices.into_iter().map(|n| {
+        BoardItem::Order(BoardLine {
+            kind: "order",
+            addressees: to.remove(&n.id).unwrap_or_default(),
             id: n.id,
             order_id: n.order_id,
             number: n.number,
@@ -435,7 +570,8 @@ pub async fn board(
             reminders: n.reminders,
             reminded_at: n.reminded_at,
         })
-        .collect())
+    }));
+    Ok(items)
 }
 
 /// The supervised unit or head acknowledges notice `id`.

@@ -128,6 +128,54 @@ pub fn supervision_depth(unit_ancestors: Option<u32>) -> u32 {
     }
 }
 
+/// Who a supervision (督办) level is addressed to (SPEC §3, `000:八.5(5)`), the chain of
+/// [`supervision_depth`] by post: the store resolves a post to the persons holding it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SupervisionPost {
+    /// Level 1 of a unit's limit: the unit's handler (the order's assignee, else the unit's
+    /// handlers).
+    UnitHandler,
+    /// The head of the unit `n` steps up from the order's unit: 0 the unit's own head (level 2),
+    /// 1 its division (level 3), and so on.
+    Head(u32),
+    /// Level 1 of a limit of the centre: the agent who took the call.
+    Agent,
+    /// Level 2 of a limit of the centre: the supervisors of the agent's centre.
+    CentreSupervisor,
+    /// The top of every chain: the company's supervisors.
+    Company,
+}
+
+impl SupervisionPost {
+    /// The post's name as stored and shown: `unit_handler`, `unit_head`, `division_head`,
+    /// `agent`, `centre_supervisor`, `company`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SupervisionPost::UnitHandler => "unit_handler",
+            SupervisionPost::Head(0) => "unit_head",
+            SupervisionPost::Head(_) => "division_head",
+            SupervisionPost::Agent => "agent",
+            SupervisionPost::CentreSupervisor => "centre_supervisor",
+            SupervisionPost::Company => "company",
+        }
+    }
+}
+
+/// The post supervision `level` (1 ..= [`supervision_depth`]) is addressed to; a level past the
+/// top is the top's (the company).
+pub fn supervision_post(level: u32, unit_ancestors: Option<u32>) -> SupervisionPost {
+    let depth = supervision_depth(unit_ancestors);
+    if level >= depth {
+        return SupervisionPost::Company;
+    }
+    match (unit_ancestors, level) {
+        (Some(_), 0 | 1) => SupervisionPost::UnitHandler,
+        (Some(_), l) => SupervisionPost::Head(l - 2),
+        (None, 0 | 1) => SupervisionPost::Agent,
+        (None, _) => SupervisionPost::CentreSupervisor,
+    }
+}
+
 /// Supervision (督办) level at `now` (SPEC §3, `000:八.5(5)`): 0 before the due instant,
 /// 1 from it, and one more each time a further `limit_len` passes, up to the top of the
 /// chain (`depth`, see [`supervision_depth`]) where it stays.
@@ -404,5 +452,21 @@ mod tests {
             next_supervision_at(due, Duration::zero(), 1, 4, now, &cal, china_offset()),
             None
         );
+    }
+    #[test]
+    fn each_level_has_its_post_unit_handler_head_division_company_000_s8_5_5() {
+        use SupervisionPost::*;
+        // A team under a division: handler, team head, division head, company.
+        let posts: Vec<_> = (1..=5).map(|l| supervision_post(l, Some(1))).collect();
+        assert_eq!(posts, [UnitHandler, Head(0), Head(1), Company, Company]);
+        assert_eq!(Head(0).as_str(), "unit_head");
+        assert_eq!(Head(1).as_str(), "division_head");
+        assert_eq!(Head(2).as_str(), "division_head");
+        // A top unit: handler, head, company.
+        let posts: Vec<_> = (1..=3).map(|l| supervision_post(l, Some(0))).collect();
+        assert_eq!(posts, [UnitHandler, Head(0), Company]);
+        // A limit of the centre: agent, centre supervisor, company.
+        let posts: Vec<_> = (1..=3).map(|l| supervision_post(l, None)).collect();
+        assert_eq!(posts, [Agent, CentreSupervisor, Company]);
     }
 }

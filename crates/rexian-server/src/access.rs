@@ -253,7 +253,8 @@ pub static RULES: &[(&str, &str, Access)] = &[
     (
         "GET",
         "/api/v1/supervision",
-        Access::Roles(&[Supervisor, UnitHandler, Assessor, Admin, Dispatcher]),
+        // An agent (level 1 of a limit of the centre) reads only their own (`mine=true`).
+        Access::Roles(&[Supervisor, UnitHandler, Assessor, Admin, Dispatcher, Agent]),
     ),
     (
         "POST",

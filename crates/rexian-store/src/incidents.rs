@@ -252,4 +252,39 @@ impl Store {
             .await?;
         rows.iter().map(incident_from).collect()
     }
+
+    /// The incidents of `company` that began in `[from, to)`, oldest first, each with its
+    /// complaints (its own orders that are complaints, and the complaints sharing its matter);
+    /// at most `limit`.
+    pub async fn incidents_begun(
+        &self,
+        company: i64,
+        from: i64,
+        to: i64,
+        limit: i64,
+    ) -> Result<Vec<(IncidentRow, i64)>> {
+        let cols = COLS
+            .split(", ")
+            .map(|c| format!("i.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let q = format!(
+            "SELECT {cols}, \
+             (SELECT COUNT(*) FROM orders o WHERE o.incident_id = i.id AND o.category = 'complaint') \
+             + (SELECT COUNT(*) FROM orders o WHERE o.matter_id = i.matter_id AND o.category = 'complaint' \
+                AND (o.incident_id IS NULL OR o.incident_id <> i.id)) AS complaints \
+             FROM incidents i WHERE i.company_id = $1 AND i.first_at >= $2 AND i.first_at < $3 \
+             ORDER BY i.first_at, i.id LIMIT $4"
+        );
+        let rows = sqlx::query(&q)
+            .bind(company)
+            .bind(from)
+            .bind(to)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| Ok((incident_from(r)?, r.try_get::<i64, _>("complaints")?)))
+            .collect()
+    }
 }

@@ -23,6 +23,7 @@ pub mod reports;
 pub mod search;
 pub mod seed;
 pub mod shifts;
+pub mod supervision;
 #[cfg(feature = "testdb")]
 pub mod testdb;
 pub mod timers;

@@ -146,6 +146,8 @@ pub struct OrderRow {
     pub linked_order_id: Option<i64>,
     /// An anonymous complainant agreed to show their contact to the worker on site.
     pub onsite_consent: bool,
+    /// The mass incident it belongs to (SPEC §6).
+    pub incident_id: Option<i64>,
 }
 
 /// One event of an order.
@@ -414,7 +416,7 @@ pub enum PersonalMatch {
 pub(crate) const ORDER_COLS: &str = "id, company_id, number, contact_id, category, subtype, channel, status, \
     grade, matter_id, unit_id, first_responder_id, customer_name, customer_phone, customer_address, \
     customer_community, account_no, anonymous, description, callback_pref, complainants, \
-    media_exposed, lawsuit, version, created_at, updated_at, closed_at, assignee_id, callback_at, linked_order_id, onsite_consent";
+    media_exposed, lawsuit, version, created_at, updated_at, closed_at, assignee_id, callback_at, linked_order_id, onsite_consent, incident_id";
 
 pub(crate) fn order_from(r: &AnyRow) -> Result<OrderRow> {
     Ok(OrderRow {
@@ -449,6 +451,7 @@ pub(crate) fn order_from(r: &AnyRow) -> Result<OrderRow> {
         callback_at: r.try_get("callback_at")?,
         linked_order_id: r.try_get("linked_order_id")?,
         onsite_consent: r.try_get::<i64, _>("onsite_consent")? != 0,
+        incident_id: r.try_get("incident_id")?,
     })
 }
 

@@ -329,6 +329,32 @@ impl Store {
             .collect()
     }
 
+    /// Drafts of `company` (every company: `None`) still unpublished past their publish deadline
+    /// at `now`, the most overdue first; at most `limit` (the supervision board).
+    pub async fn late_drafts(
+        &self,
+        company: Option<i64>,
+        now: i64,
+        limit: i64,
+    ) -> Result<Vec<OutageRow>> {
+        let q = match company {
+            Some(_) => format!(
+                "SELECT {COLS} FROM outages WHERE company_id = $1 AND status = 'draft' \
+                 AND publish_due_at <= $2 ORDER BY publish_due_at, id LIMIT $3"
+            ),
+            None => format!(
+                "SELECT {COLS} FROM outages WHERE status = 'draft' AND publish_due_at <= $1 \
+                 ORDER BY publish_due_at, id LIMIT $2"
+            ),
+        };
+        let mut query = sqlx::query(&q);
+        if let Some(c) = company {
+            query = query.bind(c);
+        }
+        let rows = query.bind(now).bind(limit).fetch_all(self.pool()).await?;
+        rows.iter().map(outage_from).collect()
+    }
+
     /// Drafts whose publish deadline has passed at `now` and are not yet noted (bounded batch).
     pub async fn late_outages(&self, now: i64, limit: i64) -> Result<Vec<i64>> {
         Ok(sqlx::query_scalar(

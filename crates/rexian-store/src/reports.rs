@@ -81,6 +81,22 @@ pub struct Notice {
     pub reminded_at: Option<i64>,
 }
 
+/// A notice row of the board's columns.
+pub(crate) fn notice_from(r: &sqlx::any::AnyRow) -> Result<Notice> {
+    Ok(Notice {
+        id: r.try_get("id")?,
+        order_id: r.try_get("order_id")?,
+        number: r.try_get("number")?,
+        kind: r.try_get("kind")?,
+        level: r.try_get("level")?,
+        unit_id: r.try_get("unit_id")?,
+        at: r.try_get("at")?,
+        acknowledged_at: r.try_get("acknowledged_at")?,
+        reminders: r.try_get("reminders")?,
+        reminded_at: r.try_get("reminded_at")?,
+    })
+}
+
 /// An assessment entry.
 #[derive(Debug, Clone, Default)]
 pub struct Entry {
@@ -223,22 +239,7 @@ impl Store {
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Notice {
-                    id: r.try_get("id")?,
-                    order_id: r.try_get("order_id")?,
-                    number: r.try_get("number")?,
-                    kind: r.try_get("kind")?,
-                    level: r.try_get("level")?,
-                    unit_id: r.try_get("unit_id")?,
-                    at: r.try_get("at")?,
-                    acknowledged_at: r.try_get("acknowledged_at")?,
-                    reminders: r.try_get("reminders")?,
-                    reminded_at: r.try_get("reminded_at")?,
-                })
-            })
-            .collect()
+        rows.iter().map(notice_from).collect()
     }
 
     /// Acknowledges a supervision notice (once) with an event on its order.

@@ -210,17 +210,27 @@ impl Store {
         } else if kind != Sweep::Amber {
             // The claim above makes this once; the key keeps one notice per level when a
             // deadline is missed again after a move (the level it reached stays).
-            sqlx::query(
+            let notice: Option<i64> = sqlx::query_scalar(
                 "INSERT INTO supervision_notices (deadline_id, order_id, level, unit_id, at) VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT (deadline_id, level) DO NOTHING",
+                 ON CONFLICT (deadline_id, level) DO NOTHING RETURNING id",
             )
             .bind(deadline_id)
             .bind(fired.order_id)
             .bind(fired.level)
             .bind(fired.unit_id)
             .bind(now)
-            .execute(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await?;
+            if let Some(notice) = notice {
+                crate::supervision::address_notice(
+                    &mut tx,
+                    notice,
+                    fired.order_id,
+                    fired.level,
+                    fired.unit_id,
+                )
+                .await?;
+            }
         }
         let version: i64 = sqlx::query_scalar("SELECT version FROM orders WHERE id = $1")
             .bind(fired.order_id)
@@ -343,23 +353,8 @@ fn ms(t: i64) -> DateTime<Utc> {
 /// The depth of the supervision chain of a deadline of `unit` ([`supervision_depth`]): the
 /// units above it in the tree are counted (at most 16, against a cycle).
 async fn chain_depth(c: &mut sqlx::AnyConnection, unit: Option<i64>) -> Result<u32> {
-    let Some(mut cur) = unit else {
-        return Ok(supervision_depth(None));
-    };
-    let mut ancestors = 0u32;
-    while ancestors < 16 {
-        let parent: Option<Option<i64>> =
-            sqlx::query_scalar("SELECT parent_id FROM units WHERE id = $1")
-                .bind(cur)
-                .fetch_optional(&mut *c)
-                .await?;
-        match parent.flatten() {
-            Some(p) => {
-                ancestors += 1;
-                cur = p;
-            }
-            None => break,
-        }
-    }
-    Ok(supervision_depth(Some(ancestors)))
+    let chain = crate::supervision::unit_chain(c, unit).await?;
+    Ok(supervision_depth(chain.map(|v| {
+        u32::try_from(v.len().saturating_sub(1)).unwrap_or(u32::MAX)
+    })))
 }

@@ -51,6 +51,7 @@ fn row(company_id: i64, agent: i64, description: &str) -> OrderRow {
         callback_at: None,
         linked_order_id: None,
         onsite_consent: false,
+        incident_id: None,
     }
 }
 

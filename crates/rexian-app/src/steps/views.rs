@@ -120,6 +120,8 @@ pub struct OrderPage {
     pub running: Vec<Running>,
     /// Published outage notices covering the order's place, while it is open.
     pub outages: Vec<crate::outages::PublicNotice>,
+    /// The mass incident the order belongs to.
+    pub incident: Option<crate::incidents::IncidentView>,
 }
 
 impl OrderPage {
@@ -164,8 +166,15 @@ pub async fn page(app: &App, me: &Actor, id: i64) -> AppResult<OrderPage> {
             .map(crate::outages::PublicNotice::of)
             .collect()
     };
+    let incident = match o.incident_id {
+        Some(i) => Some(crate::incidents::IncidentView::of(
+            app.store.incident(i).await?,
+        )),
+        None => None,
+    };
     Ok(OrderPage {
         outages,
+        incident,
         units: app.store.units(Some(company.id)).await?,
         users: app.store.users(Some(company.id)).await?,
         photos: app.store.photos(full.order.id).await?,

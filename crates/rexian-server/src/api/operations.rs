@@ -5,8 +5,8 @@
 //! `errors(..)` says. The OpenAPI document is generated from this table ([`super::doc`]).
 
 use rexian_app::{
-    assessment, calendar, callbacks, contacts, customers, incidents, intake, kb, matters, orders,
-    halls, org, outages, photos, reports, search, shifts, steps,
+    assessment, calendar, callbacks, contacts, customers, halls, incidents, intake, kb, matters,
+    orders, org, outages, photos, reports, search, shifts, steps,
 };
 
 use super::doc::{op, Op};
@@ -169,7 +169,7 @@ fn ops_reports() -> Vec<Op> {
         op("GET", "/api/v1/reports/kpi/breakdown", "KPIs of a period by unit, person, category, subtype or channel, with repeat complaints", "reports").query::<super::reports::BreakdownQuery>().export::<Items<reports::BreakdownLine>>(),
         op("GET", "/api/v1/reports/matters", "Top complaint matters of a period with their repeat complaints", "reports").query::<super::reports::MattersQuery>().export::<Items<reports::MatterLine>>(),
         op("POST", "/api/v1/reports/month_end", "Close a month once: the orders still open at its end and the policy's month_end_open deductions, in one transaction", "reports").body::<assessment::MonthEndInput>().created::<assessment::MonthEnd>(),
-        op("GET", "/api/v1/supervision", "Supervision board (督办): each order once at its highest level with its reminders, newest first", "reports").query::<super::reports::BoardQuery>().ok::<Items<reports::BoardLine>>(),
+        op("GET", "/api/v1/supervision", "Supervision board (督办): each order once at its highest level with its reminders and addressees, and outage notices late for publication (kind outage); mine=true: the notices addressed to the caller", "reports").query::<super::reports::BoardQuery>().ok::<Items<reports::BoardItem>>(),
         op("POST", "/api/v1/supervision/{id}/ack", "Acknowledge a supervision notice", "reports").no_content(),
         op("POST", "/api/v1/assessment/entries", "Manual assessment entry (person or unit, points or 元, with a reason)", "reports").body::<assessment::EntryInput>().created::<assessment::Created>(),
         op("POST", "/api/v1/assessment/entries/{id}/reverse", "Reverse an entry with a reason: a new entry of the opposite amounts (nothing is deleted)", "reports").body::<super::assessment::ReverseBody>().created::<assessment::Created>(),

@@ -181,7 +181,7 @@ pub struct ReportQuery {
 }
 
 /// `GET /api/v1/reports/outages?company_id=&from=&to=`: notices received in the period, time
-/// to publication, late ones, calls answered with each.
+/// to publication, late ones, calls answered with each; and the mass incidents that began in it.
 pub async fn report(
     State(app): State<AppState>,
     Extension(me): Extension<CurrentUser>,

@@ -285,20 +285,23 @@ pub async fn matters(
 pub struct BoardQuery {
     company_id: Option<String>,
     open: Option<String>,
+    mine: Option<String>,
 }
 
-/// `GET /api/v1/supervision`: the supervision board (督办), each order once with its highest
-/// level and the reminders at it, newest first.
+/// `GET /api/v1/supervision`: the supervision board (督办): outage notices late for
+/// publication, then each order once with its highest level, whom it reaches and the reminders
+/// at it, newest first; `mine=true`: the notices addressed to the caller.
 pub async fn board(
     State(app): State<AppState>,
     Extension(me): Extension<CurrentUser>,
     Query(q): Query<BoardQuery>,
-) -> AppResult<Json<Items<reports::BoardLine>>> {
+) -> AppResult<Json<Items<reports::BoardItem>>> {
     let company = opt_id(
         "company_id",
         q.company_id.as_deref().filter(|_| me.company_id.is_none()),
     )?;
-    let items = reports::board(&app, &me, company, q.open.as_deref() == Some("true")).await?;
+    let flag = |v: &Option<String>| v.as_deref() == Some("true");
+    let items = reports::board(&app, &me, company, flag(&q.open), flag(&q.mine)).await?;
     Ok(Json(Items { items }))
 }
 

@@ -146,6 +146,8 @@ struct OrderPage {
     can_photo: bool,
     /// Published outage notices over the order's place: (cause, expected end, local).
     outages: Vec<(String, String)>,
+    /// The mass incident it belongs to: (id, community · subtype, orders).
+    incident: Option<(String, String, i64)>,
 }
 
 /// A photo of the order.
@@ -365,6 +367,7 @@ async fn build(
             .iter()
             .map(|n| (n.cause.clone(), local_time(n.expected_end_at, offset)))
             .collect(),
+        incident: incident_line(&t, &p),
         units: pairs(p.dispatch_units().map(|x| (x.id, &x.name))),
         workers: pairs(p.workers().map(|x| (x.id, &x.name))),
         ext_kinds: labelled(&t, "deadline", p.running.iter().map(|r| r.kind.as_str())),
@@ -459,6 +462,18 @@ fn event_lines(
             }
         })
         .collect()
+}
+
+/// The mass incident of the order: (id, community · subtype, orders).
+fn incident_line(t: &Msgs, p: &views::OrderPage) -> Option<(String, String, i64)> {
+    p.incident.as_ref().map(|i| {
+        let subtype = t.get(&format!("subtype.{}", i.subtype));
+        (
+            i.id.to_string(),
+            format!("{} · {subtype}", i.community),
+            i.orders,
+        )
+    })
 }
 
 fn extension_lines(t: &Msgs, p: &views::OrderPage, offset: FixedOffset) -> Vec<ExtensionLine> {

@@ -81,6 +81,60 @@ pub struct Row {
     created: String,
     badge: Badge,
     extra: String,
+    /// The mass incident it belongs to: (id, community), none when none.
+    incident: Option<(String, String)>,
+}
+
+/// A supervision notice addressed to the user, not yet acknowledged (issue 18).
+pub struct MyNotice {
+    order_id: String,
+    number: String,
+    deadline: String,
+    level: i64,
+    post: String,
+}
+
+/// What sits above a queue's rows, refreshed with them: the open incidents and the user's
+/// own supervision notices.
+pub struct Above {
+    incidents: Vec<IncidentChip>,
+    notices: Vec<MyNotice>,
+}
+
+/// Notices shown above a queue at the most.
+const NOTICES_SHOWN: usize = 20;
+
+/// The unacknowledged supervision notices addressed to the user, newest first.
+async fn my_notices(app: &AppState, t: &Msgs, u: &CurrentUser) -> AppResult<Vec<MyNotice>> {
+    use rexian_app::reports::BoardItem;
+    Ok(rexian_app::reports::board(app, u, None, true, true)
+        .await?
+        .into_iter()
+        .filter_map(|i| match i {
+            BoardItem::Order(n) => Some(n),
+            BoardItem::Outage(_) => None,
+        })
+        .take(NOTICES_SHOWN)
+        .map(|n| MyNotice {
+            order_id: n.order_id.to_string(),
+            number: n.number,
+            deadline: t.get(&format!("deadline.{}", n.deadline)),
+            level: n.level,
+            post: n
+                .addressees
+                .first()
+                .map(|a| t.get(&format!("sup.post.{}", a.post)))
+                .unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// An open incident of the user's company, with its live count (SPEC §6).
+pub struct IncidentChip {
+    id: String,
+    community: String,
+    subtype: String,
+    orders: i64,
 }
 
 #[derive(Template)]
@@ -92,6 +146,7 @@ struct QueuePage {
     name: String,
     tabs: Vec<(String, String, bool)>,
     rows: Vec<Row>,
+    above: Above,
     now: i64,
     /// What handovers I accepted gave me (`001`: first in the incoming shift's queue).
     handed: Vec<(String, Vec<super::shifts::ItemLine>)>,
@@ -103,6 +158,7 @@ struct QueueRows {
     t: Msgs,
     name: String,
     rows: Vec<Row>,
+    above: Above,
     now: i64,
 }
 
@@ -137,7 +193,7 @@ async fn queue_page(
     if !QUEUES.contains(&name.as_str()) {
         return error_page(t, &u, AppError::NotFound);
     }
-    let rows = match rows_of(&app, &t, &u, &name).await {
+    let (rows, above) = match rows_of(&app, &t, &u, &name).await {
         Ok(r) => r,
         Err(e) => return error_page(t, &u, e),
     };
@@ -153,6 +209,7 @@ async fn queue_page(
         tabs: tabs(&t, &u, &name),
         name,
         rows,
+        above,
         now: ms(app.clock.now()),
     })
 }
@@ -168,10 +225,11 @@ async fn queue_rows(
         return AppError::NotFound.into_response();
     }
     match rows_of(&app, &t, &u, &name).await {
-        Ok(rows) => render(&QueueRows {
+        Ok((rows, above)) => render(&QueueRows {
             t,
             name,
             rows,
+            above,
             now: ms(app.clock.now()),
         }),
         Err(e) => e.into_response(),
@@ -274,11 +332,35 @@ async fn summaries(app: &AppState, u: &CurrentUser, name: &str) -> AppResult<Vec
     })
 }
 
-async fn rows_of(app: &AppState, t: &Msgs, u: &CurrentUser, name: &str) -> AppResult<Vec<Row>> {
+/// The open incidents of the user's company (every company for group staff), for those who
+/// work with them (the incident board's roles); the rows refresh them with the queue.
+async fn open_incidents(app: &AppState, t: &Msgs, u: &CurrentUser) -> AppResult<Vec<IncidentChip>> {
+    if !rexian_app::outages::may_handle(u) {
+        return Ok(Vec::new());
+    }
+    Ok(rexian_app::incidents::list(app, u, u.company_id, true)
+        .await?
+        .into_iter()
+        .map(|i| IncidentChip {
+            id: i.id.to_string(),
+            community: i.community,
+            subtype: t.get(&format!("subtype.{}", i.subtype)),
+            orders: i.orders,
+        })
+        .collect())
+}
+
+async fn rows_of(
+    app: &AppState,
+    t: &Msgs,
+    u: &CurrentUser,
+    name: &str,
+) -> AppResult<(Vec<Row>, Above)> {
     if !may_see_queue(u, name) {
         return Err(AppError::Forbidden);
     }
     let items = summaries(app, u, name).await?;
+    let incidents = open_incidents(app, t, u).await?;
     let now = ms(app.clock.now());
     let mut places = Places::default();
     let mut rows = Vec::new();
@@ -287,55 +369,73 @@ async fn rows_of(app: &AppState, t: &Msgs, u: &CurrentUser, name: &str) -> AppRe
         let offset = places.offset(app, o.company_id).await?;
         let limits = worklist::watched(app, u, o.id).await?.limits;
         let badge = limits_badge(t, &limits, now, offset);
-        let c = &o.customer;
-        let text = |v: &Option<String>| v.clone().unwrap_or_default();
-        let extra = match l.callback {
-            Some((attempts, may_call_now)) => format!(
-                "{}{}{}",
-                t.get("queue.attempts"),
-                attempts,
-                if may_call_now {
-                    String::new()
-                } else {
-                    format!(" · {}", t.get("queue.not_now"))
-                }
-            ),
-            None => String::new(),
-        };
-        let subtype = text(&o.subtype);
-        rows.push(Row {
-            id: o.id.to_string(),
-            number: o.number.clone(),
-            category: t.get(&format!("category.{}", o.category)),
-            subtype: if subtype.is_empty() {
-                String::new()
-            } else {
-                t.get(&format!("subtype.{subtype}"))
-            },
-            status: t.get(&format!("status.{}", o.status)),
-            customer: if c.hidden {
-                t.get("order.anonymous")
-            } else {
-                [text(&c.name), text(&c.phone)].join(" ").trim().to_owned()
-            },
-            place: {
-                let a = text(&c.address);
-                if a.is_empty() {
-                    text(&c.community)
-                } else {
-                    a
-                }
-            },
-            description: o.description.clone(),
-            unit: places.unit(o.unit_id).unwrap_or_default(),
-            created: super::common::local_time(o.created_at, offset),
-            badge,
-            extra,
+        let mut row = row_of(t, l, badge, &places, offset);
+        row.incident = o.incident_id.map(|id| {
+            let id = id.to_string();
+            let place = incidents
+                .iter()
+                .find(|i| i.id == id)
+                .map(|i| i.community.clone())
+                .unwrap_or_default();
+            (id, place)
         });
+        rows.push(row);
     }
     if name != "callbacks" {
         rows.sort_by_key(|r| r.badge.urgency());
     }
     rows.truncate(SHOWN);
-    Ok(rows)
+    let notices = my_notices(app, t, u).await?;
+    Ok((rows, Above { incidents, notices }))
+}
+
+/// The row of order line `l` (its incident set by the caller).
+fn row_of(t: &Msgs, l: &Line, badge: Badge, places: &Places, offset: chrono::FixedOffset) -> Row {
+    let o = &l.order;
+    let c = &o.customer;
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    let extra = match l.callback {
+        Some((attempts, may_call_now)) => format!(
+            "{}{}{}",
+            t.get("queue.attempts"),
+            attempts,
+            if may_call_now {
+                String::new()
+            } else {
+                format!(" · {}", t.get("queue.not_now"))
+            }
+        ),
+        None => String::new(),
+    };
+    let subtype = text(&o.subtype);
+    Row {
+        id: o.id.to_string(),
+        number: o.number.clone(),
+        category: t.get(&format!("category.{}", o.category)),
+        subtype: if subtype.is_empty() {
+            String::new()
+        } else {
+            t.get(&format!("subtype.{subtype}"))
+        },
+        status: t.get(&format!("status.{}", o.status)),
+        customer: if c.hidden {
+            t.get("order.anonymous")
+        } else {
+            [text(&c.name), text(&c.phone)].join(" ").trim().to_owned()
+        },
+        place: {
+            let a = text(&c.address);
+            if a.is_empty() {
+                text(&c.community)
+            } else {
+                a
+            }
+        },
+        description: o.description.clone(),
+        unit: places.unit(o.unit_id).unwrap_or_default(),
+        created: super::common::local_time(o.created_at, offset),
+        badge,
+        extra,
+        incident: None,
+    }
 }

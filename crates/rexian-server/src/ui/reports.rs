@@ -92,6 +92,66 @@ struct ReportPage {
     rows: Vec<Row>,
     charts: Vec<Chart>,
     matters: Vec<reports::MatterLine>,
+    outages: OutageSection,
+}
+
+/// The outage report of the period (SPEC §6): the notices, and each mass incident.
+struct OutageSection {
+    notices: usize,
+    late: usize,
+    median_minutes: String,
+    calls: i64,
+    incidents: Vec<IncidentLine>,
+}
+
+/// A mass incident of the period.
+struct IncidentLine {
+    id: String,
+    community: String,
+    subtype: String,
+    orders: i64,
+    complaints: i64,
+    first: String,
+    last: String,
+    notice: String,
+    closed: bool,
+}
+
+/// The outage report of company `home` over `from`..`to`.
+async fn outage_section(
+    app: &AppState,
+    t: &Msgs,
+    u: &CurrentUser,
+    home: &reports::Home,
+    from: &str,
+    to: &str,
+) -> AppResult<OutageSection> {
+    let r = rexian_app::outages::report(app, u, Some(home.id), Some(from), Some(to)).await?;
+    let at = |ms| super::common::local_time(ms, home.offset);
+    Ok(OutageSection {
+        notices: r.notices,
+        late: r.late,
+        median_minutes: r
+            .median_minutes_to_publish
+            .map(|m| m.to_string())
+            .unwrap_or_else(|| "—".into()),
+        calls: r.calls,
+        incidents: r
+            .incidents
+            .into_iter()
+            .map(|i| IncidentLine {
+                id: i.id.to_string(),
+                subtype: t.get(&format!("subtype.{}", i.subtype)),
+                first: at(i.first_at),
+                last: at(i.last_at),
+                notice: i.outage_cause.unwrap_or_default(),
+                closed: i.closed,
+                community: i.community,
+                orders: i.orders,
+                complaints: i.complaints,
+            })
+            .collect(),
+    })
 }
 
 #[derive(Deserialize)]
@@ -195,6 +255,7 @@ async fn build(app: &AppState, t: Msgs, u: &CurrentUser, q: ReportQuery) -> AppR
         chart(t.get("report.chart_timely"), &timely_bars),
     ];
     let matters = reports::top_matters(app, u, &scope, 10).await?;
+    let outages = outage_section(app, &t, u, &home, &from, &to).await?;
     let dims = By::ALL
         .iter()
         .map(|d| {
@@ -218,5 +279,6 @@ async fn build(app: &AppState, t: Msgs, u: &CurrentUser, q: ReportQuery) -> AppR
         rows,
         charts,
         matters,
+        outages,
     })
 }

@@ -14,6 +14,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Router};
 use chrono::FixedOffset;
 use rexian_app::orders::{ListInput, OrderSummary};
+use rexian_app::reports::{AddresseeView, BoardItem};
 use rexian_app::worklist::{self, Watched};
 use rexian_domain::model::Status;
 use serde::Deserialize;
@@ -96,6 +97,8 @@ pub struct NoticeLine {
     unit: String,
     at: String,
     acknowledged: String,
+    /// Whom the level reaches: post and names.
+    to: String,
 }
 
 #[derive(Template)]
@@ -335,44 +338,72 @@ async fn notices(
     u: &CurrentUser,
     places: &Places,
 ) -> AppResult<Vec<NoticeLine>> {
-    let lines = rexian_app::reports::board(app, u, None, false).await?;
+    let lines = rexian_app::reports::board(app, u, None, false, false).await?;
     let offset = u
         .company_id
         .and_then(|c| places.known_offset(c))
         .unwrap_or_else(rexian_domain::policy::china_offset);
     Ok(lines
         .iter()
+        .filter_map(|i| match i {
+            BoardItem::Order(n) => Some(n),
+            // Late outage notices have their own panel.
+            BoardItem::Outage(_) => None,
+        })
         .take(100)
         .map(|n| NoticeLine {
             id: n.id.to_string(),
             order_id: n.order_id.to_string(),
             number: n.number.clone(),
             deadline: t.get(&format!("deadline.{}", n.deadline)),
-            level: match n.reminders {
-                0 => format!(
-                    "{}{}{}",
-                    t.get("sup.level_pre"),
-                    n.level,
-                    t.get("sup.level_post")
-                ),
-                // The top level, reminded once a workday (`000:八.5(5)`).
-                r => format!(
-                    "{}{}{} · {}{r}{}",
-                    t.get("sup.level_pre"),
-                    n.level,
-                    t.get("sup.level_post"),
-                    t.get("sup.reminded_pre"),
-                    t.get("sup.reminded_post")
-                ),
-            },
+            level: level_text(t, n.level, n.reminders),
             unit: places.unit(n.unit_id).unwrap_or_default(),
             at: local_time(n.at, offset),
             acknowledged: n
                 .acknowledged_at
                 .map(|a| local_time(a, offset))
                 .unwrap_or_default(),
+            to: addressees_text(t, places, &n.addressees),
         })
         .collect())
+}
+
+/// A notice's level, with the reminders at the top level (`000:八.5(5)`).
+fn level_text(t: &Msgs, level: i64, reminders: i64) -> String {
+    let base = format!(
+        "{}{level}{}",
+        t.get("sup.level_pre"),
+        t.get("sup.level_post")
+    );
+    match reminders {
+        0 => base,
+        r => format!(
+            "{base} · {}{r}{}",
+            t.get("sup.reminded_pre"),
+            t.get("sup.reminded_post")
+        ),
+    }
+}
+
+/// Whom a notice reaches: the post (with its unit) and the persons, or the post vacant.
+pub fn addressees_text(t: &Msgs, places: &Places, to: &[AddresseeView]) -> String {
+    let Some(first) = to.first() else {
+        return String::new();
+    };
+    let unit = places
+        .unit(first.unit_id)
+        .map(|u| format!("{u} "))
+        .unwrap_or_default();
+    let names: Vec<String> = to.iter().filter_map(|a| a.name.clone()).collect();
+    let who = if names.is_empty() {
+        t.get("sup.vacant")
+    } else {
+        names.join("、")
+    };
+    format!(
+        "{unit}{}：{who}",
+        t.get(&format!("sup.post.{}", first.post))
+    )
 }
 
 async fn acknowledge(

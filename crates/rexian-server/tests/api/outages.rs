@@ -822,3 +822,235 @@ async fn complaints_of_one_incident_share_its_matter_spec_6() {
         .to_owned();
     assert_eq!(matters, std::collections::BTreeSet::from([m]));
 }
+
+/// The outage items of the supervision board as `token` reads it (`query` appended).
+async fn board_outages(c: &Centre, token: &str, query: &str) -> Vec<Value> {
+    let (s, v) = c
+        .app
+        .get(&format!("/api/v1/supervision{query}"), token)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == "outage")
+        .cloned()
+        .collect()
+}
+
+#[tokio::test]
+async fn a_late_notice_is_on_the_supervision_board_until_published_001() {
+    let c = Centre::new("power").await;
+    let (_, n) = c.app.post("/api/v1/outages", &c.agent, notice(&c)).await;
+    let id = n["id"].as_str().unwrap().to_owned();
+    // Within its shift: not on the board.
+    c.app.advance(22 * 3600).await;
+    assert!(board_outages(&c, &c.supervisor, "").await.is_empty());
+    // Past the end of the shift (08:00 next morning) still a draft: on the board, for the
+    // company's supervisors, among their own too.
+    c.app.advance(2 * 3600).await;
+    let late = board_outages(&c, &c.supervisor, "").await;
+    assert_eq!(late.len(), 1, "{late:?}");
+    assert_eq!(late[0]["id"], id.as_str());
+    assert_eq!(late[0]["cause"], "10kV城南线故障跳闸");
+    assert_eq!(late[0]["publish_due_at"], "2026-03-03T00:00:00Z");
+    assert_eq!(late[0]["outage_kind"], "fault");
+    assert_eq!(
+        board_outages(&c, &c.supervisor, "?mine=true").await.len(),
+        1
+    );
+    // Not for a unit's handler, nor for another company's supervisor.
+    assert!(board_outages(&c, &c.handler, "").await.is_empty());
+    let company = c.app.company("东湖供电", "power").await;
+    let unit = c.app.unit(&company, None, "客服中心", "centre").await;
+    let (_, other) = c
+        .app
+        .user("other-sup", &["supervisor"], Some(&unit), None)
+        .await;
+    assert!(board_outages(&c, &other, "").await.is_empty());
+    // Published: off the board.
+    let (s, _) = c
+        .app
+        .post(
+            &format!("/api/v1/outages/{id}/publish"),
+            &c.agent,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(board_outages(&c, &c.supervisor, "").await.is_empty());
+}
+
+/// The page at `path` as `token` sees it.
+async fn page(c: &Centre, path: &str, token: &str) -> String {
+    let (s, _, body) = c.app.raw("GET", path, Some(token), None, "", &[]).await;
+    assert_eq!(s, StatusCode::OK, "{path}");
+    String::from_utf8(body).unwrap()
+}
+
+#[tokio::test]
+async fn the_queues_show_open_incidents_with_their_count_and_each_order_its_incident() {
+    let c = Centre::new("power").await;
+    call_from(&c, "和平里", "outage", 2).await;
+    call_from(&c, "幸福小区", "outage", 10).await;
+    let id = incidents(&c).await[0]["id"].as_str().unwrap().to_owned();
+    // The order list and the order carry the incident; an order outside it has none.
+    let (s, v) = c.app.get("/api/v1/orders?limit=50", &c.agent).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let items = v["items"].as_array().unwrap();
+    let (with, without): (Vec<&Value>, Vec<&Value>) =
+        items.iter().partition(|o| o["incident_id"] == id.as_str());
+    assert_eq!((with.len(), without.len()), (10, 2), "{v}");
+    assert!(without.iter().all(|o| o["incident_id"].is_null()), "{v}");
+    let one = with[0]["id"].as_str().unwrap().to_owned();
+    let (_, o) = c.app.get(&format!("/api/v1/orders/{one}"), &c.agent).await;
+    assert_eq!(o["incident_id"], id.as_str(), "{o}");
+
+    // The queue shows the incident with its count, linked to the board, and tags its orders.
+    let rows = page(&c, "/queues/mine/rows", &c.agent).await;
+    assert!(
+        rows.contains(&format!("id=\"queue-incident-{id}\"")),
+        "{rows}"
+    );
+    assert!(
+        rows.contains(&format!("href=\"/outages#incident-{id}\"")),
+        "{rows}"
+    );
+    assert!(
+        rows.contains("<span class=\"incident-count\">10</span>"),
+        "{rows}"
+    );
+    assert_eq!(
+        rows.matches("class=\"tag incident-tag\"").count(),
+        10,
+        "{rows}"
+    );
+    // A later call joins it: the queue's next refresh counts it.
+    call_from(&c, "幸福小区", "outage", 1).await;
+    let rows = page(&c, "/queues/dispatch/rows", &c.supervisor).await;
+    assert!(
+        rows.contains("<span class=\"incident-count\">11</span>"),
+        "{rows}"
+    );
+    // The order page says it belongs to the incident.
+    let html = page(&c, &format!("/orders/{one}"), &c.agent).await;
+    assert!(
+        html.contains(&format!("id=\"order-incident\" data-incident=\"{id}\"")),
+        "{html}"
+    );
+    assert!(html.contains("幸福小区 · "), "{html}");
+    // Unit staff have no incident board: no panel on their queue.
+    let rows = page(&c, "/queues/unit/rows", &c.handler).await;
+    assert!(!rows.contains("queue-incidents"), "{rows}");
+}
+
+#[tokio::test]
+async fn the_report_gives_each_incident_its_calls_complaints_notice_and_state() {
+    let c = Centre::new("heat").await;
+    let call = |i: usize, category: &str, subtype: &str, community: &str| {
+        json!({"company_id": c.company, "category": category, "subtype": subtype,
+            "channel": "phone", "description": "暖气漏水，楼道里都是水",
+            "customer": {"phone": format!("1380000{i:04}"), "community": community}})
+    };
+    for i in 0..10 {
+        let (s, v) = c
+            .app
+            .post(
+                "/api/v1/orders",
+                &c.agent,
+                call(i, "repair", "leak", "幸福小区"),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    for i in 0..12 {
+        let body = call(100 + i, "complaint", "repair", "和平里");
+        let (s, v) = c.app.post("/api/v1/orders", &c.agent, body).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    let found = incidents(&c).await;
+    let id_of = |community: &str| {
+        found
+            .iter()
+            .find(|i| i["community"] == community)
+            .and_then(|i| i["id"].as_str())
+            .unwrap()
+            .to_owned()
+    };
+    let (repairs, complaints) = (id_of("幸福小区"), id_of("和平里"));
+    // The repairs' incident is linked to a notice and closed.
+    let (_, n) = c.app.post("/api/v1/outages", &c.agent, notice(&c)).await;
+    let step = |s: &str| format!("/api/v1/incidents/{repairs}/{s}");
+    let (s, v) = c
+        .app
+        .post(&step("link"), &c.supervisor, json!({"outage_id": n["id"]}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = c
+        .app
+        .post(
+            &step("close"),
+            &c.supervisor,
+            json!({"answer": "管线抢修完毕"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+
+    let report = |from: &str, to: &str| {
+        format!(
+            "/api/v1/reports/outages?company_id={}&from={from}&to={to}",
+            c.company
+        )
+    };
+    let (s, v) = c
+        .app
+        .get(&report("2026-03-01", "2026-03-31"), &c.supervisor)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let lines = v["incidents"].as_array().unwrap();
+    assert_eq!(lines.len(), 2, "{v}");
+    let line = |id: &str| lines.iter().find(|l| l["id"] == id).unwrap().clone();
+    let r = line(&repairs);
+    assert_eq!(
+        (
+            r["community"].as_str(),
+            r["subtype"].as_str(),
+            r["orders"].as_i64()
+        ),
+        (Some("幸福小区"), Some("leak"), Some(10)),
+        "{r}"
+    );
+    assert_eq!(r["complaints"], 0, "{r}");
+    assert_eq!(r["outage_id"], n["id"], "{r}");
+    assert_eq!(r["outage_cause"], "10kV城南线故障跳闸", "{r}");
+    assert_eq!(
+        (r["closed"].as_bool(), r["first_at"].as_str()),
+        (Some(true), Some("2026-03-02T01:00:00Z"))
+    );
+    let k = line(&complaints);
+    assert_eq!(
+        (k["orders"].as_i64(), k["complaints"].as_i64()),
+        (Some(12), Some(12)),
+        "{k}"
+    );
+    assert_eq!(
+        (k["closed"].as_bool(), k["outage_id"].is_null()),
+        (Some(false), true),
+        "{k}"
+    );
+    // Another period has none of them.
+    let (_, v) = c
+        .app
+        .get(&report("2026-02-01", "2026-02-28"), &c.supervisor)
+        .await;
+    assert_eq!(v["incidents"], json!([]), "{v}");
+    // The report screen shows them.
+    let html = page(&c, "/reports?from=2026-03-01&to=2026-03-31", &c.supervisor).await;
+    assert!(html.contains("id=\"report-incidents\""), "{html}");
+    assert!(
+        html.contains(&format!("data-incident=\"{repairs}\"")),
+        "{html}"
+    );
+    assert!(html.contains("<td class=\"complaints\">12</td>"), "{html}");
+}

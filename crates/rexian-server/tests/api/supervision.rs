@@ -341,3 +341,152 @@ async fn a_met_limit_is_supervised_no_further_000_s8_5_5() {
         1
     );
 }
+
+/// The order's notices addressed to the holder of `token` (`mine=true`): (level, posts).
+async fn mine(g: &Gas, token: &str, order: &str) -> Vec<(i64, Vec<String>)> {
+    let (s, v) = g.app.get("/api/v1/supervision?mine=true", token).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let mut out: Vec<(i64, Vec<String>)> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "order" && n["order_id"] == order)
+        .map(|n| {
+            let posts = n["addressees"].as_array().unwrap().iter();
+            let posts = posts.map(|a| a["post"].as_str().unwrap().to_owned());
+            (n["level"].as_i64().unwrap(), posts.collect())
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[tokio::test]
+async fn each_level_reaches_its_post_handler_unit_head_division_head_company_000_s8_5_5() {
+    let g = gas().await;
+    let (handler_id, handler) = g
+        .app
+        .user("handler", &["unit_handler"], Some(&g.team), None)
+        .await;
+    let (head_id, head) = g
+        .app
+        .user("teamhead", &["supervisor"], Some(&g.team), None)
+        .await;
+    let (division_head_id, division_head) = g
+        .app
+        .user("divhead", &["supervisor"], Some(&g.division), None)
+        .await;
+    let unit_order = g.dispatched_repair().await;
+    let centre_order = g.repair().await;
+    g.app.advance(30 * 86_400).await;
+
+    // The team under its division: 1 the team's handler, 2 the team's head, 3 the division's
+    // head, 4 the company's supervisors; each person finds their own level among their notices.
+    let one = |post: &str| vec![post.to_owned()];
+    assert_eq!(
+        mine(&g, &handler, &unit_order).await,
+        [(1, one("unit_handler"))]
+    );
+    assert_eq!(
+        mine(&g, &head, &unit_order).await,
+        [(2, one("unit_head")), (4, vec!["company".to_owned(); 3])]
+    );
+    assert_eq!(
+        mine(&g, &division_head, &unit_order).await,
+        [
+            (3, one("division_head")),
+            (4, vec!["company".to_owned(); 3])
+        ]
+    );
+    // The board shows each notice with whom it reaches, by name and unit.
+    let notices = g.notices(&unit_order).await;
+    assert!(notices.iter().any(|n| n["level"] == 4), "{notices:?}");
+    let (s, v) = g.app.get("/api/v1/supervision?mine=true", &handler).await;
+    assert_eq!(s, StatusCode::OK);
+    let first = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["order_id"] == unit_order)
+        .unwrap()
+        .clone();
+    assert_eq!(first["addressees"][0]["user_id"], handler_id.as_str());
+    assert_eq!(first["addressees"][0]["unit_id"], g.team.as_str());
+    assert_eq!(first["addressees"][0]["name"], "handler");
+    let top = g.board(&unit_order).await;
+    let to: Vec<&str> = top[0]["addressees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["user_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(top[0]["level"], 4, "{top:?}");
+    assert!(
+        to.contains(&head_id.as_str()) && to.contains(&division_head_id.as_str()),
+        "{top:?}"
+    );
+
+    // Each sees their own on their queue screen, with the post they hold.
+    let number = g.order(&unit_order).await["number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (token, post) in [(&handler, "责任单位处理人"), (&head, "单位负责人")] {
+        let (s, _, body) = g
+            .app
+            .raw("GET", "/queues/unit/rows", Some(token), None, "", &[])
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let html = String::from_utf8(body).unwrap();
+        let mine = &html[html.find("id=\"my-notices\"").expect("my notices")..];
+        assert!(
+            mine.contains(&format!("data-number=\"{number}\"")) && mine.contains(post),
+            "{html}"
+        );
+    }
+
+    // A limit of the centre: 1 the agent who took the call, 2 the centre's supervisors.
+    assert_eq!(mine(&g, &g.agent, &centre_order).await, [(1, one("agent"))]);
+    let centre = mine(&g, &g.supervisor, &centre_order).await;
+    assert_eq!(centre[0], (2, one("centre_supervisor")), "{centre:?}");
+    // The agent reads only their own notices, even without `mine`.
+    let (s, v) = g.app.get("/api/v1/supervision", &g.agent).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let orders: Vec<&str> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["order_id"].as_str().unwrap())
+        .collect();
+    assert!(
+        !orders.is_empty() && orders.iter().all(|o| *o == centre_order),
+        "{v}"
+    );
+}
+
+#[tokio::test]
+async fn a_post_nobody_holds_is_shown_vacant() {
+    let g = gas().await;
+    // No handler, no head in the team.
+    let order = g.dispatched_repair().await;
+    g.app.advance(3 * 3600).await;
+    let (s, v) = g.app.get("/api/v1/supervision", &g.supervisor).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let line = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["order_id"] == order)
+        .cloned()
+        .unwrap_or_else(|| panic!("no notice of {order} in {v}"));
+    let to = &line["addressees"][0];
+    assert_eq!(to["user_id"], Value::Null, "{line}");
+    assert_eq!(to["unit_id"], g.team.as_str(), "{line}");
+    let (_, _, html) = g
+        .app
+        .raw("GET", "/supervise", Some(&g.supervisor), None, "", &[])
+        .await;
+    let html = String::from_utf8(html).unwrap();
+    assert!(html.contains("岗位空缺"), "{html}");
+}
