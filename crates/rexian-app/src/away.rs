@@ -310,22 +310,33 @@ fn may_see_company(me: &Actor) -> bool {
     .any(|r| me.has(*r))
 }
 
+/// An optional RFC 3339 time of a query, naming `field` when it is not one.
+fn time_param(field: &str, v: Option<&str>) -> AppResult<Option<i64>> {
+    v.filter(|s| !s.is_empty())
+        .map(|s| {
+            DateTime::parse_from_rfc3339(s)
+                .map(|t| t.timestamp_millis())
+                .map_err(|_| AppError::invalid(field, format!("{field} is an RFC 3339 time")))
+        })
+        .transpose()
+}
+
 /// The away periods of a company sharing a moment with `[from, until)` (default: the next 7
 /// days), each flagged when the partner of the post is away at an overlapping time too.
 pub async fn of_company(
     app: &App,
     me: &Actor,
     company: Option<i64>,
-    from: Option<DateTime<Utc>>,
-    until: Option<DateTime<Utc>>,
+    from: Option<&str>,
+    until: Option<&str>,
 ) -> AppResult<Vec<AwayView>> {
     if !may_see_company(me) {
         return Err(AppError::Forbidden);
     }
     let company = chosen_company(app, me, "company_id", company).await?;
     let now = app.now_ms();
-    let from = from.map(ms).unwrap_or(now);
-    let until = until.map(ms).unwrap_or(from + UPCOMING_MS);
+    let from = time_param("from", from)?.unwrap_or(now);
+    let until = time_param("until", until)?.unwrap_or(from + UPCOMING_MS);
     if until <= from {
         return Err(AppError::invalid("until", "until must be after from"));
     }

@@ -164,6 +164,12 @@ pub static RULES: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/handovers/{id}/accept", SHIFT),
     ("GET", "/api/v1/duty_log", SHIFT),
     ("POST", "/api/v1/duty_log", SHIFT),
+    // Away periods (A/B roles, `004`): one's own, or anyone's for supervisors and admins
+    // (`rexian_app::away`); the company's periods for the centre (the roster).
+    ("GET", "/api/v1/users/{id}/away", STAFF),
+    ("POST", "/api/v1/users/{id}/away", STAFF),
+    ("POST", "/api/v1/users/{id}/away/{aid}/end", STAFF),
+    ("GET", "/api/v1/away", SHIFT),
     // Outage notices: the centre's staff (`rexian_app::outages`).
     ("GET", "/api/v1/outages", CENTRE),
     ("POST", "/api/v1/outages", CENTRE),
