@@ -170,6 +170,9 @@ pub static RULES: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/users/{id}/away", STAFF),
     ("POST", "/api/v1/users/{id}/away/{aid}/end", STAFF),
     ("GET", "/api/v1/away", SHIFT),
+    ("GET", "/away", STAFF),
+    ("POST", "/away", STAFF),
+    ("POST", "/away/{user}/{id}/end", STAFF),
     // Outage notices: the centre's staff (`rexian_app::outages`).
     ("GET", "/api/v1/outages", CENTRE),
     ("POST", "/api/v1/outages", CENTRE),
