@@ -262,3 +262,81 @@ pub async fn order_covers(
 pub fn covering_mark(t: &Msgs, a: String) -> String {
     format!("{}{}{}", t.get("away.for_pre"), a, t.get("away.for_post"))
 }
+
+/// An away period ahead, as the supervisor's screen lists it.
+pub struct UpcomingLine {
+    /// Who.
+    pub user: String,
+    /// From.
+    pub from: String,
+    /// Until.
+    pub until: String,
+    /// Reason.
+    pub reason: String,
+    /// Covered by.
+    pub cover: String,
+    /// A and B of the post away at once.
+    pub both_away: bool,
+}
+
+/// Work of an away user nobody covers.
+pub struct UncoveredLine {
+    /// Order id.
+    pub order_id: String,
+    /// Number.
+    pub number: String,
+    /// Who is away.
+    pub user: String,
+    /// Which duty.
+    pub duty: String,
+}
+
+/// The away panel of the supervisor's screen.
+#[derive(Default)]
+pub struct SupervisorAway {
+    /// The next 7 days.
+    pub upcoming: Vec<UpcomingLine>,
+    /// Work nobody covers (无人代理): the centre head assigns it.
+    pub uncovered: Vec<UncoveredLine>,
+}
+
+/// The away panel of the supervisor's screen for `u`'s company (none for group staff).
+pub async fn for_supervisor(
+    app: &AppState,
+    t: &Msgs,
+    u: &CurrentUser,
+) -> AppResult<SupervisorAway> {
+    let Some(company) = u.company_id else {
+        return Ok(SupervisorAway::default());
+    };
+    let offset = rexian_app::outages::zone(app, u, company).await?;
+    let names = rexian_app::org::user_names(app).await?;
+    let name = |id: i64| names.get(&id).cloned().unwrap_or_default();
+    let upcoming = away::of_company(app, u, Some(company), None, None)
+        .await?
+        .into_iter()
+        .filter(|a| a.phase != "over")
+        .map(|a| UpcomingLine {
+            user: name(a.user_id),
+            from: local_time(a.from, offset),
+            until: local_time(a.until, offset),
+            reason: t.get(&format!("away.reason_{}", a.reason)),
+            cover: a.cover_id.map(name).unwrap_or_else(|| t.get("away.nobody")),
+            both_away: a.both_away,
+        })
+        .collect();
+    let uncovered = away::uncovered(app, u, company)
+        .await?
+        .into_iter()
+        .map(|m| UncoveredLine {
+            order_id: m.order_id.to_string(),
+            number: m.number,
+            user: name(m.away_user_id),
+            duty: t.get(&format!("away.duty_{}", m.duty)),
+        })
+        .collect();
+    Ok(SupervisorAway {
+        upcoming,
+        uncovered,
+    })
+}

@@ -114,6 +114,8 @@ struct SupervisePage {
     units: Vec<(String, String)>,
     /// Outage notices not yet published: (cause, publish by, late).
     outages: Vec<(String, String, bool)>,
+    /// Away periods ahead and work nobody covers (`004` AB角).
+    away: super::away::SupervisorAway,
 }
 
 #[derive(Deserialize)]
@@ -267,6 +269,7 @@ async fn build(
     let notices = notices(app, &t, u, &g.places).await?;
     let outages = unpublished(app, u, &mut g.places, now).await?;
     Ok(SupervisePage {
+        away: super::away::for_supervisor(app, &t, u).await?,
         outages,
         t,
         user: Some(PageUser::of(u, &t)),
