@@ -359,9 +359,8 @@ pub async fn of_company(
         .iter()
         .map(|a| {
             let partner = partners.get(&a.user_id).copied().flatten();
-            rows.iter().any(|b| {
-                Some(b.user_id) == partner && away::both_away(span(a), span(b))
-            })
+            rows.iter()
+                .any(|b| Some(b.user_id) == partner && away::both_away(span(a), span(b)))
         })
         .collect();
     Ok(rows

@@ -119,7 +119,11 @@ async fn away_periods(store: &Store, now: i64, batch: i64) -> anyhow::Result<u64
             match end.await {
                 Ok(n) => {
                     progressed += 1;
-                    tracing::info!(away.id = id, returned = n, "away period over: work came back");
+                    tracing::info!(
+                        away.id = id,
+                        returned = n,
+                        "away period over: work came back"
+                    );
                 }
                 // Ended early meanwhile, or an order changed at the same moment: retried.
                 Err(StoreError::Conflict(_)) => {}

@@ -238,7 +238,10 @@ async fn start_in(tx: &mut Db<'_>, id: i64, now: i64, open: &[String]) -> Result
         p.try_get("cover_id")?,
     );
     let mut moved = 0;
-    for (duty, col) in [("assignee", "assignee_id"), ("follow_up", "first_responder_id")] {
+    for (duty, col) in [
+        ("assignee", "assignee_id"),
+        ("follow_up", "first_responder_id"),
+    ] {
         // `$1` is the user, `$2..` the open statuses.
         let statuses = (2..open.len() + 2)
             .map(|i| format!("${i}"))
@@ -380,7 +383,15 @@ impl Store {
                     "user_id": a.user_id, "cover_id": a.cover_id, "from": a.from_at,
                     "until": a.until_at, "reason": a.reason, "forced": a.forced,
                 });
-                audit(tx, id, "away_recorded", Some(a.created_by), a.created_at, data).await?;
+                audit(
+                    tx,
+                    id,
+                    "away_recorded",
+                    Some(a.created_by),
+                    a.created_at,
+                    data,
+                )
+                .await?;
                 if start {
                     start_in(tx, id, a.created_at, &open).await?;
                 }

@@ -167,7 +167,11 @@ async fn seed_away(app: &AppState, hash: &str, now: i64) -> anyhow::Result<()> {
         force: false,
     };
     let v = rexian_app::away::create(app, &supervisor, a.id, period).await?;
-    tracing::info!(away.id = v.id, moved = v.moves.len(), "demo away period seeded");
+    tracing::info!(
+        away.id = v.id,
+        moved = v.moves.len(),
+        "demo away period seeded"
+    );
     Ok(())
 }
 

@@ -66,7 +66,6 @@ pub async fn of_company(
     Query(q): Query<RangeQuery>,
 ) -> AppResult<Json<Items<AwayView>>> {
     let company = super::opt_id("company_id", q.company_id.as_deref())?;
-    let items =
-        away::of_company(&app, &me, company, q.from.as_deref(), q.until.as_deref()).await?;
+    let items = away::of_company(&app, &me, company, q.from.as_deref(), q.until.as_deref()).await?;
     Ok(Json(Items { items }))
 }

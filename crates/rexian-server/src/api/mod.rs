@@ -137,7 +137,10 @@ fn shift_routes() -> Router<AppState> {
         .route("/api/v1/handovers/{id}", get(shifts::get))
         .route("/api/v1/handovers/{id}/accept", post(shifts::accept))
         .route("/api/v1/duty_log", get(shifts::day).post(shifts::log))
-        .route("/api/v1/users/{id}/away", get(away::list).post(away::create))
+        .route(
+            "/api/v1/users/{id}/away",
+            get(away::list).post(away::create),
+        )
         .route("/api/v1/users/{id}/away/{aid}/end", post(away::end))
         .route("/api/v1/away", get(away::of_company))
 }

@@ -131,7 +131,10 @@ async fn build(app: &AppState, t: Msgs, u: &CurrentUser, q: PageQuery) -> AppRes
             .iter()
             .map(|r| (r.as_str().to_owned(), t.get(&format!("away.reason_{r}"))))
             .collect(),
-        lines: periods.iter().map(|a| line(&t, a, &names, offset)).collect(),
+        lines: periods
+            .iter()
+            .map(|a| line(&t, a, &names, offset))
+            .collect(),
         now_input: app
             .clock
             .now()

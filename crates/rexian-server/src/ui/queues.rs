@@ -310,17 +310,17 @@ async fn rows_of(app: &AppState, t: &Msgs, u: &CurrentUser, name: &str) -> AppRe
                 super::away::covering_mark(t, names.get(&a).cloned().unwrap_or_default())
             }
             (callback, None) => match callback {
-            Some((attempts, may_call_now)) => format!(
-                "{}{}{}",
-                t.get("queue.attempts"),
-                attempts,
-                if may_call_now {
-                    String::new()
-                } else {
-                    format!(" · {}", t.get("queue.not_now"))
-                }
-            ),
-            None => String::new(),
+                Some((attempts, may_call_now)) => format!(
+                    "{}{}{}",
+                    t.get("queue.attempts"),
+                    attempts,
+                    if may_call_now {
+                        String::new()
+                    } else {
+                        format!(" · {}", t.get("queue.not_now"))
+                    }
+                ),
+                None => String::new(),
             },
         };
         let subtype = text(&o.subtype);

@@ -158,7 +158,11 @@ async fn first_responder_follow_ups_move_at_once_and_an_early_end_brings_them_ba
     assert_eq!(moves[0]["duty"], "follow_up");
     assert_eq!(moves[0]["to_user_id"], p.b.as_str());
     let o = c.get(&id).await;
-    assert_eq!(o["first_responder_id"], p.a.as_str(), "who took the call stays");
+    assert_eq!(
+        o["first_responder_id"],
+        p.a.as_str(),
+        "who took the call stays"
+    );
     assert_eq!(moves_of(&o, "away")[0]["data"]["duty"], "follow_up");
 
     // A is back early: the follow-up returns, the period is over, nothing deleted.
@@ -274,7 +278,8 @@ async fn a_and_b_away_at_once_is_refused_unless_forced_and_then_nobody_holds_the
 async fn only_the_user_and_the_company_s_supervisors_and_admins_record_away_periods() {
     let c = Centre::new("power").await;
     let p = pair(&c, &["field_worker"], &c.team, "wa", "wb").await;
-    let body = json!({"from": "2026-03-03T00:00:00Z", "until": "2026-03-04T00:00:00Z", "reason": "leave"});
+    let body =
+        json!({"from": "2026-03-03T00:00:00Z", "until": "2026-03-04T00:00:00Z", "reason": "leave"});
     // B may not record A's leave, nor may an agent; A's own and the supervisor's are fine.
     let (s, _) = away(&c, &p.b_tok, &p.a, body.clone()).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
@@ -296,15 +301,15 @@ async fn only_the_user_and_the_company_s_supervisors_and_admins_record_away_peri
     for tok in [&other_admin, &other_sup] {
         let (s, v) = away(&c, tok, &p.a, body.clone()).await;
         assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
-        let (s, _) = c
-            .app
-            .get(&format!("/api/v1/users/{}/away", p.a), tok)
-            .await;
+        let (s, _) = c.app.get(&format!("/api/v1/users/{}/away", p.a), tok).await;
         assert_eq!(s, StatusCode::NOT_FOUND);
     }
     let (s, v) = c
         .app
-        .get(&format!("/api/v1/away?company_id={}", c.company), &other_sup)
+        .get(
+            &format!("/api/v1/away?company_id={}", c.company),
+            &other_sup,
+        )
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
 
