@@ -92,8 +92,17 @@ async fn the_work_moves_to_b_at_from_and_back_to_a_at_until_004() {
     assert_eq!(c.get(&id).await["assignee_id"], p.a.as_str());
     assert!(!orders_of(&c, &p.b_tok).await.contains(&id));
 
-    // At `from` the timer moves it: B holds it and sees it; the order says why.
-    c.app.advance(3600).await;
+    // At `from` the timer moves it (the test clock set over HTTP runs the due timers): B holds
+    // it and sees it; the order says why.
+    let (s, v) = c
+        .app
+        .put(
+            "/api/v1/admin/clock",
+            &c.app.admin,
+            json!({"now": "2026-03-02T02:00:00Z"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
     let now = c.get(&id).await;
     assert_eq!(now["assignee_id"], p.b.as_str(), "{now}");
     let m = moves_of(&now, "away");
@@ -117,7 +126,15 @@ async fn the_work_moves_to_b_at_from_and_back_to_a_at_until_004() {
     assert_eq!(moves_of(&c.get(&id).await, "away").len(), 1);
 
     // At `until` it comes back to A, still open.
-    c.app.advance(24 * 3600).await;
+    let (s, v) = c
+        .app
+        .post(
+            "/api/v1/admin/clock/advance",
+            &c.app.admin,
+            json!({"seconds": 24 * 3600}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
     let back = c.get(&id).await;
     assert_eq!(back["assignee_id"], p.a.as_str(), "{back}");
     assert_eq!(moves_of(&back, "return").len(), 1, "{back}");
@@ -441,4 +458,47 @@ async fn bad_away_periods_are_refused_naming_the_field() {
         assert_eq!(s, StatusCode::BAD_REQUEST, "{q}: {v}");
         assert_eq!(v["error"]["field"], field, "{q}: {v}");
     }
+}
+
+#[tokio::test]
+async fn work_reassigned_while_a_is_away_stays_where_it_was_put() {
+    let c = Centre::new("power").await;
+    let p = pair(&c, &["field_worker"], &c.team, "wa", "wb").await;
+    let (other, _) = c
+        .app
+        .user("wc", &["field_worker"], Some(&c.team), None)
+        .await;
+    let kept = assigned(&c, &p.a).await;
+    let back = assigned(&c, &p.a).await;
+    let (s, v) = away(
+        &c,
+        &p.a_tok,
+        &p.a,
+        json!({"from": "2026-03-02T01:00:00Z", "until": "2026-03-03T01:00:00Z", "reason": "out"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["moves"].as_array().unwrap().len(), 2, "{v}");
+    // The unit gives one to a third worker meanwhile: at `until` it stays with them.
+    c.step(&c.handler, &kept, "assign", json!({"user_id": other}))
+        .await;
+    c.app.advance(24 * 3600).await;
+    assert_eq!(c.get(&kept).await["assignee_id"], other.as_str());
+    assert_eq!(c.get(&back).await["assignee_id"], p.a.as_str());
+    let (_, list) = c
+        .app
+        .get(&format!("/api/v1/users/{}/away", p.a), &p.a_tok)
+        .await;
+    let outcome = |o: &Value| {
+        list["items"][0]["moves"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["order_id"] == o["id"])
+            .map(|m| m["outcome"].clone())
+            .unwrap()
+    };
+    assert_eq!(outcome(&kept), "kept");
+    assert_eq!(outcome(&back), "returned");
+    assert_eq!(moves_of(&c.get(&kept).await, "return").len(), 0);
 }
