@@ -158,20 +158,26 @@ async fn audit(
     Ok(())
 }
 
+/// Why and when work moves: `away` or `return`, of which period, at what time, by whom (none:
+/// the timer).
+struct Why<'a> {
+    reason: &'a str,
+    away: i64,
+    at: i64,
+    actor: Option<i64>,
+}
+
 /// Moves order `order` (read at `version`) from `from` to `to` for `duty`: the assignee
 /// changes for `assignee`; either way the order gets an `assignee_changed` event.
-#[expect(clippy::too_many_arguments)]
 async fn move_order(
     tx: &mut Db<'_>,
-    order: i64,
-    version: i64,
+    (order, version): (i64, i64),
     duty: &str,
     from: Option<i64>,
     to: Option<i64>,
-    reason: &str,
-    away: i64,
-    at: i64,
+    why: &Why<'_>,
 ) -> Result<()> {
+    let (reason, away, at) = (why.reason, why.away, why.at);
     let n = if duty == "assignee" {
         query(
             "UPDATE orders SET assignee_id = $1, version = $2, updated_at = $3 \
@@ -205,7 +211,7 @@ async fn move_order(
     });
     let e = crate::orders::NewEvent {
         kind: "assignee_changed".into(),
-        actor_id: None,
+        actor_id: why.actor,
         at,
         data,
     };
@@ -215,7 +221,13 @@ async fn move_order(
 
 /// Starts period `id` at `now` when it has not started: moves A's open orders (status in
 /// `open`) to the cover. False when it had started or ended already.
-async fn start_in(tx: &mut Db<'_>, id: i64, now: i64, open: &[String]) -> Result<bool> {
+async fn start_in(
+    tx: &mut Db<'_>,
+    id: i64,
+    now: i64,
+    actor: Option<i64>,
+    open: &[String],
+) -> Result<bool> {
     let n = query(
         "UPDATE away_periods SET started_at = $1 WHERE id = $2 \
          AND started_at IS NULL AND ended_at IS NULL",
@@ -258,7 +270,13 @@ async fn start_in(tx: &mut Db<'_>, id: i64, now: i64, open: &[String]) -> Result
         let rows: Vec<DbRow> = q.fetch_all(tx).await?;
         for r in rows {
             let (order, version): (i64, i64) = (r.try_get("id")?, r.try_get("version")?);
-            move_order(tx, order, version, duty, Some(user), cover, "away", id, now).await?;
+            let why = Why {
+                reason: "away",
+                away: id,
+                at: now,
+                actor,
+            };
+            move_order(tx, (order, version), duty, Some(user), cover, &why).await?;
             query(
                 "INSERT INTO away_moves (away_id, order_id, duty, company_id, from_user, to_user, moved_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -332,7 +350,13 @@ async fn end_in(
                 .bind(order)
                 .scalar(tx)
                 .await?;
-            move_order(tx, order, version, &duty, to, Some(a), "return", id, now).await?;
+            let why = Why {
+                reason: "return",
+                away: id,
+                at: now,
+                actor,
+            };
+            move_order(tx, (order, version), &duty, to, Some(a), &why).await?;
             returned += 1;
             "returned"
         } else {
@@ -393,7 +417,7 @@ impl Store {
                 )
                 .await?;
                 if start {
-                    start_in(tx, id, a.created_at, &open).await?;
+                    start_in(tx, id, a.created_at, Some(a.created_by), &open).await?;
                 }
                 Ok(id)
             })
@@ -404,7 +428,7 @@ impl Store {
     /// Starts period `id` at `now` (the timer at `from`); false when it had started or ended.
     pub async fn start_away(&self, id: i64, now: i64, open: &[String]) -> Result<bool> {
         let open = open.to_vec();
-        self.grouped(move |tx| Box::pin(async move { start_in(tx, id, now, &open).await }))
+        self.grouped(move |tx| Box::pin(async move { start_in(tx, id, now, None, &open).await }))
             .await
     }
 

@@ -110,6 +110,7 @@ async fn the_work_moves_to_b_at_from_and_back_to_a_at_until_004() {
     assert_eq!(m[0]["data"]["from"], p.a.as_str());
     assert_eq!(m[0]["data"]["to"], p.b.as_str());
     assert_eq!(m[0]["data"]["duty"], "assignee");
+    assert_eq!(m[0]["actor_id"], Value::Null, "the timer moved it");
     assert!(orders_of(&c, &p.b_tok).await.contains(&id));
     assert!(!orders_of(&c, &p.a_tok).await.contains(&id));
     let (s, list) = c
@@ -191,7 +192,9 @@ async fn first_responder_follow_ups_move_at_once_and_an_early_end_brings_them_ba
     assert_eq!(v["end_kind"], "early");
     assert_eq!(v["ended_at"], "2026-03-02T02:00:00Z");
     assert_eq!(v["moves"][0]["outcome"], "returned");
-    assert_eq!(moves_of(&c.get(&id).await, "return").len(), 1);
+    let returned = moves_of(&c.get(&id).await, "return");
+    assert_eq!(returned.len(), 1);
+    assert_eq!(returned[0]["actor_id"], p.a.as_str(), "A ended it");
     let (s, v) = c.app.post(&end, &p.a_tok, json!({})).await;
     assert_eq!(s, StatusCode::CONFLICT, "{v}");
     // The timer does not return it a second time at `until`.
