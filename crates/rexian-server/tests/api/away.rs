@@ -311,6 +311,20 @@ async fn only_the_user_and_the_company_s_supervisors_and_admins_record_away_peri
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
 
+    // The 请假/外出 screen: A's own, not B's.
+    let page = |path: String, tok: String| {
+        let app = &c.app;
+        async move {
+            let (s, _, body) = app.raw("GET", &path, Some(&tok), None, "", &[]).await;
+            (s, String::from_utf8(body).unwrap())
+        }
+    };
+    let (s, html) = page("/away".into(), p.a_tok.clone()).await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert!(html.contains("id=\"away-new\""), "{html}");
+    let (s, _) = page(format!("/away?user_id={}", p.b), p.a_tok.clone()).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
     // Another company's admin and supervisor do not see A at all.
     let other = c.app.company("北岭热力", "heat").await;
     let (_, other_admin) = c.app.user("oadmin", &["admin"], None, Some(&other)).await;
