@@ -162,9 +162,10 @@ pub fn cover(partner: Option<i64>, partner_away: bool, force: bool) -> Result<Co
 }
 
 /// Whether an order moved away from A goes back to A at the end: when it is still open and
-/// still with whom it was moved to (nobody reassigned it meanwhile).
+/// still with whom it was moved to (nobody reassigned it meanwhile), or with nobody (B went
+/// away too, forced, and B's work went nowhere: A is back, so A takes it).
 pub fn returns(open: bool, holder_now: Option<i64>, moved_to: Option<i64>) -> bool {
-    open && holder_now == moved_to
+    open && (holder_now == moved_to || holder_now.is_none())
 }
 
 /// Whether A and B of one post are away at one moment: `a` and `b` are `(from, until)`.
@@ -230,6 +231,9 @@ mod tests {
         assert!(returns(true, None, None));
         assert!(!returns(false, Some(7), Some(7)));
         assert!(!returns(true, Some(8), Some(7)));
+        // B went away too and B's work went to nobody: back to A.
+        assert!(returns(true, None, Some(7)));
+        assert!(!returns(false, None, Some(7)));
     }
 
     #[test]

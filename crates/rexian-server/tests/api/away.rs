@@ -519,3 +519,39 @@ async fn work_reassigned_while_a_is_away_stays_where_it_was_put() {
     assert_eq!(outcome(&back), "returned");
     assert_eq!(moves_of(&c.get(&kept).await, "return").len(), 0);
 }
+
+#[tokio::test]
+async fn when_b_goes_away_too_while_covering_a_s_work_comes_back_to_a_on_return() {
+    let c = Centre::new("power").await;
+    let p = pair(&c, &["field_worker"], &c.team, "wa", "wb").await;
+    let o = assigned(&c, &p.a).await;
+    let id = o["id"].as_str().unwrap().to_owned();
+    let (s, v) = away(
+        &c,
+        &p.a_tok,
+        &p.a,
+        json!({"from": "2026-03-02T01:00:00Z", "until": "2026-03-03T01:00:00Z", "reason": "sick"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(c.get(&id).await["assignee_id"], p.b.as_str());
+    // B has to go as well (forced): what B holds, A's order included, goes to nobody.
+    let (s, v) = away(
+        &c,
+        &p.b_tok,
+        &p.b,
+        json!({"from": "2026-03-02T02:00:00Z", "until": "2026-03-05T01:00:00Z",
+            "reason": "other", "note": "家中急事", "force": true}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    c.app.advance(3600).await;
+    assert_eq!(c.get(&id).await["assignee_id"], Value::Null);
+    // A is back: nobody holds it, so A takes it; B's return later leaves it with A.
+    c.app.advance(24 * 3600).await;
+    assert_eq!(c.get(&id).await["assignee_id"], p.a.as_str());
+    c.app.advance(2 * 24 * 3600).await;
+    let o = c.get(&id).await;
+    assert_eq!(o["assignee_id"], p.a.as_str(), "{o}");
+    assert_eq!(moves_of(&o, "return").len(), 1, "{o}");
+}
