@@ -43,6 +43,15 @@ pub enum AppError {
     /// An `Idempotency-Key` used again with a different request.
     #[error("{0}")]
     IdempotencyKeyReused(String),
+    /// A rule of the regulations refuses the request as it stands (`partner_away`,
+    /// `no_partner`); the code names the rule.
+    #[error("{message}")]
+    Refused {
+        /// Machine code.
+        code: &'static str,
+        /// Reason.
+        message: String,
+    },
     /// Too many attempts; try later.
     #[error("{0}")]
     Locked(String),

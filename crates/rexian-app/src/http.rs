@@ -22,6 +22,7 @@ impl AppError {
             AppError::IdempotencyKeyReused(_) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused")
             }
+            AppError::Refused { code, .. } => (StatusCode::CONFLICT, *code),
             AppError::Locked(_) => (StatusCode::TOO_MANY_REQUESTS, "locked"),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }

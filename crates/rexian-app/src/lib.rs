@@ -10,6 +10,7 @@ use rexian_domain::model::Role;
 use rexian_store::Store;
 
 pub mod assessment;
+pub mod away;
 pub mod calendar;
 pub mod callbacks;
 pub mod clock;

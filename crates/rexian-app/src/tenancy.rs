@@ -136,3 +136,23 @@ pub fn company_policy(c: &Company) -> AppResult<rexian_domain::Policy> {
     c.policy()
         .map_err(|e| AppError::Internal(anyhow::anyhow!("policy of company {}: {e}", c.id)))
 }
+
+/// A user's own affairs (away periods): the user themself, or a supervisor or administrator of
+/// their company (a group administrator for anyone). `NotFound` for a user `me` may not see;
+/// `Forbidden` for a colleague without the role.
+pub fn require_user_affairs(me: &Actor, target: &User) -> AppResult<()> {
+    if !may_see_user(me, target) {
+        return Err(AppError::NotFound);
+    }
+    if me.id == target.id {
+        return Ok(());
+    }
+    if me.has(Role::Supervisor) {
+        return Ok(());
+    }
+    match admin_scope(me) {
+        Some(AdminScope::Group) => Ok(()),
+        Some(AdminScope::Company(c)) if target.company_id == Some(c) => Ok(()),
+        _ => Err(refused("another user's affairs")),
+    }
+}

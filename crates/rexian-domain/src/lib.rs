@@ -3,6 +3,7 @@
 
 #![warn(missing_docs)]
 
+pub mod away;
 pub mod calendar;
 pub mod callback;
 pub mod deadline;

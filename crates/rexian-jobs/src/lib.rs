@@ -7,7 +7,9 @@
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
+use rexian_domain::away;
 use rexian_domain::calendar::BusinessCalendar;
+use rexian_domain::model::Status;
 use rexian_store::outages::OutageRow;
 use rexian_store::reports::Entry;
 use rexian_store::timers::{Fired, Sweep};
@@ -77,7 +79,62 @@ pub async fn run_due(store: &Store, now: DateTime<Utc>, batch: i64) -> anyhow::R
         }
     }
     applied += late_outages(store, now, batch).await?;
+    applied += away_periods(store, now, batch).await?;
     Ok(applied)
+}
+
+/// Moves the work of away periods (`004` 第十九、二十条): at `from` A's open orders go to B
+/// (or to nobody), at `until` what is still open and untouched comes back to A. Starts before
+/// ends, so a period both begun and over within one jump of the clock moves and comes back.
+async fn away_periods(store: &Store, now: i64, batch: i64) -> anyhow::Result<u64> {
+    let open: Vec<String> = Status::ALL
+        .iter()
+        .filter(|s| s.is_open())
+        .map(|s| s.as_str().to_owned())
+        .collect();
+    let mut applied = 0;
+    loop {
+        let ids = store.due_away_starts(now, batch).await?;
+        let mut progressed = 0;
+        for id in &ids {
+            match store.start_away(*id, now, &open).await {
+                Ok(true) => {
+                    progressed += 1;
+                    tracing::info!(away.id = id, "away period began: work moved to the cover");
+                }
+                Ok(false) | Err(StoreError::Conflict(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        applied += progressed;
+        if progressed == 0 || (ids.len() as i64) < batch {
+            break;
+        }
+    }
+    loop {
+        let ids = store.due_away_ends(now, batch).await?;
+        let mut progressed = 0;
+        for id in &ids {
+            let end = store.end_away(*id, now, None, "until", &open, away::returns);
+            match end.await {
+                Ok(n) => {
+                    progressed += 1;
+                    tracing::info!(
+                        away.id = id,
+                        returned = n,
+                        "away period over: work came back"
+                    );
+                }
+                // Ended early meanwhile, or an order changed at the same moment: retried.
+                Err(StoreError::Conflict(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        applied += progressed;
+        if progressed == 0 || (ids.len() as i64) < batch {
+            return Ok(applied);
+        }
+    }
 }
 
 /// Notes each outage notice still a draft at the end of the shift that received it (`001`:

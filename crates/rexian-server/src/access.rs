@@ -184,6 +184,15 @@ pub static RULES: &[(&str, &str, Access)] = &[
     ("GET", "/halls/items/{id}", HALL),
     ("POST", "/halls/items/{id}/checks", HALL),
     ("POST", "/halls/items/{id}/retire", ADMIN_SUPERVISOR),
+    // Away periods (A/B roles, `004`): one's own, or anyone's for supervisors and admins
+    // (`rexian_app::away`); the company's periods for the centre (the roster).
+    ("GET", "/api/v1/users/{id}/away", STAFF),
+    ("POST", "/api/v1/users/{id}/away", STAFF),
+    ("POST", "/api/v1/users/{id}/away/{aid}/end", STAFF),
+    ("GET", "/api/v1/away", SHIFT),
+    ("GET", "/away", STAFF),
+    ("POST", "/away", STAFF),
+    ("POST", "/away/{user}/{id}/end", STAFF),
     // Outage notices: the centre's staff (`rexian_app::outages`).
     ("GET", "/api/v1/outages", CENTRE),
     ("POST", "/api/v1/outages", CENTRE),

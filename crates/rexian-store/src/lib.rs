@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod away;
 pub mod backup;
 pub mod customers;
 pub(crate) mod db;

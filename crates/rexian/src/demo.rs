@@ -133,9 +133,47 @@ pub async fn seed(app: &AppState) -> anyhow::Result<Vec<(String, String)>> {
         let n = seed_orders(app, 80).await?;
         tracing::info!(orders = n, "demo orders seeded");
         seed_shifts_and_halls(app).await?;
+        seed_away(app, &hash, now).await?;
     }
+    logins.push((AWAY_B.into(), "北辰热力有限公司 · field_worker (B)".into()));
     seed_knowledge(app, now).await?;
     Ok(logins)
+}
+
+/// The login of the heat field worker's B partner (A/B roles).
+const AWAY_B: &str = "heat-field2";
+
+/// An away period in the demo (`004` AB角): the heat field worker `heat-field` (A) is at a
+/// training for three days from now; `heat-field2` (B) handles A's open orders meanwhile.
+async fn seed_away(app: &AppState, hash: &str, now: i64) -> anyhow::Result<()> {
+    let a = app.store.user_by_login("heat-field").await?;
+    let b = NewUser {
+        login: AWAY_B.into(),
+        name: "林峰".into(),
+        password_hash: hash.to_owned(),
+        roles: vec!["field_worker".into()],
+        company_id: a.company_id,
+        unit_id: a.unit_id,
+        staff_no: Some("GR099".into()),
+    };
+    let b = app.store.create_user(&b, None, now).await?;
+    app.store.set_partner(a.id, Some(b), None, now).await?;
+    let supervisor = actor(app, "heat-supervisor").await?;
+    let from = app.clock.now();
+    let period = rexian_app::away::NewAway {
+        from,
+        until: from + chrono::Duration::days(3),
+        reason: "training".into(),
+        note: Some("市公司抢修技能培训".into()),
+        force: false,
+    };
+    let v = rexian_app::away::create(app, &supervisor, a.id, period).await?;
+    tracing::info!(
+        away.id = v.id,
+        moved = v.moves.len(),
+        "demo away period seeded"
+    );
+    Ok(())
 }
 
 /// A demo demand: category, subtype, what the caller says.

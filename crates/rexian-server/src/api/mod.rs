@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1` (see `shared/api-v1.md`).
 
 pub mod assessment;
+pub mod away;
 pub mod callbacks;
 pub mod clock;
 pub mod customers;
@@ -143,6 +144,12 @@ fn shift_routes() -> Router<AppState> {
         .route("/api/v1/halls/items/{id}", get(halls::get))
         .route("/api/v1/halls/items/{id}/checks", post(halls::check))
         .route("/api/v1/halls/items/{id}/retire", post(halls::retire))
+        .route(
+            "/api/v1/users/{id}/away",
+            get(away::list).post(away::create),
+        )
+        .route("/api/v1/users/{id}/away/{aid}/end", post(away::end))
+        .route("/api/v1/away", get(away::of_company))
 }
 
 /// Outage notices.

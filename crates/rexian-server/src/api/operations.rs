@@ -5,8 +5,8 @@
 //! `errors(..)` says. The OpenAPI document is generated from this table ([`super::doc`]).
 
 use rexian_app::{
-    assessment, calendar, callbacks, contacts, customers, halls, incidents, intake, kb, matters,
-    orders, org, outages, photos, reports, search, shifts, steps,
+    assessment, away, calendar, callbacks, contacts, customers, halls, incidents, intake, kb,
+    matters, orders, org, outages, photos, reports, search, shifts, steps,
 };
 
 use super::doc::{op, Op};
@@ -204,6 +204,10 @@ fn ops_shifts() -> Vec<Op> {
         op("POST", "/api/v1/handovers/{id}/accept", "The incoming shift accepts, acknowledging every item; late past the policy's handover_max_delay_minutes, the handover_late rule fires", "shifts").body::<shifts::Accept>().ok::<shifts::HandoverView>(),
         op("GET", "/api/v1/duty_log", "The duty log (值班日志) of a local day of the company (default today), oldest first", "shifts").query::<super::shifts::DayQuery>().ok::<Items<shifts::EntryView>>().errors(READ),
         op("POST", "/api/v1/duty_log", "Writes a line in today's duty log", "shifts").body::<shifts::NewEntry>().created::<shifts::EntryView>().errors(CREATE),
+        op("GET", "/api/v1/users/{id}/away", "The away periods of a user (004 AB角), newest first, with the moves of their work; the user themself, or a supervisor or admin of their company", "shifts").ok::<Items<away::AwayView>>(),
+        op("POST", "/api/v1/users/{id}/away", "Records an away period (004 AB角): from `from` to `until` the user's open work (orders assigned to them, follow-ups as first responder, callbacks included) is handled by their B partner, each move an order event; at `until` what is still open and still with B (or nobody) comes back. 409 partner_away when the partner is away at an overlapping time, 409 no_partner when the post has no B, unless force (then the work goes to nobody and the supervisor assigns); 409 conflict (field from) when the user is away then already", "shifts").body::<away::NewAway>().created::<away::AwayView>(),
+        op("POST", "/api/v1/users/{id}/away/{aid}/end", "Ends an away period now: what is still open and still with B (or nobody) comes back; 409 when it is over already", "shifts").ok::<away::AwayView>(),
+        op("GET", "/api/v1/away", "The away periods of a company sharing a moment with [from, until) (default the next 7 days), each with both_away when the post's partner is away at an overlapping time too", "shifts").query::<super::away::RangeQuery>().ok::<Items<away::AwayView>>().errors(READ),
         op("GET", "/api/v1/handovers", "The handovers of a local day of the company (default today)", "shifts").query::<super::shifts::DayQuery>().ok::<Items<shifts::HandoverView>>().errors(READ),
         op("GET", "/api/v1/halls/items", "Hall check items (004) of the company by due date; overdue=true keeps those past due", "halls").query::<super::halls::ListQuery>().ok::<Items<halls::ItemView>>(),
         op("POST", "/api/v1/halls/items", "Adds an item to a hall's checks, with its period and first due date", "halls").body::<halls::NewItem>().created::<halls::ItemDetail>().errors(CREATE),

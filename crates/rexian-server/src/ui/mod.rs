@@ -1,6 +1,7 @@
 //! The web console: server-rendered pages (askama) with htmx, every asset embedded.
 
 mod admin;
+mod away;
 mod checklist;
 mod common;
 mod field;
@@ -42,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/lang", post(set_lang))
         .route("/queues/stream", get(live::stream))
         .merge(admin::routes())
+        .merge(away::routes())
         .merge(intake::routes())
         .merge(checklist::routes())
         .merge(kb::routes())

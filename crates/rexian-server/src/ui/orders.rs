@@ -118,6 +118,7 @@ struct OrderPage {
     first_responder: String,
     unit: String,
     assignee: String,
+    covers: Vec<String>,
     description: String,
     anonymous: bool,
     hidden_customer: bool,
@@ -242,6 +243,7 @@ fn event_detail(
                 t.get("reply.free")
             });
         }
+        "assignee_changed" => parts.push(super::away::move_detail(t, d, users)),
         "reviewed" | "review_rejected" => parts.push(text_of(d, "comment")),
         "callback" => {
             if d["reached"].as_bool() == Some(true) {
@@ -347,6 +349,7 @@ async fn build(
         first_responder: names.user(Some(o.first_responder_id)),
         unit: names.unit(o.unit_id),
         assignee: names.user(o.assignee_id),
+        covers: super::away::order_covers(app, &t, o.id, &names.users).await?,
         description: o.description.clone(),
         anonymous: o.anonymous,
         hidden_customer: c.hidden,

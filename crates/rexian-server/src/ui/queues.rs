@@ -273,6 +273,7 @@ async fn list(
         .map(|order| Line {
             order,
             callback: None,
+            cover: None,
         })
         .collect())
 }
@@ -282,6 +283,8 @@ async fn list(
 struct Line {
     order: OrderSummary,
     callback: Option<(i64, bool)>,
+    /// Held for this away colleague (代A处理).
+    cover: Option<i64>,
 }
 
 fn is_open(l: &Line) -> bool {
@@ -316,19 +319,35 @@ async fn summaries(app: &AppState, u: &CurrentUser, name: &str) -> AppResult<Vec
             .map(|l| Line {
                 callback: Some((l.attempts, l.may_call_now)),
                 order: l.order,
+                cover: None,
             })
             .collect(),
-        // Mine: what I hold as first responder, or what my unit or I am working on.
-        _ => list(app, u, None, false, "500")
-            .await?
-            .into_iter()
-            .filter(is_open)
-            .filter(|l| {
-                !centre(u)
-                    || l.order.first_responder_id == u.id
-                    || l.order.assignee_id == Some(u.id)
-            })
-            .collect(),
+        // Mine: what I hold as first responder, or what my unit or I am working on, and what
+        // I handle for an away colleague (004 AB角).
+        _ => {
+            let mut v: Vec<Line> = list(app, u, None, false, "500")
+                .await?
+                .into_iter()
+                .filter(is_open)
+                .filter(|l| {
+                    !centre(u)
+                        || l.order.first_responder_id == u.id
+                        || l.order.assignee_id == Some(u.id)
+                })
+                .collect();
+            for c in rexian_app::away::covering(app, u).await? {
+                match v.iter_mut().find(|l| l.order.id == c.order.id) {
+                    Some(l) => l.cover = Some(c.for_user_id),
+                    None => v.push(Line {
+                        order: c.order,
+                        callback: None,
+                        cover: Some(c.for_user_id),
+                    }),
+                }
+            }
+            v.retain(is_open);
+            v
+        }
     })
 }
 
@@ -363,6 +382,7 @@ async fn rows_of(
     let incidents = open_incidents(app, t, u).await?;
     let now = ms(app.clock.now());
     let mut places = Places::default();
+    let mut names = std::collections::HashMap::new();
     let mut rows = Vec::new();
     for l in items.iter().take(200) {
         let o = &l.order;
@@ -379,6 +399,12 @@ async fn rows_of(
                 .unwrap_or_default();
             (id, place)
         });
+        if let Some(a) = l.cover {
+            if names.is_empty() {
+                names = rexian_app::org::user_names(app).await?;
+            }
+            row.extra = super::away::covering_mark(t, names.get(&a).cloned().unwrap_or_default());
+        }
         rows.push(row);
     }
     if name != "callbacks" {

@@ -119,6 +119,8 @@ struct SupervisePage {
     outages: Vec<(String, String, bool)>,
     /// Hall check items past their due date (`004`).
     halls_overdue: Vec<HallLine>,
+    /// Away periods ahead and work nobody covers (`004` AB角).
+    away: super::away::SupervisorAway,
 }
 
 #[derive(Deserialize)]
@@ -273,6 +275,7 @@ async fn build(
     let outages = unpublished(app, u, &mut g.places, now).await?;
     let halls_overdue = overdue_hall_items(app, u).await?;
     Ok(SupervisePage {
+        away: super::away::for_supervisor(app, &t, u).await?,
         outages,
         halls_overdue,
         t,

@@ -4,6 +4,7 @@ mod access_matrix;
 mod anonymity;
 mod assessment;
 mod auth;
+mod away;
 mod callbacks;
 mod console;
 mod contract;
