@@ -11,6 +11,7 @@ pub mod lifecycle;
 pub mod model;
 pub mod outage;
 pub mod policy;
+pub mod shift;
 
 pub use calendar::{BusinessCalendar, CalendarError, Span};
 pub use callback::{
