@@ -141,6 +141,8 @@ pub struct MonthView {
     /// Company.
     #[serde(serialize_with = "ser::id")]
     pub company_id: i64,
+    /// Its name.
+    pub company_name: String,
     /// `YYYY-MM`.
     pub month: String,
     /// The shift names of a day, in order.
@@ -341,6 +343,7 @@ pub async fn month(
         .collect();
     Ok(MonthView {
         company_id: c.id,
+        company_name: c.name.clone(),
         month: first.format("%Y-%m").to_string(),
         shift_names: (0..shifts.starts.len())
             .map(|i| shift::name(&shifts, i))
@@ -362,6 +365,32 @@ pub async fn current(app: &App, me: &Actor, company: Option<i64>) -> AppResult<S
         .map(on_shift)
         .collect();
     Ok(slot_view(&c, &s, users))
+}
+
+/// The company's enabled staff, to choose from in the day editor (supervisors and
+/// administrators).
+pub async fn choices(app: &App, me: &Actor, company: i64) -> AppResult<Vec<OnShift>> {
+    if !may_edit(me) {
+        return Err(AppError::Forbidden);
+    }
+    let c = company_for(app, me, "company_id", company).await?;
+    let mut users: Vec<OnShift> = staff(app, &c)
+        .await?
+        .into_values()
+        .map(|u| OnShift {
+            id: u.id,
+            login: u.login,
+            name: u.name,
+            staff_no: u.staff_no,
+        })
+        .collect();
+    users.sort_by_key(|u| u.id);
+    Ok(users)
+}
+
+/// Whether `me` may change the roster.
+pub fn may_change(me: &Actor) -> bool {
+    may_edit(me)
 }
 
 /// A change of the roster as shown.

@@ -224,6 +224,7 @@ async fn actor(app: &AppState, login: &str) -> anyhow::Result<CurrentUser> {
         name: u.name,
         token_id: 0,
         csrf: None,
+        shift: None,
     })
 }
 

@@ -12,6 +12,7 @@ pub mod outages;
 pub mod personal;
 pub mod photos;
 pub mod reports;
+pub mod roster;
 pub mod search;
 pub mod session;
 pub mod shifts;
@@ -136,6 +137,10 @@ fn shift_routes() -> Router<AppState> {
         .route("/api/v1/handovers/{id}", get(shifts::get))
         .route("/api/v1/handovers/{id}/accept", post(shifts::accept))
         .route("/api/v1/duty_log", get(shifts::day).post(shifts::log))
+        .route("/api/v1/roster", get(roster::month).put(roster::put))
+        .route("/api/v1/roster/import", post(roster::import))
+        .route("/api/v1/roster/history", get(roster::history))
+        .route("/api/v1/shifts/current", get(roster::current))
 }
 
 /// Outage notices.

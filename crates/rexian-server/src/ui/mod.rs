@@ -12,6 +12,7 @@ mod orders;
 mod outages;
 mod queues;
 mod reports;
+mod roster;
 mod settings;
 mod supervise;
 mod worklist;
@@ -51,6 +52,7 @@ pub fn routes() -> Router<AppState> {
         .merge(supervise::routes())
         .merge(settings::routes())
         .merge(ledger::routes())
+        .merge(roster::routes())
 }
 
 /// What every page's header needs to know of the user.
@@ -75,6 +77,10 @@ pub struct PageUser {
     pub can_supervise: bool,
     /// Shows the assessment ledger and month-end links.
     pub can_ledger: bool,
+    /// Shows the roster link (the centre's staff).
+    pub can_roster: bool,
+    /// The shift now of the user's company (`全天 12-01 08:00–12-02 08:00`).
+    pub shift: Option<String>,
 }
 
 impl PageUser {
@@ -106,6 +112,16 @@ impl PageUser {
             can_ledger: [Role::Supervisor, Role::Assessor, Role::Admin]
                 .iter()
                 .any(|r| u.has(*r)),
+            can_roster: [
+                Role::Agent,
+                Role::Dispatcher,
+                Role::CallbackAgent,
+                Role::Supervisor,
+                Role::Admin,
+            ]
+            .iter()
+            .any(|r| u.has(*r)),
+            shift: u.shift.clone(),
         }
     }
 }
