@@ -206,7 +206,10 @@ fn shift_index(shifts: &Shifts, field: &str, s: &ShiftRef) -> AppResult<usize> {
             .collect();
         AppError::invalid(
             field,
-            format!("{field} names no shift of the company (shifts: {})", names.join(", ")),
+            format!(
+                "{field} names no shift of the company (shifts: {})",
+                names.join(", ")
+            ),
         )
     })
 }
@@ -311,7 +314,9 @@ pub async fn month(
             .map_err(|_| AppError::invalid("month", format!("month is YYYY-MM, got {m:?}")))?,
         None => local_now(app, &c).date().with_day(1).unwrap_or_default(),
     };
-    let next = first.checked_add_months(chrono::Months::new(1)).unwrap_or(first);
+    let next = first
+        .checked_add_months(chrono::Months::new(1))
+        .unwrap_or(first);
     let last = next.pred_opt().unwrap_or(first);
     let shifts = company_policy(&c)?.shifts;
     let mut by_slot: HashMap<(String, i64), Vec<OnShift>> = HashMap::new();
@@ -461,7 +466,9 @@ fn columns(head: &[calamine::Data]) -> AppResult<Columns> {
             .ok_or_else(|| {
                 AppError::invalid(
                     "row 1",
-                    format!("row 1: the header has no column {what} (columns: 日期, 班次, 工号/登录名)"),
+                    format!(
+                        "row 1: the header has no column {what} (columns: 日期, 班次, 工号/登录名)"
+                    ),
                 )
             })
     };
@@ -522,7 +529,8 @@ fn bad_cell(row: usize, col: usize, head: &str, why: String) -> AppError {
 fn sheet(bytes: &[u8]) -> AppResult<Vec<Vec<calamine::Data>>> {
     use calamine::Reader;
     let bad = |e: String| AppError::invalid("body", format!("not an .xlsx workbook: {e}"));
-    let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| bad(e.to_string()))?;
+    let mut wb =
+        calamine::Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| bad(e.to_string()))?;
     let range = wb
         .worksheet_range_at(0)
         .ok_or_else(|| bad("the workbook has no sheet".into()))?
@@ -583,7 +591,12 @@ pub async fn import(
         }
         let date = cell_date(cell(cols.date)).ok_or_else(|| {
             let got = cell_text(cell(cols.date));
-            bad_cell(row, cols.date, "日期", format!("not a date YYYY-MM-DD: {got:?}"))
+            bad_cell(
+                row,
+                cols.date,
+                "日期",
+                format!("not a date YYYY-MM-DD: {got:?}"),
+            )
         })?;
         let shift_text = cell_text(cell(cols.shift));
         let index = shift::index_of(&shifts, &shift_text).ok_or_else(|| {

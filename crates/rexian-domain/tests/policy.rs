@@ -933,9 +933,18 @@ fn power_left_pending_is_consult_and_query_60_minutes_20_yuan_001() {
 #[test]
 fn bad_left_pending_and_names_are_refused() {
     for (bad, what) in [
-        ("left_pending = { categories = [], minutes = 60 }", "left_pending.categories"),
-        ("left_pending = { categories = [\"consult\"], minutes = 0 }", "left_pending.minutes"),
-        ("left_pending = { categories = [\"nope\"], minutes = 60 }", "nope"),
+        (
+            "left_pending = { categories = [], minutes = 60 }",
+            "left_pending.categories",
+        ),
+        (
+            "left_pending = { categories = [\"consult\"], minutes = 0 }",
+            "left_pending.minutes",
+        ),
+        (
+            "left_pending = { categories = [\"nope\"], minutes = 60 }",
+            "nope",
+        ),
         ("names = [\"早班\", \"中班\"]", "shifts.names"),
     ] {
         let text = format!("utility = \"power\"\n\n[shifts]\nstarts = [\"08:00\"]\n{bad}\n");

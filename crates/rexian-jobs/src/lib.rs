@@ -6,9 +6,9 @@
 
 use std::sync::OnceLock;
 
+use chrono::TimeZone;
 use chrono::{DateTime, Utc};
 use rexian_domain::calendar::BusinessCalendar;
-use chrono::TimeZone;
 use rexian_store::orders::OrderRow;
 use rexian_store::outages::OutageRow;
 use rexian_store::reports::Entry;
@@ -101,8 +101,7 @@ async fn left_pending(store: &Store, now: i64, batch: i64) -> anyhow::Result<u64
             .unwrap_or_default()
             .with_timezone(&offset)
             .naive_local();
-        let Some(cutoff) = rexian_domain::shift::left_pending_cutoff(&policy.shifts, local)
-        else {
+        let Some(cutoff) = rexian_domain::shift::left_pending_cutoff(&policy.shifts, local) else {
             continue;
         };
         let Some(cutoff) = offset

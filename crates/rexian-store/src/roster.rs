@@ -114,7 +114,8 @@ async fn event(
 impl Store {
     /// The roster of the company's local dates `from..=to`, by date, shift and entry.
     pub async fn roster(&self, company_id: i64, from: &str, to: &str) -> Result<Vec<RosterEntry>> {
-        let q = format!("{ENTRY_SELECT} AND r.day >= $2 AND r.day <= $3 ORDER BY r.day, r.shift, r.id");
+        let q =
+            format!("{ENTRY_SELECT} AND r.day >= $2 AND r.day <= $3 ORDER BY r.day, r.shift, r.id");
         let rows = sqlx::query(&q)
             .bind(company_id)
             .bind(from)

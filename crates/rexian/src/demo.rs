@@ -462,10 +462,12 @@ pub async fn seed_roster(app: &AppState) -> anyhow::Result<()> {
         .take_while(|d| d.month() == first.month())
         .enumerate()
         .flat_map(|(i, d)| {
-            [crew[i % crew.len()], crew[(i + 1) % crew.len()]].map(|u| rexian_app::roster::EntryIn {
-                date: d.to_string(),
-                shift: rexian_app::roster::ShiftRef::Index(0),
-                user_id: Id(u),
+            [crew[i % crew.len()], crew[(i + 1) % crew.len()]].map(|u| {
+                rexian_app::roster::EntryIn {
+                    date: d.to_string(),
+                    shift: rexian_app::roster::ShiftRef::Index(0),
+                    user_id: Id(u),
+                }
             })
         })
         .collect();

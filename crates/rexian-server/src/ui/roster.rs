@@ -65,8 +65,8 @@ pub struct PageQuery {
 
 /// The month `delta` months from `month` (`YYYY-MM`).
 fn shift_month(month: &str, delta: i32) -> String {
-    let d = chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
-        .unwrap_or_default();
+    let d =
+        chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").unwrap_or_default();
     let d = if delta < 0 {
         d.checked_sub_months(chrono::Months::new(delta.unsigned_abs()))
     } else {
@@ -137,10 +137,7 @@ async fn page(
 /// Where the screen goes after a change.
 fn back(t: &Msgs, company: i64, date: &str, added: usize, removed: usize) -> Response {
     let month = date.get(..7).unwrap_or_default();
-    let flash = format!(
-        "{} +{added} −{removed}",
-        t.get("roster.saved")
-    );
+    let flash = format!("{} +{added} −{removed}", t.get("roster.saved"));
     let q = serde_urlencoded::to_string([
         ("company_id", company.to_string()),
         ("month", month.to_string()),

@@ -61,7 +61,10 @@ async fn a_day_is_replaced_idempotently_and_its_history_kept() {
         {"date": "2026-03-03", "shift": "全天", "user_id": callback}]});
     let (s, v) = put(&c, &c.supervisor, body.clone()).await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    assert_eq!((v["added"].as_u64(), v["removed"].as_u64()), (Some(2), Some(0)));
+    assert_eq!(
+        (v["added"].as_u64(), v["removed"].as_u64()),
+        (Some(2), Some(0))
+    );
     assert_eq!(v["dates"], json!(["2026-03-02", "2026-03-03"]));
 
     let m = month(&c, "2026-03").await;
@@ -79,14 +82,20 @@ async fn a_day_is_replaced_idempotently_and_its_history_kept() {
     // The same request again changes nothing.
     let (s, v) = put(&c, &c.supervisor, body).await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    assert_eq!((v["added"].as_u64(), v["removed"].as_u64()), (Some(0), Some(0)));
+    assert_eq!(
+        (v["added"].as_u64(), v["removed"].as_u64()),
+        (Some(0), Some(0))
+    );
 
     // The 2nd becomes the supervisor's; the 3rd is emptied by naming it in `dates`.
     let body = json!({"company_id": c.company, "dates": ["2026-03-03"], "entries": [
         {"date": "2026-03-02", "shift": 0, "user_id": supervisor}]});
     let (s, v) = put(&c, &c.supervisor, body).await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    assert_eq!((v["added"].as_u64(), v["removed"].as_u64()), (Some(1), Some(2)));
+    assert_eq!(
+        (v["added"].as_u64(), v["removed"].as_u64()),
+        (Some(1), Some(2))
+    );
     let m = month(&c, "2026-03").await;
     assert_eq!(on(&m, "2026-03-02", 0), ["supervisor"]);
     assert!(on(&m, "2026-03-03", 0).is_empty());
@@ -119,10 +128,22 @@ async fn bad_entries_are_refused_naming_the_field() {
     let c = Centre::new("power").await;
     let agent = user_id(&c.app, "agent").await;
     let cases = [
-        (json!({"date": "2026-03-02", "shift": 1, "user_id": agent}), "entries[0].shift"),
-        (json!({"date": "2026-03-02", "shift": "夜班", "user_id": agent}), "entries[0].shift"),
-        (json!({"date": "2026-02-30", "shift": 0, "user_id": agent}), "entries[0].date"),
-        (json!({"date": "2026-03-02", "shift": 0, "user_id": "999999"}), "entries[0].user_id"),
+        (
+            json!({"date": "2026-03-02", "shift": 1, "user_id": agent}),
+            "entries[0].shift",
+        ),
+        (
+            json!({"date": "2026-03-02", "shift": "夜班", "user_id": agent}),
+            "entries[0].shift",
+        ),
+        (
+            json!({"date": "2026-02-30", "shift": 0, "user_id": agent}),
+            "entries[0].date",
+        ),
+        (
+            json!({"date": "2026-03-02", "shift": 0, "user_id": "999999"}),
+            "entries[0].user_id",
+        ),
     ];
     for (entry, field) in cases {
         let body = json!({"company_id": c.company, "entries": [entry]});
@@ -142,7 +163,10 @@ async fn bad_entries_are_refused_naming_the_field() {
     assert_eq!(s, StatusCode::FORBIDDEN);
     let (s, _) = c
         .app
-        .get(&format!("/api/v1/roster?company_id={}", c.company), &c.handler)
+        .get(
+            &format!("/api/v1/roster?company_id={}", c.company),
+            &c.handler,
+        )
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
@@ -168,27 +192,46 @@ async fn the_current_shift_turns_at_0800_and_the_header_shows_it() {
     );
     assert_eq!(
         (&v["start"], &v["end"]),
-        (&json!("2026-03-01T00:00:00Z"), &json!("2026-03-02T00:00:00Z"))
+        (
+            &json!("2026-03-01T00:00:00Z"),
+            &json!("2026-03-02T00:00:00Z")
+        )
     );
     assert_eq!(v["users"][0]["login"], "callback");
     let header = |html: &[u8]| {
         let html = String::from_utf8_lossy(html).to_string();
-        let at = html.find("id=\"current-shift\"").expect("the header shows the shift");
+        let at = html
+            .find("id=\"current-shift\"")
+            .expect("the header shows the shift");
         html[at..at + 200].to_string()
     };
     let (_, _, html) = c.app.raw("GET", "/", Some(&c.agent), None, "", &[]).await;
-    assert!(header(&html).contains("全天 03-01 08:00–03-02 08:00"), "{}", header(&html));
+    assert!(
+        header(&html).contains("全天 03-01 08:00–03-02 08:00"),
+        "{}",
+        header(&html)
+    );
 
     c.app.advance(60).await;
     let (_, v) = c.app.get(&path, &c.agent).await;
     assert_eq!(v["date"], "2026-03-02");
     assert_eq!(v["start"], "2026-03-02T00:00:00Z");
     assert_eq!(v["users"][0]["login"], "agent");
-    let (_, _, html) = c.app.raw("GET", "/roster", Some(&c.agent), None, "", &[]).await;
-    assert!(header(&html).contains("全天 03-02 08:00–03-03 08:00"), "{}", header(&html));
+    let (_, _, html) = c
+        .app
+        .raw("GET", "/roster", Some(&c.agent), None, "", &[])
+        .await;
+    assert!(
+        header(&html).contains("全天 03-02 08:00–03-03 08:00"),
+        "{}",
+        header(&html)
+    );
     // The month view marks the shift now.
     let html = String::from_utf8_lossy(&html).to_string();
-    assert!(html.contains("id=\"day-2026-03-02\" class=\"today\""), "{html}");
+    assert!(
+        html.contains("id=\"day-2026-03-02\" class=\"today\""),
+        "{html}"
+    );
 }
 
 /// An .xlsx of `rows` under the header 日期, 班次, 工号/登录名 (a row's date given as a date
@@ -234,8 +277,13 @@ async fn import(c: &Centre, token: &str, company: &str, body: Vec<u8>) -> (Statu
         .unwrap();
     let res = c.app.router.clone().oneshot(req).await.unwrap();
     let status = res.status();
-    let bytes = axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap();
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
 }
 
 #[tokio::test]
@@ -265,7 +313,10 @@ async fn an_xlsx_import_sets_every_date_of_the_sheet() {
     let sheet = xlsx(&[["2026-03-05", "全天", "callback"]], false);
     let (s, v) = import(&c, &c.supervisor, &c.company, sheet).await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    assert_eq!((v["added"].as_u64(), v["removed"].as_u64()), (Some(1), Some(2)));
+    assert_eq!(
+        (v["added"].as_u64(), v["removed"].as_u64()),
+        (Some(1), Some(2))
+    );
     let m = month(&c, "2026-03").await;
     assert_eq!(on(&m, "2026-03-05", 0), ["callback"]);
     assert_eq!(on(&m, "2026-03-06", 0), ["callback"]);
@@ -276,9 +327,21 @@ async fn a_bad_import_row_is_named_by_row_and_column_and_nothing_is_written() {
     let c = Centre::new("power").await;
     let good = ["2026-03-10", "全天", "agent"];
     let cases: [([&str; 3], &str, &str); 3] = [
-        (["2026-03-32", "全天", "agent"], "row 3 日期", "column 日期 (A)"),
-        (["2026-03-11", "夜班", "agent"], "row 3 班次", "column 班次 (B)"),
-        (["2026-03-11", "全天", "nobody"], "row 3 工号/登录名", "column 工号/登录名 (C)"),
+        (
+            ["2026-03-32", "全天", "agent"],
+            "row 3 日期",
+            "column 日期 (A)",
+        ),
+        (
+            ["2026-03-11", "夜班", "agent"],
+            "row 3 班次",
+            "column 班次 (B)",
+        ),
+        (
+            ["2026-03-11", "全天", "nobody"],
+            "row 3 工号/登录名",
+            "column 工号/登录名 (C)",
+        ),
     ];
     for (bad, field, says) in cases {
         let (s, v) = import(&c, &c.supervisor, &c.company, xlsx(&[good, bad], false)).await;
@@ -301,14 +364,20 @@ async fn a_bad_import_row_is_named_by_row_and_column_and_nothing_is_written() {
     let (s, v) = import(&c, &c.supervisor, &c.company, wb.save_to_buffer().unwrap()).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
     assert_eq!(v["error"]["field"], "row 1");
-    assert!(v["error"]["message"].as_str().unwrap().contains("班次"), "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("班次"),
+        "{v}"
+    );
 }
 
 #[tokio::test]
 async fn another_company_neither_reads_nor_sets_the_roster() {
     let c = Centre::new("power").await;
     let other = c.app.company("北城供电", "power").await;
-    let (_, other_admin) = c.app.user("other_admin", &["admin"], None, Some(&other)).await;
+    let (_, other_admin) = c
+        .app
+        .user("other_admin", &["admin"], None, Some(&other))
+        .await;
     let (_, other_sup) = c
         .app
         .user("other_sup", &["supervisor"], None, Some(&other))
