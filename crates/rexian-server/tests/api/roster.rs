@@ -456,6 +456,12 @@ async fn an_order_left_pending_fires_once_at_the_shift_end_on_its_holder() {
             .any(|e| e["type"] == "left_pending"),
         "{o}"
     );
+    let page = format!("/orders/{}", left["id"].as_str().unwrap());
+    let (_, _, html) = c
+        .app
+        .raw("GET", &page, Some(&c.supervisor), None, "", &[])
+        .await;
+    assert!(String::from_utf8_lossy(&html).contains("在班未处理"));
     // Once, however often the sweep runs.
     c.app.advance(3600).await;
     assert_eq!(left_pending(&c).await.len(), 1);
