@@ -33,6 +33,7 @@ pub mod password;
 pub mod personal;
 pub mod photos;
 pub mod reports;
+pub mod roster;
 pub mod search;
 pub mod ser;
 pub mod session;
@@ -58,6 +59,8 @@ pub struct App {
     pub search: Arc<rexian_search::SearchIndex>,
     /// Order changes on this node, for live queues (SSE).
     pub changes: tokio::sync::broadcast::Sender<OrderChanged>,
+    /// The companies' shifts the page header shows, kept a minute.
+    pub shift_heads: Arc<roster::HeadCache>,
 }
 
 /// An order was created or changed (what live queues listen to).
@@ -88,6 +91,7 @@ impl App {
             calendar: Arc::new(BusinessCalendar::embedded()),
             search: Arc::new(search),
             changes: tokio::sync::broadcast::channel(256).0,
+            shift_heads: Arc::default(),
         })
     }
 

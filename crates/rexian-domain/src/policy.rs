@@ -218,6 +218,22 @@ pub struct Shifts {
     pub handover_early_minutes: Option<u32>,
     /// A handover accepted later than this after the shift start is late (`001`: 5).
     pub handover_max_delay_minutes: Option<u32>,
+    /// The shifts' names, one per start (empty: named by their number, see
+    /// [`crate::shift::name`]).
+    pub names: Vec<String>,
+    /// When an order left pending is the shift's fault (`001` 考核6)).
+    pub left_pending: Option<LeftPending>,
+}
+
+/// What "could have been handled in the shift" means (`001` 考核6) 在班期间能处理掉的工单而未
+/// 处理): an order of one of `categories`, still new (untouched) when a shift ends, received at
+/// least `minutes` before that end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeftPending {
+    /// Categories the centre handles itself.
+    pub categories: Vec<Category>,
+    /// The least age at the shift's end.
+    pub minutes: u32,
 }
 
 impl Default for Shifts {
@@ -226,6 +242,8 @@ impl Default for Shifts {
             starts: vec![NaiveTime::MIN],
             handover_early_minutes: None,
             handover_max_delay_minutes: None,
+            names: Vec::new(),
+            left_pending: None,
         }
     }
 }
@@ -322,8 +340,10 @@ pub struct AssessmentRule {
     pub clause: Option<String>,
     /// The product event that makes an entry by itself: `deadline_missed:<kind>` (the unit or
     /// first responder behind the missed limit), `month_end_open` (an order still open at
-    /// month end) or `outage_notice_late` (an outage notice not published by the end of the
-    /// shift that received it: the user who received it). None: entered by an assessor.
+    /// month end), `outage_notice_late` (an outage notice not published by the end of the
+    /// shift that received it: the user who received it) or `order_left_pending` (an order the
+    /// shift could have handled still new at its end, see [`LeftPending`]: the user holding
+    /// it). None: entered by an assessor.
     pub on: Option<String>,
 }
 
@@ -615,6 +635,15 @@ struct RawShifts {
     starts: Vec<String>,
     handover_early_minutes: Option<u32>,
     handover_max_delay_minutes: Option<u32>,
+    names: Option<Vec<String>>,
+    left_pending: Option<RawLeftPending>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLeftPending {
+    categories: Vec<Category>,
+    minutes: u32,
 }
 
 #[derive(Deserialize)]
@@ -769,6 +798,30 @@ fn parse_limit(
             ),
         )),
     }
+}
+
+/// The shifts' names: none, or one distinct non-empty name (at most 20 characters) per start.
+fn shift_names(
+    cx: &Ctx,
+    at: std::ops::Range<usize>,
+    names: Option<&[String]>,
+    starts: usize,
+) -> Result<Vec<String>, PolicyError> {
+    let Some(names) = names else {
+        return Ok(Vec::new());
+    };
+    let names: Vec<String> = names.iter().map(|n| n.trim().to_string()).collect();
+    let distinct: std::collections::BTreeSet<&String> = names.iter().collect();
+    if names.len() != starts
+        || distinct.len() != starts
+        || names.iter().any(|n| n.is_empty() || n.chars().count() > 20)
+    {
+        return Err(cx.err(
+            Some(at),
+            "shifts.names: one distinct name (1 to 20 characters) per start",
+        ));
+    }
+    Ok(names)
 }
 
 fn parse_time(
@@ -992,6 +1045,7 @@ impl Policy {
                 v.map(|n| within(&cx, span.clone(), k, n, 0, 240))
                     .transpose()
             };
+            let count = starts.len();
             p.shifts = Shifts {
                 starts,
                 handover_early_minutes: minutes(
@@ -1002,6 +1056,25 @@ impl Policy {
                     "shifts.handover_max_delay_minutes",
                     raw.handover_max_delay_minutes,
                 )?,
+                names: shift_names(&cx, span.clone(), raw.names.as_deref(), count)?,
+                left_pending: raw
+                    .left_pending
+                    .as_ref()
+                    .map(|l| -> Result<LeftPending, PolicyError> {
+                        if l.categories.is_empty() {
+                            return Err(cx.err(
+                                Some(span.clone()),
+                                "shifts.left_pending.categories: name at least one category",
+                            ));
+                        }
+                        let what = "shifts.left_pending.minutes";
+                        within(&cx, span.clone(), what, l.minutes, 1, 24 * 60)?;
+                        Ok(LeftPending {
+                            categories: l.categories.clone(),
+                            minutes: l.minutes,
+                        })
+                    })
+                    .transpose()?,
             };
         }
         if let Some(m) = raw.mass_incident {
@@ -1291,6 +1364,7 @@ impl Policy {
             if let Some(on) = &a.on {
                 let ok = on == "month_end_open"
                     || on == "outage_notice_late"
+                    || on == "order_left_pending"
                     || on == "handover_late"
                     || on
                         .strip_prefix("deadline_missed:")
@@ -1298,7 +1372,7 @@ impl Policy {
                 if !ok {
                     return Err(cx.err(
                         Some(span),
-                        format!("assessment {}: on must be month_end_open, outage_notice_late, handover_late or deadline_missed:<kind>, got {on:?}", a.code),
+                        format!("assessment {}: on must be month_end_open, outage_notice_late, order_left_pending, handover_late or deadline_missed:<kind>, got {on:?}", a.code),
                     ));
                 }
             }

@@ -917,6 +917,43 @@ fn power_shifts_run_24_hours_from_0800_001() {
 }
 
 #[test]
+fn power_left_pending_is_consult_and_query_60_minutes_20_yuan_001() {
+    let p = Policy::preset("power").unwrap();
+    let l = p.shifts.left_pending.clone().unwrap();
+    assert_eq!(l.categories, vec![Category::Consult, Category::Query]);
+    assert_eq!(l.minutes, 60);
+    assert_eq!(p.shifts.names, vec!["全天".to_string()]);
+    let rules = p.assessment_on("order_left_pending");
+    assert_eq!(rules.len(), 1);
+    assert_eq!(rules[0].code, "order_left_pending");
+    assert_eq!(rules[0].amount_yuan, Some(20));
+    assert_eq!(Policy::preset("heat").unwrap().shifts.left_pending, None);
+}
+
+#[test]
+fn bad_left_pending_and_names_are_refused() {
+    for (bad, what) in [
+        (
+            "left_pending = { categories = [], minutes = 60 }",
+            "left_pending.categories",
+        ),
+        (
+            "left_pending = { categories = [\"consult\"], minutes = 0 }",
+            "left_pending.minutes",
+        ),
+        (
+            "left_pending = { categories = [\"nope\"], minutes = 60 }",
+            "nope",
+        ),
+        ("names = [\"早班\", \"中班\"]", "shifts.names"),
+    ] {
+        let text = format!("utility = \"power\"\n\n[shifts]\nstarts = [\"08:00\"]\n{bad}\n");
+        let e = Policy::from_toml("t", &text).unwrap_err();
+        assert!(e.reason.contains(what), "{bad}: {e:?}");
+    }
+}
+
+#[test]
 fn bad_shift_starts_are_refused_with_their_line() {
     for bad in ["[]", "[\"25:00\"]", "[\"08:00\", \"08:00\"]"] {
         let text = format!("utility = \"power\"\n\n[shifts]\nstarts = {bad}\n");

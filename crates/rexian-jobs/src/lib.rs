@@ -6,10 +6,12 @@
 
 use std::sync::OnceLock;
 
+use chrono::TimeZone;
 use chrono::{DateTime, Utc};
 use rexian_domain::away;
 use rexian_domain::calendar::BusinessCalendar;
 use rexian_domain::model::Status;
+use rexian_store::orders::OrderRow;
 use rexian_store::outages::OutageRow;
 use rexian_store::reports::Entry;
 use rexian_store::timers::{Fired, Sweep};
@@ -80,6 +82,88 @@ pub async fn run_due(store: &Store, now: DateTime<Utc>, batch: i64) -> anyhow::R
     }
     applied += late_outages(store, now, batch).await?;
     applied += away_periods(store, now, batch).await?;
+    applied += left_pending(store, now, batch).await?;
+    Ok(applied)
+}
+
+/// Notes each order a shift could have handled and left pending (`001` 考核6), the policy's
+/// `[shifts] left_pending`): still new at the end of a shift, of a listed category, received at
+/// least the policy's minutes before that end. Once per order, with the company's
+/// `order_left_pending` entries for the user holding it (assignee, else first responder).
+async fn left_pending(store: &Store, now: i64, batch: i64) -> anyhow::Result<u64> {
+    let mut applied = 0;
+    for company in store.companies().await? {
+        let Ok(policy) = company.policy() else {
+            continue;
+        };
+        let Some(rule) = policy.shifts.left_pending.clone() else {
+            continue;
+        };
+        let offset = company.offset();
+        let local = chrono::DateTime::from_timestamp_millis(now)
+            .unwrap_or_default()
+            .with_timezone(&offset)
+            .naive_local();
+        let Some(cutoff) = rexian_domain::shift::left_pending_cutoff(&policy.shifts, local) else {
+            continue;
+        };
+        let Some(cutoff) = offset
+            .from_local_datetime(&cutoff)
+            .single()
+            .map(|t| t.timestamp_millis())
+        else {
+            continue;
+        };
+        // The shift's end, whose month the entry belongs to.
+        let ended = cutoff + i64::from(rule.minutes) * 60_000;
+        let month = chrono::DateTime::from_timestamp_millis(ended)
+            .unwrap_or_default()
+            .with_timezone(&offset)
+            .format("%Y-%m")
+            .to_string();
+        let rules = policy.assessment_on("order_left_pending");
+        let assess = |o: &OrderRow| {
+            let holder = o.assignee_id.unwrap_or(o.first_responder_id);
+            rules
+                .iter()
+                .map(|rule| Entry {
+                    company_id: o.company_id,
+                    month: month.clone(),
+                    subject_kind: "user".into(),
+                    subject_id: holder,
+                    rule_code: Some(rule.code.clone()),
+                    points: -f64::from(rule.points.unwrap_or(0)),
+                    yuan: -f64::from(rule.amount_yuan.unwrap_or(0)),
+                    order_id: Some(o.id),
+                    source_key: Some(format!("left_pending:{}:{}", o.id, rule.code)),
+                    reason: format!("{} ({})", rule.description, o.number),
+                    created_at: now,
+                    ..Default::default()
+                })
+                .collect()
+        };
+        let categories: Vec<String> = rule
+            .categories
+            .iter()
+            .map(|c| c.as_str().to_string())
+            .collect();
+        loop {
+            let ids = store
+                .left_pending_orders(company.id, &categories, cutoff, batch)
+                .await?;
+            let mut progressed = 0;
+            for id in &ids {
+                if let Some(o) = store.note_left_pending(*id, cutoff, now, &assess).await? {
+                    progressed += 1;
+                    tracing::info!(order.id = o.id, "order left pending at the shift's end");
+                }
+            }
+            applied += progressed;
+            if progressed == 0 || (ids.len() as i64) < batch {
+                break;
+            }
+        }
+    }
     Ok(applied)
 }
 

@@ -193,6 +193,12 @@ pub static RULES: &[(&str, &str, Access)] = &[
     ("GET", "/away", STAFF),
     ("POST", "/away", STAFF),
     ("POST", "/away/{user}/{id}/end", STAFF),
+    // The roster and the current shift (`rexian_app::roster`).
+    ("GET", "/api/v1/roster", SHIFT),
+    ("PUT", "/api/v1/roster", ADMIN_SUPERVISOR),
+    ("POST", "/api/v1/roster/import", ADMIN_SUPERVISOR),
+    ("GET", "/api/v1/roster/history", SHIFT),
+    ("GET", "/api/v1/shifts/current", STAFF),
     // Outage notices: the centre's staff (`rexian_app::outages`).
     ("GET", "/api/v1/outages", CENTRE),
     ("POST", "/api/v1/outages", CENTRE),
@@ -200,6 +206,9 @@ pub static RULES: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/outages/{id}/{step}", CENTRE),
     ("GET", "/api/v1/public/outages", Access::Public),
     ("GET", "/outages", CENTRE),
+    ("GET", "/roster", SHIFT),
+    ("POST", "/roster/day", ADMIN_SUPERVISOR),
+    ("POST", "/roster/import", ADMIN_SUPERVISOR),
     ("GET", "/outages/incidents", CENTRE),
     ("GET", "/api/v1/incidents", CENTRE),
     ("POST", "/api/v1/incidents/{id}/{step}", CENTRE),

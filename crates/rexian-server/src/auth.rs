@@ -28,6 +28,8 @@ pub struct CurrentUser {
     pub token_id: i64,
     /// CSRF secret when signed in through the browser.
     pub csrf: Option<String>,
+    /// The shift now of the user's company, for the page header (pages only).
+    pub shift: Option<String>,
 }
 
 impl std::ops::Deref for CurrentUser {
@@ -77,6 +79,7 @@ pub async fn authenticate(app: &AppState, token: &str) -> Result<CurrentUser, Ap
         name: s.name,
         token_id: s.token_id,
         csrf: s.csrf,
+        shift: None,
     })
 }
 
@@ -113,7 +116,7 @@ pub async fn authorize(
     let Some((token, from_cookie)) = request_token(req.headers()) else {
         return unauthenticated(api, "sign in first");
     };
-    let user = match authenticate(&app, token).await {
+    let mut user = match authenticate(&app, token).await {
         Ok(u) => u,
         Err(AppError::Unauthenticated(m)) => return unauthenticated(api, &m),
         Err(e) => return e.into_response(),
@@ -134,6 +137,10 @@ pub async fn authorize(
             Ok(r) => req = r,
             Err(e) => return e.into_response(),
         }
+    }
+    if !api {
+        // Cached a minute per company: no query on most pages.
+        user.shift = rexian_app::roster::header(&app, &user).await;
     }
     req.extensions_mut().insert(user);
     next.run(req).await

@@ -21,6 +21,7 @@ pub mod outages;
 pub mod photos;
 pub mod rechecks;
 pub mod reports;
+pub mod roster;
 pub mod search;
 pub mod seed;
 pub mod shifts;

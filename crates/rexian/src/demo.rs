@@ -134,6 +134,7 @@ pub async fn seed(app: &AppState) -> anyhow::Result<Vec<(String, String)>> {
         tracing::info!(orders = n, "demo orders seeded");
         seed_shifts_and_halls(app).await?;
         seed_away(app, &hash, now).await?;
+        seed_roster(app).await?;
     }
     logins.push((AWAY_B.into(), "北辰热力有限公司 · field_worker (B)".into()));
     seed_knowledge(app, now).await?;
@@ -263,6 +264,7 @@ async fn actor(app: &AppState, login: &str) -> anyhow::Result<CurrentUser> {
         name: u.name,
         token_id: 0,
         csrf: None,
+        shift: None,
     })
 }
 
@@ -622,5 +624,49 @@ async fn seed_hall(
                 .map_err(err)?;
         }
     }
+    Ok(())
+}
+
+/// The demo power company's roster of this month (001 供电所24小时值班): the centre's four
+/// shift staff take the 24-hour shift in turn, two on duty each day.
+pub async fn seed_roster(app: &AppState) -> anyhow::Result<()> {
+    use chrono::Datelike;
+    let admin = actor(app, "power-admin").await?;
+    let Some(company) = admin.company_id else {
+        return Ok(());
+    };
+    let mut crew = Vec::new();
+    for login in [
+        "power-agent",
+        "power-dispatcher",
+        "power-callback",
+        "power-supervisor",
+    ] {
+        crew.push(app.store.user_by_login(login).await?.id);
+    }
+    let offset = app.store.company(company).await?.offset();
+    let today = app.clock.now().with_timezone(&offset).date_naive();
+    let first = today.with_day(1).unwrap_or(today);
+    let entries = first
+        .iter_days()
+        .take_while(|d| d.month() == first.month())
+        .enumerate()
+        .flat_map(|(i, d)| {
+            [crew[i % crew.len()], crew[(i + 1) % crew.len()]].map(|u| {
+                rexian_app::roster::EntryIn {
+                    date: d.to_string(),
+                    shift: rexian_app::roster::ShiftRef::Index(0),
+                    user_id: Id(u),
+                }
+            })
+        })
+        .collect();
+    let b = rexian_app::roster::PutRoster {
+        company_id: Id(company),
+        entries,
+        dates: Vec::new(),
+    };
+    let ch = rexian_app::roster::put_from(app, &admin, b, "demo").await?;
+    tracing::info!(entries = ch.added, "demo roster seeded");
     Ok(())
 }

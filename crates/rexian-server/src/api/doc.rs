@@ -25,6 +25,8 @@ enum Body {
     Json(SchemaFn),
     /// Photos as `multipart/form-data`, field `photo`.
     Photos,
+    /// An Excel workbook (`.xlsx`) as the body.
+    Xlsx,
 }
 
 /// What a call answers on success.
@@ -95,6 +97,12 @@ impl Op {
         self.requires = fields;
         self
     }
+    /// An `.xlsx` workbook as the body.
+    pub fn xlsx(mut self) -> Self {
+        self.body = Body::Xlsx;
+        self
+    }
+
     /// Photos as `multipart/form-data`.
     pub fn photos(mut self) -> Self {
         self.body = Body::Photos;
@@ -411,6 +419,10 @@ fn request_body(op: &Op, input: &mut SchemaGenerator) -> Option<Value> {
             }
             Some(json!({"required": required, "content": {"application/json": {"schema": s}}}))
         }
+        Body::Xlsx => Some(json!({"required": true, "content": {
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
+                {"schema": {"type": "string", "format": "binary"}}
+        }})),
         Body::Photos => Some(
             json!({"required": true, "content": {"multipart/form-data": {"schema": {
                 "type": "object",

@@ -16,6 +16,7 @@ pub mod outages;
 pub mod personal;
 pub mod photos;
 pub mod reports;
+pub mod roster;
 pub mod search;
 pub mod session;
 pub mod shifts;
@@ -150,6 +151,10 @@ fn shift_routes() -> Router<AppState> {
         )
         .route("/api/v1/users/{id}/away/{aid}/end", post(away::end))
         .route("/api/v1/away", get(away::of_company))
+        .route("/api/v1/roster", get(roster::month).put(roster::put))
+        .route("/api/v1/roster/import", post(roster::import))
+        .route("/api/v1/roster/history", get(roster::history))
+        .route("/api/v1/shifts/current", get(roster::current))
 }
 
 /// Outage notices.

@@ -6,7 +6,7 @@
 
 use rexian_app::{
     assessment, away, calendar, callbacks, contacts, customers, halls, incidents, intake, kb,
-    matters, orders, org, outages, photos, reports, search, shifts, steps,
+    matters, orders, org, outages, photos, reports, roster, search, shifts, steps,
 };
 
 use super::doc::{op, Op};
@@ -208,6 +208,11 @@ fn ops_shifts() -> Vec<Op> {
         op("POST", "/api/v1/users/{id}/away", "Records an away period (004 AB角): from `from` to `until` the user's open work (orders assigned to them, follow-ups as first responder, callbacks included) is handled by their B partner, each move an order event; at `until` what is still open and still with B (or nobody) comes back. 409 partner_away when the partner is away at an overlapping time, 409 no_partner when the post has no B, unless force (then the work goes to nobody and the supervisor assigns); 409 conflict (field from) when the user is away then already", "shifts").body::<away::NewAway>().created::<away::AwayView>(),
         op("POST", "/api/v1/users/{id}/away/{aid}/end", "Ends an away period now: what is still open and still with B (or nobody) comes back; 409 when it is over already", "shifts").ok::<away::AwayView>(),
         op("GET", "/api/v1/away", "The away periods of a company sharing a moment with [from, until) (default the next 7 days), each with both_away when the post's partner is away at an overlapping time too", "shifts").query::<super::away::RangeQuery>().ok::<Items<away::AwayView>>().errors(READ),
+        op("GET", "/api/v1/roster", "The roster (排班, 001) of a month: every local date with its shifts (from the company's policy: number, name, start, end) and who is on each", "shifts").query::<super::roster::MonthQuery>().ok::<roster::MonthView>().errors(READ),
+        op("PUT", "/api/v1/roster", "Sets the roster a day at a time (supervisors and admins): every date named by an entry or in `dates` becomes exactly its entries; removed ones are kept as history, every change an event; the same request twice changes nothing", "shifts").body::<roster::PutRoster>().ok::<roster::Changed>(),
+        op("POST", "/api/v1/roster/import", "Imports the roster from an .xlsx workbook (first sheet; header 日期, 班次, 工号/登录名): every date in the sheet becomes its rows; a bad row is refused with 400 naming its row and column, and nothing is written", "shifts").query::<super::roster::CompanyQuery>().xlsx().ok::<roster::Changed>().errors(&[400, 401, 403, 409, 413, 422]),
+        op("GET", "/api/v1/roster/history", "The changes of one date's roster, oldest first: who was added or removed, from where, by whom, when", "shifts").query::<super::roster::HistoryQuery>().ok::<Items<roster::EventView>>().errors(READ),
+        op("GET", "/api/v1/shifts/current", "The company's shift now (number, name, start, end, from its policy and the clock) and who is on it by the roster", "shifts").query::<super::roster::CompanyQuery>().ok::<roster::SlotView>().errors(READ),
         op("GET", "/api/v1/handovers", "The handovers of a local day of the company (default today)", "shifts").query::<super::shifts::DayQuery>().ok::<Items<shifts::HandoverView>>().errors(READ),
         op("GET", "/api/v1/halls/items", "Hall check items (004) of the company by due date; overdue=true keeps those past due", "halls").query::<super::halls::ListQuery>().ok::<Items<halls::ItemView>>(),
         op("POST", "/api/v1/halls/items", "Adds an item to a hall's checks, with its period and first due date", "halls").body::<halls::NewItem>().created::<halls::ItemDetail>().errors(CREATE),

@@ -14,6 +14,7 @@ mod orders;
 mod outages;
 mod queues;
 mod reports;
+mod roster;
 mod settings;
 mod shifts;
 mod supervise;
@@ -57,6 +58,7 @@ pub fn routes() -> Router<AppState> {
         .merge(ledger::routes())
         .merge(shifts::routes())
         .merge(halls::routes())
+        .merge(roster::routes())
 }
 
 /// What every page's header needs to know of the user.
@@ -85,6 +87,10 @@ pub struct PageUser {
     pub can_hand_over: bool,
     /// Shows the hall checks link.
     pub can_halls: bool,
+    /// Shows the roster link (the centre's staff).
+    pub can_roster: bool,
+    /// The shift now of the user's company (`全天 12-01 08:00–12-02 08:00`).
+    pub shift: Option<String>,
 }
 
 impl PageUser {
@@ -125,7 +131,17 @@ impl PageUser {
             ]
             .iter()
             .any(|r| u.has(*r)),
+            can_roster: [
+                Role::Agent,
+                Role::Dispatcher,
+                Role::CallbackAgent,
+                Role::Supervisor,
+                Role::Admin,
+            ]
+            .iter()
+            .any(|r| u.has(*r)),
             can_halls: rexian_app::halls::may_check(u),
+            shift: u.shift.clone(),
         }
     }
 }

@@ -28,6 +28,7 @@ mod policy_numbers;
 mod presets;
 mod rechecks;
 mod reports;
+mod roster;
 mod search;
 mod search_quality;
 mod shifts;
