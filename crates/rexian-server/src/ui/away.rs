@@ -105,7 +105,15 @@ async fn build(app: &AppState, t: Msgs, u: &CurrentUser, q: PageQuery) -> AppRes
         .company_id
         .ok_or_else(|| AppError::invalid("user_id", "a group-level user has no post"))?;
     let offset = rexian_app::outages::zone(app, u, company).await?;
-    let names = rexian_app::org::user_names(app).await?;
+    let ids: Vec<i64> = periods
+        .iter()
+        .filter_map(|a| a.cover_id)
+        .chain(target.partner_id)
+        .collect();
+    let names: HashMap<i64, String> = rexian_app::shifts::user_names(app, ids)
+        .await?
+        .into_iter()
+        .collect();
     let users = if may_choose(u) {
         rexian_app::org::users(app, u, Some(company))
             .await?
@@ -312,13 +320,50 @@ pub async fn for_supervisor(
     let Some(company) = u.company_id else {
         return Ok(SupervisorAway::default());
     };
+    let upcoming = periods(app, t, u, company, None, None).await?;
+    let uncovered = away::uncovered(app, u, company).await?;
+    let ids: Vec<i64> = uncovered.iter().map(|m| m.away_user_id).collect();
+    let names = rexian_app::shifts::user_names(app, ids).await?;
+    let uncovered = uncovered
+        .into_iter()
+        .map(|m| UncoveredLine {
+            order_id: m.order_id.to_string(),
+            number: m.number,
+            user: names.get(&m.away_user_id).cloned().unwrap_or_default(),
+            duty: t.get(&format!("away.duty_{}", m.duty)),
+        })
+        .collect();
+    Ok(SupervisorAway {
+        upcoming,
+        uncovered,
+    })
+}
+
+/// The away periods of `company` not over yet that share a moment with `[from, until)` (RFC
+/// 3339; default the next 7 days), A and B away at once flagged: the supervisor's screen and
+/// the roster's warning.
+pub async fn periods(
+    app: &AppState,
+    t: &Msgs,
+    u: &CurrentUser,
+    company: i64,
+    from: Option<&str>,
+    until: Option<&str>,
+) -> AppResult<Vec<UpcomingLine>> {
     let offset = rexian_app::outages::zone(app, u, company).await?;
-    let names = rexian_app::org::user_names(app).await?;
-    let name = |id: i64| names.get(&id).cloned().unwrap_or_default();
-    let upcoming = away::of_company(app, u, Some(company), None, None)
+    let list: Vec<AwayView> = away::of_company(app, u, Some(company), from, until)
         .await?
         .into_iter()
         .filter(|a| a.phase != "over")
+        .collect();
+    let ids: Vec<i64> = list
+        .iter()
+        .flat_map(|a| std::iter::once(a.user_id).chain(a.cover_id))
+        .collect();
+    let names = rexian_app::shifts::user_names(app, ids).await?;
+    let name = |id: i64| names.get(&id).cloned().unwrap_or_default();
+    Ok(list
+        .into_iter()
         .map(|a| UpcomingLine {
             user: name(a.user_id),
             from: local_time(a.from, offset),
@@ -327,19 +372,5 @@ pub async fn for_supervisor(
             cover: a.cover_id.map(name).unwrap_or_else(|| t.get("away.nobody")),
             both_away: a.both_away,
         })
-        .collect();
-    let uncovered = away::uncovered(app, u, company)
-        .await?
-        .into_iter()
-        .map(|m| UncoveredLine {
-            order_id: m.order_id.to_string(),
-            number: m.number,
-            user: name(m.away_user_id),
-            duty: t.get(&format!("away.duty_{}", m.duty)),
-        })
-        .collect();
-    Ok(SupervisorAway {
-        upcoming,
-        uncovered,
-    })
+        .collect())
 }

@@ -382,7 +382,8 @@ async fn rows_of(
     let incidents = open_incidents(app, t, u).await?;
     let now = ms(app.clock.now());
     let mut places = Places::default();
-    let mut names = std::collections::HashMap::new();
+    let covered: Vec<i64> = items.iter().take(200).filter_map(|l| l.cover).collect();
+    let names = rexian_app::shifts::user_names(app, covered).await?;
     let mut rows = Vec::new();
     for l in items.iter().take(200) {
         let o = &l.order;
@@ -400,9 +401,6 @@ async fn rows_of(
             (id, place)
         });
         if let Some(a) = l.cover {
-            if names.is_empty() {
-                names = rexian_app::org::user_names(app).await?;
-            }
             row.extra = super::away::covering_mark(t, names.get(&a).cloned().unwrap_or_default());
         }
         rows.push(row);

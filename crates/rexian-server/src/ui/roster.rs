@@ -53,6 +53,9 @@ struct Page {
     can_edit: bool,
     staff: Vec<OnShift>,
     today: String,
+    /// Away periods of the month not over yet, A and B away at once flagged (004): the
+    /// roster's warning, for those who set it.
+    away: Vec<super::away::UpcomingLine>,
 }
 
 /// Query of the screen.
@@ -101,10 +104,18 @@ async fn build(app: &AppState, u: &CurrentUser, t: Msgs, q: PageQuery) -> AppRes
         })
         .collect();
     let can_edit = roster::may_change(u);
-    let staff = if can_edit {
-        roster::choices(app, u, view.company_id).await?
+    let (staff, away) = if can_edit {
+        let offset = rexian_app::outages::zone(app, u, view.company_id).await?;
+        let (from, until) = (
+            format!("{}-01T00:00:00{offset}", view.month),
+            format!("{}-01T00:00:00{offset}", shift_month(&view.month, 1)),
+        );
+        (
+            roster::choices(app, u, view.company_id).await?,
+            super::away::periods(app, &t, u, view.company_id, Some(&from), Some(&until)).await?,
+        )
     } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
     };
     Ok(Page {
         user: Some(PageUser::of(u, &t)),
@@ -115,6 +126,7 @@ async fn build(app: &AppState, u: &CurrentUser, t: Msgs, q: PageQuery) -> AppRes
         lines,
         can_edit,
         staff,
+        away,
         today: now.date,
         view,
         t,

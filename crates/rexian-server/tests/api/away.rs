@@ -259,6 +259,24 @@ async fn a_and_b_away_at_once_is_refused_unless_forced_and_then_nobody_holds_the
     assert_eq!(v["items"].as_array().unwrap().len(), 0, "{v}");
 
     // At A's `from` the order goes to nobody; the supervisor's screen lists it.
+    // The roster warns whoever sets it: both of the post away in that month, flagged.
+    let (s, _, body) = c
+        .app
+        .raw(
+            "GET",
+            "/roster?month=2026-03",
+            Some(&c.supervisor),
+            None,
+            "",
+            &[],
+        )
+        .await;
+    let html = String::from_utf8(body).unwrap();
+    assert_eq!(s, StatusCode::OK, "{html}");
+    let warned = html.split("id=\"roster-away\"").nth(1).unwrap_or_default();
+    assert_eq!(warned.matches("class=\"away-row\"").count(), 2, "{html}");
+    assert_eq!(warned.matches("A、B角同时不在岗").count(), 2, "{html}");
+
     c.app.advance(3 * 24 * 3600).await;
     let now = c.get(&id).await;
     assert_eq!(now["assignee_id"], Value::Null, "{now}");
