@@ -31,7 +31,8 @@ describe('photos from the field', () => {
       assert.match(await page.textContent('.flash'), /上传照片/);
       const img = page.locator('#photos img').first();
       await img.waitFor();
-      // The image really loads from the server.
+      // The image really loads from the server once in view (the page loads photos lazily).
+      await img.scrollIntoViewIfNeeded();
       await page.waitForFunction(() => { const i = document.querySelector('#photos img'); return i && i.complete && i.naturalWidth === 2; });
       assert.match(await page.textContent('#timeline'), /现场照片/);
       const o = await horizontalOverflow(page);
