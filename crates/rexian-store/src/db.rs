@@ -22,16 +22,6 @@ pub enum Db<'c> {
     Lite(&'c mut rusqlite::Connection),
 }
 
-impl<'c> Db<'c> {
-    /// Whether this is SQLite (one writer at a time).
-    pub fn is_sqlite(&self) -> bool {
-        match self {
-            Db::Any(c) => c.backend_name() == "SQLite",
-            Db::Lite(_) => true,
-        }
-    }
-}
-
 /// A bound value. Nulls keep their type: PostgreSQL checks a parameter's type against its column.
 #[derive(Debug, Clone)]
 pub enum Val {

@@ -15,6 +15,7 @@ pub mod halls;
 pub mod incidents;
 pub mod kb;
 pub mod matters;
+mod numbers;
 pub mod orders;
 pub mod org;
 pub mod outages;
@@ -76,6 +77,8 @@ pub struct Store {
     backend: Backend,
     /// SQLite only: the write lock and group-commit writer (see [`write`]).
     writer: Option<std::sync::Arc<write::Writer>>,
+    /// PostgreSQL only: this node's blocks of order numbers (see [`numbers`]).
+    blocks: std::sync::Arc<numbers::Blocks>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -146,6 +149,7 @@ impl Store {
             pool,
             backend,
             writer,
+            blocks: Default::default(),
         })
     }
 

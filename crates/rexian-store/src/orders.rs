@@ -749,29 +749,19 @@ pub struct Idempotency {
     pub render: Box<dyn FnOnce(&OrderFull) -> String + Send>,
 }
 
-/// A temporary order number, unique until the real one is set in the same transaction.
-fn provisional_number() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(N.fetch_add(1, Ordering::Relaxed));
-    format!("~{:016x}{:x}", h.finish(), N.load(Ordering::Relaxed))
-}
-
-/// Writes a new order with everything that goes with it, and answers it from what was written:
-/// about ten statements, each a round trip to the connection's thread.
-async fn insert_order(c: &mut Db<'_>, n: NewOrder) -> Result<(OrderFull, Option<String>)> {
+/// `seq` is the day's number when already taken (PostgreSQL: from this node's block, see
+/// [`crate::numbers`]); else it is taken here, in the unit (SQLite's one writer: no gaps).
+async fn insert_order(
+    c: &mut Db<'_>,
+    n: NewOrder,
+    seq: Option<i64>,
+) -> Result<(OrderFull, Option<String>)> {
     let mut o = n.row;
-    // SQLite has one writer, so the day's number is taken first and written with the order.
-    // On PostgreSQL the counter's row stays locked until the commit, so it is taken last.
-    let number_first = c.is_sqlite();
-    let early_number = if number_first {
-        let seq = Store::next_seq(&mut *c, o.company_id, &n.day).await?;
-        Some((n.number_of)(seq))
-    } else {
-        None
+    let seq = match seq {
+        Some(seq) => seq,
+        None => Store::next_seq(&mut *c, o.company_id, &n.day).await?,
     };
+    let number = (n.number_of)(seq);
     let contact = match &n.contact {
         Some(ct) => Some((insert_contact_row(&mut *c, ct).await?, ct.at)),
         None => None,
@@ -790,7 +780,7 @@ async fn insert_order(c: &mut Db<'_>, n: NewOrder) -> Result<(OrderFull, Option<
          $21, $22, $23, $24, $24, $25, $26, $27, $28, $29, $30) RETURNING id",
     )
     .bind(o.company_id)
-    .bind(early_number.clone().unwrap_or_else(provisional_number))
+    .bind(&number)
     .bind(o.contact_id)
     .bind(&o.category)
     .bind(&o.subtype)
@@ -875,19 +865,6 @@ async fn insert_order(c: &mut Db<'_>, n: NewOrder) -> Result<(OrderFull, Option<
             .execute(&mut *c)
             .await?;
     }
-    let number = match early_number {
-        Some(number) => number,
-        None => {
-            let seq = Store::next_seq(&mut *c, o.company_id, &n.day).await?;
-            let number = (n.number_of)(seq);
-            query("UPDATE orders SET number = $1 WHERE id = $2")
-                .bind(&number)
-                .bind(id)
-                .execute(&mut *c)
-                .await?;
-            number
-        }
-    };
     o.id = id;
     o.number = number;
     o.version = events.len() as i64;
@@ -1268,12 +1245,18 @@ impl Store {
     }
 
     /// Stores a new order in one unit of the group commit: the contact (when new), the order,
-    /// its events and deadlines, its number (taken last, so the day's counter row is locked
-    /// only briefly on PostgreSQL) and the idempotency record with the rendered answer.
+    /// its events and deadlines, its number (on PostgreSQL from this node's block, taken before
+    /// the transaction: no row lock held through it) and the idempotency record with the
+    /// rendered answer.
     /// Returns the order as stored and the rendered answer. A repeated idempotency key gives
     /// `Conflict("idempotency_keys…")` and stores nothing.
     pub async fn create_order(&self, n: NewOrder) -> Result<(OrderFull, Option<String>)> {
-        self.grouped(move |c| Box::pin(insert_order(c, n))).await
+        let seq = match self.backend {
+            crate::Backend::Postgres => Some(self.take_number(n.row.company_id, &n.day).await?),
+            crate::Backend::Sqlite => None,
+        };
+        self.grouped(move |c| Box::pin(insert_order(c, n, seq)))
+            .await
     }
 
     /// One order row.

@@ -89,6 +89,24 @@ impl TestApp {
         app
     }
 
+    /// A second node on this app's database: its own connection pool, search index and login
+    /// throttle, the same clock. Keep the directory alive as long as the router.
+    pub async fn second_node(&self) -> (Router, tempfile::TempDir) {
+        let store = rexian_store::Store::connect(&self.url)
+            .await
+            .expect("second pool");
+        let files = tempfile::tempdir().expect("tempdir");
+        let settings = Settings {
+            token_ttl_minutes: 60 * 24 * 60,
+            data_dir: files.path().to_owned(),
+            ..Settings::default()
+        };
+        let core = rexian_app::App::open(store, self.state.clock.clone(), &settings.data_dir)
+            .expect("app");
+        let state = AppState::new(core, settings).await.expect("state");
+        (rexian_server::router(state), files)
+    }
+
     /// Sends a request; returns the status and the JSON body (Null when empty or not JSON).
     pub async fn call(
         &self,
@@ -230,6 +248,22 @@ impl TestApp {
         self.state.clock.set(next);
         self.state.run_timers().await.expect("timers");
     }
+}
+
+/// POSTs JSON to `router` (e.g. a [`TestApp::second_node`]); returns the status and the body.
+pub async fn post_to(router: &Router, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+    let req = Request::post(path)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .expect("request");
+    let res = router.clone().oneshot(req).await.expect("infallible");
+    let status = res.status();
+    let bytes = res.into_body().collect().await.expect("body").to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
 }
 
 /// A company ready for orders: its hotline centre and a repair team, one user per role, on a

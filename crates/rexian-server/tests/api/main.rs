@@ -18,6 +18,7 @@ mod intake;
 mod kb;
 mod login_guard;
 mod matters;
+mod numbers;
 mod orders;
 mod org;
 mod outages;
