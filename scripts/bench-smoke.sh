@@ -39,4 +39,8 @@ env -u DATABASE_URL "$bin" bench --scenarios outage \
   --outage-calls 300 --replay-speed 2000 --concurrency 8 --ceiling-seconds 0 \
   --json "$out/outage.json"
 test -s "$out/outage.json"
+env -u DATABASE_URL "$bin" bench --scenarios peak \
+  --concurrency 16 --duration 1 --ceiling-seconds 0 \
+  --json "$out/peak.json"
+test -s "$out/peak.json"
 echo "bench smoke: ok"

@@ -90,7 +90,7 @@ impl Store {
         .bind(company_id)
         .bind(day)
         .bind(size)
-        .scalar(&mut Db::Any(&mut *conn))
+        .scalar(&mut Db::Any(&mut conn))
         .await
     }
 }

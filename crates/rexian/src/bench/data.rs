@@ -200,6 +200,11 @@ fn customer(rng: &mut Rng) -> Value {
 /// A new order for company `company_id` of `utility` in the usual mix.
 pub fn order(rng: &mut Rng, company_id: &str, utility: &str) -> Value {
     let category = weighted(rng, MIX);
+    of_category(rng, company_id, utility, category)
+}
+
+/// A new order of `category` (one of the mix's) for company `company_id` of `utility`.
+pub fn of_category(rng: &mut Rng, company_id: &str, utility: &str, category: &str) -> Value {
     let (subtype, text) = *rng.pick(demands(utility, category));
     let mut body = json!({
         "company_id": company_id, "category": category, "channel": weighted(rng, CHANNELS),
@@ -234,6 +239,14 @@ pub fn list_query(rng: &mut Rng, unit_id: &str) -> String {
         3 => "/api/v1/orders?status=dispatched&category=repair&limit=50".into(),
         _ => "/api/v1/orders?category=complaint&limit=20".into(),
     }
+}
+
+/// The mix's name of `category` (a static name to count latencies under).
+pub fn category_name(category: &str) -> &'static str {
+    MIX.iter()
+        .map(|(c, _)| *c)
+        .find(|c| *c == category)
+        .unwrap_or("other")
 }
 
 #[cfg(test)]

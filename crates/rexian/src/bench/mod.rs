@@ -5,6 +5,7 @@ mod ceiling;
 mod data;
 mod http;
 mod outage;
+mod peak;
 mod replay;
 mod scenarios;
 mod seed;
@@ -132,6 +133,10 @@ pub enum Scenario {
     /// complaints) at `--replay-speed` x: intake during the burst, answers that told the
     /// notice, publish-to-first-answer time, the incident's count against the calls.
     Outage,
+    /// A real peak's mix (issue 22): an outage notice over one community, then the intake mix
+    /// with a fifth complaints (half about that community, in one matter) while one worker in
+    /// eight runs repair lifecycles; intake per category.
+    Peak,
 }
 
 impl Scenario {
@@ -145,6 +150,7 @@ impl Scenario {
             Scenario::Matter => "matter",
             Scenario::Replay => "replay",
             Scenario::Outage => "outage",
+            Scenario::Peak => "peak",
         }
     }
 
@@ -158,6 +164,7 @@ impl Scenario {
             Scenario::Matter => "complaints",
             Scenario::Replay => "lifecycles",
             Scenario::Outage => "calls",
+            Scenario::Peak => "orders",
         }
     }
 }
@@ -854,6 +861,11 @@ async fn load(
                     .await?
                 }
                 Scenario::Replay => anyhow::bail!("the replay runs on a server of its own"),
+                Scenario::Peak => {
+                    outage::publish_notice(&org).await?;
+                    scenarios::drive(a.concurrency, move |w| peak::worker(org2.clone(), w, end))
+                        .await?
+                }
                 Scenario::Outage => {
                     let (_, at) = outage::publish_notice(&org).await?;
                     published = Some(at);
