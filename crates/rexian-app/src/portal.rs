@@ -15,7 +15,7 @@ use rand::Rng;
 use rexian_domain::model::{Category, Role};
 use rexian_domain::portal::{self as rules, CodeCheck, LinkState, PortalRules};
 use rexian_store::org::Company;
-use rexian_store::portal::{NewLink, NewMessage};
+use rexian_store::portal::{NewCode, NewLink, NewMessage};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -248,9 +248,15 @@ pub async fn issue_code(app: &App, company: &Company, phone: &str) -> AppResult<
         created_at: now,
     };
     let hash = digest(&[&salt, &code]);
-    app.store
-        .create_portal_code(company.id, phone, &hash, &salt, now, expires_at, &message)
-        .await?;
+    let new = NewCode {
+        company_id: company.id,
+        phone: phone.to_owned(),
+        code_hash: hash,
+        salt,
+        created_at: now,
+        expires_at,
+    };
+    app.store.create_portal_code(&new, &message).await?;
     Ok(CodeSent { expires_at })
 }
 

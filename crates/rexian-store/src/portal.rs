@@ -96,6 +96,23 @@ pub struct PortalCode {
     pub used_at: Option<i64>,
 }
 
+/// A new verification code.
+#[derive(Debug, Clone)]
+pub struct NewCode {
+    /// Company.
+    pub company_id: i64,
+    /// To.
+    pub phone: String,
+    /// SHA-256 of salt and code, hex.
+    pub code_hash: String,
+    /// Salt.
+    pub salt: String,
+    /// Issued at.
+    pub created_at: i64,
+    /// Until.
+    pub expires_at: i64,
+}
+
 /// The fields of an order tracking reads: the same one query whether or not the phone matches.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tracked {
@@ -288,28 +305,19 @@ impl Store {
         Ok(())
     }
 
-    /// Stores a code for `phone` with its message; returns the code's id.
-    pub async fn create_portal_code(
-        &self,
-        company: i64,
-        phone: &str,
-        code_hash: &str,
-        salt: &str,
-        now: i64,
-        expires_at: i64,
-        message: &NewMessage,
-    ) -> Result<i64> {
+    /// Stores a code with its message; returns the code's id.
+    pub async fn create_portal_code(&self, c: &NewCode, message: &NewMessage) -> Result<i64> {
         let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO portal_codes (company_id, phone, code_hash, salt, created_at, \
              expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
-        .bind(company)
-        .bind(phone)
-        .bind(code_hash)
-        .bind(salt)
-        .bind(now)
-        .bind(expires_at)
+        .bind(c.company_id)
+        .bind(&c.phone)
+        .bind(&c.code_hash)
+        .bind(&c.salt)
+        .bind(c.created_at)
+        .bind(c.expires_at)
         .fetch_one(&mut *tx)
         .await?;
         insert_message(&mut tx, message).await?;

@@ -30,7 +30,8 @@ pub fn too_many(retry_after: u64) -> Response {
         .into_response()
 }
 
-/// Counts a demand or code request against the limits of its company.
+/// Counts a demand or code request against the limits of its company; the seconds to wait
+/// when past them.
 pub fn limit(
     app: &AppState,
     what: Counted,
@@ -38,11 +39,10 @@ pub fn limit(
     client: ClientAddr,
     phone: &str,
     rules: &rexian_domain::portal::PortalRules,
-) -> Result<(), Response> {
+) -> Result<(), u64> {
     let now = app.now_ms();
     app.portal_limits
         .count(what, company, ClientKey::of(client.0), phone, rules, now)
-        .map_err(too_many)
 }
 
 /// `POST /api/v1/public/orders` → 201 `{number}` (channel `web`, no login).
@@ -62,7 +62,8 @@ pub async fn submit(
         client,
         &c.phone,
         &c.rules,
-    )?;
+    )
+    .map_err(too_many)?;
     let done = portal::submit(&app, c)
         .await
         .map_err(IntoResponse::into_response)?;
@@ -80,7 +81,7 @@ pub async fn verify(
     let (company, rules, phone) = portal::check_verify(&app, &b)
         .await
         .map_err(IntoResponse::into_response)?;
-    limit(&app, Counted::Codes, company.id, client, &phone, &rules)?;
+    limit(&app, Counted::Codes, company.id, client, &phone, &rules).map_err(too_many)?;
     let sent = portal::issue_code(&app, &company, &phone)
         .await
         .map_err(IntoResponse::into_response)?;
