@@ -32,6 +32,7 @@ pub mod outages;
 pub mod password;
 pub mod personal;
 pub mod photos;
+pub mod portal;
 pub mod reports;
 pub mod roster;
 pub mod search;

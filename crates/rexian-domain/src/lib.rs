@@ -13,6 +13,7 @@ pub mod lifecycle;
 pub mod model;
 pub mod outage;
 pub mod policy;
+pub mod portal;
 pub mod shift;
 
 pub use calendar::{BusinessCalendar, CalendarError, Span};

@@ -534,14 +534,26 @@ pub struct Settings {
     pub resolution_target: Option<f64>,
     /// Target share of satisfied callbacks, shown beside the KPI (`000:九.7`: 1.0).
     pub satisfaction_target: Option<f64>,
+    /// Portal: demands taken from one client address per window (SPEC §2, issue 20).
+    pub portal_orders_per_client: Option<u32>,
+    /// Portal: demands taken for one phone number per window.
+    pub portal_orders_per_phone: Option<u32>,
+    /// Portal: the counting window of both limits, in minutes.
+    pub portal_window_minutes: Option<u32>,
+    /// Portal: 1 when a phone verification code must come before a demand is taken (off: 0).
+    pub portal_verify_phone: Option<u32>,
 }
 
 /// The whole numbers of `[settings]` the product reads, with their bounds.
-const BOUNDED_SETTINGS: [(&str, i64, i64); 4] = [
+const BOUNDED_SETTINGS: [(&str, i64, i64); 8] = [
     ("complaint_grade1_same_customer", 1, 10_000),
     ("complaint_grade2_complainants", 1, 10_000),
     ("complaint_grade2_window_days", 1, MAX_LIMIT_DAYS as i64),
     ("complaint_grade2_collective", 1, 10_000),
+    ("portal_orders_per_client", 1, 10_000),
+    ("portal_orders_per_phone", 1, 10_000),
+    ("portal_window_minutes", 1, 10_080),
+    ("portal_verify_phone", 0, 1),
 ];
 
 /// The shares (0..=1) of `[settings]` the product reads: the KPI targets.
@@ -882,6 +894,10 @@ fn parse_settings(cx: &Ctx, t: &BTreeMap<String, Spanned<Value>>) -> Result<Sett
                 "complaint_grade1_same_customer" => &mut out.complaint_grade1_same_customer,
                 "complaint_grade2_complainants" => &mut out.complaint_grade2_complainants,
                 "complaint_grade2_window_days" => &mut out.complaint_grade2_window_days,
+                "portal_orders_per_client" => &mut out.portal_orders_per_client,
+                "portal_orders_per_phone" => &mut out.portal_orders_per_phone,
+                "portal_window_minutes" => &mut out.portal_window_minutes,
+                "portal_verify_phone" => &mut out.portal_verify_phone,
                 _ => &mut out.complaint_grade2_collective,
             };
             *slot = Some(n);

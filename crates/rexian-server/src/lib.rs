@@ -10,6 +10,7 @@ pub mod error;
 pub mod extract;
 pub mod i18n;
 pub mod idempotency;
+pub mod portal_limits;
 pub use rexian_app::tenancy;
 pub mod throttle;
 pub mod ui;
@@ -80,6 +81,8 @@ pub struct AppState {
     pub dummy_hash: String,
     /// Failed-login throttle of this node.
     pub login_guard: Arc<throttle::LoginGuard>,
+    /// The portal's limits per client and phone on this node.
+    pub portal_limits: Arc<portal_limits::PortalLimits>,
 }
 
 pub use rexian_app::OrderChanged;
@@ -106,6 +109,7 @@ impl AppState {
         });
         Ok(AppState {
             login_guard: Arc::new(login_guard),
+            portal_limits: Arc::default(),
             core,
             settings: Arc::new(settings),
             dummy_hash,

@@ -20,6 +20,7 @@ pub mod orders;
 pub mod org;
 pub mod outages;
 pub mod photos;
+pub mod portal;
 pub mod rechecks;
 pub mod reports;
 pub mod roster;

@@ -32,7 +32,9 @@ pub(super) fn attempt(cx: &Ctx<'_>, b: StepInput) -> AppResult<Decision> {
             "an unreached customer gives no satisfaction or account",
         ));
     }
-    allowed_now(cx)?;
+    if !b.via_portal {
+        allowed_now(cx)?;
+    }
     let contradicts = b.matches_reply == Some(false);
     let form = form(&b)?;
     let callback = CallbackRow {
@@ -44,8 +46,11 @@ pub(super) fn attempt(cx: &Ctx<'_>, b: StepInput) -> AppResult<Decision> {
         note: clean("note", b.note.clone(), 2000)?,
     };
     let reason = contradicts.then_some("callback contradicts the reply");
-    let data = json!({"reached": reached, "satisfaction": satisfaction,
+    let mut data = json!({"reached": reached, "satisfaction": satisfaction,
         "matches_reply": b.matches_reply, "note": b.note, "reason": reason, "form": form});
+    if b.via_portal {
+        data["via"] = json!("portal_link");
+    }
     let event = if contradicts { "reopened" } else { "callback" };
     let step = Step::Callback {
         reached,

@@ -56,6 +56,9 @@ pub struct StepInput {
     /// `until` as a wall-clock time in the company's zone (the console's forms).
     #[serde(skip)]
     pub until_local: Option<NaiveDateTime>,
+    /// The customer answered a portal link themselves (no call: no calling hours apply).
+    #[serde(skip)]
+    pub via_portal: bool,
 }
 
 impl StepInput {

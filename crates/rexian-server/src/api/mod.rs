@@ -15,6 +15,7 @@ pub mod org;
 pub mod outages;
 pub mod personal;
 pub mod photos;
+pub mod portal;
 pub mod reports;
 pub mod roster;
 pub mod search;
@@ -34,7 +35,8 @@ pub fn routes(manual_clock: bool) -> Router<AppState> {
         .merge(knowledge_routes())
         .merge(report_routes())
         .merge(outage_routes())
-        .merge(shift_routes());
+        .merge(shift_routes())
+        .merge(portal_routes());
     if manual_clock {
         r.route("/api/v1/admin/clock", put(clock::set))
             .route("/api/v1/admin/clock/advance", post(clock::advance))
@@ -155,6 +157,15 @@ fn shift_routes() -> Router<AppState> {
         .route("/api/v1/roster/import", post(roster::import))
         .route("/api/v1/roster/history", get(roster::history))
         .route("/api/v1/shifts/current", get(roster::current))
+}
+
+/// The customer self-service portal (issue 20).
+fn portal_routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/public/orders", post(portal::submit))
+        .route("/api/v1/public/orders/{number}", get(portal::track))
+        .route("/api/v1/public/verify", post(portal::verify))
+        .route("/api/v1/orders/{id}/portal_link", post(portal::make_link))
 }
 
 /// Outage notices.

@@ -22,7 +22,21 @@ pub fn operations() -> Vec<Op> {
     all.extend(ops_reports());
     all.extend(ops_outages());
     all.extend(ops_shifts());
+    all.extend(ops_portal());
     all
+}
+
+/// The customer self-service portal (issue 20).
+#[rustfmt::skip]
+fn ops_portal() -> Vec<Op> {
+    use rexian_app::portal;
+    const PUBLIC: &[u16] = &[400, 413, 422, 429];
+    vec![
+        op("POST", "/api/v1/public/orders", "For the public (no login): submits a demand (channel web); limited per client and per phone (429 with Retry-After); with the company's verification on, the code sent by /public/verify", "portal").body::<portal::PublicOrder>().created::<portal::Submitted>().errors(PUBLIC),
+        op("GET", "/api/v1/public/orders/{number}", "For the public: an order's status and steps in plain words when phone is its customer's; the same 404 otherwise", "portal").query::<super::portal::TrackQuery>().ok::<super::portal::TrackView>().errors(&[400, 404, 422]),
+        op("POST", "/api/v1/public/verify", "For the public: sends a verification code to the phone (companies with settings.portal_verify_phone = 1); limited like demands", "portal").body::<portal::VerifyInput>().ok::<portal::CodeSent>().errors(PUBLIC),
+        op("POST", "/api/v1/orders/{id}/portal_link", "A signed, single-use, expiring link (/p/s/{token}) the customer answers the callback with; its SMS is written for the sender", "portal").body::<portal::LinkInput>().created::<portal::LinkMade>(),
+    ]
 }
 
 /// Health, session, organisation and the test clock.

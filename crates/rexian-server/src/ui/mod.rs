@@ -12,6 +12,7 @@ mod ledger;
 pub mod live;
 mod orders;
 mod outages;
+mod portal;
 mod queues;
 mod reports;
 mod roster;
@@ -58,6 +59,7 @@ pub fn routes() -> Router<AppState> {
         .merge(ledger::routes())
         .merge(shifts::routes())
         .merge(halls::routes())
+        .merge(portal::routes())
         .merge(roster::routes())
 }
 

@@ -26,6 +26,7 @@ mod ownership;
 mod personal_log;
 mod photos;
 mod policy_numbers;
+mod portal;
 mod presets;
 mod rechecks;
 mod reports;
