@@ -340,3 +340,56 @@ async fn an_appointment_needs_a_future_time_and_a_unit_holding_the_order_000_s1_
     .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_caller_lookup_says_where_the_crew_is_in_words_001() {
+    let (c, id, worker, _) = assigned().await;
+    let (s, v) = c
+        .app
+        .post(
+            "/api/v1/customers",
+            &c.agent,
+            json!({"company_id": c.company, "account_no": "HX-0502", "name": "王先生",
+                "phone": "13812345678", "community": "和平里小区"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let customer = v["id"].as_str().unwrap().to_owned();
+    let (s, v) = c
+        .app
+        .post(
+            &format!("/api/v1/customers/{customer}/verify"),
+            &c.agent,
+            json!({"name": "王先生", "phone": "13812345678"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let lookup = || async {
+        let (s, _, body) = c
+            .app
+            .raw(
+                "GET",
+                "/intake/lookup?phone=13812345678",
+                Some(&c.agent),
+                None,
+                "",
+                &[],
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        String::from_utf8(body).unwrap()
+    };
+    let page = lookup().await;
+    assert!(page.contains(&format!("/orders/{id}\"")), "{page}");
+    assert!(page.contains("已指派，尚未出发"), "{page}");
+    let (s, _) = crew(
+        &c,
+        &worker,
+        &id,
+        json!({"state": "set_off", "eta": "2026-03-02T01:40:00Z"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let page = lookup().await;
+    assert!(page.contains("已出发，预计 09:40 到达"), "{page}");
+}
