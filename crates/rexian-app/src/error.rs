@@ -17,6 +17,15 @@ pub enum AppError {
     /// The step is not allowed in the order's current state.
     #[error("{0}")]
     InvalidTransition(String),
+    /// The step is not allowed in the order's present state, the field naming what was asked
+    /// (the crew's `state`).
+    #[error("{message}")]
+    TransitionOf {
+        /// The field asking for the transition.
+        field: &'static str,
+        /// Why not.
+        message: String,
+    },
     /// No such thing (or not visible to the caller).
     #[error("not found")]
     NotFound,
@@ -76,6 +85,7 @@ impl AppError {
                 field.as_deref()
             }
             AppError::IdempotencyKeyReused(_) => Some("Idempotency-Key"),
+            AppError::TransitionOf { field, .. } => Some(field),
             _ => None,
         }
     }

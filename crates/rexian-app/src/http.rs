@@ -12,7 +12,9 @@ impl AppError {
     pub fn parts(&self) -> (StatusCode, &'static str) {
         match self {
             AppError::InvalidInput { .. } => (StatusCode::BAD_REQUEST, "invalid_input"),
-            AppError::InvalidTransition(_) => (StatusCode::CONFLICT, "invalid_transition"),
+            AppError::InvalidTransition(_) | AppError::TransitionOf { .. } => {
+                (StatusCode::CONFLICT, "invalid_transition")
+            }
             AppError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             AppError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
             AppError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated"),

@@ -178,6 +178,9 @@ pub fn step_roles(step: &str) -> &'static [Role] {
         "review" => &[Dispatcher, Supervisor],
         "callbacks" | "callback_appointment" => &[CallbackAgent, Supervisor],
         "unsatisfied_review" => &[Supervisor],
+        // The crew on its way and visit appointments (steps::crew).
+        "crew" => &[UnitHandler, FieldWorker, Supervisor],
+        "appointment" => &[Agent, Dispatcher, UnitHandler, FieldWorker, Supervisor],
         "close" => &[Agent, Dispatcher, CallbackAgent, Supervisor],
         "cancel" | "merge" => &[Agent, Dispatcher, Supervisor],
         "reopen" => &[Agent, Dispatcher, CallbackAgent, Supervisor],
@@ -500,6 +503,10 @@ pub struct OrderView {
     pub callbacks: Vec<CallbackView>,
     /// Extension requests.
     pub extensions: Vec<ExtensionView>,
+    /// The crew on its way (`001`): none until a field worker is assigned.
+    pub crew: Option<crate::steps::CrewView>,
+    /// The visit booked for the customer's time (上门预约), the latest booking.
+    pub appointment: Option<crate::steps::AppointmentView>,
 }
 
 impl OrderView {
@@ -577,6 +584,8 @@ impl OrderView {
             events,
             callbacks,
             extensions,
+            crew: crate::steps::CrewView::of_order(f),
+            appointment: crate::steps::AppointmentView::of_order(f),
         }
     }
 }

@@ -6,6 +6,7 @@
 pub mod away;
 pub mod calendar;
 pub mod callback;
+pub mod crew;
 pub mod deadline;
 pub mod grading;
 pub mod hall;

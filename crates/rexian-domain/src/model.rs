@@ -203,8 +203,8 @@ str_enum!(
         /// Order closed.
         Close => "close",
         /// The repair crew is ready (`000:四.2(5)` 维修人员在10分钟内完成准备工作): counted from the
-        /// dispatch; the product records no separate set-off step, so the crew's first step on
-        /// the order (taking it, 接单, or arriving) or its reply meets it.
+        /// dispatch; the crew's first step on the order (taking it, 接单, setting off, arriving)
+        /// or its reply meets it.
         Prepare => "prepare",
         /// The temperature visit is arranged (`000:五.1` 半小时内安排人员上门测温): counted from
         /// acceptance; the visit is arranged when the unit takes the order and so contacts the
@@ -221,6 +221,10 @@ str_enum!(
         /// A media-exposed complaint is verified and answered to the media (`000:八.5(4)`
         /// 2个工作日内核实并向媒体反馈): counted from acceptance; met by the unit's reply.
         MediaReply => "media_reply",
+        /// A visit booked for a time the customer chose (上门预约, `000:一.4`, `四.2(5)`
+        /// 与客户约定时间，准时到达): started by the booking, met when the crew is on site;
+        /// missed, it is the order's `appointment_missed` ([`crate::crew`]).
+        Appointment => "appointment",
     }
 );
 
@@ -237,6 +241,16 @@ impl DeadlineKind {
     /// Whether this is a named extra limit (`milestones` in a policy).
     pub fn is_named(self) -> bool {
         Self::NAMED.contains(&self)
+    }
+
+    /// The order event a timer writes when a limit of kind `kind` passes unmet: a missed
+    /// appointment is its own event (`appointment_missed`), every other limit
+    /// `deadline_missed`.
+    pub fn missed_event(kind: &str) -> &'static str {
+        match kind {
+            "appointment" => "appointment_missed",
+            _ => "deadline_missed",
+        }
     }
 }
 

@@ -118,7 +118,8 @@ impl Anchor {
             | DeadlineKind::Finish
             | DeadlineKind::Prepare
             | DeadlineKind::RefusalReply
-            | DeadlineKind::Investigate => Anchor::Dispatched,
+            | DeadlineKind::Investigate
+            | DeadlineKind::Appointment => Anchor::Dispatched,
             DeadlineKind::Arrange | DeadlineKind::MediaReply => Anchor::Accepted,
             DeadlineKind::Callback => Anchor::Replied,
         }

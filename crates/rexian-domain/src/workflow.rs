@@ -14,7 +14,7 @@ use crate::policy::{Anchor, OrderFacts, Policy};
 /// Deadline kinds that belong to the unit holding the order: stopped by a return, met by the
 /// unit's reply. The named limits are the unit's work too: preparing the repair, arranging the
 /// temperature visit, answering a refusal, investigating a complaint, answering the media.
-pub const UNIT_KINDS: [DeadlineKind; 8] = [
+pub const UNIT_KINDS: [DeadlineKind; 9] = [
     DeadlineKind::Contact,
     DeadlineKind::Arrive,
     DeadlineKind::Finish,
@@ -23,12 +23,13 @@ pub const UNIT_KINDS: [DeadlineKind; 8] = [
     DeadlineKind::RefusalReply,
     DeadlineKind::Investigate,
     DeadlineKind::MediaReply,
+    DeadlineKind::Appointment,
 ];
 
 /// What the unit's first step on the order (taking it, 接单, or arriving) meets besides the
-/// arrival: contact with the customer, the crew's preparation (`000:四.2(5)`: the product has
-/// no separate set-off step), the arranged temperature visit (`000:五.1`: arranged once the
-/// unit has the order and the customer), and the refusal reply (`002:§14(5)`: an order the
+/// arrival: contact with the customer, the crew's preparation (`000:四.2(5)`; setting off, in
+/// [`crate::crew`], meets it too), the arranged temperature visit (`000:五.1`: arranged once
+/// the unit has the order and the customer), and the refusal reply (`002:§14(5)`: an order the
 /// unit takes is not refused).
 pub const TAKEN_KINDS: [DeadlineKind; 4] = [
     DeadlineKind::Contact,
@@ -160,7 +161,8 @@ pub struct Outcome {
     pub ops: Vec<DeadlineOp>,
 }
 
-fn amber(env: &Env<'_>, start: DateTime<Utc>, due: DateTime<Utc>) -> DateTime<Utc> {
+/// When a limit from `start` to `due` turns amber (the policy's share of its span).
+pub fn amber(env: &Env<'_>, start: DateTime<Utc>, due: DateTime<Utc>) -> DateTime<Utc> {
     let share = env.policy.amber_share.clamp(0.0, 1.0);
     let span = (due - start).num_milliseconds().max(0) as f64;
     start + Duration::milliseconds((span * share) as i64)
@@ -361,6 +363,7 @@ pub fn apply(
         Step::Arrive => {
             ops.extend(TAKEN_KINDS.iter().map(|k| DeadlineOp::Meet(*k)));
             ops.push(DeadlineOp::Meet(DeadlineKind::Arrive));
+            ops.push(DeadlineOp::Meet(DeadlineKind::Appointment));
             if !state.arrived {
                 ops.extend(start_limits(state, env, Anchor::Arrived, now, unit));
             }

@@ -80,6 +80,24 @@ pub static RULES: &[(&str, &str, Access)] = &[
         Access::Roles(&[Supervisor, Admin]),
     ),
     ("GET", "/api/v1/orders/{id}/supervision", STAFF),
+    // The crew on its way and visit appointments (narrowed in `rexian_app::steps::crew`).
+    (
+        "POST",
+        "/api/v1/orders/{id}/crew",
+        Access::Roles(&[UnitHandler, FieldWorker, Supervisor, Admin]),
+    ),
+    (
+        "POST",
+        "/api/v1/orders/{id}/appointment",
+        Access::Roles(&[
+            Agent,
+            Dispatcher,
+            UnitHandler,
+            FieldWorker,
+            Supervisor,
+            Admin,
+        ]),
+    ),
     // Photos: anyone who may see the order sees them; adding is narrowed in `api::photos`.
     ("GET", "/api/v1/orders/{id}/photos", STAFF),
     ("POST", "/api/v1/orders/{id}/photos", STAFF),
@@ -444,6 +462,24 @@ pub static RULES: &[(&str, &str, Access)] = &[
         Access::Roles(&[CallbackAgent, Supervisor, Assessor, Admin]),
     ),
     ("POST", "/orders/{id}/{step}", STAFF),
+    // The phone's crew buttons and the visit booking (`ui::field`).
+    (
+        "POST",
+        "/orders/{id}/crew",
+        Access::Roles(&[UnitHandler, FieldWorker, Supervisor, Admin]),
+    ),
+    (
+        "POST",
+        "/orders/{id}/appointment",
+        Access::Roles(&[
+            Agent,
+            Dispatcher,
+            UnitHandler,
+            FieldWorker,
+            Supervisor,
+            Admin,
+        ]),
+    ),
     ("POST", "/orders/{id}/photos", STAFF),
     ("GET", "/orders/{id}/photos/{pid}", STAFF),
     (

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod away;
 pub mod backup;
+pub mod crew;
 pub mod customers;
 pub(crate) mod db;
 mod error;

@@ -142,7 +142,8 @@ impl Store {
         let depth = i64::from(chain_depth(&mut tx, fired.unit_id).await?);
         let mut event_kind = match kind {
             Sweep::Amber => "deadline_amber",
-            Sweep::Missed => "deadline_missed",
+            // A missed appointment is its own event (`appointment_missed`).
+            Sweep::Missed => rexian_domain::model::DeadlineKind::missed_event(&fired.kind),
             Sweep::Escalate => "supervision_escalated",
         };
         if kind == Sweep::Escalate {

@@ -305,6 +305,17 @@ async fn seed_orders(app: &AppState, per_company: usize) -> anyhow::Result<usize
                 field: field.id,
             };
             walk(app, &staff, id, i % 6, category).await?;
+            // The crew of some accepted orders is on its way (001), expected in 40 minutes.
+            if i % 6 == 3 {
+                let b = steps::CrewInput {
+                    state: "set_off".into(),
+                    eta: Some(app.clock.now() + chrono::Duration::minutes(40)),
+                    ..steps::CrewInput::default()
+                };
+                steps::crew(app, &field, id, b)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("demo crew: {e}"))?;
+            }
         }
     }
     Ok(n)

@@ -113,6 +113,63 @@ pub(super) async fn once(
     write(app, me, change).await
 }
 
+/// What a step of its own module decided ([`super::crew`]): a domain step, applied like any
+/// other, or a note that keeps the status, with the limits it meets or starts.
+pub(super) enum Custom {
+    /// A step of the domain's workflow (the crew on site is the arrive step).
+    Step(Decision),
+    /// An event that changes no status, and the limits it meets or starts.
+    Note {
+        /// The event's kind.
+        kind: &'static str,
+        /// What it records.
+        data: Value,
+        /// Limits met or started.
+        ops: Vec<workflow::DeadlineOp>,
+    },
+}
+
+/// One attempt of a step that `decide` decides on the order as read: `role_step` is its key
+/// in the access table ([`may_take`]), `domain_step` the step a [`Custom::Step`] applies.
+pub(super) async fn once_custom<F>(
+    app: &App,
+    me: &Actor,
+    order_id: i64,
+    (role_step, domain_step): (&str, &str),
+    decide: &F,
+) -> AppResult<StepDone>
+where
+    F: Fn(&Ctx<'_>) -> AppResult<Custom>,
+{
+    let full = visible(app, me, order_id).await?;
+    if !may_take(me, role_step) {
+        return Err(AppError::Forbidden);
+    }
+    let company = app.store.company(full.order.company_id).await?;
+    let cx = Ctx {
+        app,
+        me,
+        policy: policy_for_unit(app, &company, full.order.unit_id).await?,
+        state: state_of(&full, &company)?,
+        running: running_limits(&full),
+        now: app.clock.now(),
+        full,
+        company,
+    };
+    let change = match decide(&cx)? {
+        Custom::Step(d) => apply(&cx, domain_step, None, d).await?,
+        Custom::Note { kind, data, ops } => {
+            let now_ms = ms(cx.now);
+            let e = event(me, kind, now_ms, data);
+            OrderChange {
+                deadlines: running_changes(&cx.full, to_changes(&ops), now_ms),
+                ..plain_change(&cx.full, cx.full.order.clone(), e)
+            }
+        }
+    };
+    write(app, me, change).await
+}
+
 /// The step's own checks and what it records.
 async fn decide(cx: &Ctx<'_>, step: &str, eid: Option<i64>, b: StepInput) -> AppResult<Decision> {
     match step {

@@ -4,6 +4,7 @@
 //! an appointment, a request) change no status ([`notes`]).
 
 mod callback;
+mod crew;
 mod extension;
 mod frame;
 mod notes;
@@ -17,6 +18,10 @@ use crate::orders::{step_roles, OrderView};
 use crate::ser::{self, Id};
 use crate::{Actor, App, AppError, AppResult};
 
+pub use crew::{
+    appointment, crew, field_facts, AppointmentInput, AppointmentView, Booked, CrewInput, CrewView,
+    FieldFacts,
+};
 pub use frame::ORDER_CHANGED;
 pub use views::{allowed_steps, FORM_STEPS};
 

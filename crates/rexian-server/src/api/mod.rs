@@ -4,6 +4,7 @@ pub mod assessment;
 pub mod away;
 pub mod callbacks;
 pub mod clock;
+pub mod crew;
 pub mod customers;
 pub mod doc;
 pub mod halls;
@@ -99,6 +100,9 @@ fn order_routes() -> Router<AppState> {
             "/api/v1/orders/{id}/callback_form",
             get(orders::callback_form),
         )
+        // The crew on its way and visit appointments (001, 000:一.4).
+        .route("/api/v1/orders/{id}/crew", post(crew::crew))
+        .route("/api/v1/orders/{id}/appointment", post(crew::appointment))
 }
 
 /// Callbacks, contacts, re-checks and outreach.

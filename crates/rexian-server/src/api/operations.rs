@@ -85,6 +85,8 @@ fn ops_orders() -> Vec<Op> {
         op("GET", "/api/v1/orders/{id}/photos", "Photos of an order (anyone who may see the order)", "orders").ok::<Items<photos::PhotoView>>(),
         op("POST", "/api/v1/orders/{id}/photos", "Add photos to an order (multipart, fields `photo`: JPEG or PNG, at most 6 of 8 MB each); not to a closed or cancelled order", "orders").photos().created::<Items<photos::PhotoView>>(),
         op("GET", "/api/v1/orders/{id}/photos/{pid}", "One photo of an order: the image", "orders").image(),
+        op("POST", "/api/v1/orders/{id}/crew", "The crew on its way (001): the assigned field worker (or the unit) reports set_off (with eta), on_site (the arrive step) or done; 409 invalid_transition naming state when out of order", "orders").body::<steps::CrewInput>().requires(&["state"]).ok::<steps::StepDone>(),
+        op("POST", "/api/v1/orders/{id}/appointment", "Book a visit for the customer's time (上门预约); the arrive limit counts to it, a missed one is appointment_missed; booked again, the next visit", "orders").body::<steps::AppointmentInput>().requires(&["for_time"]).ok::<steps::StepDone>(),
     ]
 }
 

@@ -426,6 +426,8 @@ pub struct PastOrder {
     description: String,
     open: bool,
     complaint: bool,
+    /// The crew in words (`001`, an open order a unit holds): "已出发，预计 10:40 到达".
+    crew: String,
 }
 
 /// A register entry of the caller.
@@ -597,10 +599,12 @@ async fn lookup_data(
         })
         .collect();
     let offset = intake::local_offset(app, u).await?;
+    let crews = super::field::lookup_crews(app, t, &found.orders, offset).await?;
     let orders = found
         .orders
         .iter()
-        .map(|o| PastOrder {
+        .zip(crews)
+        .map(|(o, crew)| PastOrder {
             id: o.id.to_string(),
             number: o.number.clone(),
             created: super::common::local_time(o.created_at, offset),
@@ -609,6 +613,7 @@ async fn lookup_data(
             status: t.get(&format!("status.{}", o.status)),
             description: o.description.clone(),
             complaint: o.category == "complaint",
+            crew,
         })
         .collect();
     Ok((customers, orders, found.withheld))

@@ -204,6 +204,11 @@ pub async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> Re
             include_bytes!("../../assets/htmx-ext-sse.min.js"),
             "text/javascript; charset=utf-8",
         ),
+        // The field worker's forms kept in the browser without signal (`ui::field`).
+        "offline.js" => (
+            include_bytes!("../../assets/offline.js"),
+            "text/javascript; charset=utf-8",
+        ),
         _ => return AppError::NotFound.into_response(),
     };
     (

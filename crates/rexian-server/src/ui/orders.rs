@@ -149,6 +149,8 @@ struct OrderPage {
     outages: Vec<(String, String)>,
     /// The mass incident it belongs to: (id, community · subtype, orders).
     incident: Option<(String, String, i64)>,
+    /// The crew on its way and the visit booked (`ui::field`).
+    field: super::field::OrderField,
 }
 
 /// A photo of the order.
@@ -383,6 +385,7 @@ async fn build(
         can_photo: crate::api::photos::may_upload(u)
             && o.status != "closed"
             && o.status != "cancelled",
+        field: super::field::order_field(&t, u, &p, now, |w| names.user(Some(w))),
     })
 }
 

@@ -8,6 +8,7 @@ mod away;
 mod callbacks;
 mod console;
 mod contract;
+mod crew;
 mod extensions;
 mod halls;
 mod heating;
