@@ -500,6 +500,9 @@ pub struct OrderView {
     pub callbacks: Vec<CallbackView>,
     /// Extension requests.
     pub extensions: Vec<ExtensionView>,
+    /// What the water extended services recorded (003), when anything.
+    #[serde(flatten)]
+    pub water: crate::water::WaterFacts,
 }
 
 impl OrderView {
@@ -577,6 +580,7 @@ impl OrderView {
             events,
             callbacks,
             extensions,
+            water: crate::water::WaterFacts::of_events(&f.events),
         }
     }
 }

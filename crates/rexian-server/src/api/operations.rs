@@ -22,7 +22,22 @@ pub fn operations() -> Vec<Op> {
     all.extend(ops_reports());
     all.extend(ops_outages());
     all.extend(ops_shifts());
+    all.extend(ops_water());
     all
+}
+
+/// Water extended services (003, api-v1 "Field services").
+#[rustfmt::skip]
+fn ops_water() -> Vec<Op> {
+    use rexian_app::water;
+    vec![
+        op("POST", "/api/v1/orders/{id}/sample", "Water-quality test (service/water_quality, with the unit): the sample taken {at, point}; an order event, the status stays", "orders").body::<water::SampleInput>().ok::<orders::OrderView>(),
+        op("POST", "/api/v1/orders/{id}/lab_result", "Water-quality test: the lab's result {at, passed, report_no} after the sample (else 409 invalid_transition); then reply and callback as for any order", "orders").body::<water::LabResultInput>().ok::<orders::OrderView>(),
+        op("POST", "/api/v1/orders/{id}/reminder", "Reminder (service/reminder, 003:1.2): kind abnormal_use, suspected_leak or safety_hazard, signed by the customer (must be true)", "orders").body::<water::ReminderInput>().ok::<orders::OrderView>(),
+        op("POST", "/api/v1/orders/{id}/leak_result", "Leak detection on request (service/leak_detection, 003:2): found and the result told to the customer", "orders").body::<water::LeakResultInput>().ok::<orders::OrderView>(),
+        op("POST", "/api/v1/orders/{id}/community_report", "Community service day (service/community, 003:5): origin planned, requested or staff, held_at and the report", "orders").body::<water::CommunityInput>().ok::<orders::OrderView>(),
+        op("POST", "/api/v1/outages/{id}/water_deliveries", "Emergency water delivery (003:6) during a published outage of a water company: at, place, litres or tanks; answers the notice with its water_deliveries", "outages").body::<water::DeliveryInput>().created::<outages::OutageView>(),
+    ]
 }
 
 /// Health, session, organisation and the test clock.

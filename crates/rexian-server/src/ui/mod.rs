@@ -18,6 +18,7 @@ mod roster;
 mod settings;
 mod shifts;
 mod supervise;
+mod water;
 mod worklist;
 
 use askama::Template;
@@ -58,6 +59,7 @@ pub fn routes() -> Router<AppState> {
         .merge(ledger::routes())
         .merge(shifts::routes())
         .merge(halls::routes())
+        .merge(water::routes())
         .merge(roster::routes())
 }
 
