@@ -52,14 +52,38 @@ pub fn section(t: &Msgs, u: &CurrentUser, p: &PageData) -> AppResult<Option<Wate
     let Some(w) = water::panel(u, &p.company, &p.full)? else {
         return Ok(None);
     };
-    let offset = p.company.offset();
+    let facts = facts_of(t, &w.facts, p.company.offset());
+    let opts = |prefix: &str, codes: Vec<&str>| -> Vec<(String, String)> {
+        codes
+            .into_iter()
+            .map(|c| (c.to_owned(), t.get(&format!("{prefix}.{c}"))))
+            .collect()
+    };
+    Ok(Some(WaterSection {
+        title: t.get(&format!("subtype.{}", w.service)),
+        free: w.free,
+        facts,
+        next: w.next.unwrap_or("").to_owned(),
+        kinds: opts(
+            "water_kind",
+            ReminderKind::ALL.iter().map(|k| k.as_str()).collect(),
+        ),
+        origins: opts(
+            "water_origin",
+            CommunityOrigin::ALL.iter().map(|k| k.as_str()).collect(),
+        ),
+    }))
+}
+
+/// What was recorded, as (label, value) lines; empty values left out.
+fn facts_of(t: &Msgs, w: &water::WaterFacts, offset: FixedOffset) -> Vec<(String, String)> {
     let mut facts = Vec::new();
     let yes_no = |b: Option<bool>, y: &str, n: &str| match b {
         Some(true) => t.get(y),
         Some(false) => t.get(n),
         None => String::new(),
     };
-    if let Some(q) = &w.facts.water_quality {
+    if let Some(q) = &w.water_quality {
         let when = |s: &Option<String>| {
             s.as_deref()
                 .map(|s| rfc_local(s, offset))
@@ -80,7 +104,7 @@ pub fn section(t: &Msgs, u: &CurrentUser, p: &PageData) -> AppResult<Option<Wate
         }
     }
     let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
-    if let Some(r) = &w.facts.reminder {
+    if let Some(r) = &w.reminder {
         facts.push((
             t.get("water.kind"),
             t.get(&format!("water_kind.{}", text(r, "kind"))),
@@ -88,7 +112,7 @@ pub fn section(t: &Msgs, u: &CurrentUser, p: &PageData) -> AppResult<Option<Wate
         facts.push((t.get("water.signed"), t.get("water.signed_yes")));
         facts.push((t.get("water.note"), text(r, "note")));
     }
-    if let Some(l) = &w.facts.leak_detection {
+    if let Some(l) = &w.leak_detection {
         let found = l.get("found").and_then(Value::as_bool);
         facts.push((
             t.get("water.found"),
@@ -96,7 +120,7 @@ pub fn section(t: &Msgs, u: &CurrentUser, p: &PageData) -> AppResult<Option<Wate
         ));
         facts.push((t.get("water.result"), text(l, "result")));
     }
-    if let Some(c) = &w.facts.community {
+    if let Some(c) = &w.community {
         facts.push((
             t.get("water.origin"),
             t.get(&format!("water_origin.{}", text(c, "origin"))),
@@ -107,26 +131,7 @@ pub fn section(t: &Msgs, u: &CurrentUser, p: &PageData) -> AppResult<Option<Wate
         ));
         facts.push((t.get("water.report"), text(c, "report")));
     }
-    let opts = |prefix: &str, codes: Vec<&str>| -> Vec<(String, String)> {
-        codes
-            .into_iter()
-            .map(|c| (c.to_owned(), t.get(&format!("{prefix}.{c}"))))
-            .collect()
-    };
-    Ok(Some(WaterSection {
-        title: t.get(&format!("subtype.{}", w.service)),
-        free: w.free,
-        facts: facts.into_iter().filter(|(_, v)| !v.is_empty()).collect(),
-        next: w.next.unwrap_or("").to_owned(),
-        kinds: opts(
-            "water_kind",
-            ReminderKind::ALL.iter().map(|k| k.as_str()).collect(),
-        ),
-        origins: opts(
-            "water_origin",
-            CommunityOrigin::ALL.iter().map(|k| k.as_str()).collect(),
-        ),
-    }))
+    facts.into_iter().filter(|(_, v)| !v.is_empty()).collect()
 }
 
 fn rfc_local(s: &str, offset: FixedOffset) -> String {
