@@ -335,7 +335,8 @@ fn decide(input: ServiceInput, full: &OrderFull, now: DateTime<Utc>) -> AppResul
 }
 
 /// Takes a service step on order `order_id`: checks who and whether the order's service and
-/// state allow it, records its event (the order's status stays), answers the order.
+/// state allow it, records its event (the order's status stays), answers the order (the API
+/// logs the view of the customer's data, as for any step).
 pub async fn take(
     app: &App,
     me: &Actor,
@@ -391,9 +392,6 @@ pub async fn take(
     app.notify(&full.order);
     let mut v = OrderView::of(me, &full, ms(now));
     fill(app, &mut v).await?;
-    if v.summary.customer.is_personal() {
-        crate::personal::shown("order_step", Some(v.summary.id));
-    }
     Ok(v)
 }
 

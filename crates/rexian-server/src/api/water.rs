@@ -28,9 +28,11 @@ async fn take(
     id: &str,
     input: ServiceInput,
 ) -> AppResult<Json<OrderView>> {
-    Ok(Json(
-        water::take(app, me, parse_id("id", id)?, input).await?,
-    ))
+    let v = water::take(app, me, parse_id("id", id)?, input).await?;
+    if v.summary.customer.is_personal() {
+        rexian_app::personal::shown("order_step", Some(v.summary.id));
+    }
+    Ok(Json(v))
 }
 
 /// `POST /api/v1/orders/{id}/sample` `{at, point}`.
