@@ -42,6 +42,7 @@ pub mod shifts;
 pub mod steps;
 pub mod tenancy;
 pub mod text;
+pub mod water;
 pub mod worklist;
 
 pub use clock::Clock;

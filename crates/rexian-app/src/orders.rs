@@ -507,6 +507,9 @@ pub struct OrderView {
     pub crew: Option<crate::steps::CrewView>,
     /// The visit booked for the customer's time (上门预约), the latest booking.
     pub appointment: Option<crate::steps::AppointmentView>,
+    /// What the water extended services recorded (003), when anything.
+    #[serde(flatten)]
+    pub water: crate::water::WaterFacts,
 }
 
 impl OrderView {
@@ -586,6 +589,7 @@ impl OrderView {
             extensions,
             crew: crate::steps::CrewView::of_order(f),
             appointment: crate::steps::AppointmentView::of_order(f),
+            water: crate::water::WaterFacts::of_events(&f.events),
         }
     }
 }

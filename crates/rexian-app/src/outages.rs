@@ -123,6 +123,9 @@ pub struct OutageView {
     pub late: bool,
     /// Orders answered with it.
     pub contacts: Vec<Linked>,
+    /// Emergency water deliveries during it (003:6), newest first; shown on one notice.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub water_deliveries: Option<Vec<crate::water::DeliveryView>>,
 }
 
 fn area_of(o: &OutageRow) -> Area {
@@ -149,6 +152,7 @@ impl OutageView {
                 .into_iter()
                 .map(|(order_id, at)| Linked { order_id, at })
                 .collect(),
+            water_deliveries: None,
         }
     }
 }
@@ -271,7 +275,9 @@ async fn visible(app: &App, me: &Actor, id: i64) -> AppResult<OutageRow> {
 pub async fn get(app: &App, me: &Actor, id: i64) -> AppResult<OutageView> {
     let o = visible(app, me, id).await?;
     let links = app.store.outage_links(o.id).await?;
-    Ok(OutageView::of(&o, links))
+    let mut v = OutageView::of(&o, links);
+    v.water_deliveries = crate::water::listed(app, &o).await?;
+    Ok(v)
 }
 
 /// What staff do to a notice, with what they give.

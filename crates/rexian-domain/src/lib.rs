@@ -40,4 +40,5 @@ pub mod kb;
 pub mod reports;
 pub mod search;
 pub mod survey;
+pub mod water;
 pub mod workflow;

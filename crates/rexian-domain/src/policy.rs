@@ -495,6 +495,8 @@ pub struct Policy {
     pub settings: Settings,
     /// One-time-notification checklists (一次性告知, `004:第三章`) by subtype.
     pub checklist: BTreeMap<String, Checklist>,
+    /// Extended services (water `003`): free of charge, the working window of repairs.
+    pub extended_services: Option<crate::water::ExtendedServices>,
     source: Table,
 }
 
@@ -631,6 +633,7 @@ struct RawPolicy {
     settings: Option<BTreeMap<String, Spanned<Value>>>,
     #[serde(default)]
     checklist: BTreeMap<String, Spanned<Checklist>>,
+    extended_services: Option<Spanned<crate::water::RawExtended>>,
 }
 
 #[derive(Deserialize)]
@@ -837,6 +840,50 @@ fn shift_names(
     Ok(names)
 }
 
+/// `[extended_services]` (water `003`): free subtypes must be known `service` subtypes; the
+/// working window, when given, is `working_start < working_end`.
+fn parse_extended(
+    cx: &Ctx,
+    x: &Spanned<crate::water::RawExtended>,
+    subtypes: &BTreeMap<String, Spanned<Vec<String>>>,
+) -> Result<crate::water::ExtendedServices, PolicyError> {
+    let span = x.span();
+    let r = x.get_ref();
+    let known = subtypes.get("service").map(|s| s.get_ref().clone());
+    for f in &r.free_of_charge {
+        if !known.as_ref().is_some_and(|k| k.contains(f)) {
+            return Err(cx.err(
+                Some(span.clone()),
+                format!("extended_services.free_of_charge: {f:?} is no service subtype"),
+            ));
+        }
+    }
+    let working_hours = match (&r.working_start, &r.working_end) {
+        (None, None) => None,
+        (Some(s), Some(e)) => {
+            let start = parse_time(cx, span.clone(), "extended_services.working_start", s)?;
+            let end = parse_time(cx, span.clone(), "extended_services.working_end", e)?;
+            if start >= end {
+                return Err(cx.err(
+                    Some(span),
+                    "extended_services: working_start must be before working_end",
+                ));
+            }
+            Some(crate::water::WorkingHours { start, end })
+        }
+        _ => {
+            return Err(cx.err(
+                Some(span),
+                "extended_services: give both working_start and working_end",
+            ))
+        }
+    };
+    Ok(crate::water::ExtendedServices {
+        free_of_charge: r.free_of_charge.clone(),
+        working_hours,
+    })
+}
+
 fn parse_time(
     cx: &Ctx,
     at: std::ops::Range<usize>,
@@ -1017,6 +1064,7 @@ impl Policy {
             assessment: Vec::new(),
             settings: Settings::default(),
             checklist: BTreeMap::new(),
+            extended_services: None,
             source,
         };
         if let Some(h) = raw.heating_season {
@@ -1093,6 +1141,9 @@ impl Policy {
                     })
                     .transpose()?,
             };
+        }
+        if let Some(x) = &raw.extended_services {
+            p.extended_services = Some(parse_extended(&cx, x, &raw.subtypes)?);
         }
         if let Some(m) = raw.mass_incident {
             let span = m.span();

@@ -33,6 +33,8 @@ const SHIFT: Access = Access::Roles(&[Agent, Dispatcher, CallbackAgent, Supervis
 const CENTRE: Access = Access::Roles(&[Agent, Dispatcher, Supervisor, Admin]);
 const HALL: Access = Access::Roles(&[Agent, Dispatcher, UnitHandler, Supervisor, Admin]);
 const ADMIN_SUPERVISOR: Access = Access::Roles(&[Admin, Supervisor]);
+/// Those who take `reply` on an order (`rexian_app::orders::step_roles`).
+const FIELD: Access = Access::Roles(&[UnitHandler, FieldWorker, Supervisor, Admin]);
 
 /// Every route: method, axum path pattern, rule.
 pub static RULES: &[(&str, &str, Access)] = &[
@@ -487,6 +489,16 @@ pub static RULES: &[(&str, &str, Access)] = &[
         "/orders/{id}/extensions/{eid}/{decision}",
         Access::Roles(&[Supervisor, Admin]),
     ),
+    // Water extended services (003, issue 19; `rexian_app::water`): the service steps by those
+    // who take `reply`, emergency water deliveries by the centre on an outage notice.
+    ("POST", "/api/v1/orders/{id}/sample", FIELD),
+    ("POST", "/api/v1/orders/{id}/lab_result", FIELD),
+    ("POST", "/api/v1/orders/{id}/reminder", FIELD),
+    ("POST", "/api/v1/orders/{id}/leak_result", FIELD),
+    ("POST", "/api/v1/orders/{id}/community_report", FIELD),
+    ("POST", "/api/v1/outages/{id}/water_deliveries", CENTRE),
+    ("POST", "/orders/{id}/water/{step}", FIELD),
+    ("POST", "/outages/{id}/water_deliveries", CENTRE),
 ];
 
 /// The rule of a route, if it has one.

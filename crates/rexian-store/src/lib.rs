@@ -32,6 +32,7 @@ pub mod supervision;
 #[cfg(feature = "testdb")]
 pub mod testdb;
 pub mod timers;
+pub mod water;
 mod write;
 
 use std::str::FromStr;

@@ -408,6 +408,9 @@ async fn walk(
         ),
     ];
     for (who, step, b) in steps.into_iter().take(depth) {
+        if step == "reply" {
+            water_quality_test(app, who, id).await?;
+        }
         steps::take(app, who, id, step, None, b)
             .await
             .map_err(|e| anyhow::anyhow!("demo {step}: {e}"))?;
@@ -679,5 +682,33 @@ pub async fn seed_roster(app: &AppState) -> anyhow::Result<()> {
     };
     let ch = rexian_app::roster::put_from(app, &admin, b, "demo").await?;
     tracing::info!(entries = ch.added, "demo roster seeded");
+    Ok(())
+}
+
+/// A water-quality order replies with its lab result (003:3): the demo samples and has the
+/// result first; other orders are left alone.
+async fn water_quality_test(app: &AppState, who: &CurrentUser, id: i64) -> anyhow::Result<()> {
+    use rexian_app::water::{self, LabResultInput, SampleInput, ServiceInput};
+    let o = app.store.order_full(id).await?.order;
+    if o.category != "service" || o.subtype.as_deref() != Some("water_quality") {
+        return Ok(());
+    }
+    let sample = SampleInput {
+        at: None,
+        point: Some("厨房水龙头".into()),
+    };
+    let result = LabResultInput {
+        at: None,
+        passed: Some(true),
+        report_no: Some(format!("SZ-{id:06}")),
+    };
+    for input in [
+        ServiceInput::Sample(sample),
+        ServiceInput::LabResult(result),
+    ] {
+        water::take(app, who, id, input)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo water-quality test: {e}"))?;
+    }
     Ok(())
 }

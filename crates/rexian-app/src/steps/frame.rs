@@ -108,6 +108,7 @@ pub(super) async fn once(
         company,
     };
     let reason_given = b.reason.clone();
+    crate::water::before_step(&cx.policy, &cx.full, step, b.paid == Some(true))?;
     let d = decide(&cx, step, eid, b).await?;
     let change = apply(&cx, step, reason_given, d).await?;
     write(app, me, change).await
@@ -206,6 +207,12 @@ async fn apply(
         }
     }
     let mut data = d.data;
+    let (offset, cat) = (cx.company.offset(), cx.full.order.category.as_str());
+    if let Some(at) =
+        crate::water::defer_off_hours(cx.app, &cx.policy, offset, cat, &mut outcome.ops)
+    {
+        data["arrive_from"] = Value::String(crate::ser::rfc3339(ms(at))); // 003:4.3⑶ off hours
+    }
     if let Some(r) = reason_given {
         if data.get("reason").is_none() {
             data["reason"] = Value::String(r);

@@ -23,7 +23,9 @@ use crate::{Actor, App, AppError, AppResult};
 /// `GET /orders/{id}`: the order as `me` may see it (the view of personal data is logged).
 pub async fn detail(app: &App, me: &Actor, id: i64) -> AppResult<OrderView> {
     let (full, _) = open(app, me, id).await?;
-    Ok(OrderView::of(me, &full, app.now_ms()))
+    let mut v = OrderView::of(me, &full, app.now_ms());
+    crate::water::fill(app, &mut v).await?;
+    Ok(v)
 }
 
 /// The steps the order page may offer, in the order its forms appear.

@@ -22,6 +22,7 @@ pub mod roster;
 pub mod search;
 pub mod session;
 pub mod shifts;
+pub mod water;
 
 use axum::routing::{get, post, put};
 use axum::Router;
@@ -37,7 +38,8 @@ pub fn routes(manual_clock: bool) -> Router<AppState> {
         .merge(report_routes())
         .merge(outage_routes())
         .merge(shift_routes())
-        .merge(portal_routes());
+        .merge(portal_routes())
+        .merge(water_routes());
     if manual_clock {
         r.route("/api/v1/admin/clock", put(clock::set))
             .route("/api/v1/admin/clock/advance", post(clock::advance))
@@ -170,6 +172,23 @@ fn portal_routes() -> Router<AppState> {
         .route("/api/v1/public/orders/{number}", get(portal::track))
         .route("/api/v1/public/verify", post(portal::verify))
         .route("/api/v1/orders/{id}/portal_link", post(portal::make_link))
+}
+
+/// Water extended services (003): service steps on orders, deliveries on outage notices.
+fn water_routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/orders/{id}/sample", post(water::sample))
+        .route("/api/v1/orders/{id}/lab_result", post(water::lab_result))
+        .route("/api/v1/orders/{id}/reminder", post(water::reminder))
+        .route("/api/v1/orders/{id}/leak_result", post(water::leak_result))
+        .route(
+            "/api/v1/orders/{id}/community_report",
+            post(water::community_report),
+        )
+        .route(
+            "/api/v1/outages/{id}/water_deliveries",
+            post(water::deliver),
+        )
 }
 
 /// Outage notices.

@@ -23,6 +23,7 @@ pub fn operations() -> Vec<Op> {
     all.extend(ops_outages());
     all.extend(ops_shifts());
     all.extend(ops_portal());
+    all.extend(ops_water());
     all
 }
 
@@ -36,6 +37,20 @@ fn ops_portal() -> Vec<Op> {
         op("GET", "/api/v1/public/orders/{number}", "For the public: an order's status and steps in plain words when phone is its customer's; the same 404 otherwise", "portal").query::<super::portal::TrackQuery>().ok::<super::portal::TrackView>().errors(&[400, 404, 422]),
         op("POST", "/api/v1/public/verify", "For the public: sends a verification code to the phone (companies with settings.portal_verify_phone = 1); limited like demands", "portal").body::<portal::VerifyInput>().ok::<portal::CodeSent>().errors(PUBLIC),
         op("POST", "/api/v1/orders/{id}/portal_link", "A signed, single-use, expiring link (/p/s/{token}) the customer answers the callback with; its SMS is written for the sender", "portal").body::<portal::LinkInput>().created::<portal::LinkMade>(),
+    ]
+}
+
+/// Water extended services (003, api-v1 "Field services").
+#[rustfmt::skip]
+fn ops_water() -> Vec<Op> {
+    use rexian_app::water;
+    vec![
+        op("POST", "/api/v1/orders/{id}/sample", "Water-quality test (service/water_quality, with the unit): the sample taken {at, point}; an order event, the status stays", "orders").body::<water::SampleInput>().ok::<orders::OrderView>(),
+        op("POST", "/api/v1/orders/{id}/lab_result", "Water-quality test: the lab's result {at, passed, report_no} after the sample (else 409 invalid_transition); then reply and callback as for any order", "orders").body::<water::LabResultInput>().ok::<orders::OrderView>(),
+        op("POST", "/api/v1/orders/{id}/reminder", "Reminder (service/reminder, 003:1.2): kind abnormal_use, suspected_leak or safety_hazard, signed by the customer (must be true)", "orders").body::<water::ReminderInput>().ok::<orders::OrderView>(),
+        op("POST", "/api/v1/orders/{id}/leak_result", "Leak detection on request (service/leak_detection, 003:2): found and the result told to the customer", "orders").body::<water::LeakResultInput>().ok::<orders::OrderView>(),
+        op("POST", "/api/v1/orders/{id}/community_report", "Community service day (service/community, 003:5): origin planned, requested or staff, held_at and the report", "orders").body::<water::CommunityInput>().ok::<orders::OrderView>(),
+        op("POST", "/api/v1/outages/{id}/water_deliveries", "Emergency water delivery (003:6) during a published outage of a water company: at, place, litres or tanks; answers the notice with its water_deliveries", "outages").body::<water::DeliveryInput>().created::<outages::OutageView>(),
     ]
 }
 

@@ -19,6 +19,7 @@ mod roster;
 mod settings;
 mod shifts;
 mod supervise;
+mod water;
 mod worklist;
 
 use askama::Template;
@@ -60,6 +61,7 @@ pub fn routes() -> Router<AppState> {
         .merge(shifts::routes())
         .merge(halls::routes())
         .merge(portal::routes())
+        .merge(water::routes())
         .merge(roster::routes())
 }
 

@@ -151,6 +151,8 @@ struct OrderPage {
     incident: Option<(String, String, i64)>,
     /// The crew on its way and the visit booked (`ui::field`).
     field: super::field::OrderField,
+    /// The water services' panel (003).
+    water: Option<super::water::WaterSection>,
 }
 
 /// A photo of the order.
@@ -373,6 +375,7 @@ async fn build(
             .map(|n| (n.cause.clone(), local_time(n.expected_end_at, offset)))
             .collect(),
         incident: incident_line(&t, &p),
+        water: super::water::section(&t, u, &p)?,
         units: pairs(p.dispatch_units().map(|x| (x.id, &x.name))),
         workers: pairs(p.workers().map(|x| (x.id, &x.name))),
         ext_kinds: labelled(&t, "deadline", p.running.iter().map(|r| r.kind.as_str())),

@@ -82,6 +82,8 @@ struct Page {
     rows: Vec<Row>,
     now_input: String,
     incidents_html: String,
+    /// The company delivers water in outages (003:6): the delivery form shows.
+    water: bool,
 }
 
 /// An incident on the board.
@@ -181,6 +183,10 @@ async fn page(
         Ok(h) => h,
         Err(e) => return error_page(t, &u, e),
     };
+    let water = match rexian_app::water::delivers_water(&app, board.company_id).await {
+        Ok(w) => w,
+        Err(e) => return error_page(t, &u, e),
+    };
     let now = app.now_ms();
     let rows = board
         .items
@@ -203,6 +209,7 @@ async fn page(
             .format("%Y-%m-%dT%H:%M")
             .to_string(),
         incidents_html: incidents,
+        water,
         t,
     })
 }

@@ -41,4 +41,5 @@ mod surveys;
 mod suspension;
 mod tenancy;
 mod timers_oracle;
+mod water_services;
 mod web_hardening;
