@@ -52,6 +52,17 @@ pub enum AppError {
         /// Reason.
         message: String,
     },
+    /// A rule refuses the request and names the field it is about (`measurement_window` on
+    /// `at`, `invalid_transition` on a reading's `stage`).
+    #[error("{message}")]
+    RefusedField {
+        /// Machine code.
+        code: &'static str,
+        /// The field.
+        field: &'static str,
+        /// Reason.
+        message: String,
+    },
     /// Too many attempts; try later.
     #[error("{0}")]
     Locked(String),
@@ -76,6 +87,7 @@ impl AppError {
                 field.as_deref()
             }
             AppError::IdempotencyKeyReused(_) => Some("Idempotency-Key"),
+            AppError::RefusedField { field, .. } => Some(field),
             _ => None,
         }
     }

@@ -500,6 +500,12 @@ pub struct OrderView {
     pub callbacks: Vec<CallbackView>,
     /// Extension requests.
     pub extensions: Vec<ExtensionView>,
+    /// Temperature readings (`service`/`temperature` orders), oldest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub measurements: Vec<crate::measurements::MeasurementView>,
+    /// Neighbouring households proposed for a sample after a reading below the standard.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub neighbour_sample: Vec<crate::measurements::NeighbourView>,
 }
 
 impl OrderView {
@@ -577,6 +583,8 @@ impl OrderView {
             events,
             callbacks,
             extensions,
+            measurements: crate::measurements::of_events(&f.events),
+            neighbour_sample: crate::measurements::sample_of_events(&f.events),
         }
     }
 }

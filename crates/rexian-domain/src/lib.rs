@@ -38,4 +38,5 @@ pub mod kb;
 pub mod reports;
 pub mod search;
 pub mod survey;
+pub mod temperature;
 pub mod workflow;

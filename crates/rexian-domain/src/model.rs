@@ -221,6 +221,10 @@ str_enum!(
         /// A media-exposed complaint is verified and answered to the media (`000:八.5(4)`
         /// 2个工作日内核实并向媒体反馈): counted from acceptance; met by the unit's reply.
         MediaReply => "media_reply",
+        /// The cause of a valid temperature reading below the standard is found (`000:五.6`
+        /// 不达标 现场查明原因): started by the reading, counted by the policy's
+        /// `[temperature] cause_check_hours`; met by the unit's reply.
+        CauseCheck => "cause_check",
     }
 );
 

@@ -15,6 +15,7 @@ pub mod halls;
 pub mod incidents;
 pub mod kb;
 pub mod matters;
+pub mod measurements;
 pub mod orders;
 pub mod org;
 pub mod outages;

@@ -6,7 +6,7 @@
 
 use rexian_app::{
     assessment, away, calendar, callbacks, contacts, customers, halls, incidents, intake, kb,
-    matters, orders, org, outages, photos, reports, roster, search, shifts, steps,
+    matters, measurements, orders, org, outages, photos, reports, roster, search, shifts, steps,
 };
 
 use super::doc::{op, Op};
@@ -71,6 +71,7 @@ fn ops_orders() -> Vec<Op> {
         op("GET", "/api/v1/orders/{id}/photos", "Photos of an order (anyone who may see the order)", "orders").ok::<Items<photos::PhotoView>>(),
         op("POST", "/api/v1/orders/{id}/photos", "Add photos to an order (multipart, fields `photo`: JPEG or PNG, at most 6 of 8 MB each); not to a closed or cancelled order", "orders").photos().created::<Items<photos::PhotoView>>(),
         op("GET", "/api/v1/orders/{id}/photos/{pid}", "One photo of an order: the image", "orders").image(),
+        op("POST", "/api/v1/orders/{id}/measurements", "A temperature reading of a service/temperature order (000:五): 08:00–21:00 local (measurement_window); valid with both conditions; a valid reading below the policy's standard_c starts cause_check and lists neighbour_sample", "orders").body::<measurements::MeasurementInput>().requires(&["stage", "room_c", "doors_windows_closed_1h", "device_centre_1m", "customer_signed"]).ok::<orders::OrderView>(),
     ]
 }
 

@@ -149,6 +149,8 @@ struct OrderPage {
     outages: Vec<(String, String)>,
     /// The mass incident it belongs to: (id, community · subtype, orders).
     incident: Option<(String, String, i64)>,
+    /// Temperature readings (service/temperature orders).
+    measure: Option<super::measure::MeasurePanel>,
 }
 
 /// A photo of the order.
@@ -371,6 +373,7 @@ async fn build(
             .map(|n| (n.cause.clone(), local_time(n.expected_end_at, offset)))
             .collect(),
         incident: incident_line(&t, &p),
+        measure: super::measure::panel(&t, u, &p, now),
         units: pairs(p.dispatch_units().map(|x| (x.id, &x.name))),
         workers: pairs(p.workers().map(|x| (x.id, &x.name))),
         ext_kinds: labelled(&t, "deadline", p.running.iter().map(|r| r.kind.as_str())),

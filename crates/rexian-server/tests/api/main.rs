@@ -36,6 +36,7 @@ mod snapshots_contract;
 mod supervision;
 mod surveys;
 mod suspension;
+mod temperature;
 mod tenancy;
 mod timers_oracle;
 mod web_hardening;
