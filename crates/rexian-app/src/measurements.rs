@@ -237,7 +237,8 @@ fn rules_of(policy: &rexian_domain::Policy) -> AppResult<TemperatureRules> {
     })
 }
 
-/// Records a reading on order `order_id` and answers the order.
+/// Records a reading on order `order_id` and answers the order (the caller that shows it logs
+/// the view of the customer's data).
 pub async fn record(
     app: &App,
     me: &Actor,
@@ -367,11 +368,7 @@ async fn once(app: &App, me: &Actor, order_id: i64, b: MeasurementInput) -> AppR
     })?;
     let full = app.store.order_full(order_id).await?;
     app.notify(&full.order);
-    let view = OrderView::of(me, &full, ms(now));
-    if view.summary.customer.is_personal() {
-        crate::personal::shown("order_step", Some(order_id));
-    }
-    Ok(view)
+    Ok(OrderView::of(me, &full, ms(now)))
 }
 
 /// The neighbouring households of the order's customer (bounded), as event data.

@@ -21,5 +21,9 @@ pub async fn record(
 ) -> AppResult<Json<OrderView>> {
     let b: MeasurementInput = parse_json(&body)?;
     let id = parse_id("id", &id)?;
-    Ok(Json(measurements::record(&app, &me, id, b).await?))
+    let view = measurements::record(&app, &me, id, b).await?;
+    if view.summary.customer.is_personal() {
+        rexian_app::personal::shown("order_step", Some(id));
+    }
+    Ok(Json(view))
 }
