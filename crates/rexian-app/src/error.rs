@@ -61,6 +61,17 @@ pub enum AppError {
         /// Reason.
         message: String,
     },
+    /// A rule refuses the request and names the field it is about (`measurement_window` on
+    /// `at`, `invalid_transition` on a reading's `stage`).
+    #[error("{message}")]
+    RefusedField {
+        /// Machine code.
+        code: &'static str,
+        /// The field.
+        field: &'static str,
+        /// Reason.
+        message: String,
+    },
     /// Too many attempts; try later.
     #[error("{0}")]
     Locked(String),
@@ -86,6 +97,7 @@ impl AppError {
             }
             AppError::IdempotencyKeyReused(_) => Some("Idempotency-Key"),
             AppError::TransitionOf { field, .. } => Some(field),
+            AppError::RefusedField { field, .. } => Some(field),
             _ => None,
         }
     }

@@ -25,6 +25,11 @@ impl AppError {
                 (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused")
             }
             AppError::Refused { code, .. } => (StatusCode::CONFLICT, *code),
+            AppError::RefusedField {
+                code: "invalid_transition",
+                ..
+            } => (StatusCode::CONFLICT, "invalid_transition"),
+            AppError::RefusedField { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, *code),
             AppError::Locked(_) => (StatusCode::TOO_MANY_REQUESTS, "locked"),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }

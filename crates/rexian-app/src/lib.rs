@@ -25,6 +25,7 @@ pub mod incidents;
 pub mod intake;
 pub mod kb;
 pub mod matters;
+pub mod measurements;
 pub mod order_state;
 pub mod orders;
 pub mod org;

@@ -510,6 +510,12 @@ pub struct OrderView {
     /// What the water extended services recorded (003), when anything.
     #[serde(flatten)]
     pub water: crate::water::WaterFacts,
+    /// Temperature readings (`service`/`temperature` orders), oldest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub measurements: Vec<crate::measurements::MeasurementView>,
+    /// Neighbouring households proposed for a sample after a reading below the standard.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub neighbour_sample: Vec<crate::measurements::NeighbourView>,
 }
 
 impl OrderView {
@@ -590,6 +596,8 @@ impl OrderView {
             crew: crate::steps::CrewView::of_order(f),
             appointment: crate::steps::AppointmentView::of_order(f),
             water: crate::water::WaterFacts::of_events(&f.events),
+            measurements: crate::measurements::of_events(&f.events),
+            neighbour_sample: crate::measurements::sample_of_events(&f.events),
         }
     }
 }

@@ -41,4 +41,5 @@ pub mod reports;
 pub mod search;
 pub mod survey;
 pub mod water;
+pub mod temperature;
 pub mod workflow;

@@ -225,6 +225,10 @@ str_enum!(
         /// 与客户约定时间，准时到达): started by the booking, met when the crew is on site;
         /// missed, it is the order's `appointment_missed` ([`crate::crew`]).
         Appointment => "appointment",
+        /// The cause of a valid temperature reading below the standard is found (`000:五.6`
+        /// 不达标 现场查明原因): started by the reading, counted by the policy's
+        /// `[temperature] cause_check_hours`; met by the unit's reply.
+        CauseCheck => "cause_check",
     }
 );
 

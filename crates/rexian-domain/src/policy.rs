@@ -120,6 +120,7 @@ impl Anchor {
             | DeadlineKind::RefusalReply
             | DeadlineKind::Investigate
             | DeadlineKind::Appointment => Anchor::Dispatched,
+            | DeadlineKind::CauseCheck => Anchor::Dispatched,
             DeadlineKind::Arrange | DeadlineKind::MediaReply => Anchor::Accepted,
             DeadlineKind::Callback => Anchor::Replied,
         }
@@ -485,6 +486,8 @@ pub struct Policy {
     pub shifts: Shifts,
     /// Mass incidents; none: calls are not grouped.
     pub mass_incident: Option<MassIncidentRules>,
+    /// Temperature measurement (`000:五`); none: the company takes no readings.
+    pub temperature: Option<crate::temperature::TemperatureRules>,
     /// Known subtypes per category.
     pub subtypes: BTreeMap<Category, Vec<String>>,
     /// Limit rules.
@@ -624,6 +627,7 @@ struct RawPolicy {
     heating_season: Option<Spanned<SeasonRules>>,
     shifts: Option<Spanned<RawShifts>>,
     mass_incident: Option<Spanned<MassIncidentRules>>,
+    temperature: Option<Spanned<RawTemperature>>,
     #[serde(default)]
     subtypes: BTreeMap<String, Spanned<Vec<String>>>,
     #[serde(default, rename = "rule")]
@@ -634,6 +638,15 @@ struct RawPolicy {
     #[serde(default)]
     checklist: BTreeMap<String, Spanned<Checklist>>,
     extended_services: Option<Spanned<crate::water::RawExtended>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTemperature {
+    window_start: String,
+    window_end: String,
+    standard_c: f64,
+    cause_check_hours: u32,
 }
 
 #[derive(Deserialize)]
@@ -902,6 +915,49 @@ fn share(cx: &Ctx, at: std::ops::Range<usize>, what: &str, x: f64) -> Result<f64
     }
 }
 
+/// Reads `[temperature]`: the measuring window, the standard (5..=30 °C) and the hours of the
+/// cause check (1..=720).
+fn parse_temperature(
+    cx: &Ctx,
+    t: Spanned<RawTemperature>,
+) -> Result<crate::temperature::TemperatureRules, PolicyError> {
+    let span = t.span();
+    let t = t.into_inner();
+    let start = parse_time(
+        cx,
+        span.clone(),
+        "temperature.window_start",
+        &t.window_start,
+    )?;
+    let end = parse_time(cx, span.clone(), "temperature.window_end", &t.window_end)?;
+    if start >= end {
+        return Err(cx.err(
+            Some(span),
+            "temperature: window_start must come before window_end",
+        ));
+    }
+    if !(5.0..=30.0).contains(&t.standard_c) {
+        return Err(cx.err(
+            Some(span),
+            format!("temperature.standard_c: {} is outside 5..=30", t.standard_c),
+        ));
+    }
+    within(
+        cx,
+        span,
+        "temperature.cause_check_hours",
+        t.cause_check_hours,
+        1,
+        720,
+    )?;
+    Ok(crate::temperature::TemperatureRules {
+        window_start: start,
+        window_end: end,
+        standard_c: t.standard_c,
+        cause_check_hours: t.cause_check_hours,
+    })
+}
+
 /// `n` when it lies in `lo..=hi`, else an error naming `what`.
 fn within(
     cx: &Ctx,
@@ -1059,6 +1115,7 @@ impl Policy {
             heating_season: None,
             shifts: Shifts::default(),
             mass_incident: None,
+            temperature: None,
             subtypes: BTreeMap::new(),
             rules: Vec::new(),
             assessment: Vec::new(),
@@ -1087,6 +1144,9 @@ impl Policy {
                 366,
             )?;
             p.heating_season = Some(h);
+        }
+        if let Some(t) = raw.temperature {
+            p.temperature = Some(parse_temperature(&cx, t)?);
         }
         if let Some(t) = raw.settings {
             p.settings = parse_settings(&cx, &t)?;

@@ -13,8 +13,9 @@ use crate::policy::{Anchor, OrderFacts, Policy};
 
 /// Deadline kinds that belong to the unit holding the order: stopped by a return, met by the
 /// unit's reply. The named limits are the unit's work too: preparing the repair, arranging the
-/// temperature visit, answering a refusal, investigating a complaint, answering the media.
-pub const UNIT_KINDS: [DeadlineKind; 9] = [
+/// temperature visit, answering a refusal, investigating a complaint, answering the media,
+/// finding the cause of a temperature below the standard.
+pub const UNIT_KINDS: [DeadlineKind; 10] = [
     DeadlineKind::Contact,
     DeadlineKind::Arrive,
     DeadlineKind::Finish,
@@ -24,6 +25,7 @@ pub const UNIT_KINDS: [DeadlineKind; 9] = [
     DeadlineKind::Investigate,
     DeadlineKind::MediaReply,
     DeadlineKind::Appointment,
+    DeadlineKind::CauseCheck,
 ];
 
 /// What the unit's first step on the order (taking it, 接单, or arriving) meets besides the

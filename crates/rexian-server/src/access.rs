@@ -104,6 +104,12 @@ pub static RULES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/orders/{id}/photos", STAFF),
     ("POST", "/api/v1/orders/{id}/photos", STAFF),
     ("GET", "/api/v1/orders/{id}/photos/{pid}", STAFF),
+    // Temperature readings: the unit's people on service/temperature orders (`measurements`).
+    (
+        "POST",
+        "/api/v1/orders/{id}/measurements",
+        Access::Roles(&[FieldWorker, UnitHandler, Supervisor, Admin]),
+    ),
     (
         "GET",
         "/api/v1/orders/{id}/callback_form",
@@ -484,6 +490,12 @@ pub static RULES: &[(&str, &str, Access)] = &[
     ),
     ("POST", "/orders/{id}/photos", STAFF),
     ("GET", "/orders/{id}/photos/{pid}", STAFF),
+    (
+        "POST",
+        "/orders/{id}/measurements",
+        Access::Roles(&[FieldWorker, UnitHandler, Supervisor, Admin]),
+    ),
+    ("GET", "/orders/{id}/measurements/print", STAFF),
     (
         "POST",
         "/orders/{id}/extensions/{eid}/{decision}",

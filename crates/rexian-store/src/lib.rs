@@ -17,6 +17,7 @@ pub mod incidents;
 pub mod kb;
 pub mod matters;
 mod numbers;
+pub mod measurements;
 pub mod orders;
 pub mod org;
 pub mod outages;

@@ -316,9 +316,32 @@ async fn seed_orders(app: &AppState, per_company: usize) -> anyhow::Result<usize
                     .await
                     .map_err(|e| anyhow::anyhow!("demo crew: {e}"))?;
             }
+            if demand.1 == Some("temperature") && matches!(i % 6, 2 | 3) {
+                seed_reading(app, &field, id).await;
+            }
         }
     }
     Ok(n)
+}
+
+/// A first temperature reading (`000:五`) on a demo temperature order: valid, below the
+/// standard, the customer refusing to sign. Outside the measuring window (a demo started at
+/// night) there is none.
+async fn seed_reading(app: &AppState, field: &CurrentUser, id: i64) {
+    let b = rexian_app::measurements::MeasurementInput {
+        stage: Some("first".into()),
+        room_c: Some(16.4),
+        outdoor_c: Some(-5.0),
+        device: Some("TES-1310 #3".into()),
+        doors_windows_closed_1h: Some(true),
+        device_centre_1m: Some(true),
+        customer_signed: Some(false),
+        refusal_note: Some("用户认为读数偏低，拒绝签字，约定复测".into()),
+        ..Default::default()
+    };
+    if let Err(e) = rexian_app::measurements::record(app, field, id, b).await {
+        tracing::info!(order = id, error = %e, "demo reading not taken");
+    }
 }
 
 /// The intake of the `i`-th demo order of `company`.

@@ -10,6 +10,7 @@ pub mod doc;
 pub mod halls;
 pub mod kb;
 pub mod matters;
+pub mod measurements;
 pub mod operations;
 pub mod orders;
 pub mod org;
@@ -96,6 +97,10 @@ fn order_routes() -> Router<AppState> {
                 )),
         )
         .route("/api/v1/orders/{id}/photos/{pid}", get(photos::get))
+        .route(
+            "/api/v1/orders/{id}/measurements",
+            post(measurements::record),
+        )
         .route("/api/v1/matters/{id}", get(matters::get))
         .route("/api/v1/orders/{id}/supervision", get(orders::supervision))
         .route(

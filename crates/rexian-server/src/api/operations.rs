@@ -6,7 +6,7 @@
 
 use rexian_app::{
     assessment, away, calendar, callbacks, contacts, customers, halls, incidents, intake, kb,
-    matters, orders, org, outages, photos, reports, roster, search, shifts, steps,
+    matters, measurements, orders, org, outages, photos, reports, roster, search, shifts, steps,
 };
 
 use super::doc::{op, Op};
@@ -102,6 +102,7 @@ fn ops_orders() -> Vec<Op> {
         op("GET", "/api/v1/orders/{id}/photos/{pid}", "One photo of an order: the image", "orders").image(),
         op("POST", "/api/v1/orders/{id}/crew", "The crew on its way (001): the assigned field worker (or the unit) reports set_off (with eta), on_site (the arrive step) or done; 409 invalid_transition naming state when out of order", "orders").body::<steps::CrewInput>().requires(&["state"]).ok::<steps::StepDone>(),
         op("POST", "/api/v1/orders/{id}/appointment", "Book a visit for the customer's time (上门预约); the arrive limit counts to it, a missed one is appointment_missed; booked again, the next visit", "orders").body::<steps::AppointmentInput>().requires(&["for_time"]).ok::<steps::StepDone>(),
+        op("POST", "/api/v1/orders/{id}/measurements", "A temperature reading of a service/temperature order (000:五): 08:00–21:00 local (measurement_window); valid with both conditions; a valid reading below the policy's standard_c starts cause_check and lists neighbour_sample", "orders").body::<measurements::MeasurementInput>().requires(&["stage", "room_c", "doors_windows_closed_1h", "device_centre_1m", "customer_signed"]).ok::<orders::OrderView>(),
     ]
 }
 

@@ -10,6 +10,7 @@ mod intake;
 mod kb;
 mod ledger;
 pub mod live;
+mod measure;
 mod orders;
 mod outages;
 mod portal;
@@ -54,6 +55,7 @@ pub fn routes() -> Router<AppState> {
         .merge(queues::routes())
         .merge(orders::routes())
         .merge(field::routes())
+        .merge(measure::routes())
         .merge(reports::routes())
         .merge(supervise::routes())
         .merge(settings::routes())

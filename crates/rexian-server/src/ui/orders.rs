@@ -153,6 +153,8 @@ struct OrderPage {
     field: super::field::OrderField,
     /// The water services' panel (003).
     water: Option<super::water::WaterSection>,
+    /// Temperature readings (service/temperature orders).
+    measure: Option<super::measure::MeasurePanel>,
 }
 
 /// A photo of the order.
@@ -376,6 +378,7 @@ async fn build(
             .collect(),
         incident: incident_line(&t, &p),
         water: super::water::section(&t, u, &p)?,
+        measure: super::measure::panel(&t, u, &p, now),
         units: pairs(p.dispatch_units().map(|x| (x.id, &x.name))),
         workers: pairs(p.workers().map(|x| (x.id, &x.name))),
         ext_kinds: labelled(&t, "deadline", p.running.iter().map(|r| r.kind.as_str())),

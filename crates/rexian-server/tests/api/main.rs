@@ -39,6 +39,7 @@ mod snapshots_contract;
 mod supervision;
 mod surveys;
 mod suspension;
+mod temperature;
 mod tenancy;
 mod timers_oracle;
 mod water_services;
