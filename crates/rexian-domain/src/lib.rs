@@ -40,6 +40,6 @@ pub mod kb;
 pub mod reports;
 pub mod search;
 pub mod survey;
-pub mod water;
 pub mod temperature;
+pub mod water;
 pub mod workflow;

@@ -120,7 +120,7 @@ impl Anchor {
             | DeadlineKind::RefusalReply
             | DeadlineKind::Investigate
             | DeadlineKind::Appointment => Anchor::Dispatched,
-            | DeadlineKind::CauseCheck => Anchor::Dispatched,
+            DeadlineKind::CauseCheck => Anchor::Dispatched,
             DeadlineKind::Arrange | DeadlineKind::MediaReply => Anchor::Accepted,
             DeadlineKind::Callback => Anchor::Replied,
         }

@@ -340,12 +340,7 @@ async fn build(
         status: label("status", &o.status),
         status_code: o.status.clone(),
         category: label("category", &o.category),
-        subtype: o
-            .subtype
-            .as_deref()
-            .filter(|x| !x.is_empty())
-            .map(|x| label("subtype", x))
-            .unwrap_or_default(),
+        subtype: subtype_label(&t, o.subtype.as_deref()),
         channel: label("channel", &o.channel),
         grade: o
             .grade
@@ -393,6 +388,14 @@ async fn build(
             && o.status != "cancelled",
         field: super::field::order_field(&t, u, &p, now, |w| names.user(Some(w))),
     })
+}
+
+/// The subtype in words (empty without one).
+fn subtype_label(t: &Msgs, subtype: Option<&str>) -> String {
+    subtype
+        .filter(|x| !x.is_empty())
+        .map(|x| t.get(&format!("subtype.{x}")))
+        .unwrap_or_default()
 }
 
 /// The satisfactions a callback may record.
