@@ -41,15 +41,25 @@ pub struct Session {
 
 /// The user of `token`, or why there is none (`unauthenticated`).
 pub async fn authenticate(app: &App, token: &str) -> AppResult<Session> {
-    let (rec, user) = app
+    Ok(authenticate_keyed(app, token, None).await?.0)
+}
+
+/// [`authenticate`], and with `key` the answer kept under that idempotency key of the user,
+/// found in the same query.
+pub async fn authenticate_keyed(
+    app: &App,
+    token: &str,
+    key: Option<&str>,
+) -> AppResult<(Session, Option<crate::idempotency::KeptAnswer>)> {
+    let (rec, user, answer) = app
         .store
-        .live_token(&token_hash(token), app.now_ms())
+        .live_token_keyed(&token_hash(token), app.now_ms(), key)
         .await?
         .ok_or_else(|| AppError::Unauthenticated("token is unknown, expired or revoked".into()))?;
     if user.disabled {
         return Err(AppError::Unauthenticated("account is disabled".into()));
     }
-    Ok(Session {
+    let session = Session {
         actor: Actor {
             id: user.id,
             roles: parse_roles(&user.roles),
@@ -60,7 +70,8 @@ pub async fn authenticate(app: &App, token: &str) -> AppResult<Session> {
         name: user.name,
         token_id: rec.id,
         csrf: rec.csrf,
-    })
+    };
+    Ok((session, answer.map(Into::into)))
 }
 
 /// A signed-in user as the login answer shows them.

@@ -72,15 +72,25 @@ fn request_token(headers: &HeaderMap) -> Option<(&str, bool)> {
 
 /// Resolves the user behind a token, or why there is none.
 pub async fn authenticate(app: &AppState, token: &str) -> Result<CurrentUser, AppError> {
-    let s = session::authenticate(app, token).await?;
-    Ok(CurrentUser {
+    Ok(authenticate_keyed(app, token, None).await?.0)
+}
+
+/// [`authenticate`], and the answer kept under idempotency key `key` of the user.
+async fn authenticate_keyed(
+    app: &AppState,
+    token: &str,
+    key: Option<&str>,
+) -> Result<(CurrentUser, Option<rexian_app::idempotency::KeptAnswer>), AppError> {
+    let (s, answer) = session::authenticate_keyed(app, token, key).await?;
+    let user = CurrentUser {
         actor: s.actor,
         login: s.login,
         name: s.name,
         token_id: s.token_id,
         csrf: s.csrf,
         shift: None,
-    })
+    };
+    Ok((user, answer))
 }
 
 fn is_api(path: &str) -> bool {
@@ -116,8 +126,15 @@ pub async fn authorize(
     let Some((token, from_cookie)) = request_token(req.headers()) else {
         return unauthenticated(api, "sign in first");
     };
-    let mut user = match authenticate(&app, token).await {
-        Ok(u) => u,
+    let key = crate::idempotency::key_to_prefetch(&req);
+    let mut user = match authenticate_keyed(&app, token, key.as_deref()).await {
+        Ok((u, answer)) => {
+            if let Some(key) = key {
+                let p = crate::idempotency::Prefetched { key, answer };
+                req.extensions_mut().insert(p);
+            }
+            u
+        }
         Err(AppError::Unauthenticated(m)) => return unauthenticated(api, &m),
         Err(e) => return e.into_response(),
     };

@@ -1,5 +1,6 @@
 //! Login tokens (API bearer tokens and browser sessions), stored hashed, and login failures.
 
+use crate::orders::IdempotentAnswer;
 use sqlx::Row;
 
 use crate::{audit, Result, Store, StoreError};
@@ -60,28 +61,64 @@ impl Store {
         token_hash: &str,
         now: i64,
     ) -> Result<Option<(TokenRecord, crate::org::User)>> {
+        Ok(self
+            .live_token_keyed(token_hash, now, None)
+            .await?
+            .map(|(t, u, _)| (t, u)))
+    }
+
+    /// [`Store::live_token`], and with `key` the answer kept under that idempotency key of the
+    /// token's user, in the same query (issue 22: one round trip in front of a keyed write).
+    pub async fn live_token_keyed(
+        &self,
+        token_hash: &str,
+        now: i64,
+        key: Option<&str>,
+    ) -> Result<Option<(TokenRecord, crate::org::User, Option<IdempotentAnswer>)>> {
         use std::sync::OnceLock;
-        static Q: OnceLock<String> = OnceLock::new();
-        let q = Q.get_or_init(|| {
+        static Q: OnceLock<(String, String)> = OnceLock::new();
+        let (plain, keyed) = Q.get_or_init(|| {
             let user_cols = crate::org::USER_COLS
                 .split(',')
                 .map(|c| format!("u.{}", c.trim()))
                 .collect::<Vec<_>>()
                 .join(", ");
-            format!(
-                "SELECT t.id AS token_id, t.kind AS token_kind, t.csrf AS token_csrf, \
-                 t.expires_at AS token_expires_at, {user_cols} \
-                 FROM auth_tokens t JOIN users u ON u.id = t.user_id \
-                 WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2"
+            let cols = format!(
+                "t.id AS token_id, t.kind AS token_kind, t.csrf AS token_csrf, \
+                 t.expires_at AS token_expires_at, {user_cols}"
+            );
+            let from = "FROM auth_tokens t JOIN users u ON u.id = t.user_id";
+            let live = "t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2";
+            (
+                format!("SELECT {cols} {from} WHERE {live}"),
+                format!(
+                    "SELECT {cols}, k.status AS k_status, k.body AS k_body, \
+                     k.request_hash AS k_hash {from} \
+                     LEFT JOIN idempotency_keys k ON k.user_id = t.user_id AND k.key = $3 \
+                     WHERE {live}"
+                ),
             )
         });
-        let row = sqlx::query(q)
-            .bind(token_hash)
-            .bind(now)
-            .fetch_optional(self.pool())
-            .await?;
+        let q = match key {
+            Some(k) => sqlx::query(keyed).bind(token_hash).bind(now).bind(k),
+            None => sqlx::query(plain).bind(token_hash).bind(now),
+        };
+        let row = q.fetch_optional(self.pool()).await?;
         row.map(|r| {
             let user = crate::org::user_from(&r)?;
+            let answer = match key {
+                Some(_) => r
+                    .try_get::<Option<i64>, _>("k_status")?
+                    .map(|status| -> Result<IdempotentAnswer> {
+                        Ok(IdempotentAnswer {
+                            status,
+                            body: r.try_get("k_body")?,
+                            request_hash: r.try_get("k_hash")?,
+                        })
+                    })
+                    .transpose()?,
+                None => None,
+            };
             Ok((
                 TokenRecord {
                     id: r.try_get("token_id")?,
@@ -91,6 +128,7 @@ impl Store {
                     expires_at: r.try_get("token_expires_at")?,
                 },
                 user,
+                answer,
             ))
         })
         .transpose()

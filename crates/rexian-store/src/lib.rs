@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod away;
 pub mod backup;
+mod cache;
 pub mod crew;
 pub mod customers;
 pub(crate) mod db;
@@ -83,6 +84,10 @@ pub struct Store {
     writer: Option<std::sync::Arc<write::Writer>>,
     /// PostgreSQL only: this node's blocks of order numbers (see [`numbers`]).
     blocks: std::sync::Arc<numbers::Blocks>,
+    /// PostgreSQL only: companies kept in memory (see [`cache`]).
+    companies: std::sync::Arc<cache::Companies>,
+    /// PostgreSQL only, when asked for: the group commit's committers (see [`write`]).
+    pg_group: std::sync::Arc<std::sync::OnceLock<write::PgGroup>>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -149,11 +154,17 @@ impl Store {
             }
             Backend::Postgres => None,
         };
+        let companies = std::sync::Arc::new(cache::Companies::default());
+        if backend == Backend::Postgres {
+            cache::listen(url, &companies).await;
+        }
         Ok(Store {
             pool,
             backend,
             writer,
             blocks: Default::default(),
+            companies,
+            pg_group: Default::default(),
         })
     }
 

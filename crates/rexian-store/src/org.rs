@@ -244,10 +244,17 @@ impl Store {
     }
 
     /// One company.
+    /// On PostgreSQL from memory when it has not changed (see [`crate::cache`]).
     pub async fn company(&self, id: i64) -> Result<Company> {
+        if let Some(c) = self.companies.get(id) {
+            return Ok(c);
+        }
+        let seen = self.companies.generation();
         let q = format!("SELECT {COMPANY_COLS} FROM companies WHERE id = $1");
         let row = sqlx::query(&q).bind(id).fetch_optional(self.pool()).await?;
-        company_from(&row.ok_or(StoreError::NotFound)?)
+        let c = company_from(&row.ok_or(StoreError::NotFound)?)?;
+        self.companies.fill(seen, &c);
+        Ok(c)
     }
 
     /// Every company, by id.
@@ -281,6 +288,7 @@ impl Store {
         let data = serde_json::json!({"start": start, "end": end});
         audit::record(&mut tx, "company", id, "season_set", actor, now, &data).await?;
         tx.commit().await?;
+        self.companies.drop_row(Some(id));
         Ok(())
     }
 
@@ -314,6 +322,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.companies.drop_row(Some(id));
         Ok(())
     }
 

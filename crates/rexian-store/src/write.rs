@@ -9,7 +9,11 @@
 //! answers every unit. The writer owns a connection of its own and runs the units' statements
 //! directly on its thread (see [`crate::db`]).
 //!
-//! On PostgreSQL, which has row locks and its own group commit, a unit is a plain transaction.
+//! On PostgreSQL a unit is a plain transaction, or with [`Store::group_commit_postgres`] a
+//! unit of a shared transaction as on SQLite: a few committer tasks, each on a connection of
+//! its own, take what is queued (at most [`PG_MAX_BATCH`]), run each unit inside a
+//! `SAVEPOINT`, commit once and answer every unit (issue 22; see BENCHMARKS.md for which is
+//! faster on this machine).
 
 use std::sync::Arc;
 
@@ -25,6 +29,10 @@ const MAX_BATCH: usize = 512;
 
 /// How long the writer, under load, waits for more units after the first of a batch arrives.
 const GATHER: std::time::Duration = std::time::Duration::from_millis(1);
+
+/// Most units in one PostgreSQL transaction: each savepoint that writes takes a subtransaction
+/// id, and past 64 of them a backend's snapshot overflows into `pg_subtrans` for everyone.
+pub const PG_MAX_BATCH: usize = 32;
 
 /// What a unit leaves to do once the batch's commit is known.
 type Finish = Box<dyn FnOnce(Result<()>) + Send>;
@@ -148,6 +156,108 @@ fn commit(conn: &rusqlite::Connection, finishes: Vec<Finish>) {
     }
 }
 
+/// PostgreSQL's committers: the queue they share.
+#[derive(Debug)]
+pub(crate) struct PgGroup {
+    units: tokio::sync::mpsc::UnboundedSender<Unit>,
+}
+
+impl PgGroup {
+    /// Starts `committers` tasks on `pool`.
+    pub(crate) fn start(pool: sqlx::AnyPool, committers: usize) -> PgGroup {
+        let (units, rx) = tokio::sync::mpsc::unbounded_channel();
+        let rx = Arc::new(Mutex::new(rx));
+        for _ in 0..committers.max(1) {
+            tokio::spawn(pg_committer(pool.clone(), rx.clone()));
+        }
+        PgGroup { units }
+    }
+}
+
+type PgQueue = Arc<Mutex<tokio::sync::mpsc::UnboundedReceiver<Unit>>>;
+
+async fn pg_committer(pool: sqlx::AnyPool, rx: PgQueue) {
+    let mut batch: Vec<Unit> = Vec::with_capacity(PG_MAX_BATCH);
+    loop {
+        {
+            let mut q = rx.lock().await;
+            match q.recv().await {
+                Some(u) => batch.push(u),
+                None => return,
+            }
+            while batch.len() < PG_MAX_BATCH {
+                match q.try_recv() {
+                    Ok(u) => batch.push(u),
+                    Err(_) => break,
+                }
+            }
+        }
+        let mut tx = match pool.begin().await {
+            Ok(tx) => tx,
+            Err(e) => {
+                // Dropping the units drops their answer channels: each caller gets an error.
+                tracing::error!(error = %e, units = batch.len(), "committer could not begin");
+                batch.clear();
+                continue;
+            }
+        };
+        let lone = batch.len() == 1;
+        let mut finishes = Vec::with_capacity(batch.len());
+        let mut refused = None;
+        for unit in batch.drain(..) {
+            if !lone
+                && sqlx::query("SAVEPOINT unit")
+                    .execute(&mut *tx)
+                    .await
+                    .is_err()
+            {
+                continue;
+            }
+            let (ok, finish) = unit(&mut Db::Any(&mut tx)).await;
+            let end: &[&str] = match (lone, ok) {
+                (true, _) => &[],
+                (false, true) => &["RELEASE unit"],
+                (false, false) => &["ROLLBACK TO unit", "RELEASE unit"],
+            };
+            let mut ended = true;
+            for stmt in end {
+                if let Err(e) = sqlx::query(stmt).execute(&mut *tx).await {
+                    tracing::error!(error = %e, "committer could not end a unit");
+                    ended = false;
+                    break;
+                }
+            }
+            if !ended {
+                continue;
+            }
+            if lone && !ok {
+                refused = Some(finish);
+                break;
+            }
+            finishes.push(finish);
+        }
+        if let Some(finish) = refused {
+            // A unit alone is the whole transaction: its own error is its answer.
+            let _ = tx.rollback().await;
+            finish(Ok(()));
+            continue;
+        }
+        if finishes.is_empty() {
+            continue;
+        }
+        let outcome = tx.commit().await;
+        let msg = outcome.as_ref().err().map(|e| e.to_string());
+        for f in finishes {
+            f(match &msg {
+                None => Ok(()),
+                Some(m) => Err(StoreError::Db(sqlx::Error::Protocol(format!(
+                    "group commit failed: {m}"
+                )))),
+            });
+        }
+    }
+}
+
 /// A write transaction: on SQLite it holds the process's write lock until it ends.
 pub struct WriteTx {
     tx: Transaction<'static, sqlx::Any>,
@@ -178,7 +288,42 @@ impl std::ops::DerefMut for WriteTx {
 /// Held while a single-statement write runs outside a transaction.
 pub(crate) struct WriteGuard(#[allow(dead_code)] Option<OwnedMutexGuard<()>>);
 
+/// The SQLite writer's queue and PostgreSQL's committers' queue, one way to send.
+trait Queue {
+    fn put(&self, u: Unit) -> bool;
+}
+
+impl Queue for std::sync::mpsc::Sender<Unit> {
+    fn put(&self, u: Unit) -> bool {
+        self.send(u).is_ok()
+    }
+}
+
+impl Queue for tokio::sync::mpsc::UnboundedSender<Unit> {
+    fn put(&self, u: Unit) -> bool {
+        self.send(u).is_ok()
+    }
+}
+
+fn send(q: &dyn Queue, u: Unit) -> Result<()> {
+    if q.put(u) {
+        Ok(())
+    } else {
+        Err(StoreError::Config("the writer has stopped".into()))
+    }
+}
+
 impl Store {
+    /// PostgreSQL: from now on, units of [`Store::grouped`] share transactions, run by
+    /// `committers` tasks (a no-op on SQLite, which always groups). Call once, at start.
+    pub fn group_commit_postgres(&self, committers: usize) {
+        if self.writer.is_none() {
+            let _ = self
+                .pg_group
+                .set(PgGroup::start(self.pool().clone(), committers));
+        }
+    }
+
     /// Begins a write transaction (queued behind the other writers on SQLite).
     pub(crate) async fn begin_write(&self) -> Result<WriteTx> {
         let guard = self.write_guard().await;
@@ -204,11 +349,15 @@ impl Store {
         T: Send + 'static,
         F: for<'c, 'd> FnOnce(&'c mut Db<'d>) -> BoxFuture<'c, Result<T>> + Send + 'static,
     {
-        let Some(w) = &self.writer else {
-            let mut tx = self.pool().begin().await?;
-            let v = f(&mut Db::Any(&mut tx)).await?;
-            tx.commit().await?;
-            return Ok(v);
+        let queue = match (&self.writer, self.pg_group.get()) {
+            (Some(w), _) => &w.units as &dyn Queue,
+            (None, Some(g)) => &g.units as &dyn Queue,
+            (None, None) => {
+                let mut tx = self.pool().begin().await?;
+                let v = f(&mut Db::Any(&mut tx)).await?;
+                tx.commit().await?;
+                return Ok(v);
+            }
         };
         let (answer, rx) = oneshot::channel::<Result<T>>();
         let unit: Unit = Box::new(move |conn| {
@@ -221,9 +370,7 @@ impl Store {
                 (ok, finish)
             })
         });
-        w.units
-            .send(unit)
-            .map_err(|_| StoreError::Config("the writer has stopped".into()))?;
+        send(queue, unit)?;
         rx.await.map_err(|_| {
             StoreError::Db(sqlx::Error::Protocol(
                 "the writer dropped the change (see the log)".into(),

@@ -92,9 +92,18 @@ impl TestApp {
     /// A second node on this app's database: its own connection pool, search index and login
     /// throttle, the same clock. Keep the directory alive as long as the router.
     pub async fn second_node(&self) -> (Router, tempfile::TempDir) {
+        self.node(0).await
+    }
+
+    /// Another node whose writes share transactions on PostgreSQL, with `committers` committers
+    /// (`rexian serve --pg-committers`; 0: off, as [`TestApp::second_node`]).
+    pub async fn node(&self, committers: usize) -> (Router, tempfile::TempDir) {
         let store = rexian_store::Store::connect(&self.url)
             .await
             .expect("second pool");
+        if committers > 0 {
+            store.group_commit_postgres(committers);
+        }
         let files = tempfile::tempdir().expect("tempdir");
         let settings = Settings {
             token_ttl_minutes: 60 * 24 * 60,
@@ -256,6 +265,44 @@ pub async fn post_to(router: &Router, path: &str, token: &str, body: Value) -> (
         .header(header::AUTHORIZATION, format!("Bearer {token}"))
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from(body.to_string()))
+        .expect("request");
+    let res = router.clone().oneshot(req).await.expect("infallible");
+    let status = res.status();
+    let bytes = res.into_body().collect().await.expect("body").to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+/// POSTs JSON with an `Idempotency-Key` to `router`; returns the status and the body.
+pub async fn post_keyed_to(
+    router: &Router,
+    path: &str,
+    token: &str,
+    body: Value,
+    key: &str,
+) -> (StatusCode, Value) {
+    let req = Request::post(path)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .header("idempotency-key", key)
+        .body(Body::from(body.to_string()))
+        .expect("request");
+    let res = router.clone().oneshot(req).await.expect("infallible");
+    let status = res.status();
+    let bytes = res.into_body().collect().await.expect("body").to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+/// GETs `path` from `router` (e.g. a [`TestApp::second_node`]); returns the status and the body.
+pub async fn get_from(router: &Router, path: &str, token: &str) -> (StatusCode, Value) {
+    let req = Request::get(path)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
         .expect("request");
     let res = router.clone().oneshot(req).await.expect("infallible");
     let status = res.status();

@@ -376,6 +376,9 @@ async fn open_store(s: &Settings) -> anyhow::Result<Store> {
         .await
         .with_context(|| format!("connecting to {:?}", s.database))?;
     store.migrate().await.context("applying migrations")?;
+    if s.pg_committers > 0 {
+        store.group_commit_postgres(s.pg_committers);
+    }
     Ok(store)
 }
 

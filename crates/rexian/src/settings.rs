@@ -58,6 +58,10 @@ pub struct ServeArgs {
     /// Seconds between timer sweeps with the system clock [default: 5].
     #[arg(long, env = "REXIAN_TIMER_INTERVAL_SECONDS")]
     pub timer_interval_seconds: Option<u64>,
+    /// PostgreSQL: commit many requests' writes in one transaction, with this many committers
+    /// [default: 0, each request its own transaction]. See BENCHMARKS.md (issue 22).
+    #[arg(long, env = "REXIAN_PG_COMMITTERS")]
+    pub pg_committers: Option<u64>,
     /// Addresses of reverse proxies whose `X-Forwarded-For` names the client, comma-separated
     /// [default: none; the connection's address is the client's].
     #[arg(long, env = "REXIAN_TRUSTED_PROXIES", value_delimiter = ',')]
@@ -80,6 +84,7 @@ struct Layered {
     lockout_minutes: i64,
     secure_cookies: bool,
     timer_interval_seconds: u64,
+    pg_committers: u64,
     trusted_proxies: Vec<std::net::IpAddr>,
 }
 
@@ -98,6 +103,7 @@ impl Default for Layered {
             lockout_minutes: d.lockout_minutes,
             secure_cookies: d.secure_cookies,
             timer_interval_seconds: 5,
+            pg_committers: 0,
             trusted_proxies: Vec::new(),
         }
     }
@@ -129,6 +135,8 @@ struct Given<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     timer_interval_seconds: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pg_committers: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     trusted_proxies: Option<&'a [std::net::IpAddr]>,
 }
 
@@ -146,6 +154,7 @@ impl<'a> Given<'a> {
             lockout_minutes: a.lockout_minutes,
             secure_cookies: a.secure_cookies,
             timer_interval_seconds: a.timer_interval_seconds,
+            pg_committers: a.pg_committers,
             trusted_proxies: a.trusted_proxies.as_deref(),
         }
     }
@@ -195,6 +204,8 @@ pub struct Settings {
     pub server: rexian_server::Settings,
     /// Seconds between timer sweeps.
     pub timer_interval_seconds: u64,
+    /// PostgreSQL group commit's committers (0: off).
+    pub pg_committers: usize,
 }
 
 /// The layers in order: defaults, the settings file (`--config`, required then; else
@@ -264,6 +275,7 @@ impl Settings {
             log: l.log,
             server,
             timer_interval_seconds: l.timer_interval_seconds.max(1),
+            pg_committers: l.pg_committers.min(64) as usize,
         })
     }
 }

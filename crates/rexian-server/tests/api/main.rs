@@ -19,6 +19,7 @@ mod intake;
 mod kb;
 mod login_guard;
 mod matters;
+mod nodes;
 mod numbers;
 mod orders;
 mod org;

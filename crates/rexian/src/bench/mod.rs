@@ -76,6 +76,10 @@ pub struct BenchArgs {
     /// Create orders without an Idempotency-Key (clients should send one; this shows its cost).
     #[arg(long)]
     pub no_idempotency_key: bool,
+    /// Servers to start on the one PostgreSQL database (issue 22: several nodes); clients are
+    /// spread over them in turn. More than one needs `DATABASE_URL` and no `--url`.
+    #[arg(long, default_value_t = 1)]
+    pub nodes: usize,
     /// Write the figures as JSON to this file.
     #[arg(long)]
     pub json: Option<PathBuf>,
@@ -347,6 +351,7 @@ pub async fn run(a: BenchArgs) -> anyhow::Result<()> {
     }
     anyhow::ensure!(a.concurrency > 0, "--concurrency must be at least 1");
     anyhow::ensure!(a.duration > 0.0, "--duration must be positive");
+    anyhow::ensure!(a.nodes >= 1, "--nodes must be at least 1");
     let pg = a
         .database_url
         .clone()
@@ -358,6 +363,9 @@ pub async fn run(a: BenchArgs) -> anyhow::Result<()> {
         Some(d) if a.url.is_none() => seed::Manifest::read(d)?,
         _ => None,
     };
+    if a.nodes > 1 && (pg.is_none() || a.url.is_some()) {
+        anyhow::bail!("--nodes above 1 needs DATABASE_URL (PostgreSQL) and no --url");
+    }
     if manifest.is_some() && pg.is_some() {
         anyhow::bail!(
             "a seeded data dir runs on its SQLite database: unset DATABASE_URL (seeded PostgreSQL runs are not supported yet)"
@@ -508,16 +516,21 @@ async fn run_with(
             (None, None) => unreachable!("a child is started when no --url is given"),
         };
         let pid = child.as_ref().map(|s| s.pid).or(a.server_pid);
+        let more = more_nodes(a, &bin, data_dir, pg_db, &admin_password).await?;
+        let more_urls: Vec<String> = more.iter().map(|s| s.url.clone()).collect();
         let result = load(
             a,
             &regular,
-            &url,
+            (&url, &more_urls),
             pid,
             child.is_some(),
             &admin_password,
             manifest,
         )
         .await;
+        for s in more {
+            s.stop().await;
+        }
         if let Some(s) = &mut child {
             if !s.running() {
                 eprintln!(
@@ -706,11 +719,33 @@ fn print_ceiling(c: &Ceiling) {
     );
 }
 
+/// The servers after the first of `--nodes`, on the same PostgreSQL database, each with a data
+/// dir of its own.
+async fn more_nodes(
+    a: &BenchArgs,
+    bin: &std::path::Path,
+    data_dir: Option<&std::path::Path>,
+    pg_db: Option<&(String, String)>,
+    admin_password: &str,
+) -> anyhow::Result<Vec<server::ChildServer>> {
+    let mut more = Vec::new();
+    for n in 2..=a.nodes {
+        let dir = data_dir.context("no data dir")?.join(format!("node{n}"));
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let url = pg_db.map(|(u, _)| u.as_str());
+        let s =
+            server::ChildServer::start(bin, &dir, url, admin_password, server::CLOCK_START).await?;
+        println!("node {n}: pid {} at {}", s.pid, s.url);
+        more.push(s);
+    }
+    Ok(more)
+}
+
 /// Sets up the organisation and runs the scenarios.
 async fn load(
     a: &BenchArgs,
     scenario_list: &[Scenario],
-    url: &str,
+    (url, more_urls): (&str, &[String]),
     pid: Option<u32>,
     own_server: bool,
     admin_password: &str,
@@ -755,6 +790,10 @@ async fn load(
             org
         }
     };
+    let mut org = org;
+    for u in more_urls {
+        org.more.push(http::Target::parse(u).await?);
+    }
     let org = Arc::new(org);
     let months = Arc::new(months);
     let after_setup = pid.and_then(stats::read_proc);

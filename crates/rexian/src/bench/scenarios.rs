@@ -47,6 +47,10 @@ pub struct Org {
     pub run: String,
     /// Send an Idempotency-Key with each create, as clients should.
     pub idempotency: bool,
+    /// Other nodes on the same database (`--nodes`): connections go to each node in turn.
+    pub more: Vec<Target>,
+    /// Connections handed out so far.
+    pub handed: std::sync::atomic::AtomicUsize,
 }
 
 pub(super) async fn expect(
@@ -194,6 +198,8 @@ pub async fn setup(
         companies,
         run,
         idempotency,
+        more: Vec::new(),
+        handed: Default::default(),
     })
 }
 
@@ -346,9 +352,23 @@ where
 }
 
 impl Org {
-    /// A new connection to the server.
+    /// A new connection: to the server, or with several nodes to each in turn.
     pub fn conn(&self) -> Conn {
-        Conn::new(&self.target)
+        let n = self
+            .handed
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        match n % (self.more.len() + 1) {
+            0 => Conn::new(&self.target),
+            i => Conn::new(&self.more[i - 1]),
+        }
+    }
+
+    /// One connection to each node.
+    pub fn conn_each(&self) -> Vec<Conn> {
+        std::iter::once(&self.target)
+            .chain(&self.more)
+            .map(Conn::new)
+            .collect()
     }
 }
 
@@ -536,7 +556,7 @@ pub async fn ticker(
     stop: Arc<std::sync::atomic::AtomicBool>,
 ) -> super::stats::Samples {
     let mut s = super::stats::Samples::default();
-    let mut c = org.conn();
+    let mut conns = org.conn_each();
     let mut last = Instant::now();
     while !stop.load(std::sync::atomic::Ordering::Relaxed) {
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -545,19 +565,17 @@ pub async fn ticker(
         }
         let secs = last.elapsed().as_secs_f64().round() as i64;
         last = Instant::now();
-        let t = Instant::now();
-        match c
-            .call(
-                "POST",
-                ADVANCE,
-                Some(&org.admin),
-                Some(&json!({"seconds": secs})),
-                None,
-            )
-            .await
-        {
-            Ok(r) if r.status == 200 => s.ok(t.elapsed()),
-            _ => s.errors += 1,
+        // Every node has its own manual clock: each moves by the same step.
+        for c in &mut conns {
+            let t = Instant::now();
+            let body = json!({"seconds": secs});
+            match c
+                .call("POST", ADVANCE, Some(&org.admin), Some(&body), None)
+                .await
+            {
+                Ok(r) if r.status == 200 => s.ok(t.elapsed()),
+                _ => s.errors += 1,
+            }
         }
     }
     s
@@ -615,6 +633,8 @@ pub async fn seeded(
         companies,
         run,
         idempotency,
+        more: Vec::new(),
+        handed: Default::default(),
     })
 }
 
