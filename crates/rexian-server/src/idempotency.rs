@@ -66,11 +66,11 @@ fn well_formed(k: &str) -> bool {
         && !k.ends_with(' ')
 }
 
-/// What authentication found under `key`, if it looked.
-fn prefetched(ext: &axum::http::Extensions, key: &str) -> Option<Option<KeptAnswer>> {
-    ext.get::<Prefetched>()
-        .filter(|p| p.key == key)
-        .map(|p| p.answer.clone())
+impl Prefetched {
+    /// What authentication found under `key`, if it looked for that key.
+    pub fn for_key(&self, key: &str) -> Option<Option<KeptAnswer>> {
+        (self.key == key).then(|| self.answer.clone())
+    }
 }
 
 fn applies(req: &Request) -> bool {
@@ -128,7 +128,8 @@ pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Res
         }
     };
     let hash = request_hash(parts.method.as_str(), parts.uri.path(), &bytes);
-    let kept = match prefetched(&parts.extensions, &key) {
+    let pre = parts.extensions.get::<Prefetched>();
+    let kept = match pre.and_then(|p| p.for_key(&key)) {
         Some(a) => Ok(a),
         None => idempotency::kept(&app, me, &key).await,
     };

@@ -259,13 +259,22 @@ impl TestApp {
     }
 }
 
-/// POSTs JSON to `router` (e.g. a [`TestApp::second_node`]); returns the status and the body.
-pub async fn post_to(router: &Router, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
-    let req = Request::post(path)
-        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body.to_string()))
-        .expect("request");
+/// Sends `req` to `router` with `token`; returns the status and the JSON body (Null when empty
+/// or not JSON).
+async fn send_to(
+    router: &Router,
+    req: axum::http::request::Builder,
+    token: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let req = req.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    let req = match body {
+        Some(b) => req
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(b.to_string())),
+        None => req.body(Body::empty()),
+    }
+    .expect("request");
     let res = router.clone().oneshot(req).await.expect("infallible");
     let status = res.status();
     let bytes = res.into_body().collect().await.expect("body").to_bytes();
@@ -273,6 +282,11 @@ pub async fn post_to(router: &Router, path: &str, token: &str, body: Value) -> (
         status,
         serde_json::from_slice(&bytes).unwrap_or(Value::Null),
     )
+}
+
+/// POSTs JSON to `router` (e.g. a [`TestApp::second_node`]); returns the status and the body.
+pub async fn post_to(router: &Router, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+    send_to(router, Request::post(path), token, Some(body)).await
 }
 
 /// POSTs JSON with an `Idempotency-Key` to `router`; returns the status and the body.
@@ -283,34 +297,13 @@ pub async fn post_keyed_to(
     body: Value,
     key: &str,
 ) -> (StatusCode, Value) {
-    let req = Request::post(path)
-        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .header(header::CONTENT_TYPE, "application/json")
-        .header("idempotency-key", key)
-        .body(Body::from(body.to_string()))
-        .expect("request");
-    let res = router.clone().oneshot(req).await.expect("infallible");
-    let status = res.status();
-    let bytes = res.into_body().collect().await.expect("body").to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    let req = Request::post(path).header("idempotency-key", key);
+    send_to(router, req, token, Some(body)).await
 }
 
 /// GETs `path` from `router` (e.g. a [`TestApp::second_node`]); returns the status and the body.
 pub async fn get_from(router: &Router, path: &str, token: &str) -> (StatusCode, Value) {
-    let req = Request::get(path)
-        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .body(Body::empty())
-        .expect("request");
-    let res = router.clone().oneshot(req).await.expect("infallible");
-    let status = res.status();
-    let bytes = res.into_body().collect().await.expect("body").to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    send_to(router, Request::get(path), token, None).await
 }
 
 /// A company ready for orders: its hotline centre and a repair team, one user per role, on a

@@ -37,8 +37,8 @@ pub async fn create(
             ));
         }
         // Authentication found what is kept under the key, in the same query.
-        let kept = match pre.filter(|p| p.key == *k) {
-            Some(Extension(p)) => p.answer,
+        let kept = match pre.and_then(|Extension(p)| p.for_key(k)) {
+            Some(a) => a,
             None => intake::answered(&app, &me, k)
                 .await?
                 .map(|r| r.answer.into()),
